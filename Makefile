@@ -1,0 +1,93 @@
+# The two commands a newcomer needs are `make demo` and `make test`;
+# everything else here is what they are made of.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SITE := $(VENV)/lib/python3.11/site-packages
+MODULE := $(SITE)/trytond/modules/crm_counterparty
+SAO := web/node_modules/tryton-sao
+PG_URI ?= postgresql://127.0.0.1:5432/
+DEMO_DB := demo
+export TRYTOND_CONFIG := $(CURDIR)/etc/trytond.conf
+
+MODULE_FILES := tryton.cfg pyproject.toml $(wildcard *.py *.xml view/*.xml \
+	locale/*.po icons/*.svg tests/*.py tests/*.rst)
+
+.PHONY: demo test test-sqlite test-postgresql test-project test-browser \
+	install web chromium serve postgresql clean
+
+demo: install web var/demo.sqlite
+	@echo
+	@echo "  Tryton with crm_counterparty: http://127.0.0.1:8000/"
+	@echo "  Log in as admin / admin (database: $(DEMO_DB))"
+	@echo
+	$(BIN)/trytond -c $(TRYTOND_CONFIG) -d $(DEMO_DB)
+
+test: install web chromium
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgresql
+	$(MAKE) test-project
+
+# The Python environment: the pinned packages, then the module itself.
+$(BIN)/trytond: requirements.txt constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c constraints.txt -r requirements.txt
+	touch $@
+
+$(MODULE)/tryton.cfg: $(BIN)/trytond $(MODULE_FILES)
+	$(BIN)/pip install -q --no-deps --no-build-isolation --force-reinstall .
+	touch $@
+
+install: $(MODULE)/tryton.cfg
+
+# The web client, with our Russian translation compiled into it.
+$(SAO)/index.html: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	# sao looks for its libraries in its own node_modules
+	ln -sfn .. $(SAO)/node_modules
+	touch $@
+
+web: $(SAO)/index.html
+	$(BIN)/python scripts/sao_locale.py $(SAO)
+
+chromium:
+	@command -v chromium >/dev/null || { \
+		apt-get update -qq && apt-get install -y -qq chromium; }
+
+var/demo.sqlite: $(MODULE)/tryton.cfg scripts/demo.py scripts/demo_data.py
+	mkdir -p var
+	rm -f $@
+	$(BIN)/python scripts/demo.py --database $(DEMO_DB)
+
+# The module's own suite (unit tests and scenarios), on each database.
+# DB_CACHE keeps the activated database between the tests of one run; it is
+# keyed by module names only, so it must never outlive the run.
+test-sqlite: install
+	cache=$$(mktemp -d) && cd /tmp && TRYTOND_DATABASE__URI=sqlite:// \
+		DB_NAME=:memory: DB_CACHE=$$cache \
+		$(CURDIR)/$(BIN)/python -m unittest discover -s $(CURDIR)/$(MODULE)/tests; \
+		status=$$?; rm -rf $$cache; exit $$status
+
+postgresql:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || \
+		pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+
+PG_TEST_DBS := psql -h 127.0.0.1 -d postgres -Atc \
+	"SELECT datname FROM pg_database WHERE datname LIKE 'test-%' \
+	OR datname = 'test_crm_counterparty'"
+test-postgresql: install postgresql
+	$(PG_TEST_DBS) | xargs -r -I{} dropdb -h 127.0.0.1 "{}"
+	cd /tmp && TRYTOND_DATABASE__URI=$(PG_URI) DB_NAME=test_crm_counterparty \
+		DB_CACHE=postgresql:// \
+		$(CURDIR)/$(BIN)/python -m unittest discover -s $(CURDIR)/$(MODULE)/tests; \
+		status=$$?; cd $(CURDIR); \
+		$(PG_TEST_DBS) | xargs -r -I{} dropdb -h 127.0.0.1 "{}"; exit $$status
+
+# The project's own checks: demo data, web client translation, browser.
+test-project: install web chromium
+	$(BIN)/python -m unittest discover -s tests/project -t .
+
+clean:
+	rm -rf $(VENV) var web/node_modules build

@@ -1,0 +1,94 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+import re
+
+from email_validator import EmailNotValidError, validate_email
+
+from trytond.i18n import gettext
+from trytond.model import fields
+from trytond.modules.party.exceptions import InvalidEMail
+from trytond.pool import PoolMeta
+
+from . import phone
+from .phone import DEFAULT_REGION
+
+# Messengers Russian-speaking clients use, which Tryton does not know
+MESSENGERS = [
+    ('telegram', "Telegram"),
+    ('whatsapp', "WhatsApp"),
+    ('viber', "Viber"),
+    ('vk', "VK"),
+    ]
+
+
+class ContactMechanism(metaclass=PoolMeta):
+    __name__ = 'party.contact_mechanism'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        for messenger in MESSENGERS:
+            if messenger not in cls.type.selection:
+                cls.type.selection.append(messenger)
+
+    @classmethod
+    def check_valid_email(cls, mechanisms, field_names=None):
+        # The syntax only: Tryton also asks DNS whether the domain receives
+        # mail, which refuses every address on a server without DNS and
+        # costs a look-up per row of an import.
+        if field_names and not (field_names & {'type', 'value'}):
+            return
+        for mechanism in mechanisms:
+            if mechanism.type == 'email' and mechanism.value:
+                try:
+                    validate_email(
+                        mechanism.value, check_deliverability=False)
+                except EmailNotValidError as e:
+                    raise InvalidEMail(gettext(
+                            'party.msg_email_invalid',
+                            email=mechanism.value,
+                            party=mechanism.party.rec_name), str(e)) from e
+
+    def _phone_country_codes(self):
+        # A number written the national way must parse even when the
+        # counterparty, its address and the phone are created in one call,
+        # before the address country is known: fall back to Russia.
+        yield from super()._phone_country_codes()
+        yield DEFAULT_REGION
+
+    @fields.depends(methods=['_parse_phonenumber', '_phone_country_codes'])
+    def format_value(self, value=None, type_=None):
+        value = super().format_value(value=value, type_=type_)
+        if type_ in {'phone', 'mobile', 'fax'}:
+            phonenumber = self._parse_phonenumber(value)
+            if phonenumber:
+                value = phone.display(
+                    phonenumber, self._phone_country_codes())
+        return value
+
+    @fields.depends(methods=['_parse_phonenumber'])
+    def format_value_compact(self, value=None, type_=None):
+        if type_ == 'whatsapp':
+            # WhatsApp is reached by the phone number
+            phonenumber = self._parse_phonenumber(value)
+            if phonenumber:
+                return super().format_value_compact(value, 'phone')
+        if type_ == 'telegram' and value:
+            return value.strip().lstrip('@').removeprefix(
+                'https://t.me/').lower()
+        return super().format_value_compact(value=value, type_=type_)
+
+    @fields.depends('type', 'value', 'value_compact')
+    def on_change_with_url(self, name=None, value=None):
+        url = super().on_change_with_url(name=name, value=value)
+        compact = self.value_compact
+        if self.type == 'telegram' and compact:
+            return 'https://t.me/%s' % compact
+        elif self.type == 'whatsapp' and compact:
+            return 'https://wa.me/%s' % re.sub(r'\D', '', compact)
+        elif self.type == 'viber' and compact:
+            return 'viber://chat?number=%s' % re.sub(r'\D', '', compact)
+        elif self.type == 'vk' and compact:
+            return 'https://vk.com/%s' % compact.removeprefix(
+                'https://vk.com/')
+        return url

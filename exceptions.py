@@ -1,0 +1,16 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+from trytond.exceptions import UserWarning
+from trytond.model.exceptions import ValidationError
+
+
+class DuplicateTaxIdentifier(ValidationError):
+    pass
+
+
+class DuplicateTaxIdentifierWarning(UserWarning):
+    pass
+
+
+class InvalidRequisite(ValidationError):
+    pass

@@ -1,0 +1,461 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+from collections import defaultdict
+
+from sql import Literal
+from sql.conditionals import Coalesce
+
+from trytond.i18n import gettext
+from trytond.model import (
+    ChatMixin, Index, ModelSQL, ModelView, Unique, fields)
+from trytond.model.exceptions import ValidationError
+from trytond.modules.party.exceptions import InvalidIdentifierCode
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval, If, PYSONEncoder
+from trytond.transaction import Transaction
+from trytond.wizard import Button, StateTransition, StateView, Wizard
+
+from . import requisites
+from .exceptions import DuplicateTaxIdentifier, DuplicateTaxIdentifierWarning
+
+# The Russian requisites shown on the card, by the identifier type that
+# stores them (Tryton stores the INN as its VAT alias "ru_vat").
+REQUISITE_TYPES = {
+    'inn': 'ru_vat',
+    'kpp': 'ru_kpp',
+    'ogrn': 'ru_ogrn',
+    }
+
+
+class Party(ChatMixin, metaclass=PoolMeta):
+    __name__ = 'party.party'
+    _history = True
+
+    kind = fields.Selection([
+            ('company', "Company"),
+            ('person', "Person"),
+            ], "Kind", required=True,
+        help="Whether the counterparty is a company or a person.")
+    employer = fields.Many2One(
+        'party.party', "Company", ondelete='SET NULL',
+        domain=[
+            ('kind', '=', 'company'),
+            ('id', '!=', Eval('id', -1)),
+            ],
+        states={
+            'invisible': Eval('kind') != 'person',
+            },
+        help="The company whose contact person this person is.")
+    position = fields.Char(
+        "Position",
+        states={
+            'invisible': Eval('kind') != 'person',
+            })
+    contact_persons = fields.One2Many(
+        'party.party', 'employer', "Contact Persons",
+        domain=[
+            ('kind', '=', 'person'),
+            ],
+        states={
+            'invisible': Eval('kind') != 'company',
+            },
+        context={
+            'counterparty_kind': 'person',
+            })
+    counterparty_type = fields.Many2One(
+        'crm.counterparty.type', "Type", ondelete='RESTRICT',
+        help="The relationship of the counterparty with our company.")
+    counterparty_status = fields.Many2One(
+        'crm.counterparty.status', "Status", ondelete='RESTRICT')
+    responsible = fields.Many2One(
+        'company.employee', "Responsible", ondelete='RESTRICT',
+        help="The employee who looks after the counterparty.")
+    responsible_changes = fields.One2Many(
+        'crm.counterparty.responsible_change', 'party',
+        "Changes of Responsible", readonly=True)
+    industry = fields.Char(
+        "Line of Business", help="What the counterparty does.")
+    description = fields.Text("About")
+    inn = fields.Function(
+        fields.Char("INN", help="Taxpayer identification number."),
+        'get_requisites', setter='set_requisites',
+        searcher='search_requisite')
+    kpp = fields.Function(
+        fields.Char(
+            "KPP", help="Tax registration reason code.",
+            states={
+                'invisible': Eval('kind') != 'company',
+                }),
+        'get_requisites', setter='set_requisites',
+        searcher='search_requisite')
+    ogrn = fields.Function(
+        fields.Char(
+            "OGRN",
+            help="Primary state registration number "
+            "(OGRNIP for a sole trader)."),
+        'get_requisites', setter='set_requisites',
+        searcher='search_requisite')
+    telegram = fields.Function(
+        fields.Char("Telegram"), 'get_contact_mechanism')
+    whatsapp = fields.Function(
+        fields.Char("WhatsApp"), 'get_contact_mechanism')
+    payers = fields.One2Many('crm.counterparty.payer', 'party', "Payers")
+    favorite = fields.Function(
+        fields.Boolean("Favourite", help="Marked with a star by you."),
+        'get_favorite', setter='set_favorite', searcher='search_favorite')
+    attachments = fields.One2Many('ir.attachment', 'resource', "Files")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.update({
+                Index(t, (t.responsible, Index.Range())),
+                Index(t, (t.employer, Index.Range())),
+                })
+        cls._buttons.update({
+                'change_responsible': {},
+                })
+
+    @classmethod
+    def default_kind(cls):
+        return Transaction().context.get('counterparty_kind', 'company')
+
+    @classmethod
+    def default_responsible(cls):
+        return Transaction().context.get('employee')
+
+    @classmethod
+    def default_counterparty_type(cls):
+        pool = Pool()
+        Type = pool.get('crm.counterparty.type')
+        types = Type.search([], limit=1)
+        return types[0].id if types else None
+
+    @classmethod
+    def default_counterparty_status(cls):
+        pool = Pool()
+        Status = pool.get('crm.counterparty.status')
+        statuses = Status.search([], limit=1)
+        return statuses[0].id if statuses else None
+
+    @fields.depends('employer', '_parent_employer.id')
+    def on_change_employer(self):
+        if self.employer:
+            self.kind = 'person'
+
+    @classmethod
+    def get_requisites(cls, parties, names):
+        pool = Pool()
+        Identifier = pool.get('party.identifier')
+        result = {name: {p.id: None for p in parties} for name in names}
+        types = {REQUISITE_TYPES[n]: n for n in names}
+        for identifier in Identifier.search([
+                    ('party', 'in', [p.id for p in parties]),
+                    ('type', 'in', list(types)),
+                    ]):
+            # The first identifier of the type wins, as on the card
+            values = result[types[identifier.type]]
+            if values[identifier.party.id] is None:
+                values[identifier.party.id] = identifier.code
+        return result
+
+    @classmethod
+    def set_requisites(cls, parties, name, value):
+        pool = Pool()
+        Identifier = pool.get('party.identifier')
+        type_ = REQUISITE_TYPES[name]
+        to_save, to_delete = [], []
+        for party in parties:
+            existing = [i for i in party.identifiers if i.type == type_]
+            if not value:
+                to_delete.extend(existing)
+            elif existing:
+                identifier = existing[0]
+                identifier.code = value
+                to_save.append(identifier)
+            else:
+                to_save.append(
+                    Identifier(party=party, type=type_, code=value))
+        Identifier.delete(to_delete)
+        Identifier.save(to_save)
+
+    @classmethod
+    def search_requisite(cls, name, clause):
+        _, operator, value, *extra = clause
+        if isinstance(value, str):
+            value = requisites.compact(value)
+        return [('identifiers', 'where', [
+                    ('code_compact', operator, value, *extra),
+                    ('type', '=', REQUISITE_TYPES[name]),
+                    ])]
+
+    @classmethod
+    def _favorite_user(cls):
+        return Transaction().user
+
+    @classmethod
+    def get_favorite(cls, parties, name):
+        pool = Pool()
+        Favorite = pool.get('crm.counterparty.favorite')
+        favorites = Favorite.search([
+                ('user', '=', cls._favorite_user()),
+                ('party', 'in', [p.id for p in parties]),
+                ])
+        starred = {f.party.id for f in favorites}
+        return {p.id: p.id in starred for p in parties}
+
+    @classmethod
+    def set_favorite(cls, parties, name, value):
+        pool = Pool()
+        Favorite = pool.get('crm.counterparty.favorite')
+        user = cls._favorite_user()
+        existing = Favorite.search([
+                ('user', '=', user),
+                ('party', 'in', [p.id for p in parties]),
+                ])
+        if value:
+            starred = {f.party for f in existing}
+            Favorite.save([Favorite(party=p, user=user)
+                    for p in parties if p not in starred])
+        else:
+            Favorite.delete(existing)
+
+    @classmethod
+    def search_favorite(cls, name, clause):
+        pool = Pool()
+        Favorite = pool.get('crm.counterparty.favorite')
+        favorite = Favorite.__table__()
+        _, operator, value = clause
+        if operator not in {'=', '!='}:
+            return []
+        starred = favorite.select(
+            favorite.party,
+            where=favorite.user == cls._favorite_user())
+        if (operator == '=') == bool(value):
+            return [('id', 'in', starred)]
+        return [('id', 'not in', starred)]
+
+    @classmethod
+    def on_write(cls, parties, values):
+        callbacks = super().on_write(parties, values)
+        if 'responsible' in values:
+            changes = [
+                (p.id, p.responsible.id if p.responsible else None)
+                for p in parties
+                if (p.responsible.id if p.responsible else None)
+                != values['responsible']]
+            if changes:
+                callbacks.append(
+                    lambda: cls._record_responsible_changes(
+                        changes, values['responsible']))
+        return callbacks
+
+    @classmethod
+    def _record_responsible_changes(cls, changes, new_responsible):
+        pool = Pool()
+        Change = pool.get('crm.counterparty.responsible_change')
+        Employee = pool.get('company.employee')
+        transaction = Transaction()
+        Change.save([Change(
+                    party=party_id,
+                    old_responsible=old,
+                    new_responsible=new_responsible,
+                    user=transaction.user)
+                for party_id, old in changes])
+        new_name = (Employee(new_responsible).rec_name
+            if new_responsible else '')
+        cls.chat_post(
+            cls.browse([p for p, _ in changes]),
+            'crm_counterparty.msg_responsible_changed',
+            responsible=new_name)
+
+    @classmethod
+    def validate_fields(cls, parties, field_names):
+        super().validate_fields(parties, field_names)
+        if field_names:
+            cls.check_duplicate_tax_identifier(parties, field_names)
+
+    @classmethod
+    def check_duplicate_tax_identifier(cls, parties, field_names=None):
+        """An INN belongs to one active counterparty, except that a
+        company's branches share the head office's INN with their own KPP."""
+        pool = Pool()
+        Configuration = pool.get('party.configuration')
+        Warning = pool.get('res.user.warning')
+        # Identifiers check it when they change, parties when they come
+        # back to the active ones or change kind.
+        if field_names is not None and not (field_names & {'active', 'kind'}):
+            return
+        keys = {}
+        for party in parties:
+            if party.active and party.inn:
+                key = cls._tax_key(party.kind, party.inn, party.kpp)
+                keys.setdefault(key, party)
+        if not keys:
+            return
+        mode = Configuration(1).duplicate_tax_identifier or 'error'
+        for (kind, inn, kpp), party in keys.items():
+            holders = cls.search([
+                    ('inn', '=', inn),
+                    ('id', '!=', party.id),
+                    ('active', '=', True),
+                    ])
+            for holder in holders:
+                if cls._tax_key(holder.kind, holder.inn, holder.kpp) != (
+                        kind, inn, kpp):
+                    continue
+                message = gettext(
+                    'crm_counterparty.msg_duplicate_tax_identifier',
+                    party=party.rec_name, inn=party.inn,
+                    kpp=(' / %s' % party.kpp) if kind == 'company'
+                    and party.kpp else '',
+                    other=holder.rec_name, code=holder.code)
+                if mode == 'error':
+                    raise DuplicateTaxIdentifier(message)
+                # Keyed by what the user accepts, so a retried creation
+                # (with a new id) passes
+                warning_key = Warning.format(
+                    'duplicate_tax_identifier_%s_%s' % (inn, kpp), [holder])
+                if Warning.check(warning_key):
+                    raise DuplicateTaxIdentifierWarning(warning_key, message)
+
+    @staticmethod
+    def _tax_key(kind, inn, kpp):
+        inn = requisites.compact(inn)
+        if kind == 'company':
+            return (kind, inn, requisites.compact(kpp))
+        return ('person', inn, '')
+
+    @classmethod
+    def copy(cls, parties, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('responsible_changes', None)
+        default.setdefault('contact_persons', None)
+        default.setdefault('attachments', None)
+        return super().copy(parties, default=default)
+
+    @classmethod
+    @ModelView.button_action('crm_counterparty.wizard_change_responsible')
+    def change_responsible(cls, parties):
+        pass
+
+
+class Identifier(metaclass=PoolMeta):
+    __name__ = 'party.identifier'
+
+    @fields.depends('type', 'party', 'code')
+    def check_code(self):
+        super().check_code()
+        if self.type == 'ru_kpp' and not requisites.is_valid_kpp(self.code):
+            raise InvalidIdentifierCode(gettext(
+                    'party.msg_invalid_code',
+                    type=self.type_string,
+                    code=self.code,
+                    party=self.party.rec_name
+                    if self.party and self.party.id >= 0 else ''))
+
+    @classmethod
+    def validate_fields(cls, identifiers, field_names):
+        super().validate_fields(identifiers, field_names)
+        if not field_names or field_names & {'type', 'code'}:
+            for identifier in identifiers:
+                identifier.check_code()
+
+    def compute_fields(self, field_names=None):
+        values = super().compute_fields(field_names=field_names)
+        if getattr(self, 'type', None) == 'ru_kpp' and (
+                field_names is None or {'type', 'code'} & field_names):
+            code = requisites.compact(self.code)
+            if self.code != code:
+                values['code'] = code
+            if getattr(self, 'code_compact', None) != code:
+                values['code_compact'] = code
+        return values
+
+    @classmethod
+    def on_modification(cls, mode, identifiers, field_names=None):
+        pool = Pool()
+        Party = pool.get('party.party')
+        super().on_modification(mode, identifiers, field_names=field_names)
+        # The uniqueness of the INN is a rule of the counterparty
+        if mode in {'create', 'write'}:
+            Party.check_duplicate_tax_identifier(
+                Party.browse({i.party.id for i in identifiers}))
+
+
+class ResponsibleChange(ModelSQL, ModelView):
+    "Who made whom responsible for a counterparty, and when"
+    __name__ = 'crm.counterparty.responsible_change'
+
+    party = fields.Many2One(
+        'party.party', "Counterparty", required=True, ondelete='CASCADE')
+    old_responsible = fields.Many2One(
+        'company.employee', "Previous Responsible", ondelete='SET NULL')
+    new_responsible = fields.Many2One(
+        'company.employee', "New Responsible", ondelete='SET NULL')
+    user = fields.Many2One(
+        'res.user', "Changed By", ondelete='SET NULL', readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('party')
+        cls._order.insert(0, ('create_date', 'DESC'))
+        cls._order.insert(1, ('id', 'DESC'))
+
+
+class Favorite(ModelSQL):
+    "A counterparty a user marked with a star"
+    __name__ = 'crm.counterparty.favorite'
+
+    party = fields.Many2One(
+        'party.party', "Counterparty", required=True, ondelete='CASCADE')
+    user = fields.Many2One(
+        'res.user', "User", required=True, ondelete='CASCADE')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('party_user_unique', Unique(t, t.party, t.user),
+                'crm_counterparty.msg_favorite_unique'),
+            ]
+        cls._sql_indexes.add(
+            Index(t, (t.user, Index.Range()), (t.party, Index.Range())))
+
+
+class ChangeResponsibleStart(ModelView):
+    "Change Responsible"
+    __name__ = 'crm.counterparty.change_responsible.start'
+
+    responsible = fields.Many2One(
+        'company.employee', "New Responsible", required=True)
+    count = fields.Integer("Counterparties", readonly=True)
+
+
+class ChangeResponsible(Wizard):
+    "Change the responsible of the selected counterparties at once"
+    __name__ = 'crm.counterparty.change_responsible'
+
+    start = StateView(
+        'crm.counterparty.change_responsible.start',
+        'crm_counterparty.change_responsible_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Change", 'change', 'tryton-ok', default=True),
+            ])
+    change = StateTransition()
+
+    def default_start(self, fields):
+        return {
+            'count': len(self.records),
+            }
+
+    def transition_change(self):
+        pool = Pool()
+        Party = pool.get('party.party')
+        Party.write(list(self.records), {
+                'responsible': self.start.responsible.id,
+                })
+        return 'end'

@@ -1,0 +1,88 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""The rules that need no database: Russian requisites and phone display."""
+import unittest
+
+import phonenumbers
+
+from trytond.modules.crm_counterparty import phone, requisites
+
+
+def with_control_key(account, bik):
+    "Return account with its 9th digit set so that the BIK key holds"
+    for digit in '0123456789':
+        candidate = account[:8] + digit + account[9:]
+        if requisites.is_valid_settlement_account(candidate, bik):
+            return candidate
+
+
+class RequisitesTestCase(unittest.TestCase):
+
+    def test_kpp(self):
+        for kpp, valid in [
+                ('770701001', True),
+                ('7707 01 001', True),
+                ('7707AB001', True),
+                ('7707ab001', True),
+                ('77070100', False),
+                ('7707010011', False),
+                ('A70701001', False),
+                ('', False),
+                ]:
+            with self.subTest(kpp=kpp):
+                self.assertEqual(requisites.is_valid_kpp(kpp), valid)
+
+    def test_bik(self):
+        self.assertTrue(requisites.is_valid_bik('044525225'))
+        self.assertFalse(requisites.is_valid_bik('144525225'))
+        self.assertFalse(requisites.is_valid_bik('04452522'))
+
+    def test_correspondent_account(self):
+        # Sberbank's published requisites
+        self.assertTrue(requisites.is_valid_correspondent_account(
+                '30101810400000000225', '044525225'))
+        self.assertFalse(requisites.is_valid_correspondent_account(
+                '30101810500000000225', '044525225'))
+        self.assertFalse(requisites.is_valid_correspondent_account(
+                '30101810400000000225', '044525226'))
+
+    def test_settlement_account(self):
+        account = with_control_key('40702810000000012345', '044525225')
+        self.assertIsNotNone(account)
+        self.assertTrue(
+            requisites.is_valid_settlement_account(account, '044525225'))
+        wrong = account[:8] + str((int(account[8]) + 1) % 10) + account[9:]
+        self.assertFalse(
+            requisites.is_valid_settlement_account(wrong, '044525225'))
+        # The same account is not valid against another bank
+        self.assertFalse(
+            requisites.is_valid_settlement_account(account, '044525226'))
+
+
+class PhoneDisplayTestCase(unittest.TestCase):
+
+    def display(self, value, regions=('RU',)):
+        return phone.display(phonenumbers.parse(value, 'RU'), regions)
+
+    def test_russian_numbers_national(self):
+        for value in ['8 (916) 123-45-67', '+7(916)1234567', '89161234567',
+                '+7 916 123 45 67']:
+            with self.subTest(value=value):
+                self.assertEqual(self.display(value), '8 (916) 123-45-67')
+
+    def test_extension_kept_in_russian(self):
+        self.assertEqual(
+            self.display('8 (495) 123-45-67 доб. 12'),
+            '8 (495) 123-45-67 доб. 12')
+        self.assertEqual(
+            self.display('+7 495 123 45 67 ext 5'),
+            '8 (495) 123-45-67 доб. 5')
+
+    def test_foreign_number_international(self):
+        self.assertEqual(self.display('+49 30 1234567'), '+49 30 1234567')
+
+    def test_home_region_of_the_counterparty(self):
+        # For a Kazakh counterparty a Russian number is a foreign one
+        self.assertEqual(
+            self.display('+7 916 123-45-67', regions=('KZ', 'RU')),
+            '+7 916 123-45-67')
