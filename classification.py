@@ -17,8 +17,10 @@ class _Classification(DeactivableMixin, sequence_ordered(), ModelSQL,
 class CounterpartyType(_Classification):
     "Type of relationship with a counterparty (client, supplier, …)"
     __name__ = 'crm.counterparty.type'
+    __string__ = "Counterparty Type"
 
 
 class CounterpartyStatus(_Classification):
     "Status of the relationship with a counterparty (potential, current, …)"
     __name__ = 'crm.counterparty.status'
+    __string__ = "Counterparty Status"

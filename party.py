@@ -263,12 +263,13 @@ class Party(ChatMixin, metaclass=PoolMeta):
                     new_responsible=new_responsible,
                     user=transaction.user)
                 for party_id, old in changes])
-        new_name = (Employee(new_responsible).rec_name
-            if new_responsible else '')
-        cls.chat_post(
-            cls.browse([p for p, _ in changes]),
-            'crm_counterparty.msg_responsible_changed',
-            responsible=new_name)
+        parties = cls.browse([p for p, _ in changes])
+        if new_responsible:
+            cls.chat_post(
+                parties, 'crm_counterparty.msg_responsible_changed',
+                responsible=Employee(new_responsible).rec_name)
+        else:
+            cls.chat_post(parties, 'crm_counterparty.msg_responsible_removed')
 
     @classmethod
     def validate_fields(cls, parties, field_names):
@@ -387,6 +388,7 @@ class Identifier(metaclass=PoolMeta):
 class ResponsibleChange(ModelSQL, ModelView):
     "Who made whom responsible for a counterparty, and when"
     __name__ = 'crm.counterparty.responsible_change'
+    __string__ = "Change of Responsible"
 
     party = fields.Many2One(
         'party.party', "Counterparty", required=True, ondelete='CASCADE')
@@ -408,6 +410,7 @@ class ResponsibleChange(ModelSQL, ModelView):
 class Favorite(ModelSQL):
     "A counterparty a user marked with a star"
     __name__ = 'crm.counterparty.favorite'
+    __string__ = "Favourite Counterparty"
 
     party = fields.Many2One(
         'party.party', "Counterparty", required=True, ondelete='CASCADE')
@@ -427,8 +430,8 @@ class Favorite(ModelSQL):
 
 
 class ChangeResponsibleStart(ModelView):
-    "Change Responsible"
     __name__ = 'crm.counterparty.change_responsible.start'
+    __string__ = "Change Responsible"
 
     responsible = fields.Many2One(
         'company.employee', "New Responsible", required=True)
@@ -438,6 +441,7 @@ class ChangeResponsibleStart(ModelView):
 class ChangeResponsible(Wizard):
     "Change the responsible of the selected counterparties at once"
     __name__ = 'crm.counterparty.change_responsible'
+    __string__ = "Change Responsible"
 
     start = StateView(
         'crm.counterparty.change_responsible.start',

@@ -13,8 +13,8 @@ from .exceptions import InvalidRequisite
 
 
 class Payer(sequence_ordered(), ModelSQL, ModelView):
-    "Payer"
     __name__ = 'crm.counterparty.payer'
+    __string__ = "Payer"
 
     party = fields.Many2One(
         'party.party', "Counterparty", required=True, ondelete='CASCADE')
