@@ -9,7 +9,7 @@ MODULE := $(SITE)/trytond/modules/crm_counterparty
 SAO := web/node_modules/tryton-sao
 PG_URI ?= postgresql://127.0.0.1:5432/
 DEMO_DB := demo
-export TRYTOND_CONFIG := $(CURDIR)/etc/trytond.conf
+DEMO_CONFIG := etc/trytond.conf
 
 MODULE_FILES := tryton.cfg pyproject.toml $(wildcard *.py *.xml view/*.xml \
 	locale/*.po icons/*.svg tests/*.py tests/*.rst)
@@ -22,7 +22,7 @@ demo: install web var/demo.sqlite
 	@echo "  Tryton with crm_counterparty: http://127.0.0.1:8000/"
 	@echo "  Log in as admin / admin (database: $(DEMO_DB))"
 	@echo
-	$(BIN)/trytond -c $(TRYTOND_CONFIG) -d $(DEMO_DB)
+	$(BIN)/trytond -c $(DEMO_CONFIG) -d $(DEMO_DB)
 
 test: install web chromium
 	$(MAKE) test-sqlite
@@ -59,13 +59,14 @@ chromium:
 var/demo.sqlite: $(MODULE)/tryton.cfg scripts/demo.py scripts/demo_data.py
 	mkdir -p var
 	rm -f $@
-	$(BIN)/python scripts/demo.py --database $(DEMO_DB)
+	$(BIN)/python scripts/demo.py --config $(DEMO_CONFIG) --database $(DEMO_DB)
 
 # The module's own suite (unit tests and scenarios), on each database.
 # DB_CACHE keeps the activated database between the tests of one run; it is
 # keyed by module names only, so it must never outlive the run.
+# They run from an empty directory: nothing there can shadow a module.
 test-sqlite: install
-	cache=$$(mktemp -d) && cd /tmp && TRYTOND_DATABASE__URI=sqlite:// \
+	cache=$$(mktemp -d) && cd $$cache && TRYTOND_DATABASE__URI=sqlite:// \
 		DB_NAME=:memory: DB_CACHE=$$cache \
 		$(CURDIR)/$(BIN)/python -m unittest discover -s $(CURDIR)/$(MODULE)/tests; \
 		status=$$?; rm -rf $$cache; exit $$status
@@ -79,10 +80,10 @@ PG_TEST_DBS := psql -h 127.0.0.1 -d postgres -Atc \
 	OR datname = 'test_crm_counterparty'"
 test-postgresql: install postgresql
 	$(PG_TEST_DBS) | xargs -r -I{} dropdb -h 127.0.0.1 "{}"
-	cd /tmp && TRYTOND_DATABASE__URI=$(PG_URI) DB_NAME=test_crm_counterparty \
-		DB_CACHE=postgresql:// \
+	dir=$$(mktemp -d) && cd $$dir && TRYTOND_DATABASE__URI=$(PG_URI) \
+		DB_NAME=test_crm_counterparty DB_CACHE=postgresql:// \
 		$(CURDIR)/$(BIN)/python -m unittest discover -s $(CURDIR)/$(MODULE)/tests; \
-		status=$$?; cd $(CURDIR); \
+		status=$$?; cd $(CURDIR); rm -rf $$dir; \
 		$(PG_TEST_DBS) | xargs -r -I{} dropdb -h 127.0.0.1 "{}"; exit $$status
 
 # The project's own checks: demo data, web client translation, browser.

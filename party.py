@@ -342,13 +342,21 @@ class Party(ChatMixin, metaclass=PoolMeta):
         pass
 
 
+# The identifier types validated here rather than by python-stdnum
+_OWN_CHECKS = {
+    'ru_kpp': requisites.is_valid_kpp,
+    'ru_ogrn': requisites.is_valid_ogrn,
+    }
+
+
 class Identifier(metaclass=PoolMeta):
     __name__ = 'party.identifier'
 
     @fields.depends('type', 'party', 'code')
     def check_code(self):
-        super().check_code()
-        if self.type == 'ru_kpp' and not requisites.is_valid_kpp(self.code):
+        if self.type not in _OWN_CHECKS:
+            super().check_code()
+        elif not _OWN_CHECKS[self.type](self.code):
             raise InvalidIdentifierCode(gettext(
                     'party.msg_invalid_code',
                     type=self.type_string,
@@ -356,16 +364,9 @@ class Identifier(metaclass=PoolMeta):
                     party=self.party.rec_name
                     if self.party and self.party.id >= 0 else ''))
 
-    @classmethod
-    def validate_fields(cls, identifiers, field_names):
-        super().validate_fields(identifiers, field_names)
-        if not field_names or field_names & {'type', 'code'}:
-            for identifier in identifiers:
-                identifier.check_code()
-
     def compute_fields(self, field_names=None):
         values = super().compute_fields(field_names=field_names)
-        if getattr(self, 'type', None) == 'ru_kpp' and (
+        if getattr(self, 'type', None) in _OWN_CHECKS and (
                 field_names is None or {'type', 'code'} & field_names):
             code = requisites.compact(self.code)
             if self.code != code:

@@ -3,7 +3,6 @@
 """Payer requisites ("Плательщики"): the legal entities that pay on behalf
 of a counterparty, with the bank details an invoice needs."""
 from stdnum.ru import inn as ru_inn
-from stdnum.ru import ogrn as ru_ogrn
 
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields, sequence_ordered
@@ -59,7 +58,7 @@ class Payer(sequence_ordered(), ModelSQL, ModelView):
         checks = [
             ('inn', lambda: ru_inn.is_valid(self.inn)),
             ('kpp', lambda: requisites.is_valid_kpp(self.kpp)),
-            ('ogrn', lambda: ru_ogrn.is_valid(self.ogrn)),
+            ('ogrn', lambda: requisites.is_valid_ogrn(self.ogrn)),
             ('bik', lambda: requisites.is_valid_bik(self.bik)),
             ('settlement_account',
                 lambda: requisites.is_valid_settlement_account(

@@ -1,8 +1,11 @@
 # This file is part of crm_counterparty.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
-"""Russian requisites that python-stdnum does not know: KPP, BIK and the
-bank accounts checked against a BIK by the Bank of Russia's control key."""
+"""Russian requisites that python-stdnum does not know, or gets wrong: KPP,
+OGRNIP, BIK and the bank accounts checked against a BIK by the Bank of
+Russia's control key."""
 import re
+
+from stdnum.ru import ogrn as _stdnum_ogrn
 
 _KPP = re.compile(r'^\d{4}[\dA-Z]{2}\d{3}$')
 _ACCOUNT_WEIGHTS = (7, 1, 3) * 8
@@ -17,6 +20,17 @@ def is_valid_kpp(kpp):
     """A KPP is the tax office (4 digits), the reason of registration (2
     digits or Latin capitals since 2019) and a serial number (3 digits)."""
     return bool(_KPP.match(compact(kpp)))
+
+
+def is_valid_ogrn(number):
+    """An OGRN has 13 digits, an OGRNIP (a sole trader's) 15; python-stdnum
+    2.2 refuses the OGRNIPs whose remainder by 13 is 10 to 12, while the tax
+    service takes the remainder's last digit (about one in four)."""
+    number = compact(number)
+    if len(number) != 15:
+        return _stdnum_ogrn.is_valid(number)
+    return (number.isdigit() and number[0] in '34'
+        and int(number[:-1]) % 13 % 10 == int(number[-1]))
 
 
 def is_valid_bik(bik):

@@ -32,6 +32,17 @@ class RequisitesTestCase(unittest.TestCase):
             with self.subTest(kpp=kpp):
                 self.assertEqual(requisites.is_valid_kpp(kpp), valid)
 
+    def test_ogrn(self):
+        self.assertTrue(requisites.is_valid_ogrn('1027700132195'))
+        self.assertFalse(requisites.is_valid_ogrn('1027700132196'))
+        # An OGRNIP whose remainder by 13 is 10: python-stdnum refuses it
+        number = next(
+            n for n in (f'30450011600{i:03d}' for i in range(1000))
+            if int(n) % 13 == 10) + '0'
+        self.assertTrue(requisites.is_valid_ogrn(number))
+        self.assertFalse(requisites.is_valid_ogrn(number[:-1] + '1'))
+        self.assertTrue(requisites.is_valid_ogrn('304500116000157'))
+
     def test_bik(self):
         self.assertTrue(requisites.is_valid_bik('044525225'))
         self.assertFalse(requisites.is_valid_bik('144525225'))
