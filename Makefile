@@ -10,19 +10,23 @@ SAO := web/node_modules/tryton-sao
 PG_URI ?= postgresql://127.0.0.1:5432/
 DEMO_DB := demo
 DEMO_CONFIG := etc/trytond.conf
+DEMO_ENV := TRYTOND_DATABASE__PATH=$(CURDIR)/var \
+	TRYTOND_WEB__ROOT=$(CURDIR)/$(SAO)
 
 MODULE_FILES := tryton.cfg pyproject.toml $(wildcard *.py *.xml view/*.xml \
 	locale/*.po icons/*.svg tests/*.py tests/*.rst)
 
+.DELETE_ON_ERROR:
+
 .PHONY: demo test test-sqlite test-postgresql test-project test-browser \
 	install web chromium serve postgresql clean
 
-demo: install web var/demo.sqlite
+demo: install web var/demo.updated
 	@echo
 	@echo "  Tryton with crm_counterparty: http://127.0.0.1:8000/"
 	@echo "  Log in as admin / admin (database: $(DEMO_DB))"
 	@echo
-	$(BIN)/trytond -c $(DEMO_CONFIG) -d $(DEMO_DB)
+	$(DEMO_ENV) $(BIN)/trytond -c $(DEMO_CONFIG) -d $(DEMO_DB)
 
 test: install web chromium
 	$(MAKE) test-sqlite
@@ -56,10 +60,18 @@ chromium:
 	@command -v chromium >/dev/null || { \
 		apt-get update -qq && apt-get install -y -qq chromium; }
 
-var/demo.sqlite: $(MODULE)/tryton.cfg scripts/demo.py scripts/demo_data.py
+# The demo database is made once; a newer module only updates it, so
+# what was typed into the demo stays.
+var/demo.sqlite: scripts/demo.py scripts/demo_data.py | install
 	mkdir -p var
 	rm -f $@
-	$(BIN)/python scripts/demo.py --config $(DEMO_CONFIG) --database $(DEMO_DB)
+	$(DEMO_ENV) $(BIN)/python scripts/demo.py --config $(DEMO_CONFIG) --database $(DEMO_DB)
+	touch var/demo.updated
+
+var/demo.updated: $(MODULE)/tryton.cfg var/demo.sqlite
+	$(DEMO_ENV) $(BIN)/trytond-admin -c $(DEMO_CONFIG) -d $(DEMO_DB) \
+		-u crm_counterparty </dev/null
+	touch $@
 
 # The module's own suite (unit tests and scenarios), on each database.
 # DB_CACHE keeps the activated database between the tests of one run; it is

@@ -166,19 +166,23 @@ class Party(ChatMixin, metaclass=PoolMeta):
         Identifier = pool.get('party.identifier')
         type_ = REQUISITE_TYPES[name]
         to_save, to_delete = [], []
-        for party in parties:
-            existing = [i for i in party.identifiers if i.type == type_]
-            if not value:
-                to_delete.extend(existing)
-            elif existing:
-                identifier = existing[0]
-                identifier.code = value
-                to_save.append(identifier)
-            else:
-                to_save.append(
-                    Identifier(party=party, type=type_, code=value))
-        Identifier.delete(to_delete)
-        Identifier.save(to_save)
+        # INN and KPP are set one after the other: the party checks the
+        # pair once both are there (validate_fields).  Records keep the
+        # context they are made in, so make them inside.
+        with Transaction().set_context(_defer_tax_identifier_check=True):
+            for party in cls.browse(parties):
+                existing = [i for i in party.identifiers if i.type == type_]
+                if not value:
+                    to_delete.extend(existing)
+                elif existing:
+                    identifier = existing[0]
+                    identifier.code = value
+                    to_save.append(identifier)
+                else:
+                    to_save.append(
+                        Identifier(party=party, type=type_, code=value))
+            Identifier.delete(to_delete)
+            Identifier.save(to_save)
 
     @classmethod
     def search_requisite(cls, name, clause):
@@ -274,8 +278,7 @@ class Party(ChatMixin, metaclass=PoolMeta):
     @classmethod
     def validate_fields(cls, parties, field_names):
         super().validate_fields(parties, field_names)
-        if field_names:
-            cls.check_duplicate_tax_identifier(parties, field_names)
+        cls.check_duplicate_tax_identifier(parties, field_names)
 
     @classmethod
     def check_duplicate_tax_identifier(cls, parties, field_names=None):
@@ -284,9 +287,8 @@ class Party(ChatMixin, metaclass=PoolMeta):
         pool = Pool()
         Configuration = pool.get('party.configuration')
         Warning = pool.get('res.user.warning')
-        # Identifiers check it when they change, parties when they come
-        # back to the active ones or change kind.
-        if field_names is not None and not (field_names & {'active', 'kind'}):
+        if field_names is not None and not (field_names & {
+                    'active', 'kind', 'identifiers', 'inn', 'kpp'}):
             return
         keys = {}
         for party in parties:
@@ -381,7 +383,8 @@ class Identifier(metaclass=PoolMeta):
         Party = pool.get('party.party')
         super().on_modification(mode, identifiers, field_names=field_names)
         # The uniqueness of the INN is a rule of the counterparty
-        if mode in {'create', 'write'}:
+        if (mode in {'create', 'write'} and not Transaction().context.get(
+                    '_defer_tax_identifier_check')):
             Party.check_duplicate_tax_identifier(
                 Party.browse({i.party.id for i in identifiers}))
 
