@@ -1,0 +1,72 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""make demo's database is made by scripts/demo.py: it must load whole,
+through the module's own validation, into a fresh SQLite database."""
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class DemoDatabaseTestCase(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.directory = tempfile.TemporaryDirectory()
+        env = dict(os.environ, TRYTOND_DATABASE__PATH=cls.directory.name)
+        result = subprocess.run([
+                sys.executable, ROOT / 'scripts' / 'demo.py',
+                '--config', ROOT / 'etc' / 'trytond.conf',
+                '--database', 'demo'],
+            env=env, capture_output=True, text=True, timeout=600)
+        if result.returncode:
+            raise AssertionError(result.stderr[-3000:])
+        cls.output = result.stdout
+        cls.db = sqlite3.connect(Path(cls.directory.name) / 'demo.sqlite')
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.db.close()
+        cls.directory.cleanup()
+
+    def count(self, query):
+        return self.db.execute(query).fetchone()[0]
+
+    def test_counterparties(self):
+        # Our company and its 5 employees are parties too
+        self.assertGreaterEqual(self.count(
+                "SELECT COUNT(*) FROM party_party "
+                "WHERE responsible IS NOT NULL"), 300)
+        self.assertGreaterEqual(self.count(
+                "SELECT COUNT(*) FROM party_party "
+                "WHERE kind = 'person' AND employer IS NOT NULL"), 100)
+        self.assertIn("556 counterparties", self.output)
+
+    def test_requisites_and_phones(self):
+        self.assertGreaterEqual(self.count(
+                "SELECT COUNT(*) FROM party_identifier "
+                "WHERE type = 'ru_kpp'"), 150)
+        # Every phone was parsed: its compact form is E.164
+        self.assertEqual(self.count(
+                "SELECT COUNT(*) FROM party_contact_mechanism "
+                "WHERE type IN ('phone', 'mobile') "
+                "AND value_compact NOT LIKE '+7%'"), 0)
+
+    def test_staff_log_in_russian(self):
+        self.assertEqual(self.count(
+                "SELECT COUNT(*) FROM res_user u JOIN ir_lang l "
+                "ON u.language = l.id WHERE l.code = 'ru'"), 5)
+
+    def test_comments_and_files(self):
+        self.assertGreaterEqual(self.count(
+                "SELECT COUNT(*) FROM ir_chat_message"), 100)
+        self.assertGreaterEqual(self.count(
+                "SELECT COUNT(*) FROM ir_attachment "
+                "WHERE resource LIKE 'party.party,%'"), 10)
+        self.assertGreaterEqual(self.count(
+                "SELECT COUNT(*) FROM crm_counterparty_payer"), 150)
