@@ -1,17 +1,12 @@
 # This file is part of crm_counterparty.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
-from collections import defaultdict
-
-from sql import Literal
-from sql.conditionals import Coalesce
 
 from trytond.i18n import gettext
 from trytond.model import (
     ChatMixin, Index, ModelSQL, ModelView, Unique, fields)
-from trytond.model.exceptions import ValidationError
 from trytond.modules.party.exceptions import InvalidIdentifierCode
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Eval, If, PYSONEncoder
+from trytond.pyson import Eval
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
@@ -195,15 +190,11 @@ class Party(ChatMixin, metaclass=PoolMeta):
                     ])]
 
     @classmethod
-    def _favorite_user(cls):
-        return Transaction().user
-
-    @classmethod
     def get_favorite(cls, parties, name):
         pool = Pool()
         Favorite = pool.get('crm.counterparty.favorite')
         favorites = Favorite.search([
-                ('user', '=', cls._favorite_user()),
+                ('user', '=', Transaction().user),
                 ('party', 'in', [p.id for p in parties]),
                 ])
         starred = {f.party.id for f in favorites}
@@ -213,7 +204,7 @@ class Party(ChatMixin, metaclass=PoolMeta):
     def set_favorite(cls, parties, name, value):
         pool = Pool()
         Favorite = pool.get('crm.counterparty.favorite')
-        user = cls._favorite_user()
+        user = Transaction().user
         existing = Favorite.search([
                 ('user', '=', user),
                 ('party', 'in', [p.id for p in parties]),
@@ -235,7 +226,7 @@ class Party(ChatMixin, metaclass=PoolMeta):
             return []
         starred = favorite.select(
             favorite.party,
-            where=favorite.user == cls._favorite_user())
+            where=favorite.user == Transaction().user)
         if (operator == '=') == bool(value):
             return [('id', 'in', starred)]
         return [('id', 'not in', starred)]
