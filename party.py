@@ -140,6 +140,14 @@ class Party(ChatMixin, metaclass=PoolMeta):
             self.kind = 'person'
 
     @classmethod
+    def set_contact_mechanism(cls, parties, name, value):
+        # The web client sends the list's empty phone and e-mail columns
+        # with a new card whose contact mechanisms it creates in the same
+        # call: an empty value sets nothing, so it must not be refused.
+        if value:
+            super().set_contact_mechanism(parties, name, value)
+
+    @classmethod
     def get_requisites(cls, parties, names):
         pool = Pool()
         Identifier = pool.get('party.identifier')
