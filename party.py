@@ -51,6 +51,11 @@ class Party(ChatMixin, metaclass=PoolMeta):
         domain=[
             ('kind', '=', 'person'),
             ],
+        # An existing person can be attached to the company later
+        add_remove=[
+            ('kind', '=', 'person'),
+            ('id', '!=', Eval('id', -1)),
+            ],
         states={
             'invisible': Eval('kind') != 'company',
             },
