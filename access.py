@@ -38,7 +38,8 @@ from trytond.model.exceptions import AccessError
 from trytond.modules.company.model import (
     CompanyMultiValueMixin, CompanyValueMixin)
 from trytond.pool import Pool, PoolMeta
-from trytond.transaction import Transaction, check_access
+from trytond.transaction import (
+    Transaction, check_access, inactive_records, without_check_access)
 
 POLICIES = ['counterparty_visibility', 'counterparty_editing',
     'counterparty_export']
@@ -165,6 +166,42 @@ def counterparty_rule_context():
 
 class Party(metaclass=PoolMeta):
     __name__ = 'party.party'
+
+    internal = fields.Function(fields.Boolean(
+            "Internal",
+            help="The party of one of our companies or employees: "
+            "everyone sees it."),
+        'get_internal', searcher='search_internal')
+
+    @classmethod
+    def _internal_query(cls):
+        pool = Pool()
+        Company = pool.get('company.company')
+        Employee = pool.get('company.employee')
+        company = Company.__table__()
+        employee = Employee.__table__()
+        return (company.select(company.party)
+            | employee.select(employee.party))
+
+    @classmethod
+    def get_internal(cls, parties, name):
+        pool = Pool()
+        Company = pool.get('company.company')
+        Employee = pool.get('company.employee')
+        ids = [p.id for p in parties]
+        with without_check_access(), inactive_records():
+            internal = {r.party.id for Model in [Company, Employee]
+                for r in Model.search([('party', 'in', ids)])}
+        return {p.id: p.id in internal for p in parties}
+
+    @classmethod
+    def search_internal(cls, name, clause):
+        _, operator, value = clause
+        if operator not in {'=', '!='}:
+            return []
+        if (operator == '=') == bool(value):
+            return [('id', 'in', cls._internal_query())]
+        return [('id', 'not in', cls._internal_query())]
 
     @classmethod
     def export_data(cls, records, fields_names, header=False):

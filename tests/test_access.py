@@ -219,6 +219,24 @@ class CounterpartyAccessTestCase(_DBTestCase):
         self.assertIsInstance(revealed['chat post'], int)
 
     @with_transaction()
+    def test_internal_parties_visible(self):
+        "Everyone reads the parties of the company and of the employees"
+        self.setup_company()
+        boris = self.users['Boris']
+        anna = self.users['Anna']
+        parties = [self.company.party.id, anna.employee.party.id]
+        self.assertEqual(
+            [r['id'] for r in call(
+                    boris, 'party.party', 'read', parties, ['name'])],
+            parties)
+        self.assertEqual(call(
+                boris, 'party.party', 'search_count',
+                [('internal', '=', True)]), 6)
+        with self.assertRaises(AccessError):
+            call(boris, 'party.party', 'write', parties[1:],
+                {'name': "Анна"})
+
+    @with_transaction()
     def test_responsible_sees_counterparty(self):
         "The responsible sees the counterparty and its contact person"
         self.setup_company()
