@@ -3,8 +3,12 @@
 from trytond.pool import PoolMeta
 from trytond.transaction import Transaction
 
+from .access import counterparty_rule_context
+
 # Records that belong to one user: rules compare them with user_id
 _USER_MODELS = {'crm.counterparty.favorite'}
+# Rules that depend on the user's employees and the company's policy
+_COUNTERPARTY_MODELS = {'party.party'}
 
 
 class Rule(metaclass=PoolMeta):
@@ -15,6 +19,8 @@ class Rule(metaclass=PoolMeta):
         context = super()._get_context(model_name)
         if model_name in _USER_MODELS:
             context['user_id'] = Transaction().user
+        if model_name in _COUNTERPARTY_MODELS:
+            context.update(counterparty_rule_context())
         return context
 
     @classmethod
@@ -22,4 +28,6 @@ class Rule(metaclass=PoolMeta):
         key = super()._get_cache_key(model_names)
         if model_names & _USER_MODELS:
             key = (*key, Transaction().user)
+        if model_names & _COUNTERPARTY_MODELS:
+            key = (*key, *sorted(counterparty_rule_context().items()))
         return key

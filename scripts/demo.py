@@ -88,6 +88,9 @@ def setup_company(pool, employees):
                 }])
     russian, = Lang.search([('code', '=', 'ru')])
     party_admin = Group(ModelData.get_id('party', 'group_party_admin'))
+    crm_user = Group(ModelData.get_id('crm_counterparty', 'group_crm_user'))
+    crm_manager = Group(
+        ModelData.get_id('crm_counterparty', 'group_crm_manager'))
     staff = {}
     for person in employees:
         with_party = Party.create([{
@@ -106,6 +109,7 @@ def setup_company(pool, employees):
                     'company': company.id,
                     'employees': [('add', [employee.id])],
                     'employee': employee.id,
+                    'groups': [('add', [crm_user.id])],
                     }])
         staff[person['login']] = employee
     admin, = User.search([('login', '=', 'admin')])
@@ -117,7 +121,10 @@ def setup_company(pool, employees):
             })
     # The first of the sales staff heads the others and edits the lists
     head = User.search([('login', '=', employees[0]['login'])])
-    User.write(head, {'groups': [('add', [party_admin.id])]})
+    User.write(head, {'groups': [('add', [party_admin.id, crm_manager.id])]})
+    Employee.write(
+        [staff[e['login']] for e in employees[1:]],
+        {'supervisor': staff[employees[0]['login']].id})
     return company, staff
 
 

@@ -2,13 +2,18 @@
 # of this repository contains the full copyright notices and license terms.
 """The Russian translation (locale/ru.po), loaded into a Russian database."""
 import re
+from unittest.mock import patch
 
 import polib
 
+import trytond.config as config
 from trytond.i18n import gettext
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
+
+from trytond.modules.crm_counterparty.tests.test_report import (
+    config_get, document_text)
 
 MODULE = 'crm_counterparty'
 PLACEHOLDER = re.compile(r'%\(\w+\)[sd]')
@@ -136,6 +141,24 @@ class CrmCounterpartyTranslationTestCase(ModuleTestCase):
         menu = Menu(ModelData.get_id(MODULE, 'menu_counterparty'))
         self.assertEqual(menu.complete_name, "Клиенты / Контрагенты")
 
+    @with_transaction(context={'language': 'ru'})
+    def test_report(self):
+        "The printed list of counterparties is Russian"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Report = pool.get('crm.counterparty.list', type='report')
+        party, = Party.create([{
+                    'name': "ООО «Ромашка»", 'inn': '7707083893'}])
+        with patch.object(config, 'get', config_get(None)):
+            _, content, _, name = Report.execute([party.id], {
+                    'model': 'party.party', 'ids': [party.id]})
+        self.assertTrue(name.startswith("Контрагенты с контактными лицами"))
+        text = document_text(content)
+        for string in ["Контрагенты", "Контрагент", "Телефоны",
+                "ИНН 7707083893", "Всего: 1"]:
+            with self.subTest(string=string):
+                self.assertIn(string, text)
+
     @with_transaction()
     def test_complete(self):
         "Every string Tryton exports for the module has a Russian value"
@@ -154,7 +177,8 @@ class CrmCounterpartyTranslationTestCase(ModuleTestCase):
         # Every kind of string the module has
         self.assertEqual(
             {ctxt.split(':')[0] for ctxt, _ in sources},
-            {'field', 'help', 'model', 'selection', 'view', 'wizard_button'})
+            {'field', 'help', 'model', 'report', 'selection', 'view',
+                'wizard_button'})
         self.assertGreaterEqual(len(sources), 100)
         problems = {
             "not in ru.po": sorted(set(sources) - set(russian)),

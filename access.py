@@ -1,0 +1,235 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""Who sees, edits, deletes and exports counterparties.
+
+The records a user may reach are given by the rule groups of access.xml:
+``rule_group_party_visibility`` (read) and ``rule_group_party_editing``
+(write and delete).  The rules of each group are alternatives: a
+counterparty is reachable when any one of them holds.  Their domains are
+evaluated with the context built here:
+
+- ``employees``: the user's employees (in the current company);
+- ``counterparty_see_all``: the company lets every user see every
+  counterparty;
+- ``counterparty_edit_all``: every user edits what they see;
+- ``counterparty_editors``: the employees whose involvement grants editing
+  (the user's employees, or none when only managers edit).
+
+A new way of taking part in a counterparty (a communication, a shared
+group) is one more ``ir.rule`` in ``rule_group_party_visibility`` (and,
+when it also grants editing, in ``rule_group_party_editing`` with
+``counterparty_editors``), for example::
+
+    <record model="ir.rule" id="rule_party_visibility_communication">
+        <field name="domain" eval="['OR',
+            ('communications.employees', 'in', Eval('employees', [])),
+            ('employer.communications.employees', 'in',
+                Eval('employees', []))]" pyson="1"/>
+        <field name="rule_group" ref="rule_group_party_visibility"/>
+    </record>
+
+The rules name the counterparty's employer too, so that contact persons
+follow their company.
+"""
+from trytond.cache import Cache
+from trytond.i18n import gettext
+from trytond.model import ModelSQL, fields
+from trytond.model.exceptions import AccessError
+from trytond.modules.company.model import (
+    CompanyMultiValueMixin, CompanyValueMixin)
+from trytond.pool import Pool, PoolMeta
+from trytond.transaction import (
+    Transaction, check_access, inactive_records, without_check_access)
+
+POLICIES = ['counterparty_visibility', 'counterparty_editing',
+    'counterparty_export']
+_policy_cache = Cache(
+    'party.configuration.counterparty_access', context=False)
+
+counterparty_visibility = fields.Selection([
+        ('all', "Every user sees every counterparty"),
+        ('involved', "Own, subordinates' and those one takes part in"),
+        ], "Who Sees Counterparties",
+    help="Which counterparties a CRM user sees; CRM managers see all.\n"
+    "A user sees the counterparties they are responsible for, those of "
+    "their subordinates, those they take part in and the contact persons "
+    "of all these.")
+counterparty_editing = fields.Selection([
+        ('all', "Everyone who sees it"),
+        ('involved', "Own, subordinates' and those one takes part in"),
+        ('managers', "Only CRM managers"),
+        ], "Who Edits and Deletes Counterparties",
+    help="Who may change a counterparty or move it to the trash; "
+    "CRM managers always may.")
+counterparty_export = fields.Selection([
+        ('all', "Everyone who sees it"),
+        ('managers', "Only CRM managers"),
+        ], "Who Exports Counterparties",
+    help="Who may export counterparties to a file.")
+
+
+class Configuration(CompanyMultiValueMixin, metaclass=PoolMeta):
+    __name__ = 'party.configuration'
+
+    counterparty_visibility = fields.MultiValue(counterparty_visibility)
+    counterparty_editing = fields.MultiValue(counterparty_editing)
+    counterparty_export = fields.MultiValue(counterparty_export)
+
+    @classmethod
+    def multivalue_model(cls, field):
+        pool = Pool()
+        if field in POLICIES:
+            return pool.get('party.configuration.counterparty_access')
+        return super().multivalue_model(field)
+
+    @classmethod
+    def default_counterparty_visibility(cls, **pattern):
+        return 'all'
+
+    @classmethod
+    def default_counterparty_editing(cls, **pattern):
+        return 'all'
+
+    @classmethod
+    def default_counterparty_export(cls, **pattern):
+        return 'all'
+
+    @classmethod
+    def get_counterparty_policy(cls, company_id):
+        "Return the access policy of the company as a dictionary"
+        policy = _policy_cache.get(company_id)
+        if policy is None:
+            configuration = cls(1)
+            policy = {
+                name: configuration.get_multivalue(name, company=company_id)
+                for name in POLICIES}
+            _policy_cache.set(company_id, policy)
+        return policy
+
+
+class CounterpartyAccess(ModelSQL, CompanyValueMixin):
+    "The access policy of counterparties of a company"
+    __name__ = 'party.configuration.counterparty_access'
+    __string__ = "Counterparty Access Policy"
+
+    counterparty_visibility = counterparty_visibility
+    counterparty_editing = counterparty_editing
+    counterparty_export = counterparty_export
+
+    @classmethod
+    def default_counterparty_visibility(cls):
+        return 'all'
+
+    @classmethod
+    def default_counterparty_editing(cls):
+        return 'all'
+
+    @classmethod
+    def default_counterparty_export(cls):
+        return 'all'
+
+    @classmethod
+    def on_modification(cls, mode, records, field_names=None):
+        pool = Pool()
+        Rule = pool.get('ir.rule')
+        super().on_modification(mode, records, field_names=field_names)
+        _policy_cache.clear()
+        Rule._domain_get_cache.clear()
+
+
+def _is_manager():
+    "Whether the user is a CRM manager (or administrator)"
+    pool = Pool()
+    ModelData = pool.get('ir.model.data')
+    User = pool.get('res.user')
+    return ModelData.get_id('crm_counterparty', 'group_crm_manager') in (
+        User.get_groups())
+
+
+def counterparty_rule_context():
+    """The values the rules of party.party are evaluated with; they are
+    hashable as they are also the key of the cached rule domains"""
+    pool = Pool()
+    Configuration = pool.get('party.configuration')
+    User = pool.get('res.user')
+    employees = User.get_employees()
+    company = Transaction().context.get('company')
+    policy = Configuration.get_counterparty_policy(company)
+    editing = policy['counterparty_editing']
+    return {
+        'employees': employees,
+        'counterparty_see_all': policy['counterparty_visibility'] == 'all',
+        'counterparty_edit_all': editing == 'all',
+        'counterparty_editors': employees if editing == 'involved' else (),
+        }
+
+
+class Party(metaclass=PoolMeta):
+    __name__ = 'party.party'
+
+    internal = fields.Function(fields.Boolean(
+            "Internal",
+            help="The party of one of our companies or employees: "
+            "everyone sees it."),
+        'get_internal', searcher='search_internal')
+
+    @classmethod
+    def _internal_query(cls):
+        pool = Pool()
+        Company = pool.get('company.company')
+        Employee = pool.get('company.employee')
+        company = Company.__table__()
+        employee = Employee.__table__()
+        return (company.select(company.party)
+            | employee.select(employee.party))
+
+    @classmethod
+    def get_internal(cls, parties, name):
+        pool = Pool()
+        Company = pool.get('company.company')
+        Employee = pool.get('company.employee')
+        ids = [p.id for p in parties]
+        with without_check_access(), inactive_records():
+            internal = {r.party.id for Model in [Company, Employee]
+                for r in Model.search([('party', 'in', ids)])}
+        return {p.id: p.id in internal for p in parties}
+
+    @classmethod
+    def search_internal(cls, name, clause):
+        _, operator, value = clause
+        if operator not in {'=', '!='}:
+            return []
+        if (operator == '=') == bool(value):
+            return [('id', 'in', cls._internal_query())]
+        return [('id', 'not in', cls._internal_query())]
+
+    @classmethod
+    def export_data(cls, records, fields_names, header=False):
+        pool = Pool()
+        Configuration = pool.get('party.configuration')
+        transaction = Transaction()
+        if transaction.check_access:
+            # Core exports the records it is given without applying the
+            # record rules: read them first as the client would
+            cls.read([r.id for r in records], ['id'])
+            policy = Configuration.get_counterparty_policy(
+                transaction.context.get('company'))
+            if (policy['counterparty_export'] == 'managers'
+                    and not _is_manager()):
+                raise AccessError(gettext(
+                        'crm_counterparty.msg_access_export_managers'))
+        return super().export_data(records, fields_names, header=header)
+
+
+class Channel(metaclass=PoolMeta):
+    __name__ = 'ir.chat.channel'
+
+    @classmethod
+    @check_access
+    def check_access(cls, resource):
+        pool = Pool()
+        Rule = pool.get('ir.rule')
+        super().check_access(resource)
+        # Core checks only the model access: the record rules decide too
+        model, id_ = str(resource).split(',')
+        Rule.check(model, [int(id_)], 'read')

@@ -1,0 +1,54 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+import shlex
+import shutil
+
+import trytond.config as config
+from trytond.pool import Pool
+from trytond.report import Report
+from trytond.transaction import Transaction
+
+# The convert command Tryton runs when none is configured
+DEFAULT_CONVERTER = 'soffice'
+
+
+def converter_available():
+    "Whether the program of [report] convert_command is installed"
+    command = config.get(
+        'report', 'convert_command', default=DEFAULT_CONVERTER)
+    return bool(command) and bool(shutil.which(shlex.split(command)[0]))
+
+
+class CounterpartyList(Report):
+    "The selected counterparties with their contact persons and phones"
+    __name__ = 'crm.counterparty.list'
+
+    @classmethod
+    def get_context(cls, records, header, data):
+        pool = Pool()
+        Company = pool.get('company.company')
+        Party = pool.get('party.party')
+        context = super().get_context(records, header, data)
+        company_id = Transaction().context.get('company')
+        context['company'] = Company(company_id) if company_id else None
+
+        def values(party, types):
+            return ', '.join(
+                m.value for m in party.contact_mechanisms
+                if m.type in types and m.value)
+        context['phones'] = lambda party: values(party, {'phone', 'mobile'})
+        context['emails'] = lambda party: values(party, {'email'})
+        # Only the contact persons the user may see
+        context['contact_persons'] = lambda party: Party.search([
+                ('employer', '=', party.id),
+                ], order=[('name', 'ASC')])
+        return context
+
+    @classmethod
+    def convert(cls, report, data, **kwargs):
+        # Without LibreOffice the document itself is given, at once rather
+        # than after the retries of a failing command
+        if (report.extension or report.template_extension) != (
+                report.template_extension) and not converter_available():
+            return report.template_extension, data
+        return super().convert(report, data, **kwargs)

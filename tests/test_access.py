@@ -1,0 +1,397 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""Who reaches which counterparty, proven through the server's RPC path.
+
+Every call goes through ``call``, which does what the dispatcher does for a
+request of the web client: the method must be in ``__rpc__``, the arguments
+and the context are converted by the method's ``RPC`` (``_check_access`` is
+set there, records are instantiated) and the call runs as the user with the
+context the client sends (the user's preferences)."""
+from trytond.exceptions import UserError
+from trytond.model.exceptions import AccessError
+from trytond.modules.company.tests import (
+    create_company, create_employee, set_company)
+from trytond.pool import Pool
+from trytond.tests.test_tryton import _DBTestCase, with_transaction
+from trytond.tools import is_instance_method
+from trytond.transaction import Transaction
+
+
+def call(user, name, method, *args, type='model'):
+    "Call name.method as user the way the RPC dispatcher does"
+    pool = Pool()
+    User = pool.get('res.user')
+    obj = pool.get(name, type=type)
+    rpc = obj.__rpc__[method]
+    transaction = Transaction()
+    with transaction.set_user(user.id), transaction.reset_context():
+        context = User.get_preferences(context_only=True)
+        c_args, c_kwargs, context, _ = rpc.convert(obj, *args, context)
+        with transaction.set_context(context):
+            meth = rpc.decorate(getattr(obj, method))
+            if (rpc.instantiate is None
+                    or not is_instance_method(obj, method)):
+                return rpc.result(meth(*c_args, **c_kwargs))
+            inst = c_args.pop(0)
+            return rpc.result(meth(inst, *c_args, **c_kwargs))
+
+
+class CounterpartyAccessTestCase(_DBTestCase):
+    "Test who sees, edits and exports counterparties"
+    module = 'crm_counterparty'
+
+    def setUp(self):
+        super().setUp()
+        self.denied = (AccessError, UserError)
+
+    def setup_company(self, visibility='involved', editing='involved',
+            export='all'):
+        """A company where Olga supervises Anna, Boris works alone, Maria
+        is a CRM manager and Pavel uses Tryton without the CRM.
+        Anna looks after "Romashka" (with its contact person Ivan),
+        Boris after "Vasilek"."""
+        pool = Pool()
+        Party = pool.get('party.party')
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        Configuration = pool.get('party.configuration')
+        Channel = pool.get('ir.chat.channel')
+        Note = pool.get('ir.note')
+        Attachment = pool.get('ir.attachment')
+        crm_user = ModelData.get_id('crm_counterparty', 'group_crm_user')
+        crm_manager = ModelData.get_id(
+            'crm_counterparty', 'group_crm_manager')
+
+        IrModel = pool.get('ir.model')
+        # The header's search box looks in the models an administrator
+        # turned it on for
+        IrModel.write(IrModel.search([('name', '=', 'party.party')]), {
+                'global_search_p': True})
+
+        company = create_company()
+        self.company = company
+        with set_company(company):
+            employees = {
+                name: create_employee(company, name)
+                for name in ['Olga', 'Anna', 'Boris', 'Maria', 'Pavel']}
+            employees['Anna'].supervisor = employees['Olga']
+            employees['Anna'].save()
+            self.users = {}
+            for name, employee in employees.items():
+                groups = {'Maria': [crm_manager], 'Pavel': []}.get(
+                    name, [crm_user])
+                user, = User.create([{
+                            'name': name, 'login': name.lower(),
+                            'companies': [('add', [company.id])],
+                            'company': company.id,
+                            'employees': [('add', [employee.id])],
+                            'employee': employee.id,
+                            'groups': [('add', groups)],
+                            }])
+                self.users[name] = user
+            configuration = Configuration(1)
+            configuration.counterparty_visibility = visibility
+            configuration.counterparty_editing = editing
+            configuration.counterparty_export = export
+            configuration.save()
+
+            self.romashka, self.vasilek = Party.create([{
+                        'name': "ООО «Ромашка»",
+                        'responsible': employees['Anna'].id,
+                        }, {
+                        'name': "ООО «Василёк»",
+                        'responsible': employees['Boris'].id,
+                        }])
+            self.ivan, = Party.create([{
+                        'name': "Иванов Иван", 'kind': 'person',
+                        'employer': self.romashka.id,
+                        }])
+            resource = str(self.romashka)
+            Channel.post(self.romashka, "Звонили насчёт скидки")
+            self.note, = Note.create([{
+                        'resource': resource,
+                        'message': "Директор в отпуске до мая"}])
+            self.attachment, = Attachment.create([{
+                        'resource': resource, 'name': "договор.txt",
+                        'data': b"contract"}])
+        return company
+
+    def reveals(self, user):
+        """What the calls of the web client reveal of "Romashka" and its
+        contact person to user; None when a call is refused"""
+        romashka, ivan = self.romashka, self.ivan
+        resource = str(romashka)
+        name = romashka.name
+
+        def safe(func):
+            try:
+                return func()
+            except self.denied:
+                return None
+        return {
+            'read': safe(lambda: [r['name'] for r in call(
+                        user, 'party.party', 'read', [romashka.id],
+                        ['name'])]),
+            'read contact person': safe(lambda: [r['name'] for r in call(
+                        user, 'party.party', 'read', [ivan.id], ['name'])]),
+            'search': [i for i in call(
+                    user, 'party.party', 'search', [], 0, None, None)
+                if i in {romashka.id, ivan.id}],
+            'search_count': call(
+                user, 'party.party', 'search_count',
+                [('id', 'in', [romashka.id, ivan.id])]),
+            'search box': [r['name'] for r in call(
+                    user, 'party.party', 'search_read',
+                    [('rec_name', 'ilike', '%Ромашка%')], 0, None, None,
+                    ['name'])],
+            'search by name': call(
+                user, 'party.party', 'search_count',
+                [('name', 'ilike', '%омашк%')]),
+            'search_global': [r[4] for r in call(
+                    user, 'ir.model', 'global_search', 'Ромашка', 10)
+                if r[1] == 'party.party'],
+            'export': safe(lambda: call(
+                    user, 'party.party', 'export_data', [romashka.id],
+                    ['name'])),
+            'export domain': call(
+                user, 'party.party', 'export_data_domain',
+                [('name', '=', name)], ['name']),
+            'notes': [r['message'] for r in call(
+                    user, 'ir.note', 'search_read',
+                    [('resource', '=', resource)], 0, None, None,
+                    ['message'])],
+            'read note': safe(lambda: call(
+                    user, 'ir.note', 'read', [self.note.id], ['message'])),
+            'attachments': [r['name'] for r in call(
+                    user, 'ir.attachment', 'search_read',
+                    [('resource', '=', resource)], 0, None, None,
+                    ['name'])],
+            'read attachment': safe(lambda: call(
+                    user, 'ir.attachment', 'read', [self.attachment.id],
+                    ['data'])),
+            'chat': safe(lambda: [m['content'] for m in call(
+                        user, 'ir.chat.channel', 'get', resource)]),
+            'chat post': safe(lambda: call(
+                    user, 'ir.chat.channel', 'post', resource, "Привет")),
+            }
+
+    @with_transaction()
+    def test_hidden_counterparty_reveals_nothing(self):
+        "A user not involved in a counterparty learns nothing of it"
+        self.setup_company()
+        self.assertEqual(self.reveals(self.users['Boris']), {
+                'read': None,
+                'read contact person': None,
+                'search': [],
+                'search_count': 0,
+                'search box': [],
+                'search by name': 0,
+                'search_global': [],
+                'export': None,
+                'export domain': [],
+                'notes': [],
+                'read note': None,
+                'attachments': [],
+                'read attachment': None,
+                'chat': None,
+                'chat post': None,
+                })
+
+    def assertRevealed(self, user):
+        revealed = self.reveals(user)
+        name = self.romashka.name
+        self.assertEqual(revealed['read'], [name])
+        self.assertEqual(revealed['read contact person'], [self.ivan.name])
+        self.assertEqual(
+            sorted(revealed['search']),
+            sorted([self.romashka.id, self.ivan.id]))
+        self.assertEqual(revealed['search_count'], 2)
+        self.assertEqual(revealed['search box'], [name])
+        self.assertEqual(revealed['search by name'], 1)
+        self.assertEqual(revealed['search_global'], [name])
+        self.assertEqual(revealed['export'], [[name]])
+        self.assertEqual(revealed['export domain'], [[name]])
+        self.assertEqual(revealed['notes'], ["Директор в отпуске до мая"])
+        self.assertIsNotNone(revealed['read note'])
+        self.assertEqual(revealed['attachments'], ["договор.txt"])
+        self.assertIsNotNone(revealed['read attachment'])
+        self.assertIn("Звонили насчёт скидки", revealed['chat'])
+        self.assertIsInstance(revealed['chat post'], int)
+
+    @with_transaction()
+    def test_internal_parties_visible(self):
+        "Everyone reads the parties of the company and of the employees"
+        self.setup_company()
+        boris = self.users['Boris']
+        anna = self.users['Anna']
+        parties = [self.company.party.id, anna.employee.party.id]
+        self.assertEqual(
+            [r['id'] for r in call(
+                    boris, 'party.party', 'read', parties, ['name'])],
+            parties)
+        self.assertEqual(call(
+                boris, 'party.party', 'search_count',
+                [('internal', '=', True)]), 6)
+        with self.assertRaises(AccessError):
+            call(boris, 'party.party', 'write', parties[1:],
+                {'name': "Анна"})
+
+    @with_transaction()
+    def test_responsible_sees_counterparty(self):
+        "The responsible sees the counterparty and its contact person"
+        self.setup_company()
+        self.assertRevealed(self.users['Anna'])
+
+    @with_transaction()
+    def test_supervisor_sees_subordinates_counterparty(self):
+        "A supervisor sees the counterparties of their subordinates"
+        self.setup_company()
+        self.assertRevealed(self.users['Olga'])
+
+    @with_transaction()
+    def test_manager_sees_all(self):
+        "A CRM manager sees every counterparty whatever the policy"
+        self.setup_company()
+        self.assertRevealed(self.users['Maria'])
+
+    @with_transaction()
+    def test_admin_sees_all(self):
+        "The administrator (not root) is a CRM administrator and sees all"
+        pool = Pool()
+        User = pool.get('res.user')
+        self.setup_company()
+        admin, = User.search([('login', '=', 'admin')])
+        User.write([admin], {
+                'companies': [('add', [self.company.id])],
+                'company': self.company.id,
+                })
+        self.assertRevealed(admin)
+
+    @with_transaction()
+    def test_policy_all(self):
+        "Where the company lets everyone see everything, Boris sees it"
+        self.setup_company(visibility='all')
+        self.assertRevealed(self.users['Boris'])
+
+    @with_transaction()
+    def test_policy_change_applies_at_once(self):
+        "A change of the policy applies to the next call"
+        pool = Pool()
+        Configuration = pool.get('party.configuration')
+        self.setup_company()
+        boris = self.users['Boris']
+        self.assertEqual(call(
+                boris, 'party.party', 'search_count',
+                [('id', '=', self.romashka.id)]), 0)
+        with set_company(self.company):
+            configuration = Configuration(1)
+            configuration.counterparty_visibility = 'all'
+            configuration.save()
+        self.assertEqual(call(
+                boris, 'party.party', 'search_count',
+                [('id', '=', self.romashka.id)]), 1)
+
+    @with_transaction()
+    def test_policy_per_company(self):
+        "The policy is a setting of each company"
+        pool = Pool()
+        Configuration = pool.get('party.configuration')
+        self.setup_company()
+        other = create_company(name="Other")
+        with set_company(other):
+            self.assertEqual(
+                Configuration(1).counterparty_visibility, 'all')
+        with set_company(self.company):
+            self.assertEqual(
+                Configuration(1).counterparty_visibility, 'involved')
+
+    @with_transaction()
+    def test_editing_involved(self):
+        "Under 'involved' only its people edit a counterparty"
+        self.setup_company(visibility='all', editing='involved')
+        romashka = self.romashka.id
+        with self.assertRaises(AccessError):
+            call(self.users['Boris'], 'party.party', 'write',
+                [romashka], {'name': "Взломано"})
+        with self.assertRaises(AccessError):
+            call(self.users['Boris'], 'party.party', 'write',
+                [self.ivan.id], {'position': "Взломано"})
+        call(self.users['Anna'], 'party.party', 'write',
+            [romashka], {'industry': "Цветы"})
+        call(self.users['Olga'], 'party.party', 'write',
+            [self.ivan.id], {'position': "Директор"})
+        call(self.users['Maria'], 'party.party', 'write',
+            [romashka], {'description': "Ключевой клиент"})
+        self.assertEqual(self.romashka.industry, "Цветы")
+        self.assertEqual(self.ivan.position, "Директор")
+        self.assertEqual(self.romashka.description, "Ключевой клиент")
+
+    @with_transaction()
+    def test_editing_managers(self):
+        "Under 'managers' even the responsible does not edit"
+        self.setup_company(visibility='all', editing='managers')
+        with self.assertRaises(AccessError):
+            call(self.users['Anna'], 'party.party', 'write',
+                [self.romashka.id], {'name': "Ромашка"})
+        call(self.users['Maria'], 'party.party', 'write',
+            [self.romashka.id], {'industry': "Цветы"})
+        self.assertEqual(self.romashka.industry, "Цветы")
+
+    @with_transaction()
+    def test_editing_all(self):
+        "Under 'all' everyone who sees a counterparty edits it"
+        self.setup_company(visibility='all', editing='all')
+        call(self.users['Boris'], 'party.party', 'write',
+            [self.romashka.id], {'industry': "Цветы"})
+        self.assertEqual(self.romashka.industry, "Цветы")
+
+    @with_transaction()
+    def test_contact_data_follow_counterparty(self):
+        "Phones of a counterparty one may not edit cannot be changed"
+        pool = Pool()
+        ContactMechanism = pool.get('party.contact_mechanism')
+        self.setup_company(visibility='all', editing='involved')
+        phone, = ContactMechanism.create([{
+                    'party': self.romashka.id, 'type': 'phone',
+                    'value': '+74951234567'}])
+        with self.assertRaises(AccessError):
+            call(self.users['Boris'], 'party.contact_mechanism', 'write',
+                [phone.id], {'value': '+74957654321'})
+
+    @with_transaction()
+    def test_model_access(self):
+        "Without the CRM a user reads but neither creates nor edits"
+        self.setup_company(visibility='all', editing='all')
+        pavel = self.users['Pavel']
+        self.assertEqual(call(
+                pavel, 'party.party', 'read', [self.romashka.id],
+                ['name'])[0]['name'], self.romashka.name)
+        for method, args in [
+                ('create', [{'name': "Новый"}]),
+                ('write', [[self.romashka.id], {'name': "Новое"}]),
+                ('delete', [[self.romashka.id]]),
+                ]:
+            with self.subTest(method=method):
+                with self.assertRaises(AccessError):
+                    call(pavel, 'party.party', method, *args)
+        created, = call(
+            self.users['Boris'], 'party.party', 'create',
+            [{'name': "ООО «Новый»"}])
+        self.assertTrue(created)
+
+    @with_transaction()
+    def test_export_managers(self):
+        "Where only managers export, a salesperson's export is refused"
+        self.setup_company(visibility='all', export='managers')
+        with self.assertRaises(AccessError):
+            call(self.users['Anna'], 'party.party', 'export_data',
+                [self.romashka.id], ['name'])
+        with self.assertRaises(AccessError):
+            call(self.users['Anna'], 'party.party', 'export_data_domain',
+                [], ['name'])
+        self.assertEqual(call(
+                self.users['Maria'], 'party.party', 'export_data',
+                [self.romashka.id], ['name']), [[self.romashka.name]])
+
+
+del _DBTestCase

@@ -1,0 +1,158 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""The printed list of counterparties with their contact persons."""
+import io
+import zipfile
+from unittest.mock import patch
+
+from lxml import etree
+
+import trytond.config as config
+from trytond.model.exceptions import AccessError
+from trytond.modules.company.tests import (
+    create_company, create_employee, set_company)
+from trytond.pool import Pool
+from trytond.tests.test_tryton import _DBTestCase, with_transaction
+
+from trytond.modules.crm_counterparty.tests.test_access import call
+
+TEXT = '{urn:oasis:names:tc:opendocument:xmlns:text:1.0}'
+
+
+def document_text(content):
+    "The paragraphs of an ODT document, flat or zipped"
+    content = bytes(content)
+    if zipfile.is_zipfile(io.BytesIO(content)):
+        with zipfile.ZipFile(io.BytesIO(content)) as odt:
+            content = odt.read('content.xml')
+    tree = etree.fromstring(content)
+    return [''.join(p.itertext()) for p in tree.iter(TEXT + 'p')]
+
+
+def config_get(command):
+    "config.get with [report] convert_command set to command (or missing)"
+    get = config.get
+
+    def config_get(section, option, *args, **kwargs):
+        if (section, option) == ('report', 'convert_command'):
+            return command or 'no-such-converter --convert-to pdf'
+        return get(section, option, *args, **kwargs)
+    return config_get
+
+
+class CounterpartyListReportTestCase(_DBTestCase):
+    "Test the printed list of counterparties"
+    module = 'crm_counterparty'
+
+    def create_parties(self):
+        pool = Pool()
+        Party = pool.get('party.party')
+        company = create_company()
+        with set_company(company):
+            anna = create_employee(company, "Анна Петрова")
+            romashka, vasilek = Party.create([{
+                        'name': "ООО «Ромашка»",
+                        'responsible': anna.id,
+                        'inn': '7707083893',
+                        'contact_mechanisms': [('create', [
+                                    {'type': 'phone',
+                                        'value': '+74951234567'},
+                                    {'type': 'email',
+                                        'value': 'info@romashka.ru'},
+                                    ])],
+                        }, {
+                        'name': "ООО «Василёк»",
+                        }])
+            Party.create([{
+                        'name': "Иванов Иван", 'kind': 'person',
+                        'position': "Директор",
+                        'employer': romashka.id,
+                        'contact_mechanisms': [('create', [
+                                    {'type': 'mobile',
+                                        'value': '89161234567'}])],
+                        }])
+        return company, romashka, vasilek
+
+    def execute(self, parties):
+        pool = Pool()
+        Report = pool.get('crm.counterparty.list', type='report')
+        return Report.execute([p.id for p in parties], {
+                'model': 'party.party',
+                'ids': [p.id for p in parties],
+                })
+
+    @with_transaction()
+    def test_selected_with_contact_persons(self):
+        "The list shows the selected counterparties, persons and phones"
+        company, romashka, vasilek = self.create_parties()
+        with set_company(company), \
+                patch.object(config, 'get', config_get(None)):
+            oext, content, _, name = self.execute([romashka, vasilek])
+        self.assertEqual(oext, 'odt')
+        self.assertTrue(name.startswith(
+                "Counterparties with Contact Persons"))
+        text = document_text(content)
+        for expected in [
+                "Counterparties", "ООО «Ромашка»", "INN 7707083893",
+                "Анна Петрова", "8 (495) 123-45-67", "info@romashka.ru",
+                "Иванов Иван", "Директор", "8 (916) 123-45-67",
+                "ООО «Василёк»", "Total: 2"]:
+            with self.subTest(expected=expected):
+                self.assertIn(expected, text)
+        self.assertLess(
+            text.index("ООО «Ромашка»"), text.index("Иванов Иван"))
+        self.assertNotIn("<for each", ' '.join(text))
+
+    @with_transaction()
+    def test_pdf_with_converter(self):
+        "Where the converter is installed the list is converted to PDF"
+        company, romashka, _ = self.create_parties()
+        command = 'cp "%(input_path)s" "%(output_path)s"'
+        with set_company(company), \
+                patch.object(config, 'get', config_get(command)):
+            oext, content, _, _ = self.execute([romashka])
+        self.assertEqual(oext, 'pdf')
+        # cp plays LibreOffice: the "PDF" is the document it was given
+        self.assertIn("ООО «Ромашка»", document_text(content))
+
+    @with_transaction()
+    def test_hidden_counterparty_not_printed(self):
+        "A salesperson cannot print a counterparty hidden from them"
+        pool = Pool()
+        User = pool.get('res.user')
+        Configuration = pool.get('party.configuration')
+        ModelData = pool.get('ir.model.data')
+        company, romashka, _ = self.create_parties()
+        crm_user = ModelData.get_id('crm_counterparty', 'group_crm_user')
+        with set_company(company):
+            Configuration.write([Configuration(1)], {
+                    'counterparty_visibility': 'involved'})
+            users = {}
+            for name, employee in [
+                    ('anna', romashka.responsible),
+                    ('boris', create_employee(company, "Борис"))]:
+                users[name], = User.create([{
+                            'name': name, 'login': name,
+                            'companies': [('add', [company.id])],
+                            'company': company.id,
+                            'employees': [('add', [employee.id])],
+                            'employee': employee.id,
+                            'groups': [('add', [crm_user])],
+                            }])
+
+        def print_(user):
+            with patch.object(config, 'get', config_get(None)):
+                return call(
+                    user, 'crm.counterparty.list', 'execute',
+                    [romashka.id],
+                    {'model': 'party.party', 'ids': [romashka.id]},
+                    type='report')
+        with self.assertRaises(AccessError):
+            print_(users['boris'])
+        _, content, _, _ = print_(users['anna'])
+        text = document_text(content)
+        self.assertIn("ООО «Ромашка»", text)
+        self.assertIn("Иванов Иван", text)
+
+
+del _DBTestCase
