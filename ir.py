@@ -4,7 +4,13 @@ from trytond.pool import PoolMeta
 from trytond.transaction import Transaction
 
 # Records that belong to one user: rules compare them with user_id
-_USER_MODELS = {'crm.counterparty.favorite'}
+_USER_MODELS = {
+    'crm.counterparty.favorite',
+    'crm.counterparty.tag',
+    'crm.counterparty.tag-party.party',
+    'crm.counterparty.group',
+    'crm.counterparty.group-party.party',
+    }
 
 
 class Rule(metaclass=PoolMeta):

@@ -1,0 +1,186 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""The client list on a database: tags, groups, filters, the search box,
+custom fields and mass editing, with the rules checked as other users."""
+from contextlib import contextmanager
+
+from trytond.exceptions import UserError
+from trytond.model.exceptions import AccessError
+from trytond.modules.company.tests import (
+    create_company, create_employee, set_company)
+from trytond.pool import Pool
+from trytond.tests.test_tryton import _DBTestCase, with_transaction
+from trytond.transaction import Transaction
+
+
+def create_user(login, *groups):
+    "A user in the CRM user group and the given groups"
+    pool = Pool()
+    User = pool.get('res.user')
+    ModelData = pool.get('ir.model.data')
+    group_ids = [ModelData.get_id('crm_counterparty', 'group_crm_user')]
+    group_ids += [ModelData.get_id(*g.split('.')) for g in groups]
+    user, = User.create([{
+                'name': login.title(),
+                'login': login,
+                'groups': [('add', group_ids)],
+                }])
+    return user
+
+
+@contextmanager
+def as_user(user):
+    "Act as user with access checked, as the RPC layer does"
+    transaction = Transaction()
+    with transaction.set_user(user.id), \
+            transaction.set_context(_check_access=True):
+        yield
+
+
+class ClientListTestCase(_DBTestCase):
+    "Test the client list"
+    module = 'crm_counterparty'
+
+    def create_party(self, name, **values):
+        Party = Pool().get('party.party')
+        party, = Party.create([dict(name=name, **values)])
+        return party
+
+    @with_transaction()
+    def test_local_tag_hidden_from_others(self):
+        "Another user's search by a local tag reveals nothing"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Tag = pool.get('crm.counterparty.tag')
+        anna = create_user('anna')
+        boris = create_user('boris')
+        party = self.create_party("ООО «Ромашка»")
+
+        with as_user(anna):
+            secret, = Tag.create([{'name': "Тайный клиент"}])
+            common, = Tag.create([{'name': "VIP", 'shared': True}])
+            Party.write([Party(party.id)], {
+                    'tags': [('add', [secret.id, common.id])]})
+            self.assertFalse(secret.shared)
+            self.assertEqual(secret.user, anna)
+            self.assertEqual(
+                Party(party.id).tag_names, "VIP, Тайный клиент")
+            self.assertEqual(
+                Party.search([('tags.name', '=', "Тайный клиент")]),
+                [party])
+
+        with as_user(boris):
+            self.assertEqual(Tag.search([]), [common])
+            for domain in [
+                    [('tags.name', '=', "Тайный клиент")],
+                    [('tags', '=', secret.id)],
+                    [('tags', 'in', [secret.id])],
+                    [('tag_names', 'ilike', '%Тайный%')],
+                    [('tags', 'where', [('name', 'ilike', '%Тайный%')])],
+                    ]:
+                with self.subTest(domain=domain):
+                    self.assertEqual(Party.search(domain), [])
+            self.assertEqual(
+                Party.search([('tags.name', '=', "VIP")]), [party])
+            party_b = Party(party.id)
+            self.assertEqual([t.name for t in party_b.tags], ["VIP"])
+            self.assertEqual(party_b.tag_names, "VIP")
+            with self.assertRaises(AccessError):
+                Tag.read([secret.id], ['name'])
+            with self.assertRaises(AccessError):
+                Tag.write([Tag(common.id)], {'name': "VIP!"})
+
+    @with_transaction()
+    def test_tag_owner_only_self(self):
+        "A user keeps or shares a tag but cannot give it to another user"
+        pool = Pool()
+        Tag = pool.get('crm.counterparty.tag')
+        anna = create_user('anna')
+        boris = create_user('boris')
+        with as_user(anna):
+            tag, = Tag.create([{'name': "Холодный"}])
+            with self.assertRaises(AccessError):
+                Tag.write([tag], {'user': boris.id})
+            tag.shared = True
+            tag.save()
+            self.assertIsNone(tag.user)
+            tag.shared = False
+            tag.save()
+            self.assertEqual(tag.user, anna)
+
+    def run_group_action(self, parties, **values):
+        pool = Pool()
+        GroupAssign = pool.get('crm.counterparty.group.assign', type='wizard')
+        with Transaction().set_context(
+                active_model='party.party',
+                active_ids=[p.id for p in parties],
+                active_id=parties[0].id):
+            session_id, _, _ = GroupAssign.create()
+            wizard = GroupAssign(session_id)
+            self.assertEqual(
+                wizard.default_start(None)['count'], len(parties))
+            wizard.start.action = values.pop('action', 'add')
+            for name in ['group', 'new_group', 'shared']:
+                setattr(wizard.start, name, values.get(name))
+            wizard.transition_apply()
+
+    @with_transaction()
+    def test_group_action(self):
+        "Selected counterparties go into a group made on the spot and out"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Group = pool.get('crm.counterparty.group')
+        anna = create_user('anna')
+        boris = create_user('boris')
+        horns = self.create_party("Рога и копыта")
+        wind = self.create_party("Северный ветер")
+        oak = self.create_party("Дубрава")
+
+        with as_user(anna):
+            self.run_group_action([horns, wind], new_group="Выставка 2026")
+            self.run_group_action([oak], new_group="Общая", shared=True)
+            exhibition, = Group.search([('name', '=', "Выставка 2026")])
+            self.assertEqual(exhibition.user, anna)
+            self.assertEqual(
+                set(exhibition.parties), {horns, wind})
+            self.assertEqual(
+                Party(horns.id).group_names, "Выставка 2026")
+            # Adding again changes nothing; a counterparty is in many
+            self.run_group_action([horns, oak], group=exhibition)
+            self.assertEqual(len(Group(exhibition.id).parties), 3)
+            self.assertEqual(
+                Party.search([('counterparty_groups', '=', exhibition.id)],
+                    order=[('name', 'ASC')]),
+                [oak, horns, wind])
+            self.run_group_action(
+                [horns], action='remove', group=exhibition)
+            self.assertEqual(
+                set(Group(exhibition.id).parties), {oak, wind})
+
+        with as_user(boris):
+            shared, = Group.search([])
+            self.assertEqual(shared.name, "Общая")
+            self.assertEqual(Party(oak.id).group_names, "Общая")
+            for domain in [
+                    [('counterparty_groups', '=', exhibition.id)],
+                    [('counterparty_groups.name', '=', "Выставка 2026")],
+                    [('group_names', 'ilike', '%Выставка%')],
+                    ]:
+                with self.subTest(domain=domain):
+                    self.assertEqual(Party.search(domain), [])
+            # A shared group takes members from everyone who sees it
+            self.run_group_action([horns], group=shared)
+            self.assertEqual(set(Group(shared.id).parties), {oak, horns})
+            with self.assertRaises(AccessError):
+                Group.write([shared], {'name': "Моя"})
+
+    @with_transaction()
+    def test_group_action_without_group(self):
+        "The group action asks for a group when none is given"
+        pool = Pool()
+        Group = pool.get('crm.counterparty.group')
+        party = self.create_party("Рога и копыта")
+        with self.assertRaises(UserError) as cm:
+            self.run_group_action([party])
+        self.assertIn("group", cm.exception.message)
+        self.assertEqual(Group.search([]), [])
