@@ -18,3 +18,7 @@ class InvalidRequisite(ValidationError):
 
 class GroupMissing(UserError):
     pass
+
+
+class InvalidDateFormula(UserError):
+    pass

@@ -10,6 +10,7 @@ _USER_MODELS = {
     'crm.counterparty.tag-party.party',
     'crm.counterparty.group',
     'crm.counterparty.group-party.party',
+    'ir.ui.view_search',
     }
 
 

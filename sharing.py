@@ -36,12 +36,15 @@ class SharedMixin:
     def set_shared(cls, records, name, value):
         if value:
             cls.write(records, {'user': None})
-        else:
-            # Back to its author; one made by the system goes to whoever
-            # takes it back
-            user = Transaction().user
-            for record in records:
-                owner = record.create_uid.id if record.create_uid else None
+            return
+        # Back to its author; one made by the system goes to whoever takes
+        # it back (the root user owns nothing)
+        user = Transaction().user
+        for record in records:
+            if record.user:
+                continue
+            owner = record.create_uid.id if record.create_uid else None
+            if owner or user:
                 cls.write([record], {'user': owner or user})
 
     @classmethod

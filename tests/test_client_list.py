@@ -2,6 +2,7 @@
 # of this repository contains the full copyright notices and license terms.
 """The client list on a database: tags, groups, filters, the search box,
 custom fields and mass editing, with the rules checked as other users."""
+import datetime as dt
 from contextlib import contextmanager
 
 from trytond.exceptions import UserError
@@ -9,6 +10,7 @@ from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
 from trytond.pool import Pool
+from trytond.pyson import PYSONDecoder
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
 from trytond.transaction import Transaction
 
@@ -184,3 +186,112 @@ class ClientListTestCase(_DBTestCase):
             self.run_group_action([party])
         self.assertIn("group", cm.exception.message)
         self.assertEqual(Group.search([]), [])
+
+    @with_transaction()
+    def test_filters(self):
+        "System tabs stay, predefined ones go; formulas run when searched"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Domain = pool.get('ir.action.act_window.domain')
+        ModelData = pool.get('ir.model.data')
+        company = create_company()
+        with set_company(company):
+            anna_employee = create_employee(company, "Анна")
+            anna = create_user('anna')
+            anna.employees = [anna_employee]
+            anna.employee = anna_employee
+            anna.company = company
+            anna.companies = [company]
+            anna.save()
+            mine = self.create_party("Моя", responsible=anna_employee.id)
+            other = self.create_party("Чужая", responsible=None)
+
+        def tab(name):
+            return Domain(ModelData.get_id('crm_counterparty', name))
+
+        with as_user(anna):
+            self.assertEqual(
+                Party.search([('my_client', '=', True)]), [mine])
+            self.assertIn(other, Party.search([('my_client', '=', False)]))
+            self.assertNotIn(
+                mine, Party.search([('my_client', '=', False)]))
+
+        # "My clients" is a system filter, "Clients" a predefined one
+        with self.assertRaises(AccessError):
+            Domain.delete([tab('act_counterparty_domain_my_clients')])
+        clients = tab('act_counterparty_domain_clients')
+        clients.name = "Наши клиенты"
+        clients.save()
+        Domain.delete([clients])
+
+        # A saved filter keeps the formula, which each search evaluates
+        ViewSearch = pool.get('ir.ui.view_search')
+        last_week, = ViewSearch.search([
+                ('name', '=', "Created within the last 7 days")])
+        self.assertTrue(last_week.shared)
+        self.assertIn('today - 7d', last_week.domain)
+        domain = PYSONDecoder().decode(last_week.domain)
+        table = Party.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.update(
+                [table.create_date],
+                [dt.datetime.now() - dt.timedelta(days=8)],
+                where=table.id == other.id))
+        both = ('id', 'in', [mine.id, other.id])
+        self.assertEqual(Party.search([domain, both]), [mine])
+        self.assertEqual(
+            Party.search([('created_since', 'ilike', '%today-10d%'), both],
+                order=[('name', 'ASC')]),
+            [mine, other])
+        self.assertEqual(
+            Party.search([('created_since', '<', 'today - 7d'), both]),
+            [other])
+        self.assertEqual(
+            Party.search([('created_since', '=', 'today + 1d'), both]), [])
+        with self.assertRaises(UserError) as cm:
+            Party.search([('created_since', '=', 'yesterday')])
+        self.assertIn('yesterday', cm.exception.message)
+        self.assertIn("Created Since", cm.exception.message)
+
+    @with_transaction()
+    def test_shared_filter(self):
+        "A CRM user shares a saved search and takes it back in one action"
+        pool = Pool()
+        ViewSearch = pool.get('ir.ui.view_search')
+        anna = create_user('anna')
+        boris = create_user('boris')
+        with as_user(anna):
+            # What the star of the search box does
+            search_id = ViewSearch.set(
+                "Москва", 'party.party', '[["rec_name", "ilike", "%Москва%"]]')
+            search = ViewSearch(search_id)
+            self.assertEqual(search.user, anna)
+            self.assertFalse(search.shared)
+        with as_user(boris):
+            self.assertNotIn(search, ViewSearch.search([]))
+            self.assertNotIn(search_id, [
+                    s[0] for s in ViewSearch.get().get('party.party', [])])
+            with self.assertRaises(AccessError):
+                ViewSearch.read([search_id], ['name'])
+        with as_user(anna):
+            ViewSearch.write([search], {'shared': True})
+            self.assertIsNone(ViewSearch(search_id).user)
+        with as_user(boris):
+            self.assertIn(search_id, [
+                    s[0] for s in ViewSearch.get()['party.party']])
+            # Boris uses it but may not rename, delete or take it
+            for values in [{'name': "Мои"}, {'shared': False}]:
+                with self.assertRaises(AccessError):
+                    ViewSearch.write([ViewSearch(search_id)], values)
+            with self.assertRaises(AccessError):
+                ViewSearch.delete([ViewSearch(search_id)])
+            own, = ViewSearch.create([{
+                        'name': "Мой", 'model': 'party.party',
+                        'domain': '[]'}])
+            # Nor give his own to someone else
+            with self.assertRaises(AccessError):
+                ViewSearch.write([own], {'user': anna.id})
+        with as_user(anna):
+            ViewSearch.write([ViewSearch(search_id)], {'shared': False})
+            self.assertEqual(ViewSearch(search_id).user, anna)
+            ViewSearch.write([ViewSearch(search_id)], {'name': "Москва!"})
