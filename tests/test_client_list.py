@@ -295,3 +295,69 @@ class ClientListTestCase(_DBTestCase):
             ViewSearch.write([ViewSearch(search_id)], {'shared': False})
             self.assertEqual(ViewSearch(search_id).user, anna)
             ViewSearch.write([ViewSearch(search_id)], {'name': "Москва!"})
+
+    @with_transaction()
+    def test_search_box(self):
+        "One search box finds by name, phone, e-mail, INN, person and tag"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Tag = pool.get('crm.counterparty.tag')
+        ContactMechanism = pool.get('party.contact_mechanism')
+        anna = create_user('anna')
+        boris = create_user('boris')
+        wind = self.create_party(
+            "ООО «Северный ветер»", inn='7707083893',
+            contact_mechanisms=[('create', [
+                        {'type': 'phone', 'value': '8 (916) 123-45-67'},
+                        {'type': 'email', 'value': 'info@severny-veter.ru'},
+                        ])])
+        director = self.create_party(
+            "Иванов Иван Иванович", kind='person', employer=wind.id)
+        oak = self.create_party(
+            "Дубрава", contact_mechanisms=[('create', [
+                        {'type': 'mobile', 'value': '+7 495 765-43-21'},
+                        ])])
+
+        def box(text):
+            return Party.search(
+                [('rec_name', 'ilike', '%' + text + '%')],
+                order=[('name', 'ASC')])
+
+        for typed, found in [
+                ("северный", [wind]),
+                ("ВЕТЕР", [wind]),
+                ("8 916 123-45-67", [wind]),
+                ("+7(916)1234567", [wind]),
+                ("1234567", [wind]),
+                ("916", [wind]),
+                ("severny-veter", [wind]),
+                ("7707083893", [wind]),
+                ("Иванов", [director, wind]),
+                ("8 495 765", [oak]),
+                ("нет такого", []),
+                ]:
+            with self.subTest(typed=typed):
+                self.assertEqual(box(typed), found)
+
+        # The text follows the card
+        phone = wind.contact_mechanisms[0]
+        ContactMechanism.write([phone], {'value': '+7 916 000-00-01'})
+        self.assertEqual(box("1234567"), [])
+        self.assertEqual(box("9160000001"), [wind])
+        ContactMechanism.delete([phone])
+        self.assertEqual(box("9160000001"), [])
+        Party.write([director], {'employer': oak.id})
+        self.assertEqual(box("Иванов"), [oak, director])
+        Party.write([director], {'name': "Петров Пётр"})
+        self.assertEqual(box("Петров"), [oak, director])
+        Party.delete([director])
+        self.assertEqual(box("Петров"), [])
+
+        # By tag, only the tags the user sees
+        with as_user(anna):
+            secret, = Tag.create([{'name': "Тайная метка"}])
+            Party.write([Party(oak.id)], {'tags': [('add', [secret.id])]})
+            self.assertEqual(box("Тайная"), [oak])
+        with as_user(boris):
+            self.assertEqual(box("Тайная"), [])
+            self.assertEqual(box("Дубрава"), [oak])

@@ -2,9 +2,10 @@
 # of this repository contains the full copyright notices and license terms.
 """The rules of the client list that need no database."""
 import datetime as dt
+import re
 import unittest
 
-from trytond.modules.crm_counterparty import relative_date
+from trytond.modules.crm_counterparty import relative_date, search_box
 from trytond.modules.crm_counterparty.relative_date import FormulaError
 
 # A Tuesday
@@ -62,3 +63,57 @@ class RelativeDateTestCase(unittest.TestCase):
             with self.subTest(text=text):
                 with self.assertRaises(FormulaError):
                     relative_date.evaluate(text, TODAY)
+
+
+class SearchBoxTestCase(unittest.TestCase):
+    "Test what the search box looks for"
+
+    def test_phone_typed_any_way(self):
+        "A typed phone also searches by its digits"
+        for typed, expected in [
+                ('8 916 123-45-67', ['%8 916 123-45-67%', '%89161234567%']),
+                ('+7(916)1234567', ['%+7(916)1234567%', '%79161234567%']),
+                ('%1234567%', ['%1234567%']),
+                ('123-45', ['%123-45%', '%12345%']),
+                ('Ромашка', ['%ромашка%']),
+                ('ООО «Ромашка» 2', ['%ооо «ромашка» 2%']),
+                ('1-2', ['%1-2%']),
+                ('', ['%']),
+                ]:
+            with self.subTest(typed=typed):
+                self.assertEqual(search_box.patterns(typed), expected)
+
+    def test_phone_digits(self):
+        "A Russian number is found from +7 and from 8"
+        self.assertEqual(
+            search_box.phone_digits('+79161234567'),
+            ['79161234567', '89161234567'])
+        self.assertEqual(
+            search_box.phone_digits('+4930123456'), ['4930123456'])
+        self.assertEqual(search_box.phone_digits(None), [])
+
+    def test_search_text(self):
+        "One lower-case text of names, contacts, phones and codes"
+        text = search_box.search_text(
+            ["ООО «Ромашка»", None, "Иванов Иван"],
+            contacts=['8 (916) 123-45-67', 'Info@Romashka.ru'],
+            phones=['+79161234567'],
+            codes=['7707083893', '7707083893'])
+        self.assertEqual(
+            text,
+            "ооо «ромашка» | иванов иван | 8 (916) 123-45-67 "
+            "| info@romashka.ru | 79161234567 | 89161234567 | 7707083893")
+        for typed in ['8 916 123-45-67', '+7(916)1234567', '1234567',
+                'РОМАШ', 'romashka.ru', '7707083893', 'иван']:
+            with self.subTest(typed=typed):
+                self.assertTrue(any(
+                        _like(text, p) for p in search_box.patterns(typed)))
+        self.assertFalse(any(
+                _like(text, p) for p in search_box.patterns('+7 495')))
+
+
+def _like(text, pattern):
+    "SQL LIKE with % wildcards only"
+    return re.fullmatch(
+        '.*'.join(re.escape(p) for p in pattern.split('%')), text,
+        re.DOTALL) is not None
