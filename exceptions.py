@@ -22,3 +22,7 @@ class GroupMissing(UserError):
 
 class InvalidDateFormula(UserError):
     pass
+
+
+class CustomFieldSlotsFull(ValidationError):
+    pass

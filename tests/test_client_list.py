@@ -4,9 +4,10 @@
 custom fields and mass editing, with the rules checked as other users."""
 import datetime as dt
 from contextlib import contextmanager
+from decimal import Decimal
 
 from trytond.exceptions import UserError
-from trytond.model.exceptions import AccessError
+from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
 from trytond.pool import Pool
@@ -361,3 +362,95 @@ class ClientListTestCase(_DBTestCase):
         with as_user(boris):
             self.assertEqual(box("Тайная"), [])
             self.assertEqual(box("Дубрава"), [oak])
+
+    @with_transaction()
+    def test_custom_fields(self):
+        "An administrator adds fields that the card and the list show"
+        pool = Pool()
+        Party = pool.get('party.party')
+        CustomField = pool.get('crm.counterparty.custom_field')
+        company = create_company()
+        with set_company(company):
+            manager = create_employee(company, "Анна")
+        source, contract, since, vip, region, curator = CustomField.create([
+                {'name': "Источник", 'kind': 'text'},
+                {'name': "Сумма договора", 'kind': 'number'},
+                {'name': "Клиент с", 'kind': 'date'},
+                {'name': "VIP", 'kind': 'boolean'},
+                {'name': "Регион", 'kind': 'selection',
+                    'selection': "Москва\nСибирь\n"},
+                {'name': "Куратор", 'kind': 'employee'},
+                ])
+        self.assertEqual(source.field_name, 'custom_text_1')
+        self.assertEqual(region.field_name, 'custom_selection_1')
+
+        tree = Party.fields_view_get(view_type='tree')
+        form = Party.fields_view_get(view_type='form')
+        for definition in [source, contract, since, vip, region, curator]:
+            with self.subTest(field=definition.name):
+                name = definition.field_name
+                self.assertIn('name="%s"' % name, tree['arch'])
+                self.assertIn('name="%s"' % name, form['arch'])
+                self.assertEqual(
+                    tree['fields'][name]['string'], definition.name)
+        self.assertEqual(
+            tree['fields']['custom_selection_1']['selection'],
+            [(None, ''), ('Москва', 'Москва'), ('Сибирь', 'Сибирь')])
+        self.assertEqual(
+            tree['fields']['custom_employee_1']['relation'],
+            'company.employee')
+
+        horns, hoofs = Party.create([{
+                    'name': "Рога",
+                    'custom_text_1': "Выставка",
+                    'custom_number_1': Decimal('150000'),
+                    'custom_date_1': dt.date(2024, 3, 1),
+                    'custom_boolean_1': True,
+                    'custom_selection_1': "Москва",
+                    'custom_employee_1': manager.id,
+                    }, {
+                    'name': "Копыта",
+                    'custom_text_1': "Сайт",
+                    'custom_number_1': Decimal('9000'),
+                    'custom_selection_1': "Сибирь",
+                    }])
+        both = ('id', 'in', [horns.id, hoofs.id])
+        self.assertEqual(
+            Party.search([('custom_text_1', 'ilike', '%Выстав%'), both]),
+            [horns])
+        self.assertEqual(
+            Party.search([('custom_number_1', '>', 10000), both]), [horns])
+        self.assertEqual(
+            Party.search([('custom_selection_1', '=', "Сибирь"), both]),
+            [hoofs])
+        self.assertEqual(
+            Party.search([('custom_employee_1.rec_name', 'ilike', '%Анна%'),
+                    both]), [horns])
+        self.assertEqual(
+            Party.search([both], order=[('custom_number_1', 'ASC')]),
+            [hoofs, horns])
+        self.assertEqual(
+            Party.export_data([horns], ['name', 'custom_text_1',
+                    'custom_number_1', 'custom_boolean_1',
+                    'custom_employee_1']),
+            [["Рога", "Выставка", Decimal('150000'), True, "Анна"]])
+
+        # A removed definition empties its field for the next one
+        CustomField.delete([source])
+        self.assertNotIn(
+            'custom_text_1', Party.fields_view_get(view_type='tree')['arch'])
+        self.assertIsNone(Party(horns.id).custom_text_1)
+        channel, = CustomField.create([{'name': "Канал", 'kind': 'text'}])
+        self.assertEqual(channel.field_name, 'custom_text_1')
+
+    @with_transaction()
+    def test_custom_fields_full(self):
+        "A sixth field of a kind is refused naming it"
+        pool = Pool()
+        CustomField = pool.get('crm.counterparty.custom_field')
+        CustomField.create([{'name': "Поле %d" % i, 'kind': 'date'}
+                for i in range(5)])
+        with self.assertRaises(ValidationError) as cm:
+            CustomField.create([{'name': "Шестое", 'kind': 'date'}])
+        self.assertIn("Шестое", cm.exception.message)
+        self.assertEqual(CustomField.search([], count=True), 5)
