@@ -26,3 +26,7 @@ class InvalidDateFormula(UserError):
 
 class CustomFieldSlotsFull(ValidationError):
     pass
+
+
+class InvalidMassEditValue(UserError):
+    pass

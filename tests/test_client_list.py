@@ -31,6 +31,14 @@ def create_user(login, *groups):
     return user
 
 
+def run_queue():
+    "Run the tasks the transaction queued, as the worker would after it"
+    Queue = Pool().get('ir.queue')
+    transaction = Transaction()
+    while transaction.tasks:
+        Queue(transaction.tasks.pop(0)).run()
+
+
 @contextmanager
 def as_user(user):
     "Act as user with access checked, as the RPC layer does"
@@ -454,3 +462,107 @@ class ClientListTestCase(_DBTestCase):
             CustomField.create([{'name': "Шестое", 'kind': 'date'}])
         self.assertIn("Шестое", cm.exception.message)
         self.assertEqual(CustomField.search([], count=True), 5)
+
+    def run_mass_edit(self, parties, **values):
+        pool = Pool()
+        MassEdit = pool.get('crm.counterparty.mass_edit', type='wizard')
+        with Transaction().set_context(
+                active_model='party.party',
+                active_ids=[p.id for p in parties],
+                active_id=parties[0].id):
+            session_id, _, _ = MassEdit.create()
+            wizard = MassEdit(session_id)
+            self.assertEqual(
+                wizard.default_start(None)['count'], len(parties))
+            for name in ['counterparty_type', 'counterparty_status',
+                    'responsible', 'custom_field', 'custom_value']:
+                setattr(wizard.start, name, values.get(name))
+            for name in ['add_tags', 'remove_tags', 'add_groups',
+                    'remove_groups']:
+                setattr(wizard.start, name, values.get(name, []))
+            self.assertEqual(wizard.transition_change(), 'done')
+            run_queue()
+            return wizard.default_done(None)['summary']
+
+    @with_transaction()
+    def test_mass_edit(self):
+        "Many counterparties changed at once, with a summary and a journal"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Type = pool.get('crm.counterparty.type')
+        Tag = pool.get('crm.counterparty.tag')
+        Group = pool.get('crm.counterparty.group')
+        CustomField = pool.get('crm.counterparty.custom_field')
+        Channel = pool.get('ir.chat.channel')
+        company = create_company()
+        with set_company(company):
+            oleg = create_employee(company, "Олег")
+        partner, = Type.search([('name', '=', "Partner")])
+        vip, old = Tag.create([{'name': "VIP"}, {'name': "Старое"}])
+        fair, = Group.create([{'name': "Выставка"}])
+        region, = CustomField.create([{
+                    'name': "Регион", 'kind': 'selection',
+                    'selection': "Москва\nСибирь"}])
+        horns = self.create_party("Рога", tags=[('add', [old.id])])
+        hoofs = self.create_party("Копыта", counterparty_type=partner.id)
+
+        summary = self.run_mass_edit(
+            [horns, hoofs], counterparty_type=partner, responsible=oleg,
+            add_tags=[vip], remove_tags=[old], add_groups=[fair],
+            custom_field=region, custom_value="Сибирь")
+        self.assertEqual(summary.splitlines(), [
+                "Type: Partner — 1 changed",
+                "Responsible: Олег — 2 changed",
+                "Регион: Сибирь — 2 changed",
+                "Tag added: VIP — 2 changed",
+                "Tag removed: Старое — 1 changed",
+                "Added to group: Выставка — 2 changed",
+                ])
+        for party in [horns, hoofs]:
+            party = Party(party.id)
+            self.assertEqual(party.counterparty_type, partner)
+            self.assertEqual(party.responsible, oleg)
+            self.assertEqual(party.tags, (vip,))
+            self.assertEqual(party.counterparty_groups, (fair,))
+            self.assertEqual(party.custom_selection_1, "Сибирь")
+        journal = [m['content'] for m in Channel.get(horns)]
+        self.assertIn(
+            "Mass editing: Type: Partner; Регион: Сибирь; Tag added: VIP; "
+            "Tag removed: Старое; Added to group: Выставка.", journal)
+        self.assertIn("The responsible is now Олег.", journal)
+        self.assertIn(
+            "Mass editing: Регион: Сибирь; Tag added: VIP; "
+            "Added to group: Выставка.",
+            [m['content'] for m in Channel.get(hoofs)])
+
+        # Again: nothing changes, nothing is journaled
+        summary = self.run_mass_edit(
+            [horns, hoofs], counterparty_type=partner, add_tags=[vip])
+        self.assertEqual(summary.splitlines(), [
+                "Type: Partner — 0 changed", "Tag added: VIP — 0 changed"])
+        self.assertEqual(len(Channel.get(horns)), len(journal))
+
+    @with_transaction()
+    def test_mass_edit_invalid_value(self):
+        "A value the custom field cannot take is refused naming it"
+        pool = Pool()
+        Party = pool.get('party.party')
+        CustomField = pool.get('crm.counterparty.custom_field')
+        amount, since = CustomField.create([
+                {'name': "Сумма", 'kind': 'number'},
+                {'name': "Клиент с", 'kind': 'date'},
+                ])
+        party = self.create_party("Рога")
+        for field, value in [(amount, "много"), (since, "вчера")]:
+            with self.subTest(value=value):
+                with self.assertRaises(UserError) as cm:
+                    self.run_mass_edit(
+                        [party], custom_field=field, custom_value=value)
+                self.assertIn(value, cm.exception.message)
+                self.assertIn(field.name, cm.exception.message)
+        self.run_mass_edit(
+            [party], custom_field=amount, custom_value="1 500,50")
+        self.run_mass_edit([party], custom_field=since, custom_value="month")
+        party = Party(party.id)
+        self.assertEqual(party.custom_number_1, Decimal('1500.50'))
+        self.assertEqual(party.custom_date_1.day, 1)
