@@ -566,3 +566,28 @@ class ClientListTestCase(_DBTestCase):
         party = Party(party.id)
         self.assertEqual(party.custom_number_1, Decimal('1500.50'))
         self.assertEqual(party.custom_date_1.day, 1)
+
+    @with_transaction()
+    def test_list_columns(self):
+        "The list reads phones, e-mails and languages as Tryton does"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Lang = pool.get('ir.lang')
+        english, = Lang.search([('code', '=', 'en')])
+        wind = self.create_party("Ветер", lang=english.id, contact_mechanisms=[
+                ('create', [
+                        {'type': 'email', 'value': 'b@veter.ru',
+                            'sequence': 2},
+                        {'type': 'email', 'value': 'a@veter.ru',
+                            'sequence': 1},
+                        {'type': 'phone', 'value': '+7 916 123-45-67'},
+                        ])])
+        calm = self.create_party("Штиль")
+        names = ['phone', 'mobile', 'email', 'website', 'lang']
+        self.assertEqual(
+            Party.read([wind.id, calm.id], names),
+            [{'id': wind.id, 'phone': '8 (916) 123-45-67', 'mobile': '',
+                    'email': 'a@veter.ru', 'website': '',
+                    'lang': english.id},
+                {'id': calm.id, 'phone': '', 'mobile': '', 'email': '',
+                    'website': '', 'lang': Party.default_lang()}])
