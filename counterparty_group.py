@@ -3,14 +3,13 @@
 """Named groups of counterparties, personal or shared like filters; a
 counterparty may be in many groups."""
 from trytond.i18n import gettext
-from trytond.model import (
-    DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields)
+from trytond.model import DeactivableMixin, ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .exceptions import GroupMissing
-from .sharing import SharedMixin, joined_names
+from .sharing import MembershipMixin, SharedMixin, joined_names
 
 
 class CounterpartyGroup(SharedMixin, DeactivableMixin, ModelSQL, ModelView):
@@ -28,15 +27,8 @@ class CounterpartyGroup(SharedMixin, DeactivableMixin, ModelSQL, ModelView):
         "Counterparties")
     description = fields.Text("Description")
 
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        t = cls.__table__()
-        cls._order.insert(0, ('name', 'ASC'))
-        cls._sql_indexes.add(Index(t, (t.user, Index.Range())))
 
-
-class CounterpartyGroupParty(ModelSQL):
+class CounterpartyGroupParty(MembershipMixin, ModelSQL):
     "Group of Counterparties - Counterparty"
     __name__ = 'crm.counterparty.group-party.party'
     __string__ = "Counterparty in a Group"
@@ -46,21 +38,7 @@ class CounterpartyGroupParty(ModelSQL):
     party = fields.Many2One(
         'party.party', "Counterparty", required=True, ondelete='CASCADE')
 
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        # Anyone who sees a group may change who is in it; the rule of
-        # counterparty_group.xml hides the members of others' personal groups
-        cls.__access__.add('party')
-        t = cls.__table__()
-        cls._sql_constraints += [
-            ('group_party_unique', Unique(t, t.group, t.party),
-                'crm_counterparty.msg_group_party_unique'),
-            ]
-        cls._sql_indexes.update({
-                Index(t, (t.party, Index.Range()), (t.group, Index.Range())),
-                Index(t, (t.group, Index.Range())),
-                })
+    _shared_field = 'group'
 
 
 class Party(metaclass=PoolMeta):

@@ -4,7 +4,7 @@
 groups of counterparties and saved filters.  An empty owner means shared;
 record rules keep personal ones private and let a user keep a record or
 share it, never give it to someone else."""
-from trytond.model import fields
+from trytond.model import Index, Unique, fields
 from trytond.transaction import Transaction
 
 
@@ -24,6 +24,13 @@ class SharedMixin:
         'get_shared', setter='set_shared', searcher='search_shared')
     visible = fields.Function(
         fields.Boolean("Visible"), 'get_visible', searcher='search_visible')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._order.insert(0, ('name', 'ASC'))
+        cls._sql_indexes.add(Index(t, (t.user, Index.Range())))
 
     @classmethod
     def default_user(cls):
@@ -73,3 +80,27 @@ class SharedMixin:
         if (operator == '=') != bool(value):
             domain = ['NOT', domain]
         return domain
+
+
+class MembershipMixin:
+    """The link of a counterparty to a shared record of _shared_field.
+    Anyone who sees the record may link a counterparty they see to it; a
+    rule hides the links to others' personal records."""
+    __slots__ = ()
+    _shared_field = None
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('party')
+        t = cls.__table__()
+        target = getattr(t, cls._shared_field)
+        cls._sql_constraints += [
+            ('%s_party_unique' % cls._shared_field,
+                Unique(t, target, t.party),
+                'crm_counterparty.msg_%s_party_unique' % cls._shared_field),
+            ]
+        cls._sql_indexes.update({
+                Index(t, (t.party, Index.Range()), (target, Index.Range())),
+                Index(t, (target, Index.Range())),
+                })

@@ -8,11 +8,10 @@ a hierarchical classification that only a party administrator creates and
 that other modules (price lists, marketing) filter on for everyone, so
 hiding some of them per user would change those modules; a tag is made on
 the fly by any salesperson and may be private."""
-from trytond.model import (
-    DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields)
+from trytond.model import DeactivableMixin, ModelSQL, ModelView, fields
 from trytond.pool import PoolMeta
 
-from .sharing import SharedMixin, joined_names
+from .sharing import MembershipMixin, SharedMixin, joined_names
 
 
 class Tag(SharedMixin, DeactivableMixin, ModelSQL, ModelView):
@@ -28,15 +27,9 @@ class Tag(SharedMixin, DeactivableMixin, ModelSQL, ModelView):
     color = fields.Char(
         "Color", help="Shown on the counterparty list, as a CSS colour.")
 
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        t = cls.__table__()
-        cls._order.insert(0, ('name', 'ASC'))
-        cls._sql_indexes.add(Index(t, (t.user, Index.Range())))
 
 
-class TagParty(ModelSQL):
+class TagParty(MembershipMixin, ModelSQL):
     "Counterparty - Tag"
     __name__ = 'crm.counterparty.tag-party.party'
     __string__ = "Counterparty Tag"
@@ -46,21 +39,7 @@ class TagParty(ModelSQL):
     party = fields.Many2One(
         'party.party', "Counterparty", required=True, ondelete='CASCADE')
 
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        # Anyone who sees a tag may put it on a counterparty they see; the
-        # rule of tag.xml hides the links to local tags of others
-        cls.__access__.add('party')
-        t = cls.__table__()
-        cls._sql_constraints += [
-            ('tag_party_unique', Unique(t, t.tag, t.party),
-                'crm_counterparty.msg_tag_party_unique'),
-            ]
-        cls._sql_indexes.update({
-                Index(t, (t.party, Index.Range()), (t.tag, Index.Range())),
-                Index(t, (t.tag, Index.Range())),
-                })
+    _shared_field = 'tag'
 
 
 class Party(metaclass=PoolMeta):

@@ -63,7 +63,7 @@ FROM generate_series(%(start)s, %(stop)s) AS i,
         || ' ' || (%(nouns)s)[1 + (i / 80) %% 16] || ' ' || i || '»' AS name
         ) AS n,
     LATERAL (SELECT '916' || lpad(i::text, 7, '0') AS d1,
-        '495' || lpad(((i * 7919) %% 10000000)::text, 7, '0') AS d2,
+        '495' || lpad(((i::bigint * 7919) %% 10000000)::text, 7, '0') AS d2,
         'info' || i || '@firma' || (i %% 1000) || '.ru' AS email,
         '77' || lpad(i::text, 8, '0') AS inn) AS c,
     LATERAL (SELECT
@@ -79,7 +79,7 @@ INSERT INTO party_contact_mechanism (party, type, value, value_compact,
 SELECT i, m.type, m.value, m.compact, true, m.seq, 0, now()
 FROM generate_series(%(start)s, %(stop)s) AS i,
     LATERAL (SELECT '916' || lpad(i::text, 7, '0') AS d1,
-        '495' || lpad(((i * 7919) %% 10000000)::text, 7, '0') AS d2) AS c,
+        '495' || lpad(((i::bigint * 7919) %% 10000000)::text, 7, '0') AS d2) AS c,
     LATERAL (VALUES
         (1, 'phone', '8 (916) ' || substr(c.d1, 4, 3) || '-'
             || substr(c.d1, 7, 2) || '-' || substr(c.d1, 9, 2), '+7' || c.d1),
