@@ -6,7 +6,14 @@ from trytond.transaction import Transaction
 from .access import counterparty_rule_context
 
 # Records that belong to one user: rules compare them with user_id
-_USER_MODELS = {'crm.counterparty.favorite'}
+_USER_MODELS = {
+    'crm.counterparty.favorite',
+    'crm.counterparty.tag',
+    'crm.counterparty.tag-party.party',
+    'crm.counterparty.group',
+    'crm.counterparty.group-party.party',
+    'ir.ui.view_search',
+    }
 # Rules that depend on the user's employees and the company's policy
 _COUNTERPARTY_MODELS = {'party.party'}
 

@@ -1,0 +1,303 @@
+#!/usr/bin/env python3
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""Speed of the counterparty list on PostgreSQL with many counterparties.
+
+Creates (or reuses) a PostgreSQL database with the module, loads SIZE
+counterparties with two phones, an e-mail and an INN each straight in SQL
+(INSERT ... SELECT generate_series: the ORM would take hours), checks on a
+sample that the loaded search texts are what the module itself computes,
+then times the first page of 80 of the list the way the web client asks
+for it (search with the user's rules, then read of the list's columns)
+for: the search box with a name fragment, a phone fragment and an INN,
+"My clients" sorted by name, and a saved filter of two conditions; and,
+on the same database, Tryton's own search of parties for the same typed
+texts.  Prints a Markdown table of the median and 95th percentile.
+
+    .venv/bin/python bench/search_bench.py --size 100000
+"""
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / 'scripts'))
+
+import demo  # noqa: E402
+
+STAFF = [
+    {'name': "Марина Соколова", 'login': 'marina',
+        'email': 'marina@example.com'},
+    {'name': "Олег Ветров", 'login': 'oleg', 'email': 'oleg@example.com'},
+    ]
+ADJECTIVES = ['Северный', 'Южный', 'Восточный', 'Западный', 'Красный',
+    'Синий', 'Зелёный', 'Золотой', 'Белый', 'Тихий', 'Новый', 'Старый',
+    'Большой', 'Малый', 'Первый', 'Главный']
+NOUNS = ['ветер', 'дом', 'мост', 'берег', 'лес', 'сад', 'путь', 'город',
+    'край', 'двор', 'камень', 'свет', 'поток', 'остров', 'холм', 'луч']
+FORMS = ['ООО', 'АО', 'ПАО', 'ЗАО', 'ИП']
+BATCH = 100000
+
+
+def sql_array(words):
+    return 'ARRAY[%s]' % ', '.join("'%s'" % w for w in words)
+
+
+# One counterparty per i: the phones, e-mail and INN derive from i
+LOAD_PARTIES = """
+INSERT INTO party_party (id, name, code, kind, active, counterparty_type,
+    counterparty_status, responsible, create_uid, create_date, search_text)
+SELECT i, n.name, 'B' || i, 'company', true, %(type)s,
+    (%(statuses)s)[1 + i %% 4],
+    CASE WHEN (i / 7) %% 20 = 0 THEN %(mine)s ELSE %(other)s END,
+    0, now() - (i %% 365) * interval '1 day',
+    lower(concat_ws(' | ', n.name, 'B' || i,
+        p.phone1, p.phone2, p.email,
+        '7' || p.d1, '8' || p.d1, '7' || p.d2, '8' || p.d2, p.inn))
+FROM generate_series(%(start)s, %(stop)s) AS i,
+    LATERAL (SELECT
+        (%(forms)s)[1 + i %% 5] || ' «' || (%(adjectives)s)[1 + (i / 5) %% 16]
+        || ' ' || (%(nouns)s)[1 + (i / 80) %% 16] || ' ' || i || '»' AS name
+        ) AS n,
+    LATERAL (SELECT '916' || lpad(i::text, 7, '0') AS d1,
+        '495' || lpad(((i::bigint * 7919) %% 10000000)::text, 7, '0') AS d2,
+        'info' || i || '@firma' || (i %% 1000) || '.ru' AS email,
+        '77' || lpad(i::text, 8, '0') AS inn) AS c,
+    LATERAL (SELECT
+        '8 (916) ' || substr(c.d1, 4, 3) || '-' || substr(c.d1, 7, 2)
+            || '-' || substr(c.d1, 9, 2) AS phone1,
+        '8 (495) ' || substr(c.d2, 4, 3) || '-' || substr(c.d2, 7, 2)
+            || '-' || substr(c.d2, 9, 2) AS phone2,
+        c.email, c.d1, c.d2, c.inn) AS p
+"""
+LOAD_MECHANISMS = """
+INSERT INTO party_contact_mechanism (party, type, value, value_compact,
+    active, sequence, create_uid, create_date)
+SELECT i, m.type, m.value, m.compact, true, m.seq, 0, now()
+FROM generate_series(%(start)s, %(stop)s) AS i,
+    LATERAL (SELECT '916' || lpad(i::text, 7, '0') AS d1,
+        '495' || lpad(((i::bigint * 7919) %% 10000000)::text, 7, '0') AS d2) AS c,
+    LATERAL (VALUES
+        (1, 'phone', '8 (916) ' || substr(c.d1, 4, 3) || '-'
+            || substr(c.d1, 7, 2) || '-' || substr(c.d1, 9, 2), '+7' || c.d1),
+        (2, 'mobile', '8 (495) ' || substr(c.d2, 4, 3) || '-'
+            || substr(c.d2, 7, 2) || '-' || substr(c.d2, 9, 2), '+7' || c.d2),
+        (3, 'email', 'info' || i || '@firma' || (i %% 1000) || '.ru',
+            'info' || i || '@firma' || (i %% 1000) || '.ru')
+        ) AS m(seq, type, value, compact)
+"""
+LOAD_IDENTIFIERS = """
+INSERT INTO party_identifier (party, type, code, code_compact,
+    sequence, create_uid, create_date)
+SELECT i, 'ru_vat', '77' || lpad(i::text, 8, '0'),
+    '77' || lpad(i::text, 8, '0'), 1, 0, now()
+FROM generate_series(%(start)s, %(stop)s) AS i
+"""
+
+
+def create_database(database):
+    from trytond import backend, config
+    config.update_etc()
+    server = backend.Database()
+    server.connect()
+    connection = server.get_connection(autocommit=True)
+    try:
+        server.create(connection, database)
+    finally:
+        server.put_connection(connection)
+        server.close()
+    with tempfile.NamedTemporaryFile('w', suffix='.conf', delete=False) as f:
+        f.write('[database]\nuri = %s\n' % os.environ.get(
+                'TRYTOND_DATABASE__URI', 'postgresql://127.0.0.1:5432/'))
+    try:
+        demo.create_database(database, f.name)
+    finally:
+        os.unlink(f.name)
+
+
+def load(pool, transaction, size):
+    "Our company and its staff with the ORM, the counterparties in SQL"
+    ModelData = pool.get('ir.model.data')
+    Party = pool.get('party.party')
+    company, staff = demo.setup_company(pool, STAFF)
+    cursor = transaction.connection.cursor()
+    cursor.execute('SELECT COALESCE(MAX(id), 0) FROM party_party')
+    offset, = cursor.fetchone()
+    offset += 1
+    values = {
+        'type': ModelData.get_id('crm_counterparty', 'type_client'),
+        'statuses': 'ARRAY[%s]' % ', '.join(str(ModelData.get_id(
+                        'crm_counterparty', 'status_' + s))
+                for s in ['potential', 'current', 'hopeless', 'former']),
+        'mine': staff['marina'].id,
+        'other': staff['oleg'].id,
+        'forms': sql_array(FORMS),
+        'adjectives': sql_array(ADJECTIVES),
+        'nouns': sql_array(NOUNS),
+        }
+    for start in range(offset, offset + size, BATCH):
+        stop = min(start + BATCH, offset + size) - 1
+        started = time.monotonic()
+        for query in [LOAD_PARTIES, LOAD_MECHANISMS, LOAD_IDENTIFIERS]:
+            cursor.execute(query % dict(values, start=start, stop=stop))
+        print(f"loaded {stop - offset + 1} in "
+            f"{time.monotonic() - started:.1f} s", file=sys.stderr)
+    cursor.execute(
+        "SELECT setval('party_party_id_seq', (SELECT MAX(id) "
+        "FROM party_party))")
+    for table in ['party_party', 'party_contact_mechanism',
+            'party_identifier']:
+        cursor.execute('ANALYZE %s' % table)
+    # The loader must store what the module computes
+    sample = Party.browse(range(offset, offset + size, max(size // 200, 1)))
+    stored = {p.id: p.search_text for p in sample}
+    Party.update_search_text(sample)
+    wrong = [p.id for p in Party.browse(list(stored))
+        if p.search_text != stored[p.id]]
+    if wrong:
+        sys.exit(f"the loaded search texts differ from the module's: {wrong}")
+    return company, staff
+
+
+def timed(function, runs):
+    "Median and 95th percentile in milliseconds of runs calls"
+    for _ in range(3):
+        function()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.95) - 1]
+
+
+def measure(pool, transaction, size, runs, baseline_runs):
+    from trytond.modules.party.party import Party as TrytonParty
+    Party = pool.get('party.party')
+    User = pool.get('res.user')
+    Status = pool.get('crm.counterparty.status')
+    ViewSearch = pool.get('ir.ui.view_search')
+    ModelData = pool.get('ir.model.data')
+    marina, = User.search([('login', '=', 'marina')])
+    tree = Party.fields_view_get(
+        ModelData.get_id('party', 'party_view_tree'), 'tree')
+    columns = list(tree['fields'])
+    potential = Status(ModelData.get_id('crm_counterparty', 'status_potential'))
+    ViewSearch.create([{
+                'name': "Potential, new this month", 'model': 'party.party',
+                'domain': '[["counterparty_status", "=", %d], '
+                '["created_since", "=", "today - 30d"]]' % potential.id,
+                'user': marina.id}])
+    saved, = ViewSearch.search([('name', '=', "Potential, new this month")])
+
+    def page(domain, order=None, read=True):
+        "What the web client does for the first page of the list"
+        def call():
+            with transaction.set_context(_check_access=True):
+                ids = Party.search(domain, limit=80, order=order)
+                if read:
+                    Party.read([p.id for p in ids], columns)
+            return len(ids)
+        return call
+
+    def tryton_box(typed):
+        "The same first page with Tryton's own search of parties"
+        clause = ('rec_name', 'ilike', typed)
+        return page(TrytonParty.search_rec_name.__func__(
+                Party, 'rec_name', clause))
+
+    # Texts of a counterparty the loader made
+    i = size // 3 + 17
+    word = NOUNS[(i // 80) % 16]
+    fragment = '%s %s' % (word, i // 10)
+    phone = '916 %s-%s' % (str(i).zfill(7)[:3], str(i).zfill(7)[3:5])
+    inn = '77' + str(i).zfill(8)
+    rows = [
+        ("Search box, name fragment «%s»" % fragment,
+            [('rec_name', 'ilike', '%' + fragment + '%')], None, True),
+        ("Search box, a common word «%s»" % word,
+            [('rec_name', 'ilike', '%' + word + '%')], None, True),
+        ("Search box, phone fragment «%s»" % phone,
+            [('rec_name', 'ilike', '%' + phone + '%')], None, True),
+        ("Search box, INN %s" % inn,
+            [('rec_name', 'ilike', '%' + inn + '%')], None, True),
+        ("My clients, by name",
+            [('my_client', '=', True)], [('name', 'ASC')], False),
+        ("Saved filter: status and created within 30 days",
+            eval_domain(saved.domain), None, False),
+        ]
+    results = []
+    with transaction.set_user(marina.id), \
+            transaction.set_context(User.get_preferences(context_only=True)):
+        for label, domain, order, compare in rows:
+            ours = page(domain, order)
+            theirs = tryton_box(domain[0][2]) if compare else None
+            found = ours()
+            median, p95 = timed(ours, runs)
+            search_median, _ = timed(page(domain, order, read=False), runs)
+            if theirs:
+                base = (theirs(), *timed(theirs, baseline_runs))
+            else:
+                base = None
+            results.append((label, found, median, p95, search_median, base))
+            print(label, f"{median:.1f}", f"{p95:.1f}", base,
+                file=sys.stderr)
+    return results
+
+
+def eval_domain(text):
+    from trytond.pyson import PYSONDecoder
+    return PYSONDecoder().decode(text)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('--database', default='bench_search')
+    parser.add_argument('--size', type=int, default=100000)
+    parser.add_argument('--runs', type=int, default=50)
+    parser.add_argument('--baseline-runs', type=int, default=10)
+    parser.add_argument(
+        '--reuse', action='store_true',
+        help="measure an already loaded database")
+    args = parser.parse_args()
+    os.environ.setdefault(
+        'TRYTOND_DATABASE__URI', 'postgresql://127.0.0.1:5432/')
+    if not args.reuse:
+        create_database(args.database)
+
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    Pool.start()
+    pool = Pool(args.database)
+    pool.init()
+    with Transaction().start(args.database, 0) as transaction:
+        if not args.reuse:
+            load(pool, transaction, args.size)
+            transaction.commit()
+    # Not read-only: the saved filter is made, then rolled back
+    with Transaction().start(args.database, 0) as transaction:
+        Party = pool.get('party.party')
+        count = Party.search([], count=True)
+        results = measure(
+            pool, transaction, count, args.runs, args.baseline_runs)
+    print(f"\n{count:,} counterparties; first page of 80 "
+        f"(search + read of the list's columns), ms\n")
+    print("| Query | Rows | Median | 95th percentile | Search alone, median "
+        "| Tryton's own search: rows, median | Ratio |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for label, found, median, p95, search_median, base in results:
+        if base:
+            theirs = f"{base[0]}, {base[1]:.0f}"
+            ratio = f"×{base[1] / median:.0f}"
+        else:
+            theirs = ratio = "—"
+        print(f"| {label} | {found} | {median:.1f} | {p95:.1f} "
+            f"| {search_median:.1f} | {theirs} | {ratio} |")
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,107 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""Filters of the counterparty list.
+
+System filters are the tabs of the list that come with the module (All,
+My clients, Favourites): module records, which nobody can delete.
+Predefined filters are tabs and saved searches loaded once (noupdate), so
+an administrator edits, renames or deletes them.  A user saves a search
+with the star of the search box (Tryton's ir.ui.view_search): it is
+personal, and one tick in "Filters" shares it with everyone or takes it
+back.  Date conditions may be formulas ("today - 7d", see relative_date)
+that are evaluated each time the filter runs."""
+import datetime as dt
+
+from trytond.i18n import gettext
+from trytond.model import fields
+from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction
+
+from . import relative_date
+from .exceptions import InvalidDateFormula
+from .sharing import SharedMixin
+
+# A formula searched the way a search box searches text means "since";
+# the negations mean "before"
+_FORMULA_OPERATORS = {
+    '=': '>=', 'like': '>=', 'ilike': '>=',
+    '!=': '<', 'not like': '<', 'not ilike': '<',
+    '>=': '>=', '>': '>', '<': '<', '<=': '<=',
+    }
+
+
+def formula_domain(field_name, clause, label):
+    """Return the domain on the date or timestamp field_name for the clause
+    of a formula field; label names the field in the error"""
+    pool = Pool()
+    Date = pool.get('ir.date')
+    _, operator, value = clause[:3]
+    text = (value or '').strip('%').strip()
+    if not text:
+        # An empty condition restricts nothing
+        return []
+    if operator not in _FORMULA_OPERATORS:
+        raise InvalidDateFormula(gettext(
+                'crm_counterparty.msg_invalid_date_formula',
+                field=label, formula='%s %s' % (operator, text)))
+    try:
+        date = relative_date.evaluate(text, Date.today())
+    except relative_date.FormulaError as exception:
+        raise InvalidDateFormula(gettext(
+                'crm_counterparty.msg_invalid_date_formula',
+                field=label, formula=text)) from exception
+    return [(field_name, _FORMULA_OPERATORS[operator],
+            dt.datetime.combine(date, dt.time()))]
+
+
+class ViewSearch(SharedMixin, metaclass=PoolMeta):
+    __name__ = 'ir.ui.view_search'
+
+
+class Party(metaclass=PoolMeta):
+    __name__ = 'party.party'
+
+    my_client = fields.Function(
+        fields.Boolean(
+            "My Client", help="One I am responsible for."),
+        'get_my_client', searcher='search_my_client')
+    created_since = fields.Function(
+        fields.Char(
+            "Created Since",
+            help="A date or a formula such as \"today - 7d\" or \"month\", "
+            "evaluated when the filter runs."),
+        'get_created_since', searcher='search_created_since')
+
+    @classmethod
+    def _my_employees(cls):
+        pool = Pool()
+        User = pool.get('res.user')
+        user = User(Transaction().user)
+        return [e.id for e in user.employees]
+
+    @classmethod
+    def get_my_client(cls, parties, name):
+        employees = set(cls._my_employees())
+        return {p.id: bool(p.responsible and p.responsible.id in employees)
+            for p in parties}
+
+    @classmethod
+    def search_my_client(cls, name, clause):
+        _, operator, value = clause
+        if operator not in {'=', '!='}:
+            return []
+        domain = [('responsible', 'in', cls._my_employees())]
+        if (operator == '=') != bool(value):
+            domain = ['OR', ('responsible', '=', None),
+                ('responsible', 'not in', cls._my_employees())]
+        return domain
+
+    def get_created_since(self, name):
+        # Only a condition of filters, never a value of the card
+        return None
+
+    @classmethod
+    def search_created_since(cls, name, clause):
+        return formula_domain(
+            'create_date', clause,
+            cls.fields_get([name])[name]['string'])

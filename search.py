@@ -1,0 +1,219 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""The one search box of the counterparty list: a stored search text per
+counterparty (see search_box), indexed by trigrams on PostgreSQL, plus the
+user's visible tags."""
+from sql import Union
+from sql.operators import Or
+
+from trytond import backend
+from trytond.model import Index, fields
+from trytond.pool import Pool, PoolMeta
+from trytond.transaction import (
+    Transaction, inactive_records, without_check_access)
+
+from . import search_box
+
+_PHONE_TYPES = {'phone', 'mobile', 'fax', 'whatsapp'}
+_FIRST_CONTACT_TYPES = ['phone', 'mobile', 'fax', 'email', 'website']
+
+
+class Party(metaclass=PoolMeta):
+    __name__ = 'party.party'
+
+    search_text = fields.Char("Search Text", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.search_text.search_unaccented = False
+        t = cls.__table__()
+        cls._sql_indexes.update({
+                Index(t, (t.search_text, Index.Similarity())),
+                # The list is sorted by name: a page of a large filter
+                # reads the index rather than sorting every row
+                Index(t, (t.name, Index.Range())),
+                # "My clients" sorted by name
+                Index(t, (t.responsible, Index.Range()),
+                    (t.name, Index.Range())),
+                })
+        # The list shows these for a page of 80 at once: one query each
+        # rather than Tryton's one per counterparty
+        for name in _FIRST_CONTACT_TYPES:
+            getattr(cls, name).getter = 'get_first_contact_mechanism'
+        cls.lang.getter = 'get_langs'
+
+    @classmethod
+    def __register__(cls, module):
+        database = Transaction().database
+        # Tryton makes the trigram index only where the extension is
+        if (backend.name == 'postgresql'
+                and not database.has_extension('pg_trgm')):
+            cursor = Transaction().connection.cursor()
+            cursor.execute(
+                "SELECT 1 FROM pg_available_extensions "
+                "WHERE name = 'pg_trgm'")
+            if cursor.fetchone():
+                cursor.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
+                database._extensions[database.name].pop('pg_trgm', None)
+        table_h = cls.__table_handler__(module)
+        filled = table_h.column_exist('search_text')
+        super().__register__(module)
+        if not filled:
+            cls.update_search_text(cls.search([]))
+
+    @classmethod
+    def get_first_contact_mechanism(cls, parties, names):
+        pool = Pool()
+        ContactMechanism = pool.get('party.contact_mechanism')
+        if Transaction().context.get('party_contact_mechanism_usage'):
+            # A usage chooses among them: Tryton's rule, party by party
+            return {n: {p.id: p.get_contact_mechanism(n) for p in parties}
+                for n in names}
+        result = {n: {p.id: '' for p in parties} for n in names}
+        for mechanism in ContactMechanism.search_read([
+                    ('party', 'in', [p.id for p in parties]),
+                    ('type', 'in', names),
+                    ],
+                order=[('sequence', 'ASC NULLS FIRST'), ('id', 'ASC')],
+                fields_names=['party', 'type', 'value']):
+            values = result[mechanism['type']]
+            if not values[mechanism['party']]:
+                values[mechanism['party']] = mechanism['value']
+        return result
+
+    @classmethod
+    def get_langs(cls, parties, name):
+        pool = Pool()
+        PartyLang = pool.get('party.party.lang')
+        default = cls.default_lang()
+        result = {}
+        for value in PartyLang.search_read(
+                [('party', 'in', [p.id for p in parties])],
+                order=[('id', 'ASC')], fields_names=['party', 'lang']):
+            result.setdefault(value['party'], value['lang'])
+        return {p.id: result.get(p.id, default) for p in parties}
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        _, operator, value, *extra = clause
+        if (operator not in {'ilike', 'like'} or extra
+                or not isinstance(value, str)):
+            return super().search_rec_name(name, clause)
+        return [('id', 'in', cls._search_box_query(value))]
+
+    @classmethod
+    def _search_box_query(cls, value):
+        pool = Pool()
+        Tag = pool.get('crm.counterparty.tag')
+        TagParty = pool.get('crm.counterparty.tag-party.party')
+        party = cls.__table__()
+        tag_party = TagParty.__table__()
+        texts = Or([party.search_text.like(p)
+                for p in search_box.patterns(value)])
+        tags = Tag.search([
+                ('name', 'ilike', value),
+                ('visible', '=', True),
+                ], order=[], query=True)
+        return Union(
+            party.select(party.id, where=texts),
+            tag_party.select(
+                tag_party.party, where=tag_party.tag.in_(tags)))
+
+    @classmethod
+    def update_search_text(cls, parties):
+        "Store the search text of the parties"
+        party_table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        with without_check_access(), inactive_records():
+            # Some may be gone with what was deleted
+            parties = cls.search([('id', 'in', [int(p) for p in parties])])
+            for party in parties:
+                text = party._get_search_text()
+                cursor.execute(*party_table.update(
+                        [party_table.search_text], [text],
+                        where=party_table.id == party.id))
+
+    def _get_search_text(self):
+        mechanisms = self.contact_mechanisms
+        return search_box.search_text(
+            [self.name, self.code] + [p.name for p in self.contact_persons],
+            contacts=[m.value for m in mechanisms],
+            phones=[m.value_compact for m in mechanisms
+                if m.type in _PHONE_TYPES],
+            codes=[i.code_compact or i.code for i in self.identifiers])
+
+    @classmethod
+    def on_modification(cls, mode, parties, field_names=None):
+        super().on_modification(mode, parties, field_names=field_names)
+        if mode == 'create':
+            cls.update_search_text(cls._with_employers(parties))
+
+    @classmethod
+    def on_write(cls, parties, values):
+        callbacks = super().on_write(parties, values)
+        if values.keys() & {'name', 'code', 'employer', 'contact_persons',
+                'contact_mechanisms', 'identifiers'}:
+            # Before the write: a person may leave a company
+            touched = cls._with_employers(parties)
+            callbacks.append(lambda: cls.update_search_text(
+                    cls._with_employers(touched)))
+        return callbacks
+
+    @classmethod
+    def on_delete(cls, parties):
+        callbacks = super().on_delete(parties)
+        employers = {p.employer for p in parties if p.employer} - set(parties)
+        if employers:
+            callbacks.append(lambda: cls.update_search_text(employers))
+        return callbacks
+
+    @staticmethod
+    def _with_employers(parties):
+        return list({
+                q for p in parties for q in [p, p.employer] if q})
+
+
+class _PartyPart:
+    "A record of a counterparty that its search text includes"
+    __slots__ = ()
+
+    @classmethod
+    def _touched_parties(cls, records):
+        return {r.party for r in records if r.party}
+
+    @classmethod
+    def on_modification(cls, mode, records, field_names=None):
+        pool = Pool()
+        Party = pool.get('party.party')
+        super().on_modification(mode, records, field_names=field_names)
+        if mode in {'create', 'write'}:
+            Party.update_search_text(cls._touched_parties(records))
+
+    @classmethod
+    def on_write(cls, records, values):
+        pool = Pool()
+        Party = pool.get('party.party')
+        callbacks = super().on_write(records, values)
+        if 'party' in values:
+            # The record may move away from its counterparty
+            before = cls._touched_parties(records)
+            callbacks.append(lambda: Party.update_search_text(before))
+        return callbacks
+
+    @classmethod
+    def on_delete(cls, records):
+        pool = Pool()
+        Party = pool.get('party.party')
+        callbacks = super().on_delete(records)
+        parties = cls._touched_parties(records)
+        callbacks.append(lambda: Party.update_search_text(parties))
+        return callbacks
+
+
+class ContactMechanism(_PartyPart, metaclass=PoolMeta):
+    __name__ = 'party.contact_mechanism'
+
+
+class Identifier(_PartyPart, metaclass=PoolMeta):
+    __name__ = 'party.identifier'

@@ -1,0 +1,53 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""What the search box of the counterparty list looks through.
+
+Each counterparty keeps one lower-case text of everything it is found by:
+its name and code, its contacts as written and, for phones, as digits only
+(international and, for Russian numbers, national), its requisites and the
+names of its contact persons.  A typed phone is reduced to its digits, so
+"8 916 123-45-67", "+7(916)1234567" and "1234567" all find 8 (916) 123-45-67.
+"""
+import re
+
+SEPARATOR = ' | '
+_PHONE_TYPED = re.compile(r'^[\d\s()+\-.]+$')
+# Fewer digits than this are part of ordinary text, not a phone
+MIN_PHONE_DIGITS = 3
+
+
+def phone_digits(value_compact):
+    "Return the digit forms a phone in E.164 is searched by"
+    digits = re.sub(r'\D', '', value_compact or '')
+    if not digits:
+        return []
+    forms = [digits]
+    if digits.startswith('7') and len(digits) == 11:
+        # Russians write their own numbers from 8
+        forms.append('8' + digits[1:])
+    return forms
+
+
+def search_text(names, contacts=(), phones=(), codes=()):
+    """Return the text a counterparty is found by: names (its own and its
+    contact persons'), contacts as written, phones in E.164 and codes"""
+    parts = [n for n in names if n]
+    parts.extend(c for c in contacts if c)
+    for phone in phones:
+        parts.extend(phone_digits(phone))
+    parts.extend(c for c in codes if c)
+    return SEPARATOR.join(dict.fromkeys(p.strip().lower() for p in parts))
+
+
+def patterns(typed):
+    """Return the LIKE patterns on the search text for what was typed in
+    the search box (with or without the box's % wildcards)"""
+    core = (typed or '').strip().strip('%').strip().lower()
+    if not core:
+        return ['%']
+    result = ['%' + core + '%']
+    if _PHONE_TYPED.match(core):
+        digits = re.sub(r'\D', '', core)
+        if len(digits) >= MIN_PHONE_DIGITS and digits != core:
+            result.append('%' + digits + '%')
+    return result

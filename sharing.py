@@ -1,0 +1,106 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""Records a user keeps for themselves or shares with everyone: tags,
+groups of counterparties and saved filters.  An empty owner means shared;
+record rules keep personal ones private and let a user keep a record or
+share it, never give it to someone else."""
+from trytond.model import Index, Unique, fields
+from trytond.transaction import Transaction
+
+
+def joined_names(parties, field_name):
+    "The names of the records of field_name of each party, as one text"
+    # Read through the field so that its filter hides others' records
+    return {p.id: ', '.join(sorted(r.name for r in getattr(p, field_name)))
+        for p in parties}
+
+
+class SharedMixin:
+    "A `user` field that is the owner; empty for a shared record"
+    __slots__ = ()
+
+    shared = fields.Function(fields.Boolean(
+            "Shared", help="Seen by everyone, not only by its owner."),
+        'get_shared', setter='set_shared', searcher='search_shared')
+    visible = fields.Function(
+        fields.Boolean("Visible"), 'get_visible', searcher='search_visible')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._order.insert(0, ('name', 'ASC'))
+        cls._sql_indexes.add(Index(t, (t.user, Index.Range())))
+
+    @classmethod
+    def default_user(cls):
+        return Transaction().user or None
+
+    def get_shared(self, name):
+        return not self.user
+
+    @classmethod
+    def set_shared(cls, records, name, value):
+        if value:
+            cls.write(records, {'user': None})
+            return
+        # Back to its author; one made by the system goes to whoever takes
+        # it back (the root user owns nothing)
+        user = Transaction().user
+        for record in records:
+            if record.user:
+                continue
+            owner = record.create_uid.id if record.create_uid else None
+            if owner or user:
+                cls.write([record], {'user': owner or user})
+
+    @classmethod
+    def search_shared(cls, name, clause):
+        _, operator, value = clause
+        if operator not in {'=', '!='}:
+            return []
+        if (operator == '=') == bool(value):
+            return [('user', '=', None)]
+        return [('user', '!=', None)]
+
+    def get_visible(self, name):
+        user = Transaction().user
+        return not user or not self.user or self.user.id == user
+
+    @classmethod
+    def search_visible(cls, name, clause):
+        # The record rules are not applied to the sub-queries of a search
+        # through a relation (a counterparty's tags or groups): the
+        # relation fields filter with this
+        _, operator, value = clause
+        user = Transaction().user
+        if not user:
+            return []
+        domain = ['OR', ('user', '=', None), ('user', '=', user)]
+        if (operator == '=') != bool(value):
+            domain = ['NOT', domain]
+        return domain
+
+
+class MembershipMixin:
+    """The link of a counterparty to a shared record of _shared_field.
+    Anyone who sees the record may link a counterparty they see to it; a
+    rule hides the links to others' personal records."""
+    __slots__ = ()
+    _shared_field = None
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('party')
+        t = cls.__table__()
+        target = getattr(t, cls._shared_field)
+        cls._sql_constraints += [
+            ('%s_party_unique' % cls._shared_field,
+                Unique(t, target, t.party),
+                'crm_counterparty.msg_%s_party_unique' % cls._shared_field),
+            ]
+        cls._sql_indexes.update({
+                Index(t, (t.party, Index.Range()), (target, Index.Range())),
+                Index(t, (target, Index.Range())),
+                })

@@ -1,0 +1,593 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""The client list on a database: tags, groups, filters, the search box,
+custom fields and mass editing, with the rules checked as other users."""
+import datetime as dt
+from contextlib import contextmanager
+from decimal import Decimal
+
+from trytond.exceptions import UserError
+from trytond.model.exceptions import AccessError, ValidationError
+from trytond.modules.company.tests import (
+    create_company, create_employee, set_company)
+from trytond.pool import Pool
+from trytond.pyson import PYSONDecoder
+from trytond.tests.test_tryton import _DBTestCase, with_transaction
+from trytond.transaction import Transaction
+
+
+def create_user(login, *groups):
+    "A user in the CRM user group and the given groups"
+    pool = Pool()
+    User = pool.get('res.user')
+    ModelData = pool.get('ir.model.data')
+    group_ids = [ModelData.get_id('crm_counterparty', 'group_crm_user')]
+    group_ids += [ModelData.get_id(*g.split('.')) for g in groups]
+    user, = User.create([{
+                'name': login.title(),
+                'login': login,
+                'groups': [('add', group_ids)],
+                }])
+    return user
+
+
+def run_queue():
+    "Run the tasks the transaction queued, as the worker would after it"
+    Queue = Pool().get('ir.queue')
+    transaction = Transaction()
+    while transaction.tasks:
+        Queue(transaction.tasks.pop(0)).run()
+
+
+@contextmanager
+def as_user(user):
+    "Act as user with access checked, as the RPC layer does"
+    transaction = Transaction()
+    with transaction.set_user(user.id), \
+            transaction.set_context(_check_access=True):
+        yield
+
+
+class ClientListTestCase(_DBTestCase):
+    "Test the client list"
+    module = 'crm_counterparty'
+
+    def create_party(self, name, **values):
+        Party = Pool().get('party.party')
+        party, = Party.create([dict(name=name, **values)])
+        return party
+
+    @with_transaction()
+    def test_local_tag_hidden_from_others(self):
+        "Another user's search by a local tag reveals nothing"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Tag = pool.get('crm.counterparty.tag')
+        anna = create_user('anna')
+        boris = create_user('boris')
+        party = self.create_party("ООО «Ромашка»")
+
+        with as_user(anna):
+            secret, = Tag.create([{'name': "Тайный клиент"}])
+            common, = Tag.create([{'name': "VIP", 'shared': True}])
+            Party.write([Party(party.id)], {
+                    'tags': [('add', [secret.id, common.id])]})
+            self.assertFalse(secret.shared)
+            self.assertEqual(secret.user, anna)
+            self.assertEqual(
+                Party(party.id).tag_names, "VIP, Тайный клиент")
+            self.assertEqual(
+                Party.search([('tags.name', '=', "Тайный клиент")]),
+                [party])
+
+        with as_user(boris):
+            self.assertEqual(Tag.search([]), [common])
+            for domain in [
+                    [('tags.name', '=', "Тайный клиент")],
+                    [('tags', '=', secret.id)],
+                    [('tags', 'in', [secret.id])],
+                    [('tag_names', 'ilike', '%Тайный%')],
+                    [('tags', 'where', [('name', 'ilike', '%Тайный%')])],
+                    ]:
+                with self.subTest(domain=domain):
+                    self.assertEqual(Party.search(domain), [])
+            self.assertEqual(
+                Party.search([('tags.name', '=', "VIP")]), [party])
+            party_b = Party(party.id)
+            self.assertEqual([t.name for t in party_b.tags], ["VIP"])
+            self.assertEqual(party_b.tag_names, "VIP")
+            with self.assertRaises(AccessError):
+                Tag.read([secret.id], ['name'])
+            with self.assertRaises(AccessError):
+                Tag.write([Tag(common.id)], {'name': "VIP!"})
+
+    @with_transaction()
+    def test_tag_owner_only_self(self):
+        "A user keeps or shares a tag but cannot give it to another user"
+        pool = Pool()
+        Tag = pool.get('crm.counterparty.tag')
+        anna = create_user('anna')
+        boris = create_user('boris')
+        with as_user(anna):
+            tag, = Tag.create([{'name': "Холодный"}])
+            with self.assertRaises(AccessError):
+                Tag.write([tag], {'user': boris.id})
+            tag.shared = True
+            tag.save()
+            self.assertIsNone(tag.user)
+            tag.shared = False
+            tag.save()
+            self.assertEqual(tag.user, anna)
+
+    def run_group_action(self, parties, **values):
+        pool = Pool()
+        GroupAssign = pool.get('crm.counterparty.group.assign', type='wizard')
+        with Transaction().set_context(
+                active_model='party.party',
+                active_ids=[p.id for p in parties],
+                active_id=parties[0].id):
+            session_id, _, _ = GroupAssign.create()
+            wizard = GroupAssign(session_id)
+            self.assertEqual(
+                wizard.default_start(None)['count'], len(parties))
+            wizard.start.action = values.pop('action', 'add')
+            for name in ['group', 'new_group', 'shared']:
+                setattr(wizard.start, name, values.get(name))
+            wizard.transition_apply()
+
+    @with_transaction()
+    def test_group_action(self):
+        "Selected counterparties go into a group made on the spot and out"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Group = pool.get('crm.counterparty.group')
+        anna = create_user('anna')
+        boris = create_user('boris')
+        horns = self.create_party("Рога и копыта")
+        wind = self.create_party("Северный ветер")
+        oak = self.create_party("Дубрава")
+
+        with as_user(anna):
+            self.run_group_action([horns, wind], new_group="Выставка 2026")
+            self.run_group_action([oak], new_group="Общая", shared=True)
+            exhibition, = Group.search([('name', '=', "Выставка 2026")])
+            self.assertEqual(exhibition.user, anna)
+            self.assertEqual(
+                set(exhibition.parties), {horns, wind})
+            self.assertEqual(
+                Party(horns.id).group_names, "Выставка 2026")
+            # Adding again changes nothing; a counterparty is in many
+            self.run_group_action([horns, oak], group=exhibition)
+            self.assertEqual(len(Group(exhibition.id).parties), 3)
+            self.assertEqual(
+                Party.search([('counterparty_groups', '=', exhibition.id)],
+                    order=[('name', 'ASC')]),
+                [oak, horns, wind])
+            self.run_group_action(
+                [horns], action='remove', group=exhibition)
+            self.assertEqual(
+                set(Group(exhibition.id).parties), {oak, wind})
+
+        with as_user(boris):
+            shared, = Group.search([])
+            self.assertEqual(shared.name, "Общая")
+            self.assertEqual(Party(oak.id).group_names, "Общая")
+            for domain in [
+                    [('counterparty_groups', '=', exhibition.id)],
+                    [('counterparty_groups.name', '=', "Выставка 2026")],
+                    [('group_names', 'ilike', '%Выставка%')],
+                    ]:
+                with self.subTest(domain=domain):
+                    self.assertEqual(Party.search(domain), [])
+            # A shared group takes members from everyone who sees it
+            self.run_group_action([horns], group=shared)
+            self.assertEqual(set(Group(shared.id).parties), {oak, horns})
+            with self.assertRaises(AccessError):
+                Group.write([shared], {'name': "Моя"})
+
+    @with_transaction()
+    def test_group_action_without_group(self):
+        "The group action asks for a group when none is given"
+        pool = Pool()
+        Group = pool.get('crm.counterparty.group')
+        party = self.create_party("Рога и копыта")
+        with self.assertRaises(UserError) as cm:
+            self.run_group_action([party])
+        self.assertIn("group", cm.exception.message)
+        self.assertEqual(Group.search([]), [])
+
+    @with_transaction()
+    def test_filters(self):
+        "System tabs stay, predefined ones go; formulas run when searched"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Domain = pool.get('ir.action.act_window.domain')
+        ModelData = pool.get('ir.model.data')
+        company = create_company()
+        with set_company(company):
+            anna_employee = create_employee(company, "Анна")
+            anna = create_user('anna')
+            anna.employees = [anna_employee]
+            anna.employee = anna_employee
+            anna.company = company
+            anna.companies = [company]
+            anna.save()
+            mine = self.create_party("Моя", responsible=anna_employee.id)
+            other = self.create_party("Чужая", responsible=None)
+
+        def tab(name):
+            return Domain(ModelData.get_id('crm_counterparty', name))
+
+        with as_user(anna):
+            self.assertEqual(
+                Party.search([('my_client', '=', True)]), [mine])
+            self.assertIn(other, Party.search([('my_client', '=', False)]))
+            self.assertNotIn(
+                mine, Party.search([('my_client', '=', False)]))
+
+        # "My clients" is a system filter, "Clients" a predefined one
+        with self.assertRaises(AccessError):
+            Domain.delete([tab('act_counterparty_domain_my_clients')])
+        clients = tab('act_counterparty_domain_clients')
+        clients.name = "Наши клиенты"
+        clients.save()
+        Domain.delete([clients])
+
+        # A saved filter keeps the formula, which each search evaluates
+        ViewSearch = pool.get('ir.ui.view_search')
+        last_week, = ViewSearch.search([
+                ('name', '=', "Created within the last 7 days")])
+        self.assertTrue(last_week.shared)
+        self.assertIn('today - 7d', last_week.domain)
+        domain = PYSONDecoder().decode(last_week.domain)
+        table = Party.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.update(
+                [table.create_date],
+                [dt.datetime.now() - dt.timedelta(days=8)],
+                where=table.id == other.id))
+        both = ('id', 'in', [mine.id, other.id])
+        self.assertEqual(Party.search([domain, both]), [mine])
+        self.assertEqual(
+            Party.search([('created_since', 'ilike', '%today-10d%'), both],
+                order=[('name', 'ASC')]),
+            [mine, other])
+        self.assertEqual(
+            Party.search([('created_since', '<', 'today - 7d'), both]),
+            [other])
+        self.assertEqual(
+            Party.search([('created_since', '=', 'today + 1d'), both]), [])
+        with self.assertRaises(UserError) as cm:
+            Party.search([('created_since', '=', 'yesterday')])
+        self.assertIn('yesterday', cm.exception.message)
+        self.assertIn("Created Since", cm.exception.message)
+
+    @with_transaction()
+    def test_shared_filter(self):
+        "A CRM user shares a saved search and takes it back in one action"
+        pool = Pool()
+        ViewSearch = pool.get('ir.ui.view_search')
+        anna = create_user('anna')
+        boris = create_user('boris')
+        with as_user(anna):
+            # What the star of the search box does
+            search_id = ViewSearch.set(
+                "Москва", 'party.party', '[["rec_name", "ilike", "%Москва%"]]')
+            search = ViewSearch(search_id)
+            self.assertEqual(search.user, anna)
+            self.assertFalse(search.shared)
+        with as_user(boris):
+            self.assertNotIn(search, ViewSearch.search([]))
+            self.assertNotIn(search_id, [
+                    s[0] for s in ViewSearch.get().get('party.party', [])])
+            with self.assertRaises(AccessError):
+                ViewSearch.read([search_id], ['name'])
+        with as_user(anna):
+            ViewSearch.write([search], {'shared': True})
+            self.assertIsNone(ViewSearch(search_id).user)
+        with as_user(boris):
+            self.assertIn(search_id, [
+                    s[0] for s in ViewSearch.get()['party.party']])
+            # Boris uses it but may not rename, delete or take it
+            for values in [{'name': "Мои"}, {'shared': False}]:
+                with self.assertRaises(AccessError):
+                    ViewSearch.write([ViewSearch(search_id)], values)
+            with self.assertRaises(AccessError):
+                ViewSearch.delete([ViewSearch(search_id)])
+            own, = ViewSearch.create([{
+                        'name': "Мой", 'model': 'party.party',
+                        'domain': '[]'}])
+            # Nor give his own to someone else
+            with self.assertRaises(AccessError):
+                ViewSearch.write([own], {'user': anna.id})
+        with as_user(anna):
+            ViewSearch.write([ViewSearch(search_id)], {'shared': False})
+            self.assertEqual(ViewSearch(search_id).user, anna)
+            ViewSearch.write([ViewSearch(search_id)], {'name': "Москва!"})
+
+    @with_transaction()
+    def test_search_box(self):
+        "One search box finds by name, phone, e-mail, INN, person and tag"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Tag = pool.get('crm.counterparty.tag')
+        ContactMechanism = pool.get('party.contact_mechanism')
+        anna = create_user('anna')
+        boris = create_user('boris')
+        wind = self.create_party(
+            "ООО «Северный ветер»", inn='7707083893',
+            contact_mechanisms=[('create', [
+                        {'type': 'phone', 'value': '8 (916) 123-45-67'},
+                        {'type': 'email', 'value': 'info@severny-veter.ru'},
+                        ])])
+        director = self.create_party(
+            "Иванов Иван Иванович", kind='person', employer=wind.id)
+        oak = self.create_party(
+            "Дубрава", contact_mechanisms=[('create', [
+                        {'type': 'mobile', 'value': '+7 495 765-43-21'},
+                        ])])
+
+        def box(text):
+            return Party.search(
+                [('rec_name', 'ilike', '%' + text + '%')],
+                order=[('name', 'ASC')])
+
+        for typed, found in [
+                ("северный", [wind]),
+                ("ВЕТЕР", [wind]),
+                ("8 916 123-45-67", [wind]),
+                ("+7(916)1234567", [wind]),
+                ("1234567", [wind]),
+                ("916", [wind]),
+                ("severny-veter", [wind]),
+                ("7707083893", [wind]),
+                ("Иванов", [director, wind]),
+                ("8 495 765", [oak]),
+                ("нет такого", []),
+                ]:
+            with self.subTest(typed=typed):
+                self.assertEqual(box(typed), found)
+
+        # The text follows the card
+        phone = wind.contact_mechanisms[0]
+        ContactMechanism.write([phone], {'value': '+7 916 000-00-01'})
+        self.assertEqual(box("1234567"), [])
+        self.assertEqual(box("9160000001"), [wind])
+        ContactMechanism.delete([phone])
+        self.assertEqual(box("9160000001"), [])
+        Party.write([director], {'employer': oak.id})
+        self.assertEqual(box("Иванов"), [oak, director])
+        Party.write([director], {'name': "Петров Пётр"})
+        self.assertEqual(box("Петров"), [oak, director])
+        Party.delete([director])
+        self.assertEqual(box("Петров"), [])
+
+        # By tag, only the tags the user sees
+        with as_user(anna):
+            secret, = Tag.create([{'name': "Тайная метка"}])
+            Party.write([Party(oak.id)], {'tags': [('add', [secret.id])]})
+            self.assertEqual(box("Тайная"), [oak])
+        with as_user(boris):
+            self.assertEqual(box("Тайная"), [])
+            self.assertEqual(box("Дубрава"), [oak])
+
+    @with_transaction()
+    def test_custom_fields(self):
+        "An administrator adds fields that the card and the list show"
+        pool = Pool()
+        Party = pool.get('party.party')
+        CustomField = pool.get('crm.counterparty.custom_field')
+        company = create_company()
+        with set_company(company):
+            manager = create_employee(company, "Анна")
+        source, contract, since, vip, region, curator = CustomField.create([
+                {'name': "Источник", 'kind': 'text'},
+                {'name': "Сумма договора", 'kind': 'number'},
+                {'name': "Клиент с", 'kind': 'date'},
+                {'name': "VIP", 'kind': 'boolean'},
+                {'name': "Регион", 'kind': 'selection',
+                    'selection': "Москва\nСибирь\n"},
+                {'name': "Куратор", 'kind': 'employee'},
+                ])
+        self.assertEqual(source.field_name, 'custom_text_1')
+        self.assertEqual(region.field_name, 'custom_selection_1')
+
+        tree = Party.fields_view_get(view_type='tree')
+        form = Party.fields_view_get(view_type='form')
+        for definition in [source, contract, since, vip, region, curator]:
+            with self.subTest(field=definition.name):
+                name = definition.field_name
+                self.assertIn('name="%s"' % name, tree['arch'])
+                self.assertIn('name="%s"' % name, form['arch'])
+                self.assertEqual(
+                    tree['fields'][name]['string'], definition.name)
+        self.assertEqual(
+            tree['fields']['custom_selection_1']['selection'],
+            [(None, ''), ('Москва', 'Москва'), ('Сибирь', 'Сибирь')])
+        self.assertEqual(
+            tree['fields']['custom_employee_1']['relation'],
+            'company.employee')
+
+        horns, hoofs = Party.create([{
+                    'name': "Рога",
+                    'custom_text_1': "Выставка",
+                    'custom_number_1': Decimal('150000'),
+                    'custom_date_1': dt.date(2024, 3, 1),
+                    'custom_boolean_1': True,
+                    'custom_selection_1': "Москва",
+                    'custom_employee_1': manager.id,
+                    }, {
+                    'name': "Копыта",
+                    'custom_text_1': "Сайт",
+                    'custom_number_1': Decimal('9000'),
+                    'custom_selection_1': "Сибирь",
+                    }])
+        both = ('id', 'in', [horns.id, hoofs.id])
+        self.assertEqual(
+            Party.search([('custom_text_1', 'ilike', '%Выстав%'), both]),
+            [horns])
+        self.assertEqual(
+            Party.search([('custom_number_1', '>', 10000), both]), [horns])
+        self.assertEqual(
+            Party.search([('custom_selection_1', '=', "Сибирь"), both]),
+            [hoofs])
+        self.assertEqual(
+            Party.search([('custom_employee_1.rec_name', 'ilike', '%Анна%'),
+                    both]), [horns])
+        self.assertEqual(
+            Party.search([both], order=[('custom_number_1', 'ASC')]),
+            [hoofs, horns])
+        self.assertEqual(
+            Party.export_data([horns], ['name', 'custom_text_1',
+                    'custom_number_1', 'custom_boolean_1',
+                    'custom_employee_1']),
+            [["Рога", "Выставка", Decimal('150000'), True, "Анна"]])
+
+        # A removed definition empties its field for the next one
+        CustomField.delete([source])
+        self.assertNotIn(
+            'custom_text_1', Party.fields_view_get(view_type='tree')['arch'])
+        self.assertIsNone(Party(horns.id).custom_text_1)
+        channel, = CustomField.create([{'name': "Канал", 'kind': 'text'}])
+        self.assertEqual(channel.field_name, 'custom_text_1')
+
+    @with_transaction()
+    def test_custom_fields_full(self):
+        "A sixth field of a kind is refused naming it"
+        pool = Pool()
+        CustomField = pool.get('crm.counterparty.custom_field')
+        CustomField.create([{'name': "Поле %d" % i, 'kind': 'date'}
+                for i in range(5)])
+        with self.assertRaises(ValidationError) as cm:
+            CustomField.create([{'name': "Шестое", 'kind': 'date'}])
+        self.assertIn("Шестое", cm.exception.message)
+        self.assertEqual(CustomField.search([], count=True), 5)
+
+    def run_mass_edit(self, parties, **values):
+        pool = Pool()
+        MassEdit = pool.get('crm.counterparty.mass_edit', type='wizard')
+        with Transaction().set_context(
+                active_model='party.party',
+                active_ids=[p.id for p in parties],
+                active_id=parties[0].id):
+            session_id, _, _ = MassEdit.create()
+            wizard = MassEdit(session_id)
+            self.assertEqual(
+                wizard.default_start(None)['count'], len(parties))
+            for name in ['counterparty_type', 'counterparty_status',
+                    'responsible', 'custom_field', 'custom_value']:
+                setattr(wizard.start, name, values.get(name))
+            for name in ['add_tags', 'remove_tags', 'add_groups',
+                    'remove_groups']:
+                setattr(wizard.start, name, values.get(name, []))
+            self.assertEqual(wizard.transition_change(), 'done')
+            run_queue()
+            return wizard.default_done(None)['summary']
+
+    @with_transaction()
+    def test_mass_edit(self):
+        "Many counterparties changed at once, with a summary and a journal"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Type = pool.get('crm.counterparty.type')
+        Tag = pool.get('crm.counterparty.tag')
+        Group = pool.get('crm.counterparty.group')
+        CustomField = pool.get('crm.counterparty.custom_field')
+        Channel = pool.get('ir.chat.channel')
+        company = create_company()
+        with set_company(company):
+            oleg = create_employee(company, "Олег")
+        partner, = Type.search([('name', '=', "Partner")])
+        vip, old = Tag.create([{'name': "VIP"}, {'name': "Старое"}])
+        fair, = Group.create([{'name': "Выставка"}])
+        region, = CustomField.create([{
+                    'name': "Регион", 'kind': 'selection',
+                    'selection': "Москва\nСибирь"}])
+        horns = self.create_party("Рога", tags=[('add', [old.id])])
+        hoofs = self.create_party("Копыта", counterparty_type=partner.id)
+
+        summary = self.run_mass_edit(
+            [horns, hoofs], counterparty_type=partner, responsible=oleg,
+            add_tags=[vip], remove_tags=[old], add_groups=[fair],
+            custom_field=region, custom_value="Сибирь")
+        self.assertEqual(summary.splitlines(), [
+                "Type: Partner — 1 changed",
+                "Responsible: Олег — 2 changed",
+                "Регион: Сибирь — 2 changed",
+                "Tag added: VIP — 2 changed",
+                "Tag removed: Старое — 1 changed",
+                "Added to group: Выставка — 2 changed",
+                ])
+        for party in [horns, hoofs]:
+            party = Party(party.id)
+            self.assertEqual(party.counterparty_type, partner)
+            self.assertEqual(party.responsible, oleg)
+            self.assertEqual(party.tags, (vip,))
+            self.assertEqual(party.counterparty_groups, (fair,))
+            self.assertEqual(party.custom_selection_1, "Сибирь")
+        journal = [m['content'] for m in Channel.get(horns)]
+        self.assertIn(
+            "Mass editing: Type: Partner; Регион: Сибирь; Tag added: VIP; "
+            "Tag removed: Старое; Added to group: Выставка.", journal)
+        self.assertIn("The responsible is now Олег.", journal)
+        self.assertIn(
+            "Mass editing: Регион: Сибирь; Tag added: VIP; "
+            "Added to group: Выставка.",
+            [m['content'] for m in Channel.get(hoofs)])
+
+        # Again: nothing changes, nothing is journaled
+        summary = self.run_mass_edit(
+            [horns, hoofs], counterparty_type=partner, add_tags=[vip])
+        self.assertEqual(summary.splitlines(), [
+                "Type: Partner — 0 changed", "Tag added: VIP — 0 changed"])
+        self.assertEqual(len(Channel.get(horns)), len(journal))
+
+    @with_transaction()
+    def test_mass_edit_invalid_value(self):
+        "A value the custom field cannot take is refused naming it"
+        pool = Pool()
+        Party = pool.get('party.party')
+        CustomField = pool.get('crm.counterparty.custom_field')
+        amount, since = CustomField.create([
+                {'name': "Сумма", 'kind': 'number'},
+                {'name': "Клиент с", 'kind': 'date'},
+                ])
+        party = self.create_party("Рога")
+        for field, value in [(amount, "много"), (since, "вчера")]:
+            with self.subTest(value=value):
+                with self.assertRaises(UserError) as cm:
+                    self.run_mass_edit(
+                        [party], custom_field=field, custom_value=value)
+                self.assertIn(value, cm.exception.message)
+                self.assertIn(field.name, cm.exception.message)
+        self.run_mass_edit(
+            [party], custom_field=amount, custom_value="1 500,50")
+        self.run_mass_edit([party], custom_field=since, custom_value="month")
+        party = Party(party.id)
+        self.assertEqual(party.custom_number_1, Decimal('1500.50'))
+        self.assertEqual(party.custom_date_1.day, 1)
+
+    @with_transaction()
+    def test_list_columns(self):
+        "The list reads phones, e-mails and languages as Tryton does"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Lang = pool.get('ir.lang')
+        english, = Lang.search([('code', '=', 'en')])
+        wind = self.create_party("Ветер", lang=english.id, contact_mechanisms=[
+                ('create', [
+                        {'type': 'email', 'value': 'b@veter.ru',
+                            'sequence': 2},
+                        {'type': 'email', 'value': 'a@veter.ru',
+                            'sequence': 1},
+                        {'type': 'phone', 'value': '+7 916 123-45-67'},
+                        ])])
+        calm = self.create_party("Штиль")
+        names = ['phone', 'mobile', 'email', 'website', 'lang']
+        self.assertEqual(
+            Party.read([wind.id, calm.id], names),
+            [{'id': wind.id, 'phone': '8 (916) 123-45-67', 'mobile': '',
+                    'email': 'a@veter.ru', 'website': '',
+                    'lang': english.id},
+                {'id': calm.id, 'phone': '', 'mobile': '', 'email': '',
+                    'website': '', 'lang': Party.default_lang()}])

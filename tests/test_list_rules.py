@@ -1,0 +1,119 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""The rules of the client list that need no database."""
+import datetime as dt
+import re
+import unittest
+
+from trytond.modules.crm_counterparty import relative_date, search_box
+from trytond.modules.crm_counterparty.relative_date import FormulaError
+
+# A Tuesday
+TODAY = dt.date(2026, 11, 24)
+
+
+class RelativeDateTestCase(unittest.TestCase):
+    "Test the relative date formulas of filters"
+
+    def test_formulas(self):
+        "A base moved by days, weeks, months and years"
+        for formula, date in [
+                ('today', TODAY),
+                ('now', TODAY),
+                ('today - 7d', dt.date(2026, 11, 17)),
+                ('today-7d', dt.date(2026, 11, 17)),
+                ('TODAY + 1 day', dt.date(2026, 11, 25)),
+                ('today - 2w + 1d', dt.date(2026, 11, 11)),
+                ('today - 1m', dt.date(2026, 10, 24)),
+                ('today - 1y', dt.date(2025, 11, 24)),
+                ('week', dt.date(2026, 11, 23)),
+                ('month', dt.date(2026, 11, 1)),
+                ('month - 1m', dt.date(2026, 10, 1)),
+                ('year', dt.date(2026, 1, 1)),
+                ('2026-01-31 + 1m', dt.date(2026, 2, 28)),
+                ('31.01.2026', dt.date(2026, 1, 31)),
+                ]:
+            with self.subTest(formula=formula):
+                self.assertEqual(relative_date.evaluate(formula, TODAY), date)
+
+    def test_russian(self):
+        "Formulas written in Russian, with a typographic minus"
+        for formula, date in [
+                ('сегодня − 30 дней', dt.date(2026, 10, 25)),
+                ('сегодня – 1 нед', dt.date(2026, 11, 17)),
+                ('месяц - 1 мес.', dt.date(2026, 10, 1)),
+                ('год + 2 г', dt.date(2028, 1, 1)),
+                ('неделя', dt.date(2026, 11, 23)),
+                ]:
+            with self.subTest(formula=formula):
+                self.assertEqual(relative_date.evaluate(formula, TODAY), date)
+
+    def test_evaluated_on_the_day(self):
+        "The same formula gives another date another day"
+        self.assertEqual(
+            relative_date.evaluate('today - 7d', dt.date(2027, 1, 3)),
+            dt.date(2026, 12, 27))
+        self.assertEqual(
+            relative_date.evaluate('today').year, dt.date.today().year)
+
+    def test_not_formulas(self):
+        "Anything else is refused"
+        for text in ['', None, 'tomorrow', 'today - 7x', 'today 7d',
+                'today -', '2026-13-01', '7d', 'today - d']:
+            with self.subTest(text=text):
+                with self.assertRaises(FormulaError):
+                    relative_date.evaluate(text, TODAY)
+
+
+class SearchBoxTestCase(unittest.TestCase):
+    "Test what the search box looks for"
+
+    def test_phone_typed_any_way(self):
+        "A typed phone also searches by its digits"
+        for typed, expected in [
+                ('8 916 123-45-67', ['%8 916 123-45-67%', '%89161234567%']),
+                ('+7(916)1234567', ['%+7(916)1234567%', '%79161234567%']),
+                ('%1234567%', ['%1234567%']),
+                ('123-45', ['%123-45%', '%12345%']),
+                ('Ромашка', ['%ромашка%']),
+                ('ООО «Ромашка» 2', ['%ооо «ромашка» 2%']),
+                ('1-2', ['%1-2%']),
+                ('', ['%']),
+                ]:
+            with self.subTest(typed=typed):
+                self.assertEqual(search_box.patterns(typed), expected)
+
+    def test_phone_digits(self):
+        "A Russian number is found from +7 and from 8"
+        self.assertEqual(
+            search_box.phone_digits('+79161234567'),
+            ['79161234567', '89161234567'])
+        self.assertEqual(
+            search_box.phone_digits('+4930123456'), ['4930123456'])
+        self.assertEqual(search_box.phone_digits(None), [])
+
+    def test_search_text(self):
+        "One lower-case text of names, contacts, phones and codes"
+        text = search_box.search_text(
+            ["ООО «Ромашка»", None, "Иванов Иван"],
+            contacts=['8 (916) 123-45-67', 'Info@Romashka.ru'],
+            phones=['+79161234567'],
+            codes=['7707083893', '7707083893'])
+        self.assertEqual(
+            text,
+            "ооо «ромашка» | иванов иван | 8 (916) 123-45-67 "
+            "| info@romashka.ru | 79161234567 | 89161234567 | 7707083893")
+        for typed in ['8 916 123-45-67', '+7(916)1234567', '1234567',
+                'РОМАШ', 'romashka.ru', '7707083893', 'иван']:
+            with self.subTest(typed=typed):
+                self.assertTrue(any(
+                        _like(text, p) for p in search_box.patterns(typed)))
+        self.assertFalse(any(
+                _like(text, p) for p in search_box.patterns('+7 495')))
+
+
+def _like(text, pattern):
+    "SQL LIKE with % wildcards only"
+    return re.fullmatch(
+        '.*'.join(re.escape(p) for p in pattern.split('%')), text,
+        re.DOTALL) is not None
