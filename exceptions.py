@@ -14,3 +14,15 @@ class DuplicateTaxIdentifierWarning(UserWarning):
 
 class InvalidRequisite(ValidationError):
     pass
+
+
+class InvalidCommunication(ValidationError):
+    pass
+
+
+class ParticipantWithoutAccess(ValidationError):
+    pass
+
+
+class CommunicationOverlapWarning(UserWarning):
+    pass
