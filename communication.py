@@ -4,7 +4,9 @@
 and held by employees, and the activity they make on the card."""
 import datetime as dt
 from collections import defaultdict
-from email.message import EmailMessage
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import formataddr
 
 import trytond.config as config
@@ -381,7 +383,8 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
                 field_names & {'start', 'end', 'employees', 'state'}):
             return
         for communication in communications:
-            if communication.state == 'cancelled':
+            # What is held or cancelled needs nobody's time any more
+            if communication.state != 'planned':
                 continue
             for employee in communication.employees:
                 others = cls.search([
@@ -531,17 +534,20 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
         return label, body
 
     def _send_email(self, name, email, subject, body, ics=None, method=None):
+        # Built the compat32 way: the default policy of Python 3.11 folds a
+        # long Cyrillic subject losing the space between encoded words
         from_ = config.get('email', 'from')
-        msg = EmailMessage()
+        msg = MIMEMultipart('mixed')
         set_from_header(msg, from_, from_)
-        msg['To'] = formataddr((name, email))
-        msg['Subject'] = subject
-        msg.set_content(body)
+        msg['To'] = formataddr((name, email), 'utf-8')
+        msg['Subject'] = Header(subject, 'utf-8')
+        msg.attach(MIMEText(body, 'plain', 'utf-8'))
         if ics:
-            msg.add_attachment(
-                ics, maintype='text', subtype='calendar',
-                params={'method': method, 'charset': 'utf-8'},
-                filename='invite.ics')
+            invitation = MIMEText(ics.decode('utf-8'), 'calendar', 'utf-8')
+            invitation.set_param('method', method)
+            invitation.add_header(
+                'Content-Disposition', 'attachment', filename='invite.ics')
+            msg.attach(invitation)
         send_message_transactional(msg, from_, [email])
 
     @classmethod

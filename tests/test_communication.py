@@ -7,7 +7,7 @@ import datetime as dt
 import icalendar
 
 from trytond.exceptions import UserWarning
-from trytond.model.exceptions import ValidationError
+from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
 from trytond.pool import Pool
@@ -308,6 +308,39 @@ class CommunicationTestCase(_Sales, _DBTestCase):
         self.assertEqual(list(next_.parties), [self.client])
         self.assertIsNone(next_.result)
         self.assertEqual(self.client.last_contact, START.date())
+
+    @with_transaction()
+    def test_crm_user_rights(self):
+        "A CRM user plans, holds and cancels with the access rights checked"
+        pool = Pool()
+        Communication = pool.get('crm.communication')
+        Channel = pool.get('ir.chat.channel')
+        User = pool.get('res.user')
+        self.setup_sales()
+        with Transaction().set_user(self.marina_user.id), \
+                Transaction().set_context(
+                    User.get_preferences(context_only=True),
+                    _check_access=True):
+            communication = self.plan(
+                employees=[('add', [self.marina.id, self.oleg.id])])
+            Communication.write([communication], {'start': START + HOUR,
+                    'end': START + 2 * HOUR})
+            # ir.chat.channel's RPC does not check access itself
+            with Transaction().set_context(_check_access=False):
+                Channel.post(communication, "Договорились")
+            Communication.do([communication])
+            self.assertEqual(
+                self.client.last_contact, (START + HOUR).date())
+            Communication.plan([communication])
+            Communication.cancel([communication])
+            Communication.delete([communication])
+        # Without the CRM group, no communications at all
+        User.write([self.oleg_user], {'groups': [('remove', [
+                            g.id for g in self.oleg_user.groups])]})
+        with Transaction().set_user(self.oleg_user.id), \
+                Transaction().set_context(_check_access=True):
+            with self.assertRaises(AccessError):
+                Communication.search([])
 
     @with_transaction()
     def test_followers(self):
