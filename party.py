@@ -51,6 +51,11 @@ class Party(ChatMixin, metaclass=PoolMeta):
         domain=[
             ('kind', '=', 'person'),
             ],
+        # An existing person can be attached to the company later
+        add_remove=[
+            ('kind', '=', 'person'),
+            ('id', '!=', Eval('id', -1)),
+            ],
         states={
             'invisible': Eval('kind') != 'company',
             },
@@ -138,6 +143,14 @@ class Party(ChatMixin, metaclass=PoolMeta):
     def on_change_employer(self):
         if self.employer:
             self.kind = 'person'
+
+    @classmethod
+    def set_contact_mechanism(cls, parties, name, value):
+        # The web client sends the list's empty phone and e-mail columns
+        # with a new card whose contact mechanisms it creates in the same
+        # call: an empty value sets nothing, so it must not be refused.
+        if value:
+            super().set_contact_mechanism(parties, name, value)
 
     @classmethod
     def get_requisites(cls, parties, names):

@@ -53,6 +53,17 @@ class CrmCounterpartyTestCase(
         self.assertEqual(mobile.value_compact, '+74951234567')
 
     @with_transaction()
+    def test_empty_phone_column_with_contact_mechanisms(self):
+        "A card is created with its phones and the list's empty columns"
+        # What the web client sends when a card is made from the list
+        party = self.create_party(
+            phone='', email='',
+            contact_mechanisms=[('create', [
+                        {'type': 'phone', 'value': '8 916 555 12 34'},
+                        ])])
+        self.assertEqual(party.phone, '8 (916) 555-12-34')
+
+    @with_transaction()
     def test_national_phone_without_address(self):
         "Without any country a national number is read as Russian"
         party = self.create_party(phone='+7(916)1234567')
