@@ -111,7 +111,9 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
     mine = fields.Function(
         fields.Boolean("Mine", help="You take part in it."),
         'get_mine', searcher='search_mine')
-    color = fields.Function(fields.Char("Color"), 'get_color')
+    # Eager: the calendar draws with what its first read gives
+    color = fields.Function(
+        fields.Char("Color"), 'get_color', loading='eager')
     week = fields.Function(fields.Char("Week"), 'get_week')
     count = fields.Function(
         fields.Integer("Communications"), 'get_count')
