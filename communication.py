@@ -715,56 +715,52 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
                     Follower.add_user(channel, user)
 
 
-class CommunicationEmployee(ModelSQL, ModelView):
-    "An employee taking part in a communication"
-    __name__ = 'crm.communication-company.employee'
-    __string__ = "Communication Employee"
+class _Participation(ModelSQL):
+    "Who takes part in a communication: found from either side"
+    __slots__ = ()
+    _participant = None
 
     communication = fields.Many2One(
         'crm.communication', "Communication", required=True,
         ondelete='CASCADE')
-    employee = fields.Many2One(
-        'company.employee', "Employee", required=True, ondelete='CASCADE')
-    count = fields.Function(
-        fields.Integer("Communications"), 'get_count')
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
         cls.__access__.add('communication')
         t = cls.__table__()
+        participant = getattr(t, cls._participant)
         cls._sql_indexes.update({
-                Index(t, (t.employee, Index.Range()),
+                Index(t, (participant, Index.Range()),
                     (t.communication, Index.Range())),
                 Index(t, (t.communication, Index.Range())),
                 })
+
+
+class CommunicationEmployee(_Participation, ModelView):
+    "An employee taking part in a communication"
+    __name__ = 'crm.communication-company.employee'
+    __string__ = "Communication Employee"
+    _participant = 'employee'
+
+    employee = fields.Many2One(
+        'company.employee', "Employee", required=True, ondelete='CASCADE')
+    count = fields.Function(
+        fields.Integer("Communications"), 'get_count')
 
     def get_count(self, name):
         "What the graph adds up: one participation each"
         return 1
 
 
-class CommunicationParty(ModelSQL):
+class CommunicationParty(_Participation):
     "A counterparty or contact person taking part in a communication"
     __name__ = 'crm.communication-party.party'
     __string__ = "Communication Counterparty"
+    _participant = 'party'
 
-    communication = fields.Many2One(
-        'crm.communication', "Communication", required=True,
-        ondelete='CASCADE')
     party = fields.Many2One(
         'party.party', "Counterparty", required=True, ondelete='CASCADE')
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.__access__.add('communication')
-        t = cls.__table__()
-        cls._sql_indexes.update({
-                Index(t, (t.party, Index.Range()),
-                    (t.communication, Index.Range())),
-                Index(t, (t.communication, Index.Range())),
-                })
 
 
 class Reminder(ModelSQL):
@@ -916,7 +912,7 @@ class Complete(Wizard):
             Button("Done", 'complete', 'tryton-ok', default=True),
             ])
     complete = StateTransition()
-    open_next = StateAction('crm_counterparty.act_communication_relate')
+    open_next = StateAction('crm_counterparty.act_communication_form')
 
     def default_start(self, fields):
         return {
