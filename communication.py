@@ -795,9 +795,10 @@ class Party(metaclass=PoolMeta):
         'crm.communication-party.party', 'party', 'communication',
         "Communications", readonly=True,
         help="The communications the counterparty takes part in.")
+    # A One2Many: its "New" plans a communication right from the card
     activity = fields.Function(
-        fields.Many2Many(
-            'crm.communication', None, None, "Communications",
+        fields.One2Many(
+            'crm.communication', None, "Communications",
             context={
                 'communication_party': Eval('id', -1),
                 },

@@ -34,6 +34,8 @@ CLIENT = 'ООО «Северный ветер»'
 MY_CALL = 'Звонок о поставке'
 MY_MEETING = 'Встреча в офисе'
 HIS_CALL = 'Звонок коллеги'
+NEW_MEETING = 'Встреча с директором'
+NEW_START = dt.datetime(2030, 3, 4, 10, 0)
 CALL_COLOR = 'rgb(33, 150, 243)'  # #2196f3, the colour of "Call"
 
 TIMEOUT = 15_000  # ms, for Playwright
@@ -252,13 +254,45 @@ class CommunicationCalendarBrowserTest(unittest.TestCase):
         card.locator('.form-notebook a[role="tab"]',
             has_text='Activity').click()
         self._wait_quiet()
-        activity = card.locator('.form-many2many, .form-one2many').filter(
+        activity = card.locator('.form-one2many').filter(
             visible=True).first
         activity_rows = activity.locator('tbody tr').filter(visible=True)
         expect(activity_rows).to_have_count(3)
         expect(activity_rows.first).to_contain_text(HIS_CALL)
         self._screenshot('card_activity.png')
+
+        # A communication planned right from the card
+        activity.get_by_role('button', name='New', exact=True).click()
+        dialog = self.page.locator('.window-form.modal.in')
+        self._wait_quiet()
+        self._enter(dialog.locator('input[name="subject"]'), NEW_MEETING)
+        start = dialog.locator('[name="start"] input[type="text"], '
+            'input[name="start"]').first
+        self._enter(start, NEW_START.strftime('%m/%d/%Y %H:%M:%S'))
+        self._wait_quiet()
+        dialog.locator('.modal-footer button#save').click()
+        self._wait_quiet()
+        expect(dialog).to_have_count(0)
+        card.locator('button#save').click()
+        self._wait_quiet()
+        expect(card.locator('.infobar .alert', has_text='Record saved.')) \
+            .to_be_visible()
+        expect(activity_rows).to_have_count(4)
+        expect(activity_rows.first).to_contain_text(NEW_MEETING)
+        self._screenshot('card_activity_planned.png')
         self._check_page_errors()
+        self._check_planned()
+
+    def _check_planned(self):
+        "What was planned from the card is stored with the client and me"
+        from proteus import Model
+        self._proteus()
+        Communication = Model.get('crm.communication')
+        planned, = Communication.find([('subject', '=', NEW_MEETING)])
+        self.assertEqual([p.name for p in planned.parties], [CLIENT])
+        self.assertEqual(planned.organiser.rec_name, 'Марина Соколова')
+        self.assertEqual(planned.start, NEW_START)
+        self.assertEqual(planned.end, NEW_START + dt.timedelta(hours=1))
 
     # The steps of a person at the screen
 
@@ -287,6 +321,12 @@ class CommunicationCalendarBrowserTest(unittest.TestCase):
         expect(page.locator('#tablist li.active')).to_contain_text(leaf)
         self._wait_quiet()
         return page.locator('#tabcontent > .tab-pane.active')
+
+    def _enter(self, field, text):
+        "Type into a field and leave it, as sao takes the value on change"
+        field.fill(text)
+        field.press('Tab')
+        expect(field).to_have_value(text)
 
     def _menu_entry(self, name):
         return self.page.locator('.column-char[title="%s"]' % name)
