@@ -494,6 +494,9 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
         with an invitation that the communication is new, changed or
         cancelled"""
         transaction = Transaction()
+        # Loading history (the demo, an import) tells nobody
+        if not transaction.context.get('communication_notify', True):
+            return
         method = 'CANCEL' if kind == 'cancelled' else 'REQUEST'
         for communication in communications:
             ics = communication.invitation_ics(method)
