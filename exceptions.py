@@ -30,3 +30,15 @@ class CustomFieldSlotsFull(ValidationError):
 
 class InvalidMassEditValue(UserError):
     pass
+
+
+class InvalidCommunication(ValidationError):
+    pass
+
+
+class ParticipantWithoutAccess(ValidationError):
+    pass
+
+
+class CommunicationOverlapWarning(UserWarning):
+    pass

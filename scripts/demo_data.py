@@ -822,8 +822,49 @@ def make_employees(rng, count=5):
     return employees
 
 
+COMMUNICATION_SUBJECTS = {
+    'call': ("Уточнить потребность", "Обсудить условия оплаты",
+        "Напомнить о коммерческом предложении", "Согласовать сроки поставки"),
+    'meeting': ("Презентация продукции", "Переговоры по договору",
+        "Знакомство с новым директором"),
+    'video_call': ("Демонстрация по видеосвязи", "Согласование спецификации"),
+    'letter': ("Отправить коммерческое предложение", "Выслать договор"),
+    'conference': ("Встреча на отраслевой выставке",),
+    }
+COMMUNICATION_RESULTS = (
+    "Договорились о следующем звонке", "Ждут коммерческое предложение",
+    "Просили перезвонить через неделю", "Согласовали объём на квартал",
+    "Отказались: закупили у конкурента", "Передали вопрос директору",
+    )
+
+
+def communications(rng, companies, count=90):
+    """Communications with the companies as plain data, each a number of
+    days from today: the past ones held with a result, the rest planned"""
+    result = []
+    for company in rng.sample(companies, count):
+        for _ in range(rng.randint(1, 3)):
+            category = rng.choice(list(COMMUNICATION_SUBJECTS))
+            day = rng.randint(-60, 21)
+            result.append({
+                    'company': company['name'],
+                    'with_contact': bool(company['contacts'])
+                    and rng.random() < 0.6,
+                    'responsible': company['responsible'],
+                    'category': category,
+                    'subject': rng.choice(COMMUNICATION_SUBJECTS[category]),
+                    'day': day,
+                    'hour': rng.randint(9, 17),
+                    'minutes': rng.choice((15, 30, 60, 90)),
+                    'result': rng.choice(COMMUNICATION_RESULTS)
+                    if day < 0 else None,
+                    })
+    return result
+
+
 def generate(seed=2026, companies=220, persons=40):
-    """Return {'employees', 'companies', 'persons'} as plain data.
+    """Return {'employees', 'companies', 'persons', 'communications'} as
+    plain data.
 
     About one company in 44 is a branch of an earlier head office, so the
     list holds exactly ``companies`` records.
@@ -842,9 +883,11 @@ def generate(seed=2026, companies=220, persons=40):
     for company in rng.sample(result, companies // 10):
         company['attachments'] = attachments(rng, company,
             logins[company['responsible']])
-    return {'employees': employees, 'companies': result,
-        'persons': [individual(rng, employees, taken)
-            for _ in range(persons)]}
+    persons = [individual(rng, employees, taken) for _ in range(persons)]
+    # Drawn apart, so that the counterparties stay what they were
+    return {'employees': employees, 'companies': result, 'persons': persons,
+        'communications': communications(
+            random.Random(seed + 1), result, count=min(90, len(result)))}
 
 
 if __name__ == '__main__':

@@ -62,6 +62,20 @@ class DemoDatabaseTestCase(unittest.TestCase):
                 "SELECT COUNT(*) FROM res_user u JOIN ir_lang l "
                 "ON u.language = l.id WHERE l.code = 'ru'"), 5)
 
+    def test_communications(self):
+        self.assertGreaterEqual(self.count(
+                "SELECT COUNT(*) FROM crm_communication"), 90)
+        # The held ones give their counterparties a last contact
+        self.assertGreaterEqual(self.count(
+                "SELECT COUNT(*) FROM crm_communication "
+                "WHERE state = 'done' AND result IS NOT NULL"), 30)
+        self.assertEqual(self.count(
+                "SELECT COUNT(*) FROM crm_communication "
+                "WHERE state = 'done' AND result IS NULL"), 0)
+        self.assertGreaterEqual(self.count(
+                "SELECT COUNT(*) FROM party_party "
+                "WHERE last_contact IS NOT NULL"), 30)
+
     def test_comments_and_files(self):
         self.assertGreaterEqual(self.count(
                 "SELECT COUNT(*) FROM ir_chat_message"), 100)

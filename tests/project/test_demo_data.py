@@ -166,6 +166,22 @@ class DemoDataTestCase(unittest.TestCase):
                 self.assertIsInstance(content, bytes)
                 self.assertRegex(content.decode('utf-8'), '[а-яА-Я]')
 
+    def test_communications(self):
+        communications = self.data['communications']
+        self.assertGreaterEqual(len(communications), 90)
+        names = {c['name']: c for c in self.companies}
+        for communication in communications:
+            company = names[communication['company']]
+            self.assertEqual(
+                communication['responsible'], company['responsible'])
+            self.assertTrue(
+                company['contacts'] or not communication['with_contact'])
+            # Held ones have a result, the planned ones not yet
+            self.assertEqual(
+                communication['result'] is None, communication['day'] >= 0)
+        self.assertTrue(any(c['day'] < 0 for c in communications))
+        self.assertTrue(any(c['day'] >= 0 for c in communications))
+
 
 if __name__ == '__main__':
     unittest.main()

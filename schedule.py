@@ -1,0 +1,49 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""The rules of a communication's time that need no database: its end and
+duration, overlaps, the week it falls in and when its reminder is due."""
+import datetime as dt
+
+# The length of a new communication until somebody says otherwise
+DEFAULT_DURATION = dt.timedelta(hours=1)
+
+
+def end_of(start, duration):
+    "The end of what begins at start and lasts duration"
+    if start is None or duration is None:
+        return None
+    return start + duration
+
+
+def duration_of(start, end):
+    "How long what runs from start to end lasts"
+    if start is None or end is None:
+        return None
+    return end - start
+
+
+def overlaps(start, end, other_start, other_end):
+    """Whether [start, end) and [other_start, other_end) share a moment;
+    a communication without a length (a letter) is an instant."""
+    end = max(end or start, start)
+    other_end = max(other_end or other_start, other_start)
+    if start == end and other_start == other_end:
+        return start == other_start
+    if start == end:
+        return other_start <= start < other_end
+    if other_start == other_end:
+        return start <= other_start < end
+    return start < other_end and other_start < end
+
+
+def week_of(start):
+    "The ISO week of start, as 2026-W05"
+    if start is None:
+        return None
+    year, week, _ = start.isocalendar()
+    return f'{year}-W{week:02d}'
+
+
+def reminder_due(start, delay, now):
+    "Whether a reminder delay before start should go out at now"
+    return start - delay <= now < start

@@ -1,0 +1,56 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""A real SMTP server for the tests: aiosmtpd on a free local port, keeping
+what it receives, and Tryton's [email] uri pointed at it."""
+import email
+import email.policy
+import socket
+from contextlib import contextmanager
+
+from aiosmtpd.controller import Controller
+
+import trytond.config as config
+
+
+class Mailbox:
+    "What the server received, as parsed messages with their envelope"
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(
+            envelope.content, policy=email.policy.default)
+        message.envelope_to = list(envelope.rcpt_tos)
+        self.messages.append(message)
+        return '250 Message accepted for delivery'
+
+    def to(self, address):
+        "The messages delivered to address"
+        return [m for m in self.messages if address in m.envelope_to]
+
+    def clear(self):
+        self.messages.clear()
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def smtp_server(from_='crm@example.com'):
+    "Yield the mailbox of an SMTP server that Tryton sends its mail to"
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname='127.0.0.1', port=_free_port())
+    controller.start()
+    old = {o: config.get('email', o) for o in ['uri', 'from']}
+    config.set('email', 'uri', f'smtp://127.0.0.1:{controller.port}')
+    config.set('email', 'from', from_)
+    try:
+        yield mailbox
+    finally:
+        for option, value in old.items():
+            config.set('email', option, value)
+        controller.stop()
