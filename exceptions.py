@@ -1,6 +1,6 @@
 # This file is part of crm_counterparty.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
-from trytond.exceptions import UserWarning
+from trytond.exceptions import UserError, UserWarning
 from trytond.model.exceptions import ValidationError
 
 
@@ -13,4 +13,12 @@ class DuplicateTaxIdentifierWarning(UserWarning):
 
 
 class InvalidRequisite(ValidationError):
+    pass
+
+
+class ImportFileError(UserError):
+    pass
+
+
+class ImportRevertError(UserError):
     pass

@@ -4,7 +4,7 @@ from trytond.pool import PoolMeta
 from trytond.transaction import Transaction
 
 # Records that belong to one user: rules compare them with user_id
-_USER_MODELS = {'crm.counterparty.favorite'}
+_USER_MODELS = {'crm.counterparty.favorite', 'crm.counterparty.import'}
 
 
 class Rule(metaclass=PoolMeta):

@@ -112,6 +112,26 @@ def rows(data, format_=None):
             yield number, values
 
 
+def count_rows(data, format_):
+    """How many rows the file has, as cheaply as it tells (for progress);
+    None when only reading it all would tell"""
+    if format_ == 'csv':
+        return data.count(b'\n') + (not data.endswith(b'\n'))
+    if format_ == 'xlsx':
+        import openpyxl
+        workbook = openpyxl.load_workbook(
+            io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            return workbook.worksheets[0].max_row
+        finally:
+            workbook.close()
+    if format_ == 'xls':
+        import xlrd
+        return xlrd.open_workbook(
+            file_contents=data, on_demand=True).sheet_by_index(0).nrows
+    return None
+
+
 def _empty(value):
     return value is None or (isinstance(value, str) and not value.strip())
 
