@@ -4,6 +4,7 @@
 input row, run in Tryton's queue a chunk at a time, resumable and undone."""
 import dataclasses
 import io
+import itertools
 import json
 from collections import defaultdict
 
@@ -20,6 +21,8 @@ from trytond.pyson import Eval
 from trytond.report import Report
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
+from trytond.wizard import (
+    Button, StateAction, StateReport, StateView, Wizard)
 
 from . import import_rules, tabular
 from .exceptions import ImportFileError, ImportRevertError
@@ -185,6 +188,13 @@ class Import(Workflow, ModelSQL, ModelView):
         'crm.counterparty.import.line', 'batch', "Report", readonly=True)
     header = fields.Text("Header", readonly=True)
     user = fields.Many2One('res.user', "User", readonly=True)
+    preview_lines = fields.One2Many(
+        'crm.counterparty.import.preview', 'batch', "Preview",
+        readonly=True,
+        help="What will happen to the first rows of the file.")
+    mapping_name = fields.Char(
+        "Save Columns As", states=_states,
+        help="A name to use these columns again for the next file.")
 
     del _states
 
@@ -214,6 +224,15 @@ class Import(Workflow, ModelSQL, ModelView):
                 'download_report': {
                     'invisible': Eval('state') == 'draft',
                     'depends': ['state'],
+                    },
+                'preview': {
+                    'invisible': Eval('state') != 'draft',
+                    'depends': ['state'],
+                    },
+                'save_mapping': {
+                    'invisible': Eval('state') != 'draft',
+                    'readonly': ~Eval('mapping_name'),
+                    'depends': ['state', 'mapping_name'],
                     },
                 })
 
@@ -291,6 +310,65 @@ class Import(Workflow, ModelSQL, ModelView):
                         if index < len(first) else ''))
         cls.save(batches)
         Column.save(to_save)
+
+    @classmethod
+    @ModelView.button
+    def preview(cls, batches, size=20):
+        """Show what importing the first rows would do, by importing them
+        and undoing it"""
+        pool = Pool()
+        Preview = pool.get('crm.counterparty.import.preview')
+        Preview.delete([p for b in batches for p in b.preview_lines])
+        to_create = []
+        for batch in batches:
+            try:
+                header, mapping, rows = batch.table()
+            except tabular.FileUnusable as e:
+                raise ImportFileError(gettext(
+                        'crm_counterparty.' + e.message, **e.values))
+            rows_of = {}
+
+            def keep_values(rows):
+                for number, values in rows:
+                    rows_of[number] = values
+                    yield number, values
+            records = list(itertools.islice(import_rules.records(
+                        keep_values(rows), mapping, header, batch.kind),
+                    size))
+            with _savepoint(rollback=True), \
+                    Transaction().set_context(_check_access=True):
+                lines = _Importer(batch, header).import_chunk(
+                    records, rows_of)
+                names = {p.id: p.rec_name for p in pool.get(
+                        'party.party').browse(
+                        {l['party'] for l in lines if l['party']})}
+            to_create.extend({
+                    'batch': batch.id,
+                    'row': l['row'],
+                    'outcome': l['outcome'],
+                    'party_name': names.get(l['party']),
+                    'reason': l['reason'],
+                    'values': '; '.join(v for v in json.loads(l['values'])
+                        if v)[:500],
+                    } for l in lines)
+        Preview.create(to_create)
+
+    @classmethod
+    @ModelView.button
+    def save_mapping(cls, batches):
+        pool = Pool()
+        Mapping = pool.get('crm.counterparty.import.mapping')
+        for batch in batches:
+            columns = Mapping.dump(
+                [(c.header, c.field, c.contact) for c in batch.columns])
+            mappings = Mapping.search([('name', '=', batch.mapping_name)])
+            if mappings:
+                Mapping.write(mappings, {'columns': columns})
+            else:
+                Mapping.create([{
+                            'name': batch.mapping_name,
+                            'columns': columns,
+                            }])
 
     @classmethod
     @ModelView.button
@@ -552,7 +630,15 @@ class _Importer:
         ids = []
         for tag in record.tags:
             if tag.lower() not in self.lookups['tags']:
-                category, = Category.create([{'name': tag}])
+                # A new tag becomes a category, if the user may make one
+                try:
+                    with _savepoint():
+                        category, = Category.create([{'name': tag}])
+                except AccessError:
+                    record.problems.append((
+                            record.rows[0], 'msg_import_unknown_tag',
+                            {'value': tag}))
+                    continue
                 self.lookups['tags'][tag.lower()] = category.id
             ids.append(self.lookups['tags'][tag.lower()])
         return ids
@@ -719,7 +805,7 @@ class _Importer:
                             'crm_counterparty.msg_import_merged_with_file',
                             row=records[target].rows[0]), None)
         self._stamp(results)
-        self._report(records, results, rows_of)
+        return self._report(records, results, rows_of)
 
     def _created_by_batch(self, existing):
         "The parties among the holders that this batch created, by row"
@@ -896,6 +982,7 @@ class _Importer:
                 values[outcome] = (getattr(batch, outcome) or 0) + count
             batch.__class__.write([batch], values)
             self.batch = batch.__class__(batch.id)
+        return lines
 
 
 def _without_rows(record):
@@ -905,8 +992,12 @@ def _without_rows(record):
 
 class _savepoint:
     """Undo what the block wrote when it raises, and only that: a refused
-    row leaves the rest of its chunk in place"""
+    row leaves the rest of its chunk in place; with rollback, undo it
+    always (a preview)"""
     _count = 0
+
+    def __init__(self, rollback=False):
+        self.rollback = rollback
 
     def __enter__(self):
         _savepoint._count += 1
@@ -916,7 +1007,7 @@ class _savepoint:
         return self
 
     def __exit__(self, type_, value, traceback):
-        if type_ is None:
+        if type_ is None and not self.rollback:
             self.cursor.execute('RELEASE SAVEPOINT %s' % self.name)
         else:
             self.cursor.execute('ROLLBACK TO SAVEPOINT %s' % self.name)
@@ -1000,3 +1091,100 @@ class ImportReport(Report):
         name = (batch.file_name or 'import').rsplit('.', 1)[0]
         return ('xlsx', batch.report_xlsx(), False,
             '%s-%s' % (action_report.name, name))
+
+
+class ImportPreview(ModelSQL, ModelView):
+    "What importing a row of the file would do"
+    __name__ = 'crm.counterparty.import.preview'
+    __string__ = "Import Preview Line"
+
+    batch = fields.Many2One(
+        'crm.counterparty.import', "Import", required=True,
+        ondelete='CASCADE')
+    row = fields.Integer("Row", readonly=True)
+    outcome = fields.Selection(OUTCOMES, "Will Be", readonly=True)
+    party_name = fields.Char("Counterparty", readonly=True)
+    reason = fields.Text("Problems and Reasons", readonly=True)
+    values = fields.Char("Row Values", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('batch')
+        cls._order.insert(0, ('row', 'ASC'))
+
+
+class ImportStart(ModelView):
+    __name__ = 'crm.counterparty.import.wizard.start'
+    __string__ = "Import Counterparties"
+
+    file = fields.Binary("File", filename='file_name', required=True,
+        help="Excel (.xlsx, .xls), OpenDocument (.ods), CSV or vCard (.vcf): "
+        "a row per counterparty, the column names in the first row.")
+    file_name = fields.Char("File Name")
+    mapping = fields.Many2One(
+        'crm.counterparty.import.mapping', "Saved Columns",
+        help="The columns saved from an earlier import of such a file.")
+
+
+class ImportWizard(Wizard):
+    "Upload a file of counterparties and open it as an import to check"
+    __name__ = 'crm.counterparty.import.wizard'
+    __string__ = "Import Counterparties"
+
+    start = StateView(
+        'crm.counterparty.import.wizard.start',
+        'crm_counterparty.import_wizard_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Example", 'template', 'tryton-print'),
+            Button("Next", 'open_', 'tryton-forward', default=True),
+            ])
+    template = StateReport('crm.counterparty.import.template')
+    open_ = StateAction('crm_counterparty.act_import')
+
+    def do_open_(self, action):
+        pool = Pool()
+        Import = pool.get('crm.counterparty.import')
+        try:
+            # An unusable file leaves no batch behind
+            import_rules.open_table(self.start.file)
+            batch = Import(
+                file=self.start.file, file_name=self.start.file_name)
+            batch.save()
+            Import.read_columns([batch], self.start.mapping)
+        except tabular.FileUnusable as e:
+            raise ImportFileError(gettext(
+                    'crm_counterparty.' + e.message, **e.values))
+        Import.preview([batch])
+        action['views'].reverse()
+        return action, {'res_id': [batch.id]}
+
+
+class ImportTemplate(Report):
+    "An example file to fill, its headers in the user's language"
+    __name__ = 'crm.counterparty.import.template'
+
+    @classmethod
+    def execute(cls, ids, data):
+        pool = Pool()
+        Column = pool.get('crm.counterparty.import.column')
+        labels = dict(Column.fields_get(['field'])['field']['selection'])
+        fields_ = ['name', 'inn', 'kpp', 'phone', 'email', 'website',
+            'address', 'type', 'tags', 'contact_name', 'contact_position',
+            'contact_mobile', 'contact_email']
+        rows = [
+            ['ООО «Ромашка»', '7707083893', '773601001',
+                '8 (495) 123-45-67', 'info@romashka.ru', 'romashka.ru',
+                'Москва, ул. Ленина, д. 1', '', '', 'Иванов Иван',
+                'Директор', '8 (916) 123-45-67', 'ivanov@romashka.ru'],
+            ['ООО «Ромашка»', '7707083893', '773601001', '', '', '', '',
+                '', '', 'Петрова Анна', 'Бухгалтер', '8 (916) 765-43-21',
+                'petrova@romashka.ru'],
+            ['ИП Смирнов Сергей', '500100732259', '', '+7 812 555-55-55',
+                'smirnov@example.com', '', 'Санкт-Петербург', '', '', '',
+                '', '', ''],
+            ]
+        data = io.BytesIO()
+        tabular.write_xlsx([labels[f] for f in fields_], rows, data)
+        return ('xlsx', data.getvalue(), False,
+            gettext('crm_counterparty.msg_import_template_name'))

@@ -64,7 +64,7 @@ COLUMNS = {
 # A column of a contact person says so: "Телефон контакта", "Contact e-mail"
 _CONTACT_WORDS = {
     'контакта', 'контактного лица', 'контактное лицо', 'контакт', 'contact',
-    'contact person'}
+    'contact person', 'of contact'}
 CONTACT_FIELDS = ['name', 'position', 'phone', 'mobile', 'email']
 _HEADERS = {h: f for f, headers in COLUMNS.items() for h in headers}
 _NUMBERED = re.compile(r'^(.*?)\s*(\d+)$')

@@ -10,7 +10,7 @@ import openpyxl
 
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
-from trytond.modules.crm_counterparty import import_
+from trytond.modules.crm_counterparty import import_, import_rules, tabular
 from trytond.modules.crm_counterparty.exceptions import (
     ImportFileError, ImportRevertError)
 from trytond.modules.crm_counterparty.tests.test_import_rules import (
@@ -377,3 +377,97 @@ class ImportTestCase(_DBTestCase):
                 ('Цвет', 'description', 'синий'),
                 ('Телефон', None, '8 916 123-45-67'),
                 ('ИНН', 'inn', '')])
+
+    @with_transaction()
+    def test_wizard_columns_preview_and_queue(self):
+        "Upload, correct a column, preview, import through the queue"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Import = pool.get('crm.counterparty.import')
+        Queue = pool.get('ir.queue')
+        ImportWizard = pool.get('crm.counterparty.import.wizard', type='wizard')
+        user, _ = self.setup_user()
+        Party.create([{'name': "ИП Смирнов", 'inn': '500100732259'}])
+        before = Party.search_count([])
+        data = xlsx([HEADER + ['Цвет']] + [r + ['синий'] for r in ROWS])
+        with Transaction().set_user(user.id), \
+                Transaction().set_context(_check_access=True):
+            session_id, _, _ = ImportWizard.create()
+            ImportWizard.execute(session_id, {
+                    'start': {'file': data, 'file_name': 'clients.xlsx'},
+                    }, 'start')
+            result = ImportWizard.execute(session_id, {
+                    'start': {'file': data, 'file_name': 'clients.xlsx'},
+                    }, 'open_')
+            ImportWizard.delete(session_id)
+            (action,) = result['actions']
+            batch, = Import.browse(action[1]['res_id'])
+            self.assertEqual(batch.state, 'draft')
+            self.assertEqual(batch.file_format, 'xlsx')
+            self.assertEqual(batch.rows_total, 4)
+            self.assertEqual(
+                [(c.header, c.field, c.sample) for c in batch.columns][-2:],
+                [('Моб. телефон контакта', 'contact_mobile',
+                        '+7 916 123-45-67'),
+                    ('Цвет', None, 'синий')])
+            # The preview says what will happen and writes nothing
+            self.assertEqual(
+                [(p.row, p.outcome, p.party_name)
+                    for p in batch.preview_lines],
+                [(2, 'created', "ООО «Ромашка»"),
+                    (3, 'created', "ООО «Ромашка»"),
+                    (4, 'skipped', "ИП Смирнов")])
+            self.assertEqual(Party.search_count([]), before)
+
+            # The user says the colour is what the company does
+            column = batch.columns[-1]
+            column.field = 'industry'
+            column.save()
+            Import.write([batch], {'mapping_name': "Моя выгрузка"})
+            Import.save_mapping([batch])
+            Import.start([batch])
+        task, = Queue.search([])
+        self.assertEqual(Import(batch.id).state, 'waiting')
+        task.run()
+        batch = Import(batch.id)
+        self.assertEqual((batch.state, batch.created, batch.skipped),
+            ('done', 2, 1))
+        romashka, = Party.search([('inn', '=', '7707083893')])
+        self.assertEqual(romashka.industry, 'синий')
+        self.assertEqual(Party.search_count([]), before + 3)
+
+    @with_transaction()
+    def test_wizard_bad_file(self):
+        "A file that cannot be read stops at the upload, with its reason"
+        pool = Pool()
+        ImportWizard = pool.get('crm.counterparty.import.wizard', type='wizard')
+        Import = pool.get('crm.counterparty.import')
+        session_id, _, _ = ImportWizard.create()
+        with self.assertRaises(ImportFileError) as cm:
+            ImportWizard.execute(session_id, {
+                    'start': {'file': csv_bytes([HEADER])},
+                    }, 'open_')
+        self.assertEqual(cm.exception.message,
+            "The file has a header but no rows of data under it.")
+        self.assertEqual(Import.search([]), [])
+
+    @with_transaction()
+    def test_template(self):
+        "The example file, in Russian, imports as it is"
+        pool = Pool()
+        Template = pool.get(
+            'crm.counterparty.import.template', type='report')
+        Party = pool.get('party.party')
+        user, _ = self.setup_user()
+        for language in ['en', 'ru']:
+            with Transaction().set_context(language=language):
+                ext, content, _, name = Template.execute([], {})
+            self.assertEqual(ext, 'xlsx')
+            header = next(tabular.rows(content))[1]
+            mapping = import_rules.recognise(header)
+            self.assertNotIn(None, [f for f, _ in mapping], header)
+        batch = self.run_import(content, user)
+        self.assertEqual((batch.created, batch.failed), (3, None),
+            [l.reason for l in batch.lines])
+        romashka, = Party.search([('inn', '=', '7707083893')])
+        self.assertEqual(len(romashka.contact_persons), 2)
