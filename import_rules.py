@@ -51,10 +51,12 @@ COLUMNS = {
         'responsible', 'owner', 'manager', 'account manager'],
     'tags': ['метки', 'теги', 'метка', 'тег', 'категории', 'tags', 'labels',
         'categories'],
-    'industry': ['сфера деятельности', 'отрасль', 'industry'],
+    'industry': ['сфера деятельности', 'отрасль', 'industry',
+        'line of business'],
     'description': [
         'описание', 'комментарий', 'примечание', 'заметки', 'о компании',
-        'description', 'comment', 'comments', 'notes', 'note'],
+        'о контрагенте', 'description', 'comment', 'comments', 'notes',
+        'note', 'about'],
     'contact_name': [
         'контактное лицо', 'контакт', 'фио', 'фио контакта',
         'фио контактного лица', 'contact', 'contact person', 'contact name',

@@ -304,14 +304,20 @@ def text(value):
         return value.strftime('%d.%m.%Y')
     if isinstance(value, dt.time):
         return value.strftime('%H:%M')
-    return ' '.join(str(value).replace('\xa0', ' ').split())
+    value = ' '.join(str(value).replace('\xa0', ' ').split())
+    if value[:1] == "'" and value[1:2] in _FORMULA_STARTS:
+        # A cell neutralised by an export comes back as it was
+        value = value[1:]
+    return value
+
+
+_FORMULA_STARTS = {'=', '+', '-', '@', '\t', '\r'}
 
 
 def neutralise(value):
     """A cell a spreadsheet would run as a formula (= + - @, and the tab and
     carriage return that smuggle them) is given a leading apostrophe"""
-    if isinstance(value, str) and value[:1] in {
-            '=', '+', '-', '@', '\t', '\r'}:
+    if isinstance(value, str) and value[:1] in _FORMULA_STARTS:
         return "'" + value
     return value
 
