@@ -24,10 +24,10 @@ from trytond.transaction import Transaction
 from trytond.wizard import (
     Button, StateAction, StateReport, StateView, Wizard)
 
-from . import import_rules, tabular
+from . import import_rules, mail_contacts, tabular
 from .exceptions import ImportFileError, ImportRevertError
 
-CHUNK = 500
+CHUNK = 100
 # Keys looked up in one query
 _IN_MAX = 1000
 ON_DUPLICATE = [
@@ -715,17 +715,17 @@ class _Importer:
                     index.add(kind, key, party_id)
         if wanted['name']:
             self._add_names(index, wanted['name'])
-        holders = set()
-        for kinds in index.keys.values():
-            holders.update(kinds.values())
-        # The INN of a holder found by a weaker key tells a namesake apart
-        for sub in grouped_slice(sorted(holders - set(index.inns)), _IN_MAX):
+        # The INN and KPP of the holders tell namesakes and branches apart
+        for sub in grouped_slice(sorted(index.holders()), _IN_MAX):
             cursor.execute(*identifier.select(
-                    identifier.party, identifier.code_compact,
-                    where=(identifier.type == 'ru_vat')
+                    identifier.party, identifier.type, identifier.code_compact,
+                    where=identifier.type.in_(['ru_vat', 'ru_kpp'])
                     & identifier.party.in_(list(sub))))
-            for party_id, code in cursor:
-                index.inns.setdefault(party_id, code)
+            for party_id, type_, code in cursor:
+                if type_ == 'ru_vat':
+                    index.inns.setdefault(party_id, code)
+                else:
+                    index.add_kpp(party_id, code)
         return index
 
     def _add_names(self, index, names):
@@ -809,9 +809,7 @@ class _Importer:
 
     def _created_by_batch(self, existing):
         "The parties among the holders that this batch created, by row"
-        holders = set()
-        for kinds in existing.keys.values():
-            holders.update(kinds.values())
+        holders = existing.holders()
         if not holders:
             return {}
         lines = self.Line.search([
@@ -1118,13 +1116,52 @@ class ImportStart(ModelView):
     __name__ = 'crm.counterparty.import.wizard.start'
     __string__ = "Import Counterparties"
 
-    file = fields.Binary("File", filename='file_name', required=True,
+    source = fields.Selection([
+            ('file', "File"),
+            ('carddav', "Address Book (CardDAV)"),
+            ], "From", required=True,
+        help="A file, or the address book of a mail service such as "
+        "Yandex, Mail.ru or iCloud.")
+    carddav_url = fields.Char(
+        "Address Book URL",
+        states={
+            'invisible': Eval('source') != 'carddav',
+            'required': Eval('source') == 'carddav',
+            },
+        help="Yandex: https://carddav.yandex.ru/, "
+        "iCloud: https://contacts.icloud.com/.")
+    login = fields.Char(
+        "Login",
+        states={
+            'invisible': Eval('source') != 'carddav',
+            'required': Eval('source') == 'carddav',
+            })
+    password = fields.Char(
+        "Password", strip=False,
+        states={
+            'invisible': Eval('source') != 'carddav',
+            'required': Eval('source') == 'carddav',
+            },
+        help="Used once to read the address book, never stored; with "
+        "two-factor sign-in, an application password of the service.")
+    file = fields.Binary("File", filename='file_name',
+        states={
+            'invisible': Eval('source') != 'file',
+            'required': Eval('source') == 'file',
+            },
         help="Excel (.xlsx, .xls), OpenDocument (.ods), CSV or vCard (.vcf): "
         "a row per counterparty, the column names in the first row.")
     file_name = fields.Char("File Name")
     mapping = fields.Many2One(
         'crm.counterparty.import.mapping', "Saved Columns",
+        states={
+            'invisible': Eval('source') != 'file',
+            },
         help="The columns saved from an earlier import of such a file.")
+
+    @classmethod
+    def default_source(cls):
+        return 'file'
 
 
 class ImportWizard(Wizard):
@@ -1145,11 +1182,24 @@ class ImportWizard(Wizard):
     def do_open_(self, action):
         pool = Pool()
         Import = pool.get('crm.counterparty.import')
+        start = self.start
+        if start.source == 'carddav':
+            password, start.password = start.password, None
+            try:
+                data = mail_contacts.carddav_vcards(
+                    start.carddav_url, start.login, password)
+            except mail_contacts.CardDAVError as e:
+                raise ImportFileError(gettext(
+                        'crm_counterparty.' + e.message, **e.values))
+            finally:
+                del password
+            file_name = '%s.vcf' % start.login
+        else:
+            data, file_name = start.file, start.file_name
         try:
             # An unusable file leaves no batch behind
-            import_rules.open_table(self.start.file)
-            batch = Import(
-                file=self.start.file, file_name=self.start.file_name)
+            import_rules.open_table(data)
+            batch = Import(file=data, file_name=file_name)
             batch.save()
             Import.read_columns([batch], self.start.mapping)
         except tabular.FileUnusable as e:

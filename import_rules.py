@@ -3,6 +3,7 @@
 """The rules of importing counterparties that need no database: which column
 holds what, how rows become counterparties with their contact persons, which
 problems a row has, and which rows are the same counterparty."""
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -10,7 +11,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from stdnum.ru import inn as stdnum_inn
 
-from . import requisites, tabular
+from . import mail_contacts, requisites, tabular
 from .phone import DEFAULT_REGION
 
 # What a column may hold, with the headers that name it in Russian and
@@ -154,8 +155,20 @@ def open_table(data, format_=None):
     """Return (header, mapping, rows) of the file in data: its header, the
     recognised columns and an iterator of the (number, values) after it;
     FileUnusable when there is no header or no row under it"""
-    number, header, mapping, remaining = find_header(
-        tabular.rows(data, format_))
+    format_ = format_ or tabular.sniff(data)
+    if format_ == 'vcf':
+        source = mail_contacts.rows(mail_contacts.vcards(data))
+    else:
+        source = tabular.rows(data, format_)
+        first = next(source, None)
+        kind = first and mail_contacts.csv_kind(first[1])
+        if kind:
+            # Google and Outlook export contacts in a layout of their own
+            source = mail_contacts.rows(
+                mail_contacts.csv_contacts(kind, first[1], source))
+        elif first:
+            source = itertools.chain([first], source)
+    number, header, mapping, remaining = find_header(source)
     first = next(remaining, None)
     if first is None:
         raise tabular.FileUnusable('msg_import_file_no_data')
@@ -302,8 +315,9 @@ def records(rows, mapping, header=(), kind='company'):
     current = None
     for number, values in rows:
         record = read_row(number, values, mapping, header)
-        if not has_company:
-            # A list of people: each contact is a counterparty of its own
+        if not has_company or (not record.name and not record.inn
+                and _kind(record.kind) == 'person'):
+            # A person of a list of people is a counterparty of its own
             record = _person(record)
         elif current and not record.name and not record.inn:
             current.absorb(record)
@@ -337,15 +351,20 @@ _KINDS = {
     }
 
 
+def _kind(value):
+    "company or person as value says it, else ''"
+    given = normalise_header(value)
+    return next((k for k, words in _KINDS.items() if given in words), '')
+
+
 def _finish(record, kind):
     "Check the record and settle its kind"
     if record.kind:
-        given = normalise_header(record.kind)
-        record.kind = next(
-            (k for k, words in _KINDS.items() if given in words), '')
+        given = record.kind
+        record.kind = _kind(given)
         if not record.kind:
             record.problems.append((record.rows[0], 'msg_import_bad_kind', {
-                        'value': given}))
+                        'value': normalise_header(given)}))
     record.kind = record.kind or kind
     first = record.rows[0]
     if not record.name:
@@ -440,29 +459,68 @@ class KeyIndex:
     "Which counterparty holds a key, by kind of key"
 
     def __init__(self):
+        # The INN is shared by a company's branches: it maps to them all
         self.keys = {kind: {} for kind in KEY_KINDS}
-        # The INN of each holder: another INN is another counterparty
+        # The INN and KPP of each holder: another INN is another
+        # counterparty, and another KPP another branch
         self.inns = {}
+        self.kpps = {}
 
     def add(self, kind, key, holder):
-        self.keys[kind].setdefault(key, holder)
         if kind == 'inn':
+            holders = self.keys[kind].setdefault(key, [])
+            if holder not in holders:
+                holders.append(holder)
             self.inns.setdefault(holder, key)
+        else:
+            self.keys[kind].setdefault(key, holder)
+
+    def add_kpp(self, holder, kpp):
+        self.kpps.setdefault(holder, requisites.compact(kpp))
 
     def add_record(self, record, holder):
         for kind, key in keys(record):
             self.add(kind, key, holder)
+        if record.kpp:
+            self.add_kpp(holder, record.kpp)
+
+    def holders(self):
+        "Every holder of a key"
+        found = set()
+        for kind, keys_ in self.keys.items():
+            for value in keys_.values():
+                found.update(value if kind == 'inn' else [value])
+        return found
+
+    def _branch(self, holders, kpp):
+        """The holder among those of one INN that is the record's: the one
+        with its KPP, else one without a KPP; any, when it gives none"""
+        if not kpp:
+            return holders[0]
+        for holder in holders:
+            if self.kpps.get(holder) == kpp:
+                return holder
+        return next((h for h in holders if not self.kpps.get(h)), None)
 
     def match(self, record):
         """Return (holder, kind, key) of the first key of record held, or
         None; a holder with another INN is never the same counterparty, even
         with the same phone or name (a branch, a namesake)"""
         inn = requisites.compact(record.inn)
+        kpp = requisites.compact(record.kpp)
         for kind, key in keys(record):
             holder = self.keys[kind].get(key)
+            if kind == 'inn' and holder:
+                holder = self._branch(holder, kpp)
+                if holder is None:
+                    # Another branch of a known company is a counterparty
+                    # of its own
+                    return None
             if holder is None:
                 continue
             if inn and self.inns.get(holder, inn) != inn:
+                continue
+            if kpp and self.kpps.get(holder, kpp) != kpp:
                 continue
             return holder, kind, key
         return None

@@ -441,6 +441,26 @@ class MatchTestCase(unittest.TestCase):
                 self.assertEqual(
                     index.match(self.record(**values)), expected)
 
+    def test_branches(self):
+        "A company's branches share its INN, each with its own KPP"
+        index = import_rules.KeyIndex()
+        index.add('inn', '7707083893', 1)
+        index.add_kpp(1, '773601001')
+        index.add('inn', '7707083893', 2)
+        index.add_kpp(2, '500101001')
+        index.add('inn', '500100732259', 3)
+        for inn, kpp, expected in [
+                ('7707083893', '500101001', 2),
+                ('7707083893', '773601001', 1),
+                ('7707083893', '', 1),
+                ('7707083893', '616401001', None),
+                ('500100732259', '', 3),
+                ]:
+            with self.subTest(kpp=kpp):
+                found = index.match(self.record(
+                        name='Сбербанк', inn=inn, kpp=kpp))
+                self.assertEqual(found and found[0], expected)
+
     def test_match_chunk(self):
         "Rows of one counterparty anywhere in the file are one"
         existing = import_rules.KeyIndex()
