@@ -42,3 +42,11 @@ class ParticipantWithoutAccess(ValidationError):
 
 class CommunicationOverlapWarning(UserWarning):
     pass
+
+
+class ImportFileError(UserError):
+    pass
+
+
+class ImportRevertError(UserError):
+    pass

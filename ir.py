@@ -8,6 +8,7 @@ from .access import counterparty_rule_context
 # Records that belong to one user: rules compare them with user_id
 _USER_MODELS = {
     'crm.counterparty.favorite',
+    'crm.counterparty.import',
     'crm.counterparty.tag',
     'crm.counterparty.tag-party.party',
     'crm.counterparty.group',

@@ -1,0 +1,204 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""The command line of the Clients module, for scripts:
+
+    crm-counterparty import PATH --database NAME [--dry-run] [--json] ...
+    crm-counterparty export --database NAME --format xlsx|csv OUTPUT
+
+import exits 0 when no row failed, 1 when some did, 2 when the file cannot
+be used (the database untouched)."""
+import argparse
+import json
+import os
+import sys
+
+OK, ROWS_FAILED, UNUSABLE = 0, 1, 2
+_ON_DUPLICATE = ['skip', 'update', 'overwrite', 'create']
+
+
+def get_parser():
+    parser = argparse.ArgumentParser(
+        prog='crm-counterparty',
+        description="Import and export counterparties of a Tryton database.")
+    commands = parser.add_subparsers(dest='command', required=True)
+
+    def common(command):
+        command.add_argument(
+            '--database', '-d', required=True, help="the database name")
+        command.add_argument(
+            '--config', '-c', default=os.environ.get('TRYTOND_CONFIG'),
+            help="the trytond configuration file")
+        command.add_argument(
+            '--user', '-u', default='admin',
+            help="the login the work is done as, with its access rights "
+            "(default: admin)")
+
+    import_ = commands.add_parser(
+        'import', help="import a file of counterparties",
+        description="Import counterparties from an .xlsx, .xls, .ods, .csv "
+        "or .vcf file, as the web client's import does.")
+    import_.add_argument('path', help="the file to import")
+    common(import_)
+    import_.add_argument(
+        '--dry-run', action='store_true',
+        help="report what would happen without writing anything")
+    import_.add_argument(
+        '--on-duplicate', choices=_ON_DUPLICATE, default='skip',
+        help="what to do with a row that is already a counterparty "
+        "(default: skip)")
+    import_.add_argument(
+        '--kind', choices=['company', 'person'], default='company',
+        help="what a row is when the file does not say (default: company)")
+    import_.add_argument(
+        '--json', action='store_true',
+        help="print one JSON object: rows, created, updated, skipped, "
+        "failed and errors")
+
+    export = commands.add_parser(
+        'export', help="export counterparties with their contact persons")
+    common(export)
+    export.add_argument(
+        '--format', choices=['xlsx', 'csv'], required=True)
+    export.add_argument(
+        '--encoding', choices=['utf-8-sig', 'cp1251'], default='utf-8-sig',
+        help="the encoding of a CSV file (default: UTF-8 with BOM)")
+    export.add_argument('output', help="the file to write")
+    return parser
+
+
+def main(argv=None):
+    args = get_parser().parse_args(argv)
+    from trytond.config import config
+    config.update_etc(args.config)
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+
+    Pool.start()
+    pool = Pool(args.database)
+    with Transaction().start(args.database, 0, readonly=True):
+        pool.init()
+        User = pool.get('res.user')
+        users = User.search([('login', '=', args.user)])
+        if not users:
+            print("No user %r in the database %r" % (
+                    args.user, args.database), file=sys.stderr)
+            return UNUSABLE
+        user_id = users[0].id
+        context = User.get_preferences(context_only=True)
+    if args.command == 'import':
+        return _import(args, pool, user_id, context)
+    return _export(args, pool, user_id, context)
+
+
+def _import(args, pool, user_id, context):
+    from trytond.i18n import gettext
+    from trytond.transaction import Transaction
+
+    from . import import_rules, tabular
+
+    with open(args.path, 'rb') as file:
+        data = file.read()
+    with Transaction().start(
+            args.database, user_id, readonly=True, context=context):
+        try:
+            import_rules.open_table(data)
+        except tabular.FileUnusable as e:
+            message = gettext('crm_counterparty.' + e.message, **e.values)
+            if args.json:
+                print(json.dumps({'error': message}, ensure_ascii=False))
+            else:
+                print(message, file=sys.stderr)
+            return UNUSABLE
+
+    progress = _Progress(enabled=not args.json and sys.stderr.isatty())
+    with Transaction().start(
+            args.database, user_id, context=context) as transaction:
+        Import = pool.get('crm.counterparty.import')
+        Line = pool.get('crm.counterparty.import.line')
+        batch, = Import.create([{
+                    'file': data,
+                    'file_name': os.path.basename(args.path),
+                    'on_duplicate': args.on_duplicate,
+                    'kind': args.kind,
+                    }])
+        Import.read_columns([batch])
+        Import.write([batch], {'state': 'waiting'})
+        if not args.dry_run:
+            transaction.commit()
+        for _ in batch.process():
+            if not args.dry_run:
+                transaction.commit()
+            batch = Import(batch.id)
+            progress.show(batch.last_row or 0, batch.rows_total)
+        progress.done()
+        batch = Import(batch.id)
+        summary = {
+            'rows': 0, 'created': 0, 'updated': 0, 'skipped': 0,
+            'failed': 0, 'errors': [],
+            }
+        for line in Line.search(
+                [('batch', '=', batch.id)], order=[('row', 'ASC')]):
+            summary['rows'] += 1
+            # A row merged into another of the file updated what it made
+            outcome = 'updated' if line.outcome == 'merged' else line.outcome
+            summary[outcome] += 1
+            if line.outcome == 'failed':
+                summary['errors'].append({
+                        'row': line.row, 'message': line.reason})
+        if batch.state == 'failed':
+            summary['errors'].append({'row': None, 'message': batch.error})
+        if args.dry_run:
+            transaction.rollback()
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False))
+    else:
+        print("%(rows)s rows: %(created)s created, %(updated)s updated, "
+            "%(skipped)s skipped, %(failed)s failed" % summary)
+        for error in summary['errors']:
+            print("row %(row)s: %(message)s" % error)
+    if batch.state == 'failed':
+        return UNUSABLE
+    return ROWS_FAILED if summary['failed'] else OK
+
+
+def _export(args, pool, user_id, context):
+    from trytond.transaction import Transaction
+
+    from . import export
+
+    with Transaction().start(
+            args.database, user_id, readonly=True,
+            context=dict(context, _check_access=True)):
+        Party = pool.get('party.party')
+        parties = Party.search([], order=[('name', 'ASC')])
+        data = export.export(parties, args.format, args.encoding)
+    with open(args.output, 'wb') as file:
+        file.write(data)
+    return OK
+
+
+class _Progress:
+    "A progress bar on the terminal, written over itself"
+
+    def __init__(self, enabled, width=40):
+        self.enabled = enabled
+        self.width = width
+
+    def show(self, done, total):
+        if not self.enabled:
+            return
+        if total:
+            filled = int(self.width * min(done, total) / total)
+            bar = '#' * filled + '.' * (self.width - filled)
+            sys.stderr.write('\r[%s] %s/%s rows' % (bar, done, total))
+        else:
+            sys.stderr.write('\r%s rows' % done)
+        sys.stderr.flush()
+
+    def done(self):
+        if self.enabled:
+            sys.stderr.write('\n')
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,184 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""Exporting counterparties with their contact persons to .xlsx and .csv, in
+the layout the import reads back: a row per contact person."""
+import io
+
+from trytond.model import ModelView, fields
+from trytond.pool import Pool
+from trytond.pyson import Eval
+from trytond.tools import grouped_slice
+from trytond.transaction import Transaction
+from trytond.wizard import Button, StateTransition, StateView, Wizard
+
+from . import tabular
+
+# The columns, named as the import's "Imported Into" so that the file goes
+# back in as it came out
+COLUMNS = ['name', 'kind', 'inn', 'kpp', 'ogrn', 'phone', 'mobile', 'email',
+    'website', 'address', 'type', 'status', 'responsible', 'tags',
+    'industry', 'description', 'contact_name', 'contact_position',
+    'contact_phone', 'contact_mobile', 'contact_email']
+_MECHANISMS = {'phone': 'phone', 'mobile': 'mobile', 'email': 'email',
+    'website': 'website'}
+
+
+def _mechanisms(party, type_):
+    return ', '.join(m.value for m in party.contact_mechanisms
+        if m.type == type_ and m.active)
+
+
+def header():
+    Column = Pool().get('crm.counterparty.import.column')
+    labels = dict(Column.fields_get(['field'])['field']['selection'])
+    return [labels[c] for c in COLUMNS]
+
+
+def rows(parties):
+    """Yield the rows of parties: a company's first row holds its first
+    contact person, the next rows the others; the contact persons of an
+    exported company have no row of their own"""
+    pool = Pool()
+    Party = pool.get('party.party')
+    kinds = dict(Party.fields_get(['kind'])['kind']['selection'])
+    ids = [p.id for p in parties]
+    exported = set(ids)
+    for sub_ids in grouped_slice(ids, 500):
+        for party in Party.browse(sub_ids):
+            if party.employer and party.employer.id in exported:
+                continue
+            address = next(
+                (a.full_address.replace('\n', ', ') for a in party.addresses
+                    if a.full_address.strip()), '')
+            values = {
+                'name': party.name,
+                'kind': kinds.get(party.kind, ''),
+                'inn': party.inn or '',
+                'kpp': party.kpp or '',
+                'ogrn': party.ogrn or '',
+                'address': address,
+                'type': party.counterparty_type.rec_name
+                if party.counterparty_type else '',
+                'status': party.counterparty_status.rec_name
+                if party.counterparty_status else '',
+                'responsible': party.responsible.rec_name
+                if party.responsible else '',
+                'tags': ', '.join(c.rec_name for c in party.categories),
+                'industry': party.industry or '',
+                'description': party.description or '',
+                }
+            for name, type_ in _MECHANISMS.items():
+                values[name] = _mechanisms(party, type_)
+            contacts = [c for c in party.contact_persons if c.active]
+            for index, contact in enumerate(contacts or [None]):
+                row = dict(values) if index == 0 else {
+                    'name': party.name, 'inn': values['inn'],
+                    'kpp': values['kpp']}
+                if contact:
+                    row.update({
+                            'contact_name': contact.name,
+                            'contact_position': contact.position or '',
+                            'contact_phone': _mechanisms(contact, 'phone'),
+                            'contact_mobile': _mechanisms(contact, 'mobile'),
+                            'contact_email': _mechanisms(contact, 'email'),
+                            })
+                yield [row.get(c, '') for c in COLUMNS]
+
+
+def export(parties, format_, encoding='utf-8-sig'):
+    "The file of parties in format_ (xlsx or csv) as bytes"
+    data = io.BytesIO()
+    if format_ == 'xlsx':
+        tabular.write_xlsx(header(), rows(parties), data)
+    else:
+        tabular.write_csv(header(), rows(parties), data, encoding)
+    return data.getvalue()
+
+
+FORMATS = [
+    ('xlsx', "Excel (.xlsx)"),
+    ('csv', "CSV"),
+    ]
+ENCODINGS = [
+    ('utf-8-sig', "UTF-8"),
+    ('cp1251', "Windows-1251 (old Excel)"),
+    ]
+
+
+class ExportStart(ModelView):
+    __name__ = 'crm.counterparty.export.start'
+    __string__ = "Export Counterparties"
+
+    scope = fields.Selection([
+            ('selected', "Selected Counterparties"),
+            ('all', "All Counterparties I See"),
+            ], "Counterparties", required=True)
+    selected = fields.Integer("Selected", readonly=True)
+    format = fields.Selection(FORMATS, "Format", required=True)
+    encoding = fields.Selection(
+        ENCODINGS, "Encoding",
+        states={
+            'invisible': Eval('format') != 'csv',
+            'required': Eval('format') == 'csv',
+            })
+
+    @classmethod
+    def default_format(cls):
+        return 'xlsx'
+
+    @classmethod
+    def default_encoding(cls):
+        return 'utf-8-sig'
+
+
+class ExportResult(ModelView):
+    __name__ = 'crm.counterparty.export.result'
+    __string__ = "Export Counterparties"
+
+    file = fields.Binary("File", filename='file_name', readonly=True)
+    file_name = fields.Char("File Name", readonly=True)
+
+
+class Export(Wizard):
+    "Export counterparties with their contact persons to a spreadsheet"
+    __name__ = 'crm.counterparty.export'
+    __string__ = "Export Counterparties"
+
+    start = StateView(
+        'crm.counterparty.export.start',
+        'crm_counterparty.export_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Export", 'export', 'tryton-ok', default=True),
+            ])
+    export = StateTransition()
+    result = StateView(
+        'crm.counterparty.export.result',
+        'crm_counterparty.export_result_view_form', [
+            Button("Close", 'end', 'tryton-close', default=True),
+            ])
+
+    def default_start(self, fields):
+        return {
+            'selected': len(self.records),
+            'scope': 'selected' if len(self.records) > 1 else 'all',
+            }
+
+    def transition_export(self):
+        pool = Pool()
+        Party = pool.get('party.party')
+        if self.start.scope == 'selected':
+            parties = list(self.records)
+        else:
+            # The access rules give what the user may see
+            with Transaction().set_context(_check_access=True):
+                parties = Party.search([], order=[('name', 'ASC')])
+        self.result.file = export(
+            parties, self.start.format, self.start.encoding or 'utf-8-sig')
+        self.result.file_name = 'counterparties.%s' % self.start.format
+        return 'result'
+
+    def default_result(self, fields):
+        return {
+            'file': self.result.file,
+            'file_name': self.result.file_name,
+            }

@@ -1,0 +1,560 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""The rules of importing counterparties that need no database: which column
+holds what, how rows become counterparties with their contact persons, which
+problems a row has, and which rows are the same counterparty."""
+import itertools
+import re
+from dataclasses import dataclass, field
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from stdnum.ru import inn as stdnum_inn
+
+from . import mail_contacts, requisites, tabular
+from .phone import DEFAULT_REGION
+
+# What a column may hold, with the headers that name it in Russian and
+# English exports (Megaplan, amoCRM, Bitrix24, 1C, Excel lists, Google and
+# Outlook contacts), compared lower-case without punctuation and ё.
+COLUMNS = {
+    'name': [
+        'название', 'наименование', 'компания', 'организация', 'контрагент',
+        'клиент', 'название компании', 'наименование организации',
+        'наименование контрагента', 'краткое наименование',
+        'name', 'company', 'company name', 'organization', 'organisation',
+        'account', 'account name', 'counterparty', 'client'],
+    'kind': ['кто', 'вид', 'вид контрагента', 'тип лица', 'kind', 'who'],
+    'inn': ['инн', 'inn', 'tax id', 'taxpayer id', 'vat', 'vat number'],
+    'kpp': ['кпп', 'kpp'],
+    'ogrn': ['огрн', 'огрнип', 'ogrn', 'ogrnip'],
+    'phone': [
+        'телефон', 'тел', 'телефоны', 'рабочий телефон', 'городской телефон',
+        'phone', 'telephone', 'phones', 'work phone', 'business phone',
+        'office phone'],
+    'mobile': [
+        'моб телефон', 'мобильный', 'мобильный телефон', 'сотовый',
+        'сотовый телефон', 'моб', 'mobile', 'mobile phone', 'cell',
+        'cell phone'],
+    'email': [
+        'email', 'e mail', 'эл почта', 'электронная почта', 'почта',
+        'емейл', 'имейл', 'mail', 'email address', 'e mail address'],
+    'website': [
+        'сайт', 'веб сайт', 'вебсайт', 'website', 'web site', 'site', 'url',
+        'www', 'web page'],
+    'address': [
+        'адрес', 'юридический адрес', 'фактический адрес', 'почтовый адрес',
+        'address', 'legal address', 'postal address'],
+    'type': ['тип', 'тип контрагента', 'type', 'counterparty type'],
+    'status': ['статус', 'status'],
+    'responsible': [
+        'ответственный', 'менеджер', 'ответственный менеджер',
+        'responsible', 'owner', 'manager', 'account manager'],
+    'tags': ['метки', 'теги', 'метка', 'тег', 'категории', 'tags', 'labels',
+        'categories'],
+    'industry': ['сфера деятельности', 'отрасль', 'industry',
+        'line of business'],
+    'description': [
+        'описание', 'комментарий', 'примечание', 'заметки', 'о компании',
+        'о контрагенте', 'description', 'comment', 'comments', 'notes',
+        'note', 'about'],
+    'contact_name': [
+        'контактное лицо', 'контакт', 'фио', 'фио контакта',
+        'фио контактного лица', 'contact', 'contact person', 'contact name',
+        'full name'],
+    'contact_position': ['должность', 'position', 'job title', 'title'],
+    }
+# A column of a contact person says so: "Телефон контакта", "Contact e-mail"
+_CONTACT_WORDS = {
+    'контакта', 'контактного лица', 'контактное лицо', 'контакт', 'contact',
+    'contact person', 'of contact'}
+CONTACT_FIELDS = ['name', 'position', 'phone', 'mobile', 'email']
+_HEADERS = {h: f for f, headers in COLUMNS.items() for h in headers}
+_NUMBERED = re.compile(r'^(.*?)\s*(\d+)$')
+
+
+def normalise_header(header):
+    header = tabular.text(header).lower().replace('ё', 'е')
+    return ' '.join(re.sub(r'[^\w\s]', ' ', header).split())
+
+
+def _recognise_one(header):
+    """The (field, number) a header names: field is one of COLUMNS or a
+    contact_<field> (None when unknown), number the one it ends with"""
+    header = normalise_header(header)
+    number = None
+    match = _NUMBERED.match(header)
+    if match and header not in _HEADERS:
+        header, number = match.group(1), int(match.group(2))
+    if header in _HEADERS:
+        return _HEADERS[header], number
+    for word in _CONTACT_WORDS:
+        for rest in [header.removeprefix(word + ' '),
+                header.removesuffix(' ' + word)]:
+            if rest != header and _HEADERS.get(rest) in {
+                    'phone', 'mobile', 'email', 'contact_position'}:
+                field_ = _HEADERS[rest]
+                return (field_ if field_.startswith('contact_')
+                    else 'contact_' + field_), number
+    return None, None
+
+
+def recognise(header):
+    """Return for each column of header its (field, contact number): the
+    number is 0 for the columns of the row's one contact person, n for
+    "Контакт n", "Телефон n"... when the file has a "Контакт n" column; field
+    is None for a column that is not imported."""
+    found = [_recognise_one(h) for h in header]
+    numbered_contacts = {
+        n for f, n in found if f == 'contact_name' and n is not None}
+    result = []
+    for field_, number in found:
+        if field_ is None:
+            result.append((None, 0))
+        elif number in numbered_contacts and field_ in {
+                'contact_name', 'contact_position', 'phone', 'mobile',
+                'email', 'contact_phone', 'contact_mobile', 'contact_email'}:
+            result.append((
+                    field_ if field_.startswith('contact_')
+                    else 'contact_' + field_, number))
+        else:
+            result.append((field_, 0))
+    return result
+
+
+def find_header(rows, limit=20):
+    """Return (header row number, header, mapping, the remaining row
+    iterator) from the first of the first limit rows naming the most known
+    columns; FileUnusable when none names one"""
+    rows = iter(rows)
+    seen, best = [], None
+    for number, values in rows:
+        seen.append((number, values))
+        mapping = recognise(values)
+        known = sum(f is not None for f, _ in mapping)
+        if known and (best is None or known > best[0]):
+            best = (known, len(seen) - 1, mapping)
+        if len(seen) >= limit:
+            break
+    if not seen:
+        raise tabular.FileUnusable('msg_import_file_no_rows')
+    if best is None:
+        raise tabular.FileUnusable(
+            'msg_import_file_no_header',
+            header='; '.join(tabular.text(v) for v in seen[0][1])[:200])
+    _, index, mapping = best
+    number, header = seen[index]
+
+    def remaining():
+        yield from seen[index + 1:]
+        yield from rows
+    return number, [tabular.text(h) for h in header], mapping, remaining()
+
+
+def open_table(data, format_=None):
+    """Return (header, mapping, rows) of the file in data: its header, the
+    recognised columns and an iterator of the (number, values) after it;
+    FileUnusable when there is no header or no row under it"""
+    format_ = format_ or tabular.sniff(data)
+    if format_ == 'vcf':
+        source = mail_contacts.rows(mail_contacts.vcards(data))
+    else:
+        source = tabular.rows(data, format_)
+        first = next(source, None)
+        kind = first and mail_contacts.csv_kind(first[1])
+        if kind:
+            # Google and Outlook export contacts in a layout of their own
+            source = mail_contacts.rows(
+                mail_contacts.csv_contacts(kind, first[1], source))
+        elif first:
+            source = itertools.chain([first], source)
+    number, header, mapping, remaining = find_header(source)
+    first = next(remaining, None)
+    if first is None:
+        raise tabular.FileUnusable('msg_import_file_no_data')
+
+    def rows():
+        yield first
+        yield from remaining
+    return header, mapping, rows()
+
+
+@dataclass
+class Contact:
+    name: str = ''
+    position: str = ''
+    phones: list = field(default_factory=list)
+    mobiles: list = field(default_factory=list)
+    emails: list = field(default_factory=list)
+
+    def __bool__(self):
+        return bool(self.name or self.phones or self.mobiles or self.emails)
+
+
+@dataclass
+class Record:
+    "One counterparty read from one or more rows of a file"
+    rows: list
+    kind: str = ''
+    name: str = ''
+    inn: str = ''
+    kpp: str = ''
+    ogrn: str = ''
+    phones: list = field(default_factory=list)
+    mobiles: list = field(default_factory=list)
+    emails: list = field(default_factory=list)
+    websites: list = field(default_factory=list)
+    address: str = ''
+    type: str = ''
+    status: str = ''
+    responsible: str = ''
+    tags: list = field(default_factory=list)
+    industry: str = ''
+    description: str = ''
+    contacts: list = field(default_factory=list)
+    # (row number, message id, values) of what stops the row
+    problems: list = field(default_factory=list)
+
+    SCALARS = ('kind', 'name', 'inn', 'kpp', 'ogrn', 'address', 'type',
+        'status', 'responsible', 'industry', 'description')
+    LISTS = ('phones', 'mobiles', 'emails', 'websites', 'tags')
+
+    def absorb(self, other):
+        "Add what other (a later row of the same counterparty) says"
+        self.rows.extend(other.rows)
+        for name in self.SCALARS:
+            if not getattr(self, name):
+                setattr(self, name, getattr(other, name))
+        for name in self.LISTS:
+            values = getattr(self, name)
+            values.extend(v for v in getattr(other, name) if v not in values)
+        names = {normalise_name(c.name) for c in self.contacts if c.name}
+        for contact in other.contacts:
+            if not contact.name or normalise_name(contact.name) not in names:
+                self.contacts.append(contact)
+        self.problems.extend(other.problems)
+
+    @property
+    def failed(self):
+        return bool(self.problems)
+
+
+_SPLIT = re.compile(r'\s*[,;\n]\s*')
+_PHONE_SPLIT = re.compile(r'\s*[;\n]\s*|,\s+(?=[+\d(])')
+
+
+def _split(value, pattern=_SPLIT):
+    return [v for v in pattern.split(value) if v]
+
+
+def _add_value(target, field_, value, row, record):
+    "Put the text of one cell into record (or a contact) as field_ says"
+    if field_ in {'phones', 'mobiles'}:
+        for number in _split(value, _PHONE_SPLIT):
+            getattr(target, field_).append(number)
+    elif field_ in {'emails', 'websites', 'tags'}:
+        getattr(target, field_).extend(_split(value))
+    elif getattr(target, field_):
+        setattr(target, field_, getattr(target, field_) + ' ' + value)
+    else:
+        setattr(target, field_, value)
+
+
+_PLURAL = {'phone': 'phones', 'mobile': 'mobiles', 'email': 'emails',
+    'website': 'websites'}
+
+
+def read_row(number, values, mapping, header=()):
+    "The Record that one row gives"
+    record = Record(rows=[number])
+    contacts = {}
+    for index, (field_, group) in enumerate(mapping):
+        if field_ is None or index >= len(values):
+            continue
+        value = values[index]
+        if tabular.shortened_number(value) and field_ in {
+                'inn', 'kpp', 'ogrn', 'phone', 'mobile', 'contact_phone',
+                'contact_mobile'}:
+            record.problems.append((number, 'msg_import_shortened_number', {
+                        'column': header[index] if index < len(header)
+                        else str(index + 1),
+                        'value': tabular.text(value)}))
+            continue
+        value = tabular.text(value)
+        if not value:
+            continue
+        if field_.startswith('contact_'):
+            target = contacts.setdefault(group, Contact())
+            field_ = field_[len('contact_'):]
+        else:
+            target = record
+        _add_value(target, _PLURAL.get(field_, field_), value, number,
+            record)
+    record.contacts = [c for _, c in sorted(contacts.items()) if c]
+    return record
+
+
+def _same(record, other):
+    "Whether a row of other continues the counterparty of record"
+    if record.inn and other.inn:
+        return (requisites.compact(record.inn)
+            == requisites.compact(other.inn)
+            and (not record.kpp or not other.kpp
+                or requisites.compact(record.kpp)
+                == requisites.compact(other.kpp)))
+    return bool(record.name) and (
+        normalise_name(record.name) == normalise_name(other.name))
+
+
+def records(rows, mapping, header=(), kind='company'):
+    """Yield a Record per counterparty of rows ((number, values) after the
+    header): consecutive rows of the same company (same INN, or same name),
+    and rows without a company (merged cells), add their contact persons to
+    it.  A file without a company column is a list of persons."""
+    has_company = any(f in {'name', 'inn'} for f, _ in mapping)
+    current = None
+    for number, values in rows:
+        record = read_row(number, values, mapping, header)
+        if not has_company or (not record.name and not record.inn
+                and _kind(record.kind) == 'person'):
+            # A person of a list of people is a counterparty of its own
+            record = _person(record)
+        elif current and not record.name and not record.inn:
+            current.absorb(record)
+            continue
+        elif current and _same(current, record):
+            current.absorb(record)
+            continue
+        if current:
+            yield _finish(current, kind)
+        current = record
+    if current:
+        yield _finish(current, kind)
+
+
+def _person(record):
+    contact = record.contacts[0] if record.contacts else Contact()
+    record.kind = record.kind or 'person'
+    record.name = contact.name
+    record.phones = contact.phones + record.phones
+    record.mobiles = contact.mobiles + record.mobiles
+    record.emails = contact.emails + record.emails
+    record.contacts = record.contacts[1:]
+    return record
+
+
+_KINDS = {
+    'company': {'company', 'компания', 'организация', 'юрлицо', 'юр лицо',
+        'юридическое лицо', 'ип'},
+    'person': {'person', 'человек', 'физлицо', 'физ лицо', 'физическое лицо',
+        'контакт', 'contact'},
+    }
+
+
+def _kind(value):
+    "company or person as value says it, else ''"
+    given = normalise_header(value)
+    return next((k for k, words in _KINDS.items() if given in words), '')
+
+
+def _finish(record, kind):
+    "Check the record and settle its kind"
+    if record.kind:
+        given = record.kind
+        record.kind = _kind(given)
+        if not record.kind:
+            record.problems.append((record.rows[0], 'msg_import_bad_kind', {
+                        'value': normalise_header(given)}))
+    record.kind = record.kind or kind
+    first = record.rows[0]
+    if not record.name:
+        record.problems.append((first, 'msg_import_no_name', {}))
+    if record.inn:
+        inn = requisites.compact(record.inn)
+        # Excel drops the leading zero of the INNs of some regions
+        if len(inn) in {9, 11} and inn.isdigit():
+            inn = '0' + inn
+        if not stdnum_inn.is_valid(inn):
+            record.problems.append((first, 'msg_import_bad_inn', {
+                        'value': record.inn}))
+        record.inn = inn
+    if record.kpp:
+        if not requisites.is_valid_kpp(record.kpp):
+            record.problems.append((first, 'msg_import_bad_kpp', {
+                        'value': record.kpp}))
+    if record.ogrn and not requisites.is_valid_ogrn(record.ogrn):
+        record.problems.append((first, 'msg_import_bad_ogrn', {
+                    'value': record.ogrn}))
+    for holder in [record] + record.contacts:
+        for number in holder.phones + holder.mobiles:
+            if phone_key(number) is None:
+                record.problems.append((first, 'msg_import_bad_phone', {
+                            'value': number}))
+        for email in holder.emails:
+            if email_key(email) is None:
+                record.problems.append((first, 'msg_import_bad_email', {
+                            'value': email}))
+    return record
+
+
+def phone_key(value):
+    """The number in E.164 as Tryton stores it (value_compact), read as
+    Russian when it has no country code; None when it is not a phone"""
+    try:
+        number = phonenumbers.parse(value, DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(
+        number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def email_key(value):
+    try:
+        return validate_email(
+            value, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        return None
+
+
+# Legal forms say nothing of which company it is
+_LEGAL_FORMS = re.compile(
+    r'\b(ооо|оао|зао|пао|нао|ао|ип|нко|ано|гуп|муп|фгуп|тоо|чп|'
+    r'llc|ltd|inc|corp|gmbh|co|plc|limited|'
+    r'общество с ограниченной ответственностью|акционерное общество|'
+    r'публичное акционерное общество|индивидуальный предприниматель)\b')
+
+
+def normalise_name(name):
+    "The name compared when nothing better tells two counterparties apart"
+    name = (name or '').lower().replace('ё', 'е')
+    name = re.sub(r'[^\w\s]', ' ', name)
+    name = _LEGAL_FORMS.sub(' ', name)
+    return ' '.join(name.split())
+
+
+# The order in which keys tell that two counterparties are one
+KEY_KINDS = ['inn', 'email', 'phone', 'name']
+
+
+def keys(record):
+    "Yield (kind, key) of record, strongest first"
+    if record.inn:
+        yield 'inn', requisites.compact(record.inn)
+    for email in record.emails:
+        key = email_key(email)
+        if key:
+            yield 'email', key
+    for number in record.phones + record.mobiles:
+        key = phone_key(number)
+        if key:
+            yield 'phone', key
+    name = normalise_name(record.name)
+    if name:
+        yield 'name', name
+
+
+class KeyIndex:
+    "Which counterparty holds a key, by kind of key"
+
+    def __init__(self):
+        # The INN is shared by a company's branches: it maps to them all
+        self.keys = {kind: {} for kind in KEY_KINDS}
+        # The INN and KPP of each holder: another INN is another
+        # counterparty, and another KPP another branch
+        self.inns = {}
+        self.kpps = {}
+
+    def add(self, kind, key, holder):
+        if kind == 'inn':
+            holders = self.keys[kind].setdefault(key, [])
+            if holder not in holders:
+                holders.append(holder)
+            self.inns.setdefault(holder, key)
+        else:
+            self.keys[kind].setdefault(key, holder)
+
+    def add_kpp(self, holder, kpp):
+        self.kpps.setdefault(holder, requisites.compact(kpp))
+
+    def add_record(self, record, holder):
+        for kind, key in keys(record):
+            self.add(kind, key, holder)
+        if record.kpp:
+            self.add_kpp(holder, record.kpp)
+
+    def holders(self):
+        "Every holder of a key"
+        found = set()
+        for kind, keys_ in self.keys.items():
+            for value in keys_.values():
+                found.update(value if kind == 'inn' else [value])
+        return found
+
+    def _branch(self, holders, kpp):
+        """The holder among those of one INN that is the record's: the one
+        with its KPP, else one without a KPP; any, when it gives none"""
+        if not kpp:
+            return holders[0]
+        for holder in holders:
+            if self.kpps.get(holder) == kpp:
+                return holder
+        return next((h for h in holders if not self.kpps.get(h)), None)
+
+    def match(self, record):
+        """Return (holder, kind, key) of the first key of record held, or
+        None; a holder with another INN is never the same counterparty, even
+        with the same phone or name (a branch, a namesake)"""
+        inn = requisites.compact(record.inn)
+        kpp = requisites.compact(record.kpp)
+        for kind, key in keys(record):
+            holder = self.keys[kind].get(key)
+            if kind == 'inn' and holder:
+                holder = self._branch(holder, kpp)
+                if holder is None:
+                    # Another branch of a known company is a counterparty
+                    # of its own
+                    return None
+            if holder is None:
+                continue
+            if inn and self.inns.get(holder, inn) != inn:
+                continue
+            if kpp and self.kpps.get(holder, kpp) != kpp:
+                continue
+            return holder, kind, key
+        return None
+
+
+def match_chunk(chunk, existing):
+    """Return for each record of chunk (records from the same file) what it
+    is: ('existing', holder, kind, key) when existing (a KeyIndex) holds one
+    of its keys, ('same', index, kind, key) when an earlier record of chunk
+    is the same counterparty, else ('new',)"""
+    in_file = KeyIndex()
+    result = []
+    for index, record in enumerate(chunk):
+        found = existing.match(record)
+        if found:
+            result.append(('existing',) + found)
+            continue
+        found = in_file.match(record)
+        if found:
+            result.append(('same',) + found)
+        else:
+            result.append(('new',))
+            if not record.failed:
+                in_file.add_record(record, index)
+    return result
+
+
+def chunks(iterable, size):
+    "Lists of at most size items of iterable, one at a time"
+    chunk = []
+    for item in iterable:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

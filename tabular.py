@@ -1,0 +1,357 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""Reading and writing tables of counterparties: .xlsx, .xls, .ods and .csv
+read row by row whatever their name says, and .xlsx and .csv written so that
+no spreadsheet runs a cell as a formula.  No database here."""
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+from xml.etree.ElementTree import iterparse
+
+FORMATS = ['xlsx', 'xls', 'ods', 'csv', 'vcf']
+
+# A zip member that unpacks to more than this, or more than RATIO times its
+# packed size, is a zip bomb rather than a spreadsheet: a real sheet of a
+# million rows unpacks to about 200 MB at a ratio near 10.
+MAX_UNPACKED = 1024 ** 3
+MAX_RATIO = 200
+# openpyxl keeps the shared strings in memory whatever the mode
+MAX_SHARED_STRINGS = 256 * 1024 ** 2
+_SAMPLE = 64 * 1024
+_OLE = b'\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1'
+_ENCRYPTED_PACKAGE = 'EncryptedPackage'.encode('utf-16-le')
+_SHORTENED_NUMBER = re.compile(r'^-?\d([.,]\d+)?[eE]\+?\d+$')
+
+
+class FileUnusable(Exception):
+    """The file cannot be read as a table; message names an ir.message of
+    the module (without its prefix) and values fill it."""
+
+    def __init__(self, message, **values):
+        super().__init__(message, values)
+        self.message = message
+        self.values = values
+
+
+def sniff(data):
+    "Return the format of the file in data (bytes) from its content"
+    head = data[:_SAMPLE]
+    if not head.strip():
+        raise FileUnusable('msg_import_file_empty')
+    if head.startswith(b'PK\x03\x04'):
+        try:
+            names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+        except zipfile.BadZipFile:
+            raise FileUnusable('msg_import_file_corrupt')
+        if 'xl/workbook.xml' in names:
+            return 'xlsx'
+        if 'content.xml' in names and 'mimetype' in names:
+            return 'ods'
+        raise FileUnusable('msg_import_file_not_table')
+    if head.startswith(_OLE):
+        # A password-protected .xlsx is an OLE container of its encrypted
+        # package; an .xls is an OLE container of a Workbook stream.
+        if _ENCRYPTED_PACKAGE in data[:1024 * 1024]:
+            raise FileUnusable('msg_import_file_encrypted')
+        return 'xls'
+    if b'\0' in head:
+        raise FileUnusable('msg_import_file_not_table')
+    text = head.decode(detect_encoding(head), errors='replace')
+    if text.lstrip('\ufeff \r\n\t').upper().startswith('BEGIN:VCARD'):
+        return 'vcf'
+    return 'csv'
+
+
+def detect_encoding(sample):
+    "UTF-8 (with or without BOM) or, failing it, Windows' Cyrillic cp1251"
+    if sample.startswith(b'\xef\xbb\xbf'):
+        return 'utf-8-sig'
+    try:
+        sample.decode('utf-8')
+    except UnicodeDecodeError as e:
+        # The sample may cut a character in two at its end
+        if e.start < len(sample) - 3:
+            return 'cp1251'
+    return 'utf-8'
+
+
+def detect_delimiter(text):
+    """The one of ; , and tab that splits the first lines into the same
+    number of columns, the most of them"""
+    lines = text.splitlines()[:20]
+    if len(text) >= _SAMPLE and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut
+    best, best_score = ';', (0, 0)
+    for delimiter in ';,\t':
+        counts = [len(r) for r in csv.reader(lines, delimiter=delimiter) if r]
+        if not counts:
+            continue
+        consistent = sum(c == counts[0] for c in counts)
+        score = (consistent if counts[0] > 1 else 0, counts[0])
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def rows(data, format_=None):
+    """Yield (row number, list of cell values) for the non-empty rows of the
+    first sheet of the file in data (bytes), one at a time."""
+    format_ = format_ or sniff(data)
+    reader = {
+        'xlsx': _xlsx_rows,
+        'xls': _xls_rows,
+        'ods': _ods_rows,
+        'csv': _csv_rows,
+        }[format_]
+    for number, values in reader(data):
+        while values and _empty(values[-1]):
+            values.pop()
+        if values:
+            yield number, values
+
+
+def count_rows(data, format_):
+    """How many rows the file has, as cheaply as it tells (for progress);
+    None when only reading it all would tell"""
+    if format_ == 'csv':
+        return data.count(b'\n') + (not data.endswith(b'\n'))
+    if format_ == 'xlsx':
+        import openpyxl
+        workbook = openpyxl.load_workbook(
+            io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            return workbook.worksheets[0].max_row
+        finally:
+            workbook.close()
+    if format_ == 'xls':
+        import xlrd
+        return xlrd.open_workbook(
+            file_contents=data, on_demand=True).sheet_by_index(0).nrows
+    return None
+
+
+def _empty(value):
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _check_zip(data):
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except zipfile.BadZipFile:
+        raise FileUnusable('msg_import_file_corrupt')
+    total = 0
+    for info in infos:
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if (total > MAX_UNPACKED
+                or (ratio > MAX_RATIO and info.file_size > 10 * 1024 ** 2)
+                or (info.filename == 'xl/sharedStrings.xml'
+                    and info.file_size > MAX_SHARED_STRINGS)):
+            raise FileUnusable('msg_import_file_zip_bomb')
+    return archive
+
+
+def _xlsx_rows(data):
+    import openpyxl
+    _check_zip(data)
+    try:
+        # data_only: the values Excel computed, never the formulas
+        workbook = openpyxl.load_workbook(
+            io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:
+        raise FileUnusable('msg_import_file_corrupt')
+    try:
+        sheet = workbook.worksheets[0]
+        # Files written by some programs claim a wrong size: read it all
+        sheet.reset_dimensions()
+        for number, values in enumerate(
+                sheet.iter_rows(values_only=True), 1):
+            yield number, list(values)
+    except (zipfile.BadZipFile, KeyError, ValueError, EOFError):
+        raise FileUnusable('msg_import_file_corrupt')
+    finally:
+        workbook.close()
+
+
+def _xls_rows(data):
+    import xlrd
+    try:
+        book = xlrd.open_workbook(file_contents=data, on_demand=True)
+    except xlrd.XLRDError as e:
+        if 'encrypted' in str(e).lower():
+            raise FileUnusable('msg_import_file_encrypted')
+        raise FileUnusable('msg_import_file_corrupt')
+    except Exception:
+        raise FileUnusable('msg_import_file_corrupt')
+    sheet = book.sheet_by_index(0)
+    for index in range(sheet.nrows):
+        values = []
+        for cell in sheet.row(index):
+            if cell.ctype == xlrd.XL_CELL_DATE:
+                values.append(xlrd.xldate_as_datetime(
+                        cell.value, book.datemode))
+            elif cell.ctype in {xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK}:
+                values.append(None)
+            elif cell.ctype == xlrd.XL_CELL_ERROR:
+                values.append(None)
+            else:
+                values.append(cell.value)
+        yield index + 1, values
+    book.release_resources()
+
+
+_TABLE = '{urn:oasis:names:tc:opendocument:xmlns:table:1.0}'
+_OFFICE = '{urn:oasis:names:tc:opendocument:xmlns:office:1.0}'
+_TEXT = '{urn:oasis:names:tc:opendocument:xmlns:text:1.0}'
+# LibreOffice pads rows and columns to the sheet's end with one repeated
+# empty element; never unfold those
+_MAX_REPEAT = 1000
+
+
+def _ods_cell(element):
+    type_ = element.get(_OFFICE + 'value-type')
+    if type_ in {'float', 'percentage', 'currency'}:
+        value = float(element.get(_OFFICE + 'value'))
+        return int(value) if value.is_integer() else value
+    if type_ == 'date':
+        return dt.datetime.fromisoformat(element.get(_OFFICE + 'date-value'))
+    if type_ == 'boolean':
+        return element.get(_OFFICE + 'boolean-value') == 'true'
+    lines = [''.join(p.itertext()) for p in element.iter(_TEXT + 'p')]
+    return '\n'.join(lines) or None
+
+
+def _ods_rows(data):
+    archive = _check_zip(data)
+    number, in_first_table = 0, None
+    try:
+        with archive.open('content.xml') as content:
+            for event, element in iterparse(content, events=('start', 'end')):
+                if element.tag == _TABLE + 'table':
+                    if event == 'start':
+                        in_first_table = in_first_table is None
+                    elif in_first_table:
+                        return
+                    continue
+                if event != 'end' or not in_first_table:
+                    continue
+                if element.tag != _TABLE + 'table-row':
+                    continue
+                values = []
+                for cell in element:
+                    if cell.tag not in {
+                            _TABLE + 'table-cell',
+                            _TABLE + 'covered-table-cell'}:
+                        continue
+                    value = _ods_cell(cell)
+                    repeat = int(cell.get(
+                            _TABLE + 'number-columns-repeated', 1))
+                    if value is None:
+                        repeat = min(repeat, _MAX_REPEAT)
+                    values.extend([value] * repeat)
+                repeat = int(element.get(_TABLE + 'number-rows-repeated', 1))
+                if any(not _empty(v) for v in values):
+                    for _ in range(min(repeat, _MAX_REPEAT)):
+                        number += 1
+                        yield number, list(values)
+                else:
+                    number += repeat
+                element.clear()
+    except (KeyError, SyntaxError, ValueError, zipfile.BadZipFile):
+        raise FileUnusable('msg_import_file_corrupt')
+
+
+def _csv_rows(data):
+    encoding = detect_encoding(data[:_SAMPLE])
+    sample = data[:_SAMPLE].decode(encoding, errors='ignore')
+    delimiter = detect_delimiter(sample)
+    text = io.TextIOWrapper(
+        io.BytesIO(data), encoding=encoding, errors='replace', newline='')
+    try:
+        for number, values in enumerate(
+                csv.reader(text, delimiter=delimiter), 1):
+            yield number, values
+    except csv.Error:
+        raise FileUnusable('msg_import_file_corrupt')
+
+
+def shortened_number(value):
+    """Whether value is a number Excel wrote in its short scientific form
+    (7.70708E+09), which has lost the digits of an INN or phone"""
+    if isinstance(value, float):
+        # A float holds 15 digits: longer numbers come back rounded
+        return abs(value) >= 1e15
+    return isinstance(value, str) and bool(
+        _SHORTENED_NUMBER.match(value.strip()))
+
+
+def text(value):
+    "The text of a cell value as people read it"
+    if value is None:
+        return ''
+    if isinstance(value, bool):
+        return '1' if value else '0'
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time():
+            return value.strftime('%d.%m.%Y')
+        return value.strftime('%d.%m.%Y %H:%M')
+    if isinstance(value, dt.date):
+        return value.strftime('%d.%m.%Y')
+    if isinstance(value, dt.time):
+        return value.strftime('%H:%M')
+    value = ' '.join(str(value).replace('\xa0', ' ').split())
+    if value[:1] == "'" and value[1:2] in _FORMULA_STARTS:
+        # A cell neutralised by an export comes back as it was
+        value = value[1:]
+    return value
+
+
+_FORMULA_STARTS = {'=', '+', '-', '@', '\t', '\r'}
+
+
+def neutralise(value):
+    """A cell a spreadsheet would run as a formula (= + - @, and the tab and
+    carriage return that smuggle them) is given a leading apostrophe"""
+    if isinstance(value, str) and value[:1] in _FORMULA_STARTS:
+        return "'" + value
+    return value
+
+
+def write_xlsx(header, lines, file):
+    """Write header and lines (lists of values) as a sheet into file; every
+    text is stored as a string cell, which no spreadsheet runs"""
+    import openpyxl
+    from openpyxl.cell import WriteOnlyCell
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+
+    def cells(values):
+        for value in values:
+            cell = WriteOnlyCell(sheet, value)
+            if isinstance(value, str):
+                # openpyxl would store a text beginning with = as a formula
+                cell.data_type = 's'
+            yield cell
+    sheet.append(list(cells(header)))
+    for line in lines:
+        sheet.append(list(cells(line)))
+    workbook.save(file)
+
+
+def write_csv(header, lines, file, encoding='utf-8-sig'):
+    """Write header and lines into the binary file as CSV separated by
+    semicolons, as Russian Excel reads it; cp1251 replaces what it lacks"""
+    text_file = io.TextIOWrapper(
+        file, encoding=encoding, errors='replace', newline='')
+    writer = csv.writer(text_file, delimiter=';')
+    writer.writerow([neutralise(h) for h in header])
+    for line in lines:
+        writer.writerow([neutralise(text(v) if not isinstance(v, str) else v)
+                for v in line])
+    text_file.flush()
+    text_file.detach()

@@ -1,0 +1,163 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""The command line, run as a script against a real SQLite database made by
+trytond-admin."""
+import csv
+import io
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+from trytond.modules.crm_counterparty.tests.test_import_rules import (
+    HEADER, ROWS, csv_bytes, xlsx)
+
+BIN = Path(sys.executable).parent
+
+
+class CommandLineTestCase(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.directory = tempfile.TemporaryDirectory()
+        path = Path(cls.directory.name)
+        cls.env = {k: v for k, v in os.environ.items()
+            if not k.startswith(('TRYTOND_', 'DB_'))}
+        cls.env.update(
+            TRYTOND_DATABASE__URI='sqlite://',
+            TRYTOND_DATABASE__PATH=str(path))
+        (path / 'cli.sqlite').touch()
+        (path / 'password').write_text('admin')
+        subprocess.run([
+                BIN / 'trytond-admin', '-d', 'cli', '--all',
+                '--activate-dependencies', '-u', 'crm_counterparty'],
+            env=dict(cls.env, TRYTONPASSFILE=str(path / 'password')),
+            input='\n', text=True, check=True, capture_output=True,
+            timeout=600)
+        cls.db = path / 'cli.sqlite'
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.directory.cleanup()
+
+    def count(self, table, where='1 = 1'):
+        with sqlite3.connect(self.db) as connection:
+            return connection.execute(
+                'SELECT COUNT(*) FROM %s WHERE %s' % (table, where)
+                ).fetchone()[0]
+
+    def run_cli(self, *args, data=None, name='clients.xlsx'):
+        file = Path(self.directory.name) / name
+        if data is not None:
+            file.write_bytes(data)
+        result = subprocess.run(
+            [BIN / 'crm-counterparty', *[
+                    str(file) if a == 'FILE' else a for a in args],
+                '--database', 'cli'],
+            env=self.env, capture_output=True, text=True, timeout=300)
+        return result
+
+    def test_import_json_dry_run_and_again(self):
+        "A dry run reports without writing; the run imports; again, skips"
+        before = self.count('party_party')
+        data = xlsx([HEADER] + ROWS + [
+                ['ООО «Лютик»', '7707083894', '', '', '', '', '', '']])
+        expected = {'rows': 4, 'created': 3, 'updated': 0, 'skipped': 0,
+            'failed': 1, 'errors': [{
+                    'row': 5,
+                    'message': 'The INN "7707083894" is not valid.'}]}
+        result = self.run_cli('import', 'FILE', '--dry-run', '--json',
+            data=data)
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertEqual(json.loads(result.stdout), expected)
+        self.assertEqual(self.count('party_party'), before)
+        self.assertEqual(self.count('crm_counterparty_import'), 0)
+
+        result = self.run_cli('import', 'FILE', '--json', data=data)
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertEqual(json.loads(result.stdout), expected)
+        # A company and its two contact persons, and a sole trader
+        self.assertEqual(self.count('party_party'), before + 4)
+
+        result = self.run_cli('import', 'FILE', '--json',
+            '--on-duplicate', 'skip', data=xlsx([HEADER] + ROWS))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        summary = json.loads(result.stdout)
+        self.assertEqual((summary['skipped'], summary['created']), (3, 0))
+        self.assertEqual(self.count('party_party'), before + 4)
+
+        # Without --json, a sentence for people
+        result = self.run_cli('import', 'FILE', data=xlsx([HEADER] + ROWS))
+        self.assertEqual(result.stdout.splitlines()[0],
+            "3 rows: 0 created, 0 updated, 3 skipped, 0 failed")
+
+        # And export gives them back, with their contact persons
+        output = Path(self.directory.name) / 'out.csv'
+        result = self.run_cli('export', '--format', 'csv', str(output))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        rows = list(csv.reader(
+                io.StringIO(output.read_bytes().decode('utf-8-sig')),
+                delimiter=';'))
+        names = [r[0] for r in rows]
+        self.assertEqual(names.count("ООО «Ромашка»"), 2)
+        self.assertIn("ИП Смирнов", names)
+        output = Path(self.directory.name) / 'out.xlsx'
+        result = self.run_cli('export', '--format', 'xlsx', str(output))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertTrue(output.read_bytes().startswith(b'PK'))
+
+    def test_unusable_file(self):
+        "A file that cannot be used exits 2 and leaves the database as it was"
+        before = (self.count('party_party'),
+            self.count('crm_counterparty_import'))
+        for data, message in [
+                (b'', "The file is empty."),
+                (b'PK\x03\x04broken', "The file is damaged"),
+                (csv_bytes([HEADER]), "The file has a header but no rows"),
+                ]:
+            with self.subTest(message=message):
+                result = self.run_cli('import', 'FILE', '--json', data=data,
+                    name='bad.xlsx')
+                self.assertEqual(result.returncode, 2, result.stderr)
+                self.assertTrue(json.loads(result.stdout)['error'].startswith(
+                        message))
+        result = self.run_cli('import', 'FILE', data=b'', name='bad.csv')
+        self.assertEqual(result.returncode, 2)
+        self.assertEqual(result.stderr.strip(), "The file is empty.")
+        self.assertEqual(before, (self.count('party_party'),
+                self.count('crm_counterparty_import')))
+
+    def test_progress_bar_on_a_terminal(self):
+        "On a terminal the rows done are shown as they go"
+        import pty
+        main, terminal = pty.openpty()
+        file = Path(self.directory.name) / 'many.csv'
+        file.write_bytes(csv_bytes([['Название', 'Телефон']] + [
+                    ['Компания %s' % i, '+7 916 000-%02d-%02d' % (i // 100,
+                            i % 100)] for i in range(1200)]))
+        try:
+            result = subprocess.run(
+                [BIN / 'crm-counterparty', 'import', str(file),
+                    '--database', 'cli', '--dry-run'],
+                env=self.env, stdout=subprocess.PIPE, stderr=terminal,
+                text=True, timeout=300)
+            os.close(terminal)
+            shown = b''
+            while True:
+                try:
+                    chunk = os.read(main, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                shown += chunk
+        finally:
+            os.close(main)
+        self.assertEqual(result.returncode, 0)
+        self.assertIn(b'/1201 rows', shown)
+        self.assertIn(b'[' + b'#' * 40 + b']', shown)
+        self.assertIn("1200 created", result.stdout)

@@ -1,0 +1,121 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""Exporting counterparties with their contact persons."""
+import io
+import zipfile
+
+from trytond.modules.crm_counterparty import import_rules, tabular
+from trytond.pool import Pool
+from trytond.tests.test_tryton import _DBTestCase, with_transaction
+from trytond.transaction import Transaction
+
+
+class ExportTestCase(_DBTestCase):
+    "Test exporting counterparties"
+    module = 'crm_counterparty'
+
+    def create_parties(self):
+        Party = Pool().get('party.party')
+        romashka, formula = Party.create([{
+                    'name': "ООО «Ромашка»", 'inn': '7707083893',
+                    'kpp': '773601001',
+                    'contact_mechanisms': [('create', [
+                                {'type': 'phone', 'value': '+74951234567'},
+                                {'type': 'email',
+                                    'value': 'info@romashka.ru'}])],
+                    'contact_persons': [('create', [{
+                                    'name': "Иванов Иван", 'kind': 'person',
+                                    'position': "Директор",
+                                    'contact_mechanisms': [('create', [{
+                                                    'type': 'mobile',
+                                                    'value': '+79161234567',
+                                                    }])]}, {
+                                    'name': "Петрова Анна",
+                                    'kind': 'person'}])],
+                    }, {
+                    'name': '=HYPERLINK("http://evil.example","Жми")',
+                    'contact_mechanisms': [('create', [
+                                {'type': 'phone', 'value': '+442079460000'},
+                                ])],
+                    }])
+        return romashka, formula
+
+    def run_wizard(self, parties, **start):
+        pool = Pool()
+        Export = pool.get('crm.counterparty.export', type='wizard')
+        with Transaction().set_context(
+                active_model='party.party', active_id=parties[0].id,
+                active_ids=[p.id for p in parties]):
+            session_id, _, _ = Export.create()
+            result = Export.execute(session_id, {}, 'start')
+            self.assertEqual(
+                result['view']['defaults']['selected'], len(parties))
+            result = Export.execute(session_id, {'start': dict({
+                            'scope': 'selected', 'format': 'xlsx',
+                            'encoding': None}, **start)}, 'export')
+            Export.delete(session_id)
+        return result['view']['defaults']
+
+    @with_transaction()
+    def test_xlsx(self):
+        "A row per contact person; a formula stays a text"
+        parties = self.create_parties()
+        result = self.run_wizard(parties)
+        self.assertEqual(result['file_name'], 'counterparties.xlsx')
+        rows = [v for _, v in tabular.rows(result['file'])]
+        header = rows[0]
+        self.assertEqual(header[:4], ['Name', 'Kind', 'INN', 'KPP'])
+        self.assertEqual(len(rows), 4)
+        by = [dict(zip(header, r)) for r in rows[1:]]
+        self.assertEqual(
+            [(r['Name'], r.get('Contact Person')) for r in by],
+            [("ООО «Ромашка»", "Иванов Иван"), ("ООО «Ромашка»", "Петрова Анна"),
+                ('=HYPERLINK("http://evil.example","Жми")', None)])
+        self.assertEqual(by[0]['Phone'], '8 (495) 123-45-67')
+        self.assertEqual(by[0]['Mobile Phone of Contact'], '8 (916) 123-45-67')
+        self.assertEqual(by[0]['INN'], '7707083893')
+        with zipfile.ZipFile(io.BytesIO(result['file'])) as archive:
+            self.assertNotIn(
+                '<f>', archive.read('xl/worksheets/sheet1.xml').decode())
+
+    @with_transaction()
+    def test_csv(self):
+        "CSV in UTF-8 with BOM or cp1251, formulas neutralised"
+        parties = self.create_parties()
+        for encoding in ['utf-8-sig', 'cp1251']:
+            result = self.run_wizard(
+                parties, format='csv', encoding=encoding)
+            text = result['file'].decode(encoding)
+            self.assertEqual(
+                result['file'].startswith(b'\xef\xbb\xbf'),
+                encoding == 'utf-8-sig')
+            self.assertIn('"\'=HYPERLINK(""http://evil.example"",""Жми"")"',
+                text)
+            self.assertIn("'+44 20 7946 0000", text)
+
+    @with_transaction()
+    def test_export_imports_back(self):
+        "The exported file goes back in: every column is recognised and "
+        "every row is the counterparty it came from"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Import = pool.get('crm.counterparty.import')
+        parties = self.create_parties()
+        before = Party.search_count([])
+        for format_ in ['xlsx', 'csv']:
+            result = self.run_wizard(parties, format=format_,
+                encoding='cp1251' if format_ == 'csv' else None)
+            header, mapping, _ = import_rules.open_table(result['file'])
+            self.assertNotIn(None, [f for f, _ in mapping])
+            batch, = Import.create([{'file': result['file']}])
+            Import.read_columns([batch])
+            Import.write([batch], {'state': 'waiting'})
+            for _ in batch.process():
+                pass
+            batch = Import(batch.id)
+            self.assertEqual(batch.skipped, 3,
+                [(l.outcome, l.reason) for l in batch.lines])
+            self.assertEqual(
+                [l.party for l in batch.lines],
+                [parties[0], parties[0], parties[1]])
+        self.assertEqual(Party.search_count([]), before)

@@ -1,0 +1,473 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""Importing counterparties into the database: the batch, its report, its
+duplicates, its resumption and its undoing."""
+import io
+import json
+from unittest.mock import patch
+
+import openpyxl
+
+from trytond.modules.company.tests import (
+    create_company, create_employee, set_company)
+from trytond.modules.crm_counterparty import import_, import_rules, tabular
+from trytond.modules.crm_counterparty.exceptions import (
+    ImportFileError, ImportRevertError)
+from trytond.modules.crm_counterparty.tests.test_import_rules import (
+    HEADER, ROWS, csv_bytes, xlsx)
+from trytond.pool import Pool
+from trytond.tests.test_tryton import _DBTestCase, with_transaction
+from trytond.transaction import Transaction
+
+
+class ImportTestCase(_DBTestCase):
+    "Test importing counterparties"
+    module = 'crm_counterparty'
+
+    def setup_user(self):
+        "A sales manager with an employee, as who imports"
+        pool = Pool()
+        User = pool.get('res.user')
+        company = create_company()
+        with set_company(company):
+            employee = create_employee(company, "Анна Продажина")
+        user, = User.create([{
+                    'name': "Анна", 'login': 'anna',
+                    'companies': [('add', [company.id])],
+                    'company': company.id,
+                    'employees': [('add', [employee.id])],
+                    'employee': employee.id,
+                    }])
+        return user, employee
+
+    def run_import(self, data, user, **values):
+        Import = Pool().get('crm.counterparty.import')
+        with Transaction().set_user(user.id):
+            batch, = Import.create([dict({
+                            'file': data, 'file_name': 'clients.xlsx'},
+                        **values)])
+            Import.read_columns([batch])
+            Import.write([batch], {'state': 'waiting'})
+            for _ in batch.process():
+                pass
+        return Import(batch.id)
+
+    def outcomes(self, batch):
+        return [(l.row, l.outcome) for l in batch.lines]
+
+    @with_transaction()
+    def test_import_as_by_hand(self):
+        "Counterparties imported are made as by hand: rules, history, owner"
+        pool = Pool()
+        Party = pool.get('party.party')
+        user, employee = self.setup_user()
+        batch = self.run_import(xlsx([HEADER] + ROWS), user)
+
+        self.assertEqual(batch.state, 'done')
+        self.assertEqual(self.outcomes(batch),
+            [(2, 'created'), (3, 'created'), (4, 'created')])
+        self.assertEqual(
+            (batch.created, batch.failed, batch.skipped), (3, None, None))
+        romashka, smirnov = Party.search(
+            [('kind', '=', 'company')], order=[('id', 'ASC')])[-2:]
+        self.assertEqual(romashka.name, "ООО «Ромашка»")
+        self.assertEqual((romashka.inn, romashka.kpp),
+            ('7707083893', '773601001'))
+        self.assertEqual(romashka.phone, '8 (495) 123-45-67')
+        self.assertEqual(romashka.email, 'info@romashka.ru')
+        self.assertEqual(romashka.responsible, employee)
+        self.assertEqual(romashka.create_uid, user)
+        self.assertEqual(
+            [(c.name, c.position, c.mobile) for c in romashka.contact_persons],
+            [("Иванов Иван", "Директор", '8 (916) 123-45-67'),
+                ("Петрова Анна", "Бухгалтер", '8 (916) 765-43-21')])
+        self.assertEqual(romashka.counterparty_type.name, "Client")
+        self.assertEqual(romashka.counterparty_status.name, "Potential")
+        self.assertEqual(smirnov.inn, '500100732259')
+        # The history of the card holds its first revision
+        party_history = Party.__table_history__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*party_history.select(
+                party_history.name, where=party_history.id == romashka.id))
+        self.assertIn(("ООО «Ромашка»",), cursor.fetchall())
+        # Each row is reported once, with its values
+        self.assertEqual(json.loads(batch.lines[1].values)[5], "Петрова Анна")
+
+    @with_transaction()
+    def test_access_rules_hold(self):
+        "A user who may not create counterparties imports none"
+        pool = Pool()
+        Access = pool.get('ir.model.access')
+        Party = pool.get('party.party')
+        user, _ = self.setup_user()
+        Access.create([{'model': 'party.party', 'perm_read': True,
+                    'perm_write': False, 'perm_create': False,
+                    'perm_delete': False}])
+        before = Party.search_count([])
+        batch = self.run_import(xlsx([HEADER] + ROWS), user)
+        self.assertEqual(batch.failed, 3)
+        self.assertEqual(Party.search_count([]), before)
+        self.assertIn("not allowed", batch.lines[0].reason)
+
+    @with_transaction()
+    def test_bad_rows_reported_others_imported(self):
+        "A refused row is failed with its reason; the others are imported"
+        pool = Pool()
+        Party = pool.get('party.party')
+        user, _ = self.setup_user()
+        Party.create([{'name': "ПАО Сбербанк", 'inn': '7707083893',
+                    'kpp': '773601001'}])
+        data = xlsx([['Название', 'ИНН', 'КПП', 'Телефон', 'Тип'],
+                ['ООО А', '7707083894', '', '', ''],
+                ['ООО Б', '', '', '8 916 123-45-67', 'Client'],
+                ['Сбер дубль', '7707083893', '773601001', '', ''],
+                ['ООО В', '', '', '', 'Марсианин'],
+                ])
+        batch = self.run_import(data, user, on_duplicate='create')
+        self.assertEqual(self.outcomes(batch), [
+                (2, 'failed'), (3, 'created'), (4, 'failed'), (5, 'failed')],
+            [l.reason for l in batch.lines])
+        lines = batch.lines
+        self.assertEqual(lines[0].reason, 'The INN "7707083894" is not valid.')
+        self.assertIn("already held", lines[2].reason)
+        self.assertEqual(lines[3].reason,
+            'The type "Марсианин" is not one of the counterparty types.')
+        b, = Party.search([('name', '=', "ООО Б")])
+        self.assertEqual(b.counterparty_type.name, "Client")
+        self.assertEqual(Party.search_count([('inn', '=', '7707083893')]), 1)
+
+    @with_transaction()
+    def test_duplicates(self):
+        "Skip, fill empty fields or overwrite an existing counterparty"
+        pool = Pool()
+        Party = pool.get('party.party')
+        user, _ = self.setup_user()
+        data = xlsx([['Название', 'ИНН', 'Телефон', 'Сфера деятельности'],
+                ['Ромашка', '7707083893', '8 916 123-45-67', 'Опт']])
+        for mode, outcome, name, industry, phones in [
+                ('skip', 'skipped', "ООО «Ромашка»", None, 1),
+                ('update', 'updated', "ООО «Ромашка»", 'Опт', 2),
+                ('overwrite', 'updated', "Ромашка", 'Опт', 2),
+                ]:
+            with self.subTest(mode=mode):
+                party, = Party.create([{'name': "ООО «Ромашка»",
+                            'inn': '7707083893',
+                            'contact_mechanisms': [('create', [{
+                                            'type': 'phone',
+                                            'value': '+74951234567'}])]}])
+                batch = self.run_import(data, user, on_duplicate=mode)
+                line, = batch.lines
+                self.assertEqual(line.outcome, outcome)
+                self.assertEqual(line.party, party)
+                party = Party(party.id)
+                self.assertEqual(party.name, name)
+                self.assertEqual(party.industry, industry)
+                self.assertEqual(len(party.contact_mechanisms), phones)
+                Party.write([party], {'active': False})
+        self.assertIn('has the same INN: 7707083893', line.reason)
+
+    @with_transaction()
+    def test_match_by_email_phone_name(self):
+        pool = Pool()
+        Party = pool.get('party.party')
+        user, _ = self.setup_user()
+        by_email, by_phone, by_name = Party.create([
+                {'name': "Лютик", 'contact_mechanisms': [('create', [{
+                                'type': 'email',
+                                'value': 'Info@Lyutik.ru'}])]},
+                {'name': "Василёк", 'contact_mechanisms': [('create', [
+                                {'type': 'phone', 'value': '+79161234567'}])]},
+                {'name': "ЗАО «Одуванчик»"},
+                ])
+        batch = self.run_import(xlsx([['Название', 'E-mail', 'Телефон'],
+                    ['Лютик 2', 'info@lyutik.ru', ''],
+                    ['Василек', '', '8 (916) 123-45-67'],
+                    ['Одуванчик ЗАО', '', ''],
+                    ['Незабудка', '', '']]), user)
+        self.assertEqual(
+            [(l.outcome, l.party) for l in batch.lines][:3],
+            [('skipped', by_email), ('skipped', by_phone),
+                ('skipped', by_name)])
+        self.assertEqual(batch.lines[3].outcome, 'created')
+
+    @with_transaction()
+    def test_duplicates_in_file_merged(self):
+        "Rows of one counterparty far apart in the file are merged"
+        pool = Pool()
+        Party = pool.get('party.party')
+        user, _ = self.setup_user()
+        data = xlsx([['Название', 'ИНН', 'Телефон', 'Контактное лицо'],
+                ['ООО «Ромашка»', '7707083893', '', 'Иванов'],
+                ['ИП Смирнов', '500100732259', '', ''],
+                ['Ромашка', '7707083893', '8 916 123-45-67', 'Петрова'],
+                ['ИП Смирнов', '500100732259', '', ''],
+                ])
+        with patch.object(import_, 'CHUNK', 2):
+            batch = self.run_import(data, user)
+        self.assertEqual(self.outcomes(batch), [
+                (2, 'created'), (3, 'created'), (4, 'merged'),
+                (5, 'merged')])
+        romashka, = Party.search([('inn', '=', '7707083893')])
+        self.assertEqual(romashka.phone, '8 (916) 123-45-67')
+        self.assertEqual(
+            [c.name for c in romashka.contact_persons], ["Иванов", "Петрова"])
+        self.assertEqual(batch.lines[2].reason,
+            'The same counterparty as row 2 of the file: merged with it.')
+        # Within one chunk as well
+        Party.write([romashka] + Party.search(
+                [('inn', '=', '500100732259')]), {'active': False})
+        batch = self.run_import(data, user)
+        self.assertEqual(self.outcomes(batch), [
+                (2, 'created'), (3, 'created'), (4, 'merged'),
+                (5, 'merged')])
+
+    @with_transaction()
+    def test_resume(self):
+        "An import stopped part-way runs again without a single duplicate"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Import = pool.get('crm.counterparty.import')
+        user, _ = self.setup_user()
+        rows = [['Название', 'Телефон']] + [
+            ['Компания %s' % i, '+7 916 000-00-%02d' % i] for i in range(10)]
+        with Transaction().set_user(user.id), \
+                patch.object(import_, 'CHUNK', 3):
+            batch, = Import.create([{'file': xlsx(rows)}])
+            Import.read_columns([batch])
+            Import.write([batch], {'state': 'waiting'})
+            process = batch.process()
+            next(process)
+            next(process)
+            # The server is killed: the rest of the run never happens
+            process.close()
+            batch = Import(batch.id)
+            self.assertEqual(batch.state, 'running')
+            self.assertEqual(batch.last_row, 7)
+            self.assertEqual(batch.progress, 63)
+            # The queue runs the task again from the start
+            for _ in Import(batch.id).process():
+                pass
+            for _ in Import(batch.id).process():
+                pass
+        batch = Import(batch.id)
+        self.assertEqual(batch.state, 'done')
+        self.assertEqual([l.row for l in batch.lines], list(range(2, 12)))
+        self.assertEqual(batch.created, 10)
+        self.assertEqual(
+            Party.search_count([('name', 'like', 'Компания %')]), 10)
+
+    @with_transaction()
+    def test_revert(self):
+        "Revert removes what was created and gives back what was changed"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Import = pool.get('crm.counterparty.import')
+        user, _ = self.setup_user()
+        existing, = Party.create([{'name': "ООО «Лютик»",
+                    'inn': '500100732259'}])
+        before = Party.search_count([])
+        data = xlsx([['Название', 'ИНН', 'Телефон', 'Сфера деятельности',
+                    'Контактное лицо'],
+                ['ООО «Ромашка»', '7707083893', '', 'Опт', 'Иванов'],
+                ['Лютик', '500100732259', '8 916 123-45-67', 'Розница',
+                    'Петров']])
+        batch = self.run_import(data, user, on_duplicate='update')
+        self.assertEqual(
+            self.outcomes(batch), [(2, 'created'), (3, 'updated')])
+        self.assertEqual(Party(existing.id).industry, 'Розница')
+        self.assertEqual(Party.search_count([]), before + 3)
+
+        # Someone edits an imported card: revert refuses, naming it
+        romashka, = Party.search([('inn', '=', '7707083893')])
+        with Transaction().set_user(user.id):
+            Party.write([romashka], {'description': "Звонили"})
+            with self.assertRaises(ImportRevertError) as cm:
+                Import.revert([batch])
+        self.assertIn("ООО «Ромашка»", cm.exception.message)
+        self.assertEqual(Party.search_count([]), before + 3)
+
+        batch = self.run_import(data, user, on_duplicate='overwrite')
+        lyutik = Party(existing.id)
+        self.assertEqual(lyutik.name, 'Лютик')
+        with Transaction().set_user(user.id):
+            Import.revert([batch])
+        lyutik = Party(existing.id)
+        self.assertEqual(lyutik.name, "ООО «Лютик»")
+        self.assertEqual(lyutik.industry, 'Розница')
+        self.assertEqual(Import(batch.id).state, 'reverted')
+
+    @with_transaction()
+    def test_revert_all(self):
+        pool = Pool()
+        Party = pool.get('party.party')
+        Import = pool.get('crm.counterparty.import')
+        user, _ = self.setup_user()
+        existing, = Party.create([{'name': "ООО «Лютик»",
+                    'inn': '500100732259'}])
+        before = Party.search_count([])
+        data = xlsx([['Название', 'ИНН', 'Телефон', 'Сфера деятельности',
+                    'Контактное лицо'],
+                ['ООО «Ромашка»', '7707083893', '', 'Опт', 'Иванов'],
+                ['Лютик', '500100732259', '8 916 123-45-67', 'Розница',
+                    'Петров']])
+        batch = self.run_import(data, user, on_duplicate='update')
+        with Transaction().set_user(user.id):
+            Import.revert([batch])
+        self.assertEqual(Party.search_count([]), before)
+        lyutik = Party(existing.id)
+        self.assertEqual(
+            (lyutik.industry, lyutik.contact_mechanisms,
+                lyutik.contact_persons), (None, (), ()))
+
+    @with_transaction()
+    def test_unusable_file(self):
+        "A file that cannot be read fails the import and writes nothing"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Import = pool.get('crm.counterparty.import')
+        user, _ = self.setup_user()
+        before = Party.search_count([])
+        with Transaction().set_user(user.id):
+            batch, = Import.create([{'file': b'PK\x03\x04broken'}])
+            with self.assertRaises(ImportFileError) as cm:
+                Import.start([batch])
+        self.assertEqual(cm.exception.message,
+            "The file is damaged or is not the spreadsheet its name says: "
+            "it cannot be read.")
+        self.assertEqual(Party.search_count([]), before)
+
+    @with_transaction()
+    def test_report_xlsx(self):
+        "The report has the file's columns, the result and the error"
+        user, _ = self.setup_user()
+        pool = Pool()
+        Report = pool.get('crm.counterparty.import.report', type='report')
+        data = csv_bytes([['Название', 'ИНН', 'Цвет'],
+                ['ООО А', '7707083894', 'синий'],
+                ['ООО Б', '', 'красный']])
+        batch = self.run_import(data, user)
+        with Transaction().set_user(user.id):
+            ext, content, _, name = Report.execute([batch.id], {})
+        self.assertEqual(ext, 'xlsx')
+        sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+        self.assertEqual([list(r) for r in sheet.iter_rows(values_only=True)],
+            [['Название', 'ИНН', 'Цвет', 'Result', 'Error'],
+                ['ООО А', '7707083894', 'синий', 'Failed',
+                    'The INN "7707083894" is not valid.'],
+                ['ООО Б', None, 'красный', 'Created', None]])
+
+    @with_transaction()
+    def test_saved_mapping(self):
+        "A mapping saved by name gives the columns of the next file"
+        pool = Pool()
+        Mapping = pool.get('crm.counterparty.import.mapping')
+        Import = pool.get('crm.counterparty.import')
+        mapping, = Mapping.create([{'name': "Выгрузка 1С",
+                    'columns': Mapping.dump([
+                            ('Контрагент', 'name', 0),
+                            ('Цвет', 'description', 0),
+                            ('Телефон', None, 0)])}])
+        batch, = Import.create([{'file': csv_bytes([
+                            ['Контрагент', 'Цвет', 'Телефон', 'ИНН'],
+                            ['ООО А', 'синий', '8 916 123-45-67', '']])}])
+        Import.read_columns([batch], mapping)
+        self.assertEqual(
+            [(c.header, c.field, c.sample) for c in batch.columns], [
+                ('Контрагент', 'name', 'ООО А'),
+                ('Цвет', 'description', 'синий'),
+                ('Телефон', None, '8 916 123-45-67'),
+                ('ИНН', 'inn', '')])
+
+    @with_transaction()
+    def test_wizard_columns_preview_and_queue(self):
+        "Upload, correct a column, preview, import through the queue"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Import = pool.get('crm.counterparty.import')
+        Queue = pool.get('ir.queue')
+        ImportWizard = pool.get('crm.counterparty.import.wizard', type='wizard')
+        user, _ = self.setup_user()
+        Party.create([{'name': "ИП Смирнов", 'inn': '500100732259'}])
+        before = Party.search_count([])
+        data = xlsx([HEADER + ['Цвет']] + [r + ['синий'] for r in ROWS])
+        with Transaction().set_user(user.id), \
+                Transaction().set_context(_check_access=True):
+            session_id, _, _ = ImportWizard.create()
+            ImportWizard.execute(session_id, {
+                    'start': {'file': data, 'file_name': 'clients.xlsx'},
+                    }, 'start')
+            result = ImportWizard.execute(session_id, {
+                    'start': {'file': data, 'file_name': 'clients.xlsx'},
+                    }, 'open_')
+            ImportWizard.delete(session_id)
+            (action,) = result['actions']
+            batch, = Import.browse(action[1]['res_id'])
+            self.assertEqual(batch.state, 'draft')
+            self.assertEqual(batch.file_format, 'xlsx')
+            self.assertEqual(batch.rows_total, 4)
+            self.assertEqual(
+                [(c.header, c.field, c.sample) for c in batch.columns][-2:],
+                [('Моб. телефон контакта', 'contact_mobile',
+                        '+7 916 123-45-67'),
+                    ('Цвет', None, 'синий')])
+            # The preview says what will happen and writes nothing
+            self.assertEqual(
+                [(p.row, p.outcome, p.party_name)
+                    for p in batch.preview_lines],
+                [(2, 'created', "ООО «Ромашка»"),
+                    (3, 'created', "ООО «Ромашка»"),
+                    (4, 'skipped', "ИП Смирнов")])
+            self.assertEqual(Party.search_count([]), before)
+
+            # The user says the colour is what the company does
+            column = batch.columns[-1]
+            column.field = 'industry'
+            column.save()
+            Import.write([batch], {'mapping_name': "Моя выгрузка"})
+            Import.save_mapping([batch])
+            Import.start([batch])
+        task, = Queue.search([])
+        self.assertEqual(Import(batch.id).state, 'waiting')
+        task.run()
+        batch = Import(batch.id)
+        self.assertEqual((batch.state, batch.created, batch.skipped),
+            ('done', 2, 1))
+        romashka, = Party.search([('inn', '=', '7707083893')])
+        self.assertEqual(romashka.industry, 'синий')
+        self.assertEqual(Party.search_count([]), before + 3)
+
+    @with_transaction()
+    def test_wizard_bad_file(self):
+        "A file that cannot be read stops at the upload, with its reason"
+        pool = Pool()
+        ImportWizard = pool.get('crm.counterparty.import.wizard', type='wizard')
+        Import = pool.get('crm.counterparty.import')
+        session_id, _, _ = ImportWizard.create()
+        with self.assertRaises(ImportFileError) as cm:
+            ImportWizard.execute(session_id, {
+                    'start': {'file': csv_bytes([HEADER])},
+                    }, 'open_')
+        self.assertEqual(cm.exception.message,
+            "The file has a header but no rows of data under it.")
+        self.assertEqual(Import.search([]), [])
+
+    @with_transaction()
+    def test_template(self):
+        "The example file, in Russian, imports as it is"
+        pool = Pool()
+        Template = pool.get(
+            'crm.counterparty.import.template', type='report')
+        Party = pool.get('party.party')
+        user, _ = self.setup_user()
+        for language in ['en', 'ru']:
+            with Transaction().set_context(language=language):
+                ext, content, _, name = Template.execute([], {})
+            self.assertEqual(ext, 'xlsx')
+            header = next(tabular.rows(content))[1]
+            mapping = import_rules.recognise(header)
+            self.assertNotIn(None, [f for f, _ in mapping], header)
+        batch = self.run_import(content, user)
+        self.assertEqual((batch.created, batch.failed), (3, None),
+            [l.reason for l in batch.lines])
+        romashka, = Party.search([('inn', '=', '7707083893')])
+        self.assertEqual(len(romashka.contact_persons), 2)

@@ -1,0 +1,518 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""Reading tables of counterparties and turning their rows into records:
+no database, files the tests build."""
+import csv
+import datetime as dt
+import io
+import unittest
+import zipfile
+
+import openpyxl
+
+from trytond.modules.crm_counterparty import import_rules, tabular
+from trytond.modules.crm_counterparty.tabular import FileUnusable
+
+HEADER = ['Название', 'ИНН', 'КПП', 'Телефон', 'Эл. почта',
+    'Контактное лицо', 'Должность', 'Моб. телефон контакта']
+ROWS = [
+    ['ООО «Ромашка»', '7707083893', '773601001', '8 (495) 123-45-67',
+        'info@romashka.ru', 'Иванов Иван', 'Директор', '+7 916 123-45-67'],
+    ['ООО «Ромашка»', '7707083893', '773601001', '', '',
+        'Петрова Анна', 'Бухгалтер', '8 916 765-43-21'],
+    ['ИП Смирнов', '500100732259', '', '8 (812) 555-55-55', '', '', '', ''],
+    ]
+
+
+def xlsx(rows, edit=None):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    if edit:
+        edit(sheet)
+    data = io.BytesIO()
+    workbook.save(data)
+    return data.getvalue()
+
+
+def xls(rows):
+    import xlwt
+    workbook = xlwt.Workbook()
+    sheet = workbook.add_sheet('Лист1')
+    date_style = xlwt.easyxf(num_format_str='DD.MM.YYYY')
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if isinstance(value, dt.date):
+                sheet.write(r, c, value, date_style)
+            else:
+                sheet.write(r, c, value)
+    data = io.BytesIO()
+    workbook.save(data)
+    return data.getvalue()
+
+
+def csv_bytes(rows, encoding='utf-8', delimiter=';'):
+    text = io.StringIO()
+    csv.writer(text, delimiter=delimiter).writerows(rows)
+    return text.getvalue().encode(encoding)
+
+
+def ods(rows):
+    "A spreadsheet as LibreOffice writes it, padding included"
+    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+    body = []
+    for row in rows:
+        cells = []
+        for value in row:
+            if isinstance(value, (int, float)):
+                cells.append(
+                    '<table:table-cell office:value-type="float" '
+                    'office:value="%s"><text:p>%s</text:p></table:table-cell>'
+                    % (value, value))
+            else:
+                cells.append(
+                    '<table:table-cell office:value-type="string">'
+                    '<text:p>%s</text:p></table:table-cell>' % value)
+        cells.append(
+            '<table:table-cell table:number-columns-repeated="16000"/>')
+        body.append('<table:table-row>%s</table:table-row>' % ''.join(cells))
+    body.append('<table:table-row table:number-rows-repeated="1048000">'
+        '<table:table-cell table:number-columns-repeated="16000"/>'
+        '</table:table-row>')
+    content = ('<?xml version="1.0" encoding="UTF-8"?>'
+        '<office:document-content %s><office:body><office:spreadsheet>'
+        '<table:table table:name="Лист1">%s</table:table>'
+        '<table:table table:name="Лист2"><table:table-row><table:table-cell '
+        'office:value-type="string"><text:p>другой лист</text:p>'
+        '</table:table-cell></table:table-row></table:table>'
+        '</office:spreadsheet></office:body></office:document-content>'
+        % (ns, ''.join(body)))
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, 'w') as archive:
+        archive.writestr(
+            'mimetype', 'application/vnd.oasis.opendocument.spreadsheet')
+        archive.writestr('content.xml', content)
+    return data.getvalue()
+
+
+def read(data):
+    header, mapping, rows = import_rules.open_table(data)
+    return header, mapping, list(import_rules.records(rows, mapping, header))
+
+
+class ReadFileTestCase(unittest.TestCase):
+    "Every format gives the same rows, whatever its name says"
+
+    def assert_sample(self, data, format_):
+        self.assertEqual(tabular.sniff(data), format_)
+        header, mapping, records = read(data)
+        self.assertEqual(header, HEADER)
+        romashka, smirnov = records
+        self.assertEqual(romashka.rows, [2, 3])
+        self.assertEqual(romashka.inn, '7707083893')
+        self.assertEqual(romashka.kpp, '773601001')
+        self.assertEqual(romashka.phones, ['8 (495) 123-45-67'])
+        self.assertEqual(romashka.emails, ['info@romashka.ru'])
+        self.assertEqual(
+            [(c.name, c.position, c.mobiles) for c in romashka.contacts],
+            [("Иванов Иван", "Директор", ['+7 916 123-45-67']),
+                ("Петрова Анна", "Бухгалтер", ['8 916 765-43-21'])])
+        self.assertEqual(romashka.problems, [])
+        self.assertEqual(smirnov.name, "ИП Смирнов")
+        self.assertEqual(smirnov.inn, '500100732259')
+        self.assertEqual(smirnov.contacts, [])
+
+    def test_xlsx(self):
+        self.assert_sample(xlsx([HEADER] + ROWS), 'xlsx')
+
+    def test_xls(self):
+        self.assert_sample(xls([HEADER] + ROWS), 'xls')
+
+    def test_ods(self):
+        self.assert_sample(ods([HEADER] + ROWS), 'ods')
+
+    def test_csv_encodings_and_separators(self):
+        for encoding in ['utf-8', 'utf-8-sig', 'cp1251']:
+            for delimiter in ';,\t':
+                with self.subTest(encoding=encoding, delimiter=delimiter):
+                    self.assert_sample(
+                        csv_bytes([HEADER] + ROWS, encoding, delimiter),
+                        'csv')
+
+    def test_csv_quoted_separators(self):
+        "A separator inside quotes does not fool the detection"
+        rows = [['Название', 'Адрес'],
+            ['ООО «Ромашка»', 'Москва, ул. Ленина, д. 1'],
+            ['ООО «Лютик»', 'Тверь, пр. Мира, д. 2']]
+        _, _, records = read(csv_bytes(rows, delimiter=';'))
+        self.assertEqual(records[0].address, 'Москва, ул. Ленина, д. 1')
+
+    def test_mislabelled(self):
+        "The content decides, not the name: a CSV saved as .xlsx reads"
+        data = csv_bytes([HEADER] + ROWS)
+        self.assertEqual(tabular.sniff(data), 'csv')
+        docx = io.BytesIO()
+        with zipfile.ZipFile(docx, 'w') as archive:
+            archive.writestr('word/document.xml', '<w:document/>')
+        with self.assertRaises(FileUnusable) as cm:
+            tabular.sniff(docx.getvalue())
+        self.assertEqual(cm.exception.message, 'msg_import_file_not_table')
+        with self.assertRaises(FileUnusable) as cm:
+            tabular.sniff(b'\x89PNG\r\n\x1a\n\0\0\0\rIHDR')
+        self.assertEqual(cm.exception.message, 'msg_import_file_not_table')
+
+    def test_bad_files(self):
+        good = xlsx([HEADER] + ROWS)
+        for data, message in [
+                (b'', 'msg_import_file_empty'),
+                (b' \r\n', 'msg_import_file_empty'),
+                (good[:len(good) // 2], 'msg_import_file_corrupt'),
+                (b'PK\x03\x04' + b'garbage' * 10, 'msg_import_file_corrupt'),
+                (b'\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1' + b'\0' * 600,
+                    'msg_import_file_corrupt'),
+                (xlsx([]), 'msg_import_file_no_rows'),
+                (xlsx([['x', 'y'], [1, 2]]), 'msg_import_file_no_header'),
+                (xlsx([HEADER]), 'msg_import_file_no_data'),
+                (csv_bytes([HEADER]), 'msg_import_file_no_data'),
+                ]:
+            with self.subTest(message=message, data=data[:20]):
+                with self.assertRaises(FileUnusable) as cm:
+                    read(data)
+                self.assertEqual(cm.exception.message, message)
+
+    def test_no_header_names_first_row(self):
+        with self.assertRaises(FileUnusable) as cm:
+            read(csv_bytes([['foo', 'bar'], ['1', '2']]))
+        self.assertEqual(cm.exception.values, {'header': 'foo; bar'})
+
+    def test_password_protected(self):
+        "A workbook encrypted with a password, as Excel saves it"
+        from msoffcrypto.format.ooxml import OOXMLFile
+        encrypted = io.BytesIO()
+        OOXMLFile(io.BytesIO(xlsx([HEADER] + ROWS))).encrypt(
+            'секрет', encrypted)
+        with self.assertRaises(FileUnusable) as cm:
+            read(encrypted.getvalue())
+        self.assertEqual(cm.exception.message, 'msg_import_file_encrypted')
+
+    def test_zip_bomb(self):
+        "A sheet that unpacks to gigabytes is refused before it is read"
+        data = io.BytesIO()
+        with zipfile.ZipFile(data, 'w', zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr('[Content_Types].xml', '<Types/>')
+            archive.writestr('xl/workbook.xml', '<workbook/>')
+            with archive.open('xl/worksheets/sheet1.xml', 'w') as sheet:
+                block = b' ' * (1024 * 1024)
+                for _ in range(64):
+                    sheet.write(block)
+        data = data.getvalue()
+        self.assertLess(len(data), 1024 * 1024)
+        with self.assertRaises(FileUnusable) as cm:
+            read(data)
+        self.assertEqual(cm.exception.message, 'msg_import_file_zip_bomb')
+
+    def test_formula_merged_cells_and_dates(self):
+        "Computed values are read, merged cells continue the company above"
+        def edit(sheet):
+            sheet['D2'] = '=CONCATENATE("8 495 ","1234567")'
+            sheet.merge_cells('A2:A3')
+            sheet['I1'] = 'Примечание'
+            sheet['I2'] = dt.datetime(2026, 11, 24)
+        data = xlsx([HEADER] + ROWS, edit)
+        # openpyxl writes no computed value; put the one Excel would save
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = {i: archive.read(i) for i in archive.namelist()}
+        sheet = members['xl/worksheets/sheet1.xml'].decode()
+        sheet = sheet.replace('</f><v></v>', '</f><v>8 495 1234567</v>')
+        sheet = sheet.replace('</f><v />', '</f><v>8 495 1234567</v>')
+        if '<v>8 495 1234567</v>' not in sheet:
+            sheet = sheet.replace('</f>', '</f><v>8 495 1234567</v>', 1)
+        sheet = sheet.replace('t="str"', '').replace(
+            '<c r="D2"', '<c r="D2" t="str"', 1)
+        members['xl/worksheets/sheet1.xml'] = sheet.encode()
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, 'w') as archive:
+            for name, content in members.items():
+                archive.writestr(name, content)
+        _, _, records = read(out.getvalue())
+        romashka = records[0]
+        self.assertEqual(romashka.phones, ['8 495 1234567'])
+        self.assertEqual(romashka.rows, [2, 3])
+        self.assertEqual(len(romashka.contacts), 2)
+        self.assertEqual(romashka.description, '24.11.2026')
+
+    def test_xls_serial_date(self):
+        data = xls([['Название', 'Примечание'],
+                ['ООО «Ромашка»', dt.date(2026, 11, 24)]])
+        _, _, (record,) = read(data)
+        self.assertEqual(record.description, '24.11.2026')
+
+    def test_shortened_numbers(self):
+        "An INN or a phone that Excel wrote as 7.70708E+09 is refused"
+        rows = [['Название', 'ИНН', 'Телефон'],
+            ['ООО «Ромашка»', '7,70708E+09', '79161234567'],
+            ['ООО «Лютик»', '7707083893', '7.91612E+10']]
+        _, _, (romashka, lyutik) = read(csv_bytes(rows))
+        self.assertEqual(romashka.problems, [
+                (2, 'msg_import_shortened_number',
+                    {'column': 'ИНН', 'value': '7,70708E+09'})])
+        self.assertEqual(lyutik.problems, [
+                (3, 'msg_import_shortened_number',
+                    {'column': 'Телефон', 'value': '7.91612E+10'})])
+        # A whole number Excel stored in full reads as digits
+        _, _, (record,) = read(xlsx([['Название', 'ИНН', 'Телефон'],
+                    ['ООО «Ромашка»', 7707083893, 79161234567]]))
+        self.assertEqual(record.inn, '7707083893')
+        self.assertEqual(record.phones, ['79161234567'])
+        self.assertEqual(record.problems, [])
+
+    def test_leading_zero_of_inn(self):
+        "Excel drops the leading zero of an INN stored as a number"
+        _, _, (record,) = read(xlsx([['Название', 'ИНН'],
+                    ['ООО «Ромашка»', 274062111]]))
+        self.assertEqual(record.inn, '0274062111')
+        self.assertEqual(record.problems, [])
+
+    def test_million_rows_streamed(self):
+        "Rows come one at a time: a long CSV is never held whole as rows"
+        header = 'Название;Телефон\r\n'.encode()
+        line = 'ООО «Ромашка»;8 495 123-45-67\r\n'.encode()
+        data = header + line * 200000
+        rows = tabular.rows(data)
+        self.assertEqual(next(rows)[0], 1)
+        self.assertIsInstance(rows, type(x for x in ()))
+        self.assertEqual(sum(1 for _ in rows), 200000)
+
+
+class RecogniseTestCase(unittest.TestCase):
+
+    def test_russian_and_english_headers(self):
+        for header, expected in [
+                ('Наименование', 'name'), ('Компания', 'name'),
+                ('Company Name', 'name'), ('ИНН', 'inn'), ('КПП', 'kpp'),
+                ('Телефон', 'phone'), ('Моб. телефон', 'mobile'),
+                ('E-mail', 'email'), ('Эл. почта', 'email'),
+                ('Контактное лицо', 'contact_name'),
+                ('Должность', 'contact_position'), ('Адрес', 'address'),
+                ('Сайт', 'website'), ('Тип', 'type'), ('Статус', 'status'),
+                ('Ответственный', 'responsible'), ('Метки', 'tags'),
+                ('Телефон контакта', 'contact_phone'),
+                ('E-mail контактного лица', 'contact_email'),
+                ('Contact e-mail', 'contact_email'),
+                ('Любимый цвет', None),
+                ]:
+            with self.subTest(header=header):
+                self.assertEqual(
+                    import_rules.recognise([header]), [(expected, 0)])
+
+    def test_numbered_contacts(self):
+        "Телефон 1 is the first contact's when there is a Контакт 1"
+        mapping = import_rules.recognise([
+                'Компания', 'Телефон 1', 'Телефон 2', 'Контакт 1',
+                'Телефон контакта 1', 'Контакт 2', 'E-mail 2'])
+        self.assertEqual(mapping, [
+                ('name', 0), ('contact_phone', 1), ('contact_phone', 2),
+                ('contact_name', 1), ('contact_phone', 1),
+                ('contact_name', 2), ('contact_email', 2)])
+        # Without numbered contacts they are the company's phones
+        self.assertEqual(
+            import_rules.recognise(['Компания', 'Телефон 1', 'Телефон 2']),
+            [('name', 0), ('phone', 0), ('phone', 0)])
+
+    def test_several_contacts_on_one_row(self):
+        header = ['Компания', 'ИНН', 'Контакт 1', 'Телефон 1', 'Контакт 2',
+            'Телефон 2', 'E-mail 2']
+        rows = [(2, ['ООО «Ромашка»', '7707083893', 'Иванов',
+                    '8 916 123-45-67', 'Петрова', '8 916 765-43-21',
+                    'petrova@romashka.ru'])]
+        (record,) = import_rules.records(
+            rows, import_rules.recognise(header), header)
+        self.assertEqual(
+            [(c.name, c.phones, c.emails) for c in record.contacts],
+            [('Иванов', ['8 916 123-45-67'], []),
+                ('Петрова', ['8 916 765-43-21'], ['petrova@romashka.ru'])])
+        self.assertEqual(record.phones, [])
+
+    def test_header_below_a_title(self):
+        "A title and an empty row above the header are passed over"
+        data = csv_bytes([['Выгрузка клиентов от 24.11.2026'], [],
+                HEADER] + ROWS)
+        header, _, records = read(data)
+        self.assertEqual(header, HEADER)
+        self.assertEqual(records[0].rows, [4, 5])
+
+
+class RecordsTestCase(unittest.TestCase):
+
+    def records(self, header, rows, kind='company'):
+        mapping = import_rules.recognise(header)
+        return list(import_rules.records(
+                enumerate(rows, 2), mapping, header, kind))
+
+    def test_problems(self):
+        header = ['Название', 'ИНН', 'КПП', 'Телефон', 'E-mail', 'Кто']
+        bad, good, no_name, bad_kind = self.records(header, [
+                ['ООО А', '7707083894', '77', 'abc', 'not-an-email', ''],
+                ['ООО Б', '7707083893', '773601001', '8 916 123-45-67',
+                    'b@example.com', 'юр. лицо'],
+                ['', '500100732259', '', '', '', ''],
+                ['ООО В', '', '', '', '', 'робот'],
+                ])
+        self.assertEqual([m for _, m, _ in bad.problems], [
+                'msg_import_bad_inn', 'msg_import_bad_kpp',
+                'msg_import_bad_phone', 'msg_import_bad_email'])
+        self.assertEqual(bad.problems[0][2], {'value': '7707083894'})
+        self.assertEqual(good.problems, [])
+        self.assertEqual(good.kind, 'company')
+        self.assertEqual([m for _, m, _ in no_name.problems],
+            ['msg_import_no_name'])
+        self.assertEqual([m for _, m, _ in bad_kind.problems],
+            ['msg_import_bad_kind'])
+
+    def test_people_list(self):
+        "A list without a company column is a list of persons"
+        (anna, ivan) = self.records(['ФИО', 'Телефон', 'E-mail'], [
+                ['Петрова Анна', '8 916 765-43-21', 'anna@example.com'],
+                ['Иванов Иван', '', 'ivan@example.com']])
+        self.assertEqual(anna.kind, 'person')
+        self.assertEqual(anna.name, 'Петрова Анна')
+        self.assertEqual(anna.phones, ['8 916 765-43-21'])
+        self.assertEqual(anna.emails, ['anna@example.com'])
+        self.assertEqual(ivan.name, 'Иванов Иван')
+
+    def test_several_values_in_a_cell(self):
+        (record,) = self.records(['Название', 'Телефон', 'E-mail', 'Метки'], [
+                ['ООО А', '8 916 123-45-67, 8 (495) 123-45-67',
+                    'a@example.com; b@example.com', 'опт, VIP']])
+        self.assertEqual(
+            record.phones, ['8 916 123-45-67', '8 (495) 123-45-67'])
+        self.assertEqual(record.emails, ['a@example.com', 'b@example.com'])
+        self.assertEqual(record.tags, ['опт', 'VIP'])
+
+
+class MatchTestCase(unittest.TestCase):
+
+    def record(self, **values):
+        record = import_rules.Record(rows=[2], **values)
+        return record
+
+    def test_keys(self):
+        record = self.record(name='ООО «Ромашка»', inn='7707083893',
+            emails=['Info@Romashka.RU'], phones=['8 (916) 123-45-67'])
+        self.assertEqual(list(import_rules.keys(record)), [
+                ('inn', '7707083893'), ('email', 'info@romashka.ru'),
+                ('phone', '+79161234567'), ('name', 'ромашка')])
+
+    def test_normalise_name(self):
+        for a, b in [
+                ('ООО «Ромашка»', 'Ромашка, ООО'),
+                ('ООО "РОМАШКА"', 'ромашка'),
+                ('Ёлка LLC', 'елка'),
+                ]:
+            self.assertEqual(
+                import_rules.normalise_name(a), import_rules.normalise_name(b))
+
+    def test_order_of_keys(self):
+        "INN, then e-mail, then phone, then name; another INN never matches"
+        index = import_rules.KeyIndex()
+        index.add('inn', '7707083893', 1)
+        index.add('name', 'ромашка', 1)
+        index.add('email', 'info@lyutik.ru', 2)
+        index.add('phone', '+79161234567', 3)
+        index.add('name', 'василек', 4)
+        for values, expected in [
+                ({'inn': '7707083893', 'name': 'Лютик',
+                    'emails': ['info@lyutik.ru']},
+                    (1, 'inn', '7707083893')),
+                ({'name': 'Ромашка', 'emails': ['INFO@lyutik.ru'],
+                    'phones': ['+7 916 123-45-67']},
+                    (2, 'email', 'info@lyutik.ru')),
+                ({'name': 'Ромашка', 'phones': ['8 916 123 45 67']},
+                    (3, 'phone', '+79161234567')),
+                ({'name': 'ООО Василёк'}, (4, 'name', 'василек')),
+                # A branch of another company with the same name
+                ({'inn': '500100732259', 'name': 'Ромашка'}, None),
+                ({'name': 'Незнакомец'}, None),
+                ]:
+            with self.subTest(values=values):
+                self.assertEqual(
+                    index.match(self.record(**values)), expected)
+
+    def test_branches(self):
+        "A company's branches share its INN, each with its own KPP"
+        index = import_rules.KeyIndex()
+        index.add('inn', '7707083893', 1)
+        index.add_kpp(1, '773601001')
+        index.add('inn', '7707083893', 2)
+        index.add_kpp(2, '500101001')
+        index.add('inn', '500100732259', 3)
+        for inn, kpp, expected in [
+                ('7707083893', '500101001', 2),
+                ('7707083893', '773601001', 1),
+                ('7707083893', '', 1),
+                ('7707083893', '616401001', None),
+                ('500100732259', '', 3),
+                ]:
+            with self.subTest(kpp=kpp):
+                found = index.match(self.record(
+                        name='Сбербанк', inn=inn, kpp=kpp))
+                self.assertEqual(found and found[0], expected)
+
+    def test_match_chunk(self):
+        "Rows of one counterparty anywhere in the file are one"
+        existing = import_rules.KeyIndex()
+        existing.add('inn', '7707083893', 42)
+        chunk = [
+            self.record(name='ООО «Ромашка»', inn='7707083893'),
+            self.record(name='Лютик', emails=['a@lyutik.ru']),
+            self.record(name='Лютик ООО'),
+            self.record(name='Василёк', inn='7707083894',
+                problems=[(5, 'msg_import_bad_inn', {})]),
+            self.record(name='Василёк'),
+            ]
+        self.assertEqual(import_rules.match_chunk(chunk, existing), [
+                ('existing', 42, 'inn', '7707083893'),
+                ('new',),
+                ('same', 1, 'name', 'лютик'),
+                ('new',),
+                ('new',),
+                ])
+
+
+class WriteTestCase(unittest.TestCase):
+
+    def test_neutralise(self):
+        for value, expected in [
+                ('=1+1', "'=1+1"), ('+7 916', "'+7 916"), ('-5', "'-5"),
+                ('@SUM(A1)', "'@SUM(A1)"), ('\t=1', "'\t=1"),
+                ('ООО А', 'ООО А'), (5, 5)]:
+            self.assertEqual(tabular.neutralise(value), expected)
+
+    def test_csv(self):
+        for encoding in ['utf-8-sig', 'cp1251']:
+            data = io.BytesIO()
+            tabular.write_csv(['Название', 'Формула'],
+                [['ООО «Ромашка»', '=HYPERLINK("http://x")'], ['Ёж', 5]],
+                data, encoding)
+            text = data.getvalue().decode(encoding)
+            self.assertEqual(text.splitlines(), [
+                    'Название;Формула',
+                    'ООО «Ромашка»;"\'=HYPERLINK(""http://x"")"',
+                    'Ёж;5'])
+        self.assertTrue(data.getvalue().startswith('Назв'.encode('cp1251')))
+
+    def test_xlsx(self):
+        "A text beginning with = is stored as text, never as a formula"
+        data = io.BytesIO()
+        tabular.write_xlsx(['Название', 'Формула'],
+            [['ООО «Ромашка»', '=1+1'], ['Ёж', 5]], data)
+        with zipfile.ZipFile(data) as archive:
+            sheet = archive.read('xl/worksheets/sheet1.xml').decode()
+        self.assertNotIn('<f>', sheet)
+        self.assertEqual(list(tabular.rows(data.getvalue())), [
+                (1, ['Название', 'Формула']),
+                (2, ['ООО «Ромашка»', '=1+1']),
+                (3, ['Ёж', 5])])

@@ -1,0 +1,268 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""Contacts of mail services: vCard, Google and Outlook CSV, and a CardDAV
+address book served by a real Radicale."""
+import json
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+from pathlib import Path
+
+from trytond.modules.crm_counterparty import import_rules, mail_contacts
+from trytond.modules.crm_counterparty.tests.test_import_rules import (
+    csv_bytes)
+from trytond.pool import Pool
+from trytond.tests.test_tryton import _DBTestCase, with_transaction
+
+# As Outlook 2007 and Android write them: quoted-printable UTF-8
+VCARD_21 = (
+    'BEGIN:VCARD\r\nVERSION:2.1\r\n'
+    'N;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:'
+    '=D0=98=D0=B2=D0=B0=D0=BD=D0=BE=D0=B2;=D0=98=D0=B2=D0=B0=D0=BD;;;\r\n'
+    'FN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:'
+    '=D0=98=D0=B2=D0=B0=D0=BD =D0=98=D0=B2=D0=B0=D0=BD=D0=BE=D0=B2\r\n'
+    'ORG;CHARSET=UTF-8:ООО Ромашка\r\n'
+    'TITLE;CHARSET=UTF-8:Директор\r\n'
+    'TEL;CELL:+79161234567\r\n'
+    'TEL;WORK;VOICE:8 495 123-45-67\r\n'
+    'TEL;WORK;FAX:8 495 123-45-68\r\n'
+    'EMAIL;PREF;INTERNET:ivan@romashka.ru\r\n'
+    'END:VCARD\r\n')
+# As Gmail, Yandex and iCloud write them
+VCARD_30 = (
+    'BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Анна Петрова\r\nN:Петрова;Анна;;;\r\n'
+    'ORG:ООО Ромашка;Бухгалтерия\r\nTITLE:Бухгалтер\r\n'
+    'TEL;TYPE=CELL:+7 916 765-43-21\r\n'
+    'EMAIL;TYPE=INTERNET;TYPE=WORK:anna@romashka.ru\r\n'
+    'CATEGORIES:Клиенты,myContacts\r\nEND:VCARD\r\n'
+    'BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Сергей Смирнов\r\n'
+    'N:Смирнов;Сергей;;;\r\nTEL;TYPE=HOME:+7 812 555-55-55\r\n'
+    'ADR;TYPE=HOME:;;Невский пр.\\, 1;Санкт-Петербург;;191186;Россия\r\n'
+    'NOTE:Познакомились на выставке\r\nEND:VCARD\r\n')
+VCARD_40 = (
+    'BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Ольга Кузнецова\r\n'
+    'TEL;TYPE="cell,voice";VALUE=uri:tel:+7-926-111-22-33\r\n'
+    'EMAIL;TYPE=work:olga@example.com\r\nURL:https://olga.example.com\r\n'
+    'END:VCARD\r\n')
+
+
+def contacts(data):
+    header, mapping, rows = import_rules.open_table(data)
+    return list(import_rules.records(rows, mapping, header, 'company'))
+
+
+class VCardTestCase(unittest.TestCase):
+
+    def test_versions(self):
+        "2.1, 3.0 and 4.0: people and the contact persons of companies"
+        data = (VCARD_21 + VCARD_30 + VCARD_40).encode('utf-8')
+        romashka, smirnov, olga = contacts(data)
+        self.assertEqual(
+            (romashka.kind, romashka.name), ('company', 'ООО Ромашка'))
+        # The next card of the same company adds its contact person
+        ivan, anna = romashka.contacts
+        self.assertEqual((ivan.name, ivan.position, ivan.mobiles, ivan.phones,
+                ivan.emails), ('Иван Иванов', 'Директор', ['+79161234567'],
+                ['8 495 123-45-67'], ['ivan@romashka.ru']))
+        self.assertEqual((anna.name, anna.mobiles),
+            ('Анна Петрова', ['+7 916 765-43-21']))
+        self.assertEqual(romashka.tags, ['Клиенты', 'myContacts'])
+        self.assertEqual((smirnov.kind, smirnov.name, smirnov.phones),
+            ('person', 'Сергей Смирнов', ['+7 812 555-55-55']))
+        self.assertEqual(smirnov.address,
+            '191186, Россия, Санкт-Петербург, Невский пр., 1')
+        self.assertEqual(smirnov.description, 'Познакомились на выставке')
+        self.assertEqual((olga.kind, olga.mobiles, olga.websites),
+            ('person', ['+7-926-111-22-33'], ['https://olga.example.com']))
+        self.assertEqual([r.problems for r in [romashka, smirnov, olga]],
+            [[], [], []])
+
+    def test_cp1251(self):
+        "An old Outlook export in Windows' Cyrillic"
+        data = VCARD_30.replace('CATEGORIES:Клиенты,myContacts\r\n', '')
+        (anna, smirnov) = contacts(data.encode('cp1251'))
+        self.assertEqual(smirnov.name, 'Сергей Смирнов')
+
+    def test_empty(self):
+        with self.assertRaises(mail_contacts.tabular.FileUnusable) as cm:
+            contacts(b'BEGIN:VCARD\r\nVERSION:3.0\r\nEND:VCARD\r\n'[:0]
+                + b'BEGIN:VCARD\r\n')
+        self.assertIn(cm.exception.message,
+            {'msg_import_file_corrupt', 'msg_import_file_no_data'})
+
+
+class MailCsvTestCase(unittest.TestCase):
+
+    def test_google(self):
+        header = ['Name', 'Given Name', 'Additional Name', 'Family Name',
+            'Group Membership', 'E-mail 1 - Type', 'E-mail 1 - Value',
+            'Phone 1 - Type', 'Phone 1 - Value', 'Phone 2 - Type',
+            'Phone 2 - Value', 'Organization 1 - Name',
+            'Organization 1 - Title']
+        data = csv_bytes([header,
+                ['Анна Петрова', 'Анна', '', 'Петрова',
+                    'Клиенты ::: * myContacts', '* Work', 'anna@romashka.ru',
+                    'Mobile', '+7 916 765-43-21', 'Work',
+                    '+7 495 123-45-67 ::: +7 495 123-45-69', 'ООО Ромашка',
+                    'Бухгалтер'],
+                ['Сергей Смирнов', 'Сергей', '', 'Смирнов', '', '', '',
+                    'Home', '+7 812 555-55-55', '', '', '', '']],
+            delimiter=',')
+        romashka, smirnov = contacts(data)
+        anna, = romashka.contacts
+        self.assertEqual((romashka.name, anna.name, anna.position),
+            ('ООО Ромашка', 'Анна Петрова', 'Бухгалтер'))
+        self.assertEqual(anna.mobiles, ['+7 916 765-43-21'])
+        self.assertEqual(anna.phones, ['+7 495 123-45-67', '+7 495 123-45-69'])
+        self.assertEqual(romashka.tags, ['Клиенты'])
+        self.assertEqual((smirnov.kind, smirnov.phones),
+            ('person', ['+7 812 555-55-55']))
+
+    def test_outlook(self):
+        header = ['First Name', 'Middle Name', 'Last Name', 'Company',
+            'Job Title', 'Business Phone', 'Mobile Phone', 'E-mail Address',
+            'Categories']
+        data = csv_bytes([header,
+                ['Иван', '', 'Иванов', 'ООО Ромашка', 'Директор',
+                    '8 495 123-45-67', '8 916 123-45-67', 'ivan@romashka.ru',
+                    'VIP;Клиенты']], 'cp1251', ',')
+        romashka, = contacts(data)
+        ivan, = romashka.contacts
+        self.assertEqual((ivan.name, ivan.position, ivan.phones, ivan.mobiles,
+                ivan.emails), ('Иван Иванов', 'Директор', ['8 495 123-45-67'],
+                ['8 916 123-45-67'], ['ivan@romashka.ru']))
+        self.assertEqual(romashka.tags, ['VIP', 'Клиенты'])
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+class Radicale:
+    "A real CardDAV server with anna's address book, on a free port"
+
+    def __init__(self, vcards):
+        self.directory = tempfile.TemporaryDirectory()
+        root = Path(self.directory.name)
+        (root / 'users').write_text('anna:секрет-1\n')
+        book = root / 'collections' / 'collection-root' / 'anna' / 'contacts'
+        book.mkdir(parents=True)
+        (book / '.Radicale.props').write_text(json.dumps({
+                    'tag': 'VADDRESSBOOK', 'D:displayname': "Контакты"}))
+        for index, card in enumerate(vcards):
+            (book / ('%s.vcf' % index)).write_text(
+                card.replace('BEGIN:VCARD\r\n',
+                    'BEGIN:VCARD\r\nUID:%s\r\n' % index, 1))
+        self.port = free_port()
+        self.url = 'http://127.0.0.1:%s/' % self.port
+        self.process = subprocess.Popen([
+                sys.executable, '-m', 'radicale',
+                '--server-hosts', '127.0.0.1:%s' % self.port,
+                '--auth-type', 'htpasswd',
+                '--auth-htpasswd-filename', str(root / 'users'),
+                '--auth-htpasswd-encryption', 'plain',
+                '--storage-filesystem-folder', str(root / 'collections'),
+                '--logging-level', 'error'],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            try:
+                socket.create_connection(('127.0.0.1', self.port), 1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(10)
+        self.directory.cleanup()
+
+
+class CardDAVTestCase(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Radicale([VCARD_30.split('END:VCARD\r\n')[0]
+                + 'END:VCARD\r\n', VCARD_40])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def test_read_address_book(self):
+        "From the book's URL, the account's or the server's root"
+        for url in [self.server.url + 'anna/contacts/',
+                self.server.url + 'anna/', self.server.url]:
+            with self.subTest(url=url):
+                data = mail_contacts.carddav_vcards(url, 'anna', 'секрет-1')
+                names = sorted(c['name'] for c in mail_contacts.vcards(data))
+                self.assertEqual(names, ['Анна Петрова', 'Ольга Кузнецова'])
+
+    def test_wrong_password(self):
+        with self.assertRaises(mail_contacts.CardDAVError) as cm:
+            mail_contacts.carddav_vcards(self.server.url, 'anna', 'не тот')
+        self.assertEqual(cm.exception.message, 'msg_carddav_login')
+
+    def test_no_server(self):
+        with self.assertRaises(mail_contacts.CardDAVError) as cm:
+            mail_contacts.carddav_vcards(
+                'http://127.0.0.1:%s/' % free_port(), 'anna', 'x', timeout=5)
+        self.assertEqual(cm.exception.message, 'msg_carddav_error')
+
+
+class CardDAVImportTestCase(_DBTestCase):
+    "Import an address book from the wizard"
+    module = 'crm_counterparty'
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.server = Radicale([VCARD_21, VCARD_30.split('END:VCARD\r\n')[0]
+                + 'END:VCARD\r\n', VCARD_40])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        super().tearDownClass()
+
+    @with_transaction()
+    def test_wizard(self):
+        "The password reads the book once and is kept nowhere"
+        pool = Pool()
+        ImportWizard = pool.get(
+            'crm.counterparty.import.wizard', type='wizard')
+        Import = pool.get('crm.counterparty.import')
+        Session = pool.get('ir.session.wizard')
+        Party = pool.get('party.party')
+        session_id, _, _ = ImportWizard.create()
+        start = {'source': 'carddav', 'carddav_url': self.server.url,
+            'login': 'anna', 'password': 'секрет-1'}
+        result = ImportWizard.execute(session_id, {'start': start}, 'open_')
+        (action,) = result['actions']
+        self.assertNotIn('секрет-1', Session(session_id).data)
+        batch, = Import.browse(action[1]['res_id'])
+        self.assertEqual((batch.file_format, batch.file_name),
+            ('vcf', 'anna.vcf'))
+        Import.write([batch], {'state': 'waiting'})
+        for _ in batch.process():
+            pass
+        batch = Import(batch.id)
+        # The server lists the cards in an order of its own
+        self.assertEqual(
+            sorted((l.outcome, l.party.name) for l in batch.lines), [
+                ('created', 'ООО Ромашка'), ('created', 'ООО Ромашка'),
+                ('created', 'Ольга Кузнецова')])
+        romashka, = Party.search([('name', '=', 'ООО Ромашка')])
+        self.assertEqual(
+            sorted(c.name for c in romashka.contact_persons),
+            ['Анна Петрова', 'Иван Иванов'])
+
+        session_id, _, _ = ImportWizard.create()
+        with self.assertRaises(Exception) as cm:
+            ImportWizard.execute(session_id, {'start': dict(
+                        start, password='не тот')}, 'open_')
+        self.assertIn('refused the login', cm.exception.message)
