@@ -127,7 +127,7 @@ class Party(metaclass=PoolMeta):
         "Bring back the parties with the contact persons trashed with them"
         parties = [p for p in parties if p.trash_date]
         if not parties:
-            return
+            return 'reload'
         cls._check_trash_access(parties)
         with without_check_access():
             persons = cls.search([
@@ -144,3 +144,5 @@ class Party(metaclass=PoolMeta):
                     'trash_date': None,
                     'trashed_by': None,
                     })
+        # The trash list shows the contact persons that came back too
+        return 'reload'

@@ -87,7 +87,9 @@ class CounterpartyListReportTestCase(_DBTestCase):
         company, romashka, vasilek = self.create_parties()
         with set_company(company), \
                 patch.object(config, 'get', config_get(None)):
-            oext, content, _, name = self.execute([romashka, vasilek])
+            director, = romashka.contact_persons
+            oext, content, _, name = self.execute(
+                [romashka, vasilek, director])
         self.assertEqual(oext, 'odt')
         self.assertTrue(name.startswith(
                 "Counterparties with Contact Persons"))
@@ -101,6 +103,8 @@ class CounterpartyListReportTestCase(_DBTestCase):
                 self.assertIn(expected, text)
         self.assertLess(
             text.index("ООО «Ромашка»"), text.index("Иванов Иван"))
+        # Selected with its company, the director is printed once, under it
+        self.assertEqual(text.count("Иванов Иван"), 1)
         self.assertNotIn("<for each", ' '.join(text))
 
     @with_transaction()
