@@ -14,7 +14,8 @@ from trytond.modules.company.tests import (
 from trytond.pool import Pool
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
 
-from trytond.modules.crm_counterparty.tests.test_access import call
+from trytond.modules.crm_counterparty.tests.test_access import (
+    call, create_user)
 
 TEXT = '{urn:oasis:names:tc:opendocument:xmlns:text:1.0}'
 
@@ -123,26 +124,16 @@ class CounterpartyListReportTestCase(_DBTestCase):
     def test_hidden_counterparty_not_printed(self):
         "A salesperson cannot print a counterparty hidden from them"
         pool = Pool()
-        User = pool.get('res.user')
         Configuration = pool.get('party.configuration')
-        ModelData = pool.get('ir.model.data')
         company, romashka, _ = self.create_parties()
-        crm_user = ModelData.get_id('crm_counterparty', 'group_crm_user')
         with set_company(company):
             Configuration.write([Configuration(1)], {
                     'counterparty_visibility': 'involved'})
-            users = {}
-            for name, employee in [
-                    ('anna', romashka.responsible),
-                    ('boris', create_employee(company, "Борис"))]:
-                users[name], = User.create([{
-                            'name': name, 'login': name,
-                            'companies': [('add', [company.id])],
-                            'company': company.id,
-                            'employees': [('add', [employee.id])],
-                            'employee': employee.id,
-                            'groups': [('add', [crm_user])],
-                            }])
+            users = {
+                'anna': create_user(company, romashka.responsible, 'anna'),
+                'boris': create_user(
+                    company, create_employee(company, "Борис"), 'boris'),
+                }
 
         def print_(user):
             with patch.object(config, 'get', config_get(None)):
