@@ -109,6 +109,32 @@ class CounterpartyListReportTestCase(_DBTestCase):
         self.assertNotIn("<for each", ' '.join(text))
 
     @with_transaction()
+    def test_whole_list(self):
+        "The list's own print action prints every listed counterparty"
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        ActionReport = pool.get('ir.action.report')
+        Keyword = pool.get('ir.action.keyword')
+        Report = pool.get('crm.counterparty.list', type='report')
+        company, romashka, vasilek = self.create_parties()
+        action = ActionReport(ModelData.get_id(
+                'crm_counterparty', 'report_counterparty_list_listed'))
+        # The web client sends the listed records for such an action
+        self.assertEqual(action.records, 'listed')
+        self.assertIn(action.action.id, [
+                a['id'] for a in Keyword.get_keyword(
+                    'form_print', ('party.party', -1))])
+        with set_company(company), \
+                patch.object(config, 'get', config_get(None)):
+            _, content, _, name = Report.execute(
+                [romashka.id, vasilek.id], {
+                    'model': 'party.party', 'action_id': action.id,
+                    'ids': [romashka.id, vasilek.id]})
+        self.assertTrue(name.startswith(
+                "List of Counterparties with Contact Persons"))
+        self.assertIn("Total: 2", document_text(content))
+
+    @with_transaction()
     def test_pdf_with_converter(self):
         "Where the converter is installed the list is converted to PDF"
         company, romashka, _ = self.create_parties()
