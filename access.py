@@ -137,13 +137,12 @@ class CounterpartyAccess(ModelSQL, CompanyValueMixin):
         Rule._domain_get_cache.clear()
 
 
-def _is_manager():
-    "Whether the user is a CRM manager (or administrator)"
+def in_crm_group(name):
+    "Whether the user is in the CRM group name (or one above it)"
     pool = Pool()
     ModelData = pool.get('ir.model.data')
     User = pool.get('res.user')
-    return ModelData.get_id('crm_counterparty', 'group_crm_manager') in (
-        User.get_groups())
+    return ModelData.get_id('crm_counterparty', name) in User.get_groups()
 
 
 def counterparty_rule_context():
@@ -215,7 +214,7 @@ class Party(metaclass=PoolMeta):
             policy = Configuration.get_counterparty_policy(
                 transaction.context.get('company'))
             if (policy['counterparty_export'] == 'managers'
-                    and not _is_manager()):
+                    and not in_crm_group('group_crm_manager')):
                 raise AccessError(gettext(
                         'crm_counterparty.msg_access_export_managers'))
         return super().export_data(records, fields_names, header=header)

@@ -31,6 +31,11 @@ class CounterpartyList(Report):
         context = super().get_context(records, header, data)
         company_id = Transaction().context.get('company')
         context['company'] = Company(company_id) if company_id else None
+        # A contact person printed with its company is not printed again
+        selected = {r.id for r in records}
+        context['counterparties'] = [
+            r for r in records
+            if not (r.employer and r.employer.id in selected)]
 
         def values(party, types):
             return ', '.join(

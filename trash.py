@@ -19,13 +19,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 
-
-def _is_crm_admin():
-    pool = Pool()
-    ModelData = pool.get('ir.model.data')
-    User = pool.get('res.user')
-    return ModelData.get_id('crm_counterparty', 'group_crm_admin') in (
-        User.get_groups())
+from .access import in_crm_group
 
 
 class Party(metaclass=PoolMeta):
@@ -87,7 +81,7 @@ class Party(metaclass=PoolMeta):
             return
         cls._check_trash_access(parties)
         trashed = [p for p in parties if p.trash_date]
-        if trashed and not _is_crm_admin():
+        if trashed and not in_crm_group('group_crm_admin'):
             raise AccessError(gettext(
                     'crm_counterparty.msg_trash_purge_admin',
                     party=trashed[0].rec_name))
@@ -127,7 +121,7 @@ class Party(metaclass=PoolMeta):
         "Bring back the parties with the contact persons trashed with them"
         parties = [p for p in parties if p.trash_date]
         if not parties:
-            return
+            return 'reload'
         cls._check_trash_access(parties)
         with without_check_access():
             persons = cls.search([
@@ -144,3 +138,5 @@ class Party(metaclass=PoolMeta):
                     'trash_date': None,
                     'trashed_by': None,
                     })
+        # The trash list shows the contact persons that came back too
+        return 'reload'

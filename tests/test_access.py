@@ -36,6 +36,23 @@ def call(user, name, method, *args, type='model'):
             return rpc.result(meth(inst, *c_args, **c_kwargs))
 
 
+def create_user(company, employee, login, group='group_crm_user'):
+    "A user of company working as employee, in the CRM group named"
+    pool = Pool()
+    User = pool.get('res.user')
+    ModelData = pool.get('ir.model.data')
+    groups = [ModelData.get_id('crm_counterparty', group)] if group else []
+    user, = User.create([{
+                'name': login.capitalize(), 'login': login,
+                'companies': [('add', [company.id])],
+                'company': company.id,
+                'employees': [('add', [employee.id])],
+                'employee': employee.id,
+                'groups': [('add', groups)],
+                }])
+    return user
+
+
 class CounterpartyAccessTestCase(_DBTestCase):
     "Test who sees, edits and exports counterparties"
     module = 'crm_counterparty'
@@ -52,15 +69,10 @@ class CounterpartyAccessTestCase(_DBTestCase):
         Boris after "Vasilek"."""
         pool = Pool()
         Party = pool.get('party.party')
-        User = pool.get('res.user')
-        ModelData = pool.get('ir.model.data')
         Configuration = pool.get('party.configuration')
         Channel = pool.get('ir.chat.channel')
         Note = pool.get('ir.note')
         Attachment = pool.get('ir.attachment')
-        crm_user = ModelData.get_id('crm_counterparty', 'group_crm_user')
-        crm_manager = ModelData.get_id(
-            'crm_counterparty', 'group_crm_manager')
 
         IrModel = pool.get('ir.model')
         # The header's search box looks in the models an administrator
@@ -76,19 +88,11 @@ class CounterpartyAccessTestCase(_DBTestCase):
                 for name in ['Olga', 'Anna', 'Boris', 'Maria', 'Pavel']}
             employees['Anna'].supervisor = employees['Olga']
             employees['Anna'].save()
-            self.users = {}
-            for name, employee in employees.items():
-                groups = {'Maria': [crm_manager], 'Pavel': []}.get(
-                    name, [crm_user])
-                user, = User.create([{
-                            'name': name, 'login': name.lower(),
-                            'companies': [('add', [company.id])],
-                            'company': company.id,
-                            'employees': [('add', [employee.id])],
-                            'employee': employee.id,
-                            'groups': [('add', groups)],
-                            }])
-                self.users[name] = user
+            self.users = {
+                name: create_user(company, employee, name.lower(), {
+                        'Maria': 'group_crm_manager', 'Pavel': None}.get(
+                        name, 'group_crm_user'))
+                for name, employee in employees.items()}
             configuration = Configuration(1)
             configuration.counterparty_visibility = visibility
             configuration.counterparty_editing = editing

@@ -14,7 +14,8 @@ from trytond.modules.company.tests import (
 from trytond.pool import Pool
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
 
-from trytond.modules.crm_counterparty.tests.test_access import call
+from trytond.modules.crm_counterparty.tests.test_access import (
+    call, create_user)
 
 TEXT = '{urn:oasis:names:tc:opendocument:xmlns:text:1.0}'
 
@@ -87,7 +88,9 @@ class CounterpartyListReportTestCase(_DBTestCase):
         company, romashka, vasilek = self.create_parties()
         with set_company(company), \
                 patch.object(config, 'get', config_get(None)):
-            oext, content, _, name = self.execute([romashka, vasilek])
+            director, = romashka.contact_persons
+            oext, content, _, name = self.execute(
+                [romashka, vasilek, director])
         self.assertEqual(oext, 'odt')
         self.assertTrue(name.startswith(
                 "Counterparties with Contact Persons"))
@@ -101,7 +104,35 @@ class CounterpartyListReportTestCase(_DBTestCase):
                 self.assertIn(expected, text)
         self.assertLess(
             text.index("ООО «Ромашка»"), text.index("Иванов Иван"))
+        # Selected with its company, the director is printed once, under it
+        self.assertEqual(text.count("Иванов Иван"), 1)
         self.assertNotIn("<for each", ' '.join(text))
+
+    @with_transaction()
+    def test_whole_list(self):
+        "The list's own print action prints every listed counterparty"
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        ActionReport = pool.get('ir.action.report')
+        Keyword = pool.get('ir.action.keyword')
+        Report = pool.get('crm.counterparty.list', type='report')
+        company, romashka, vasilek = self.create_parties()
+        action = ActionReport(ModelData.get_id(
+                'crm_counterparty', 'report_counterparty_list_listed'))
+        # The web client sends the listed records for such an action
+        self.assertEqual(action.records, 'listed')
+        self.assertIn(action.action.id, [
+                a['id'] for a in Keyword.get_keyword(
+                    'form_print', ('party.party', -1))])
+        with set_company(company), \
+                patch.object(config, 'get', config_get(None)):
+            _, content, _, name = Report.execute(
+                [romashka.id, vasilek.id], {
+                    'model': 'party.party', 'action_id': action.id,
+                    'ids': [romashka.id, vasilek.id]})
+        self.assertTrue(name.startswith(
+                "List of Counterparties with Contact Persons"))
+        self.assertIn("Total: 2", document_text(content))
 
     @with_transaction()
     def test_pdf_with_converter(self):
@@ -119,26 +150,16 @@ class CounterpartyListReportTestCase(_DBTestCase):
     def test_hidden_counterparty_not_printed(self):
         "A salesperson cannot print a counterparty hidden from them"
         pool = Pool()
-        User = pool.get('res.user')
         Configuration = pool.get('party.configuration')
-        ModelData = pool.get('ir.model.data')
         company, romashka, _ = self.create_parties()
-        crm_user = ModelData.get_id('crm_counterparty', 'group_crm_user')
         with set_company(company):
             Configuration.write([Configuration(1)], {
                     'counterparty_visibility': 'involved'})
-            users = {}
-            for name, employee in [
-                    ('anna', romashka.responsible),
-                    ('boris', create_employee(company, "Борис"))]:
-                users[name], = User.create([{
-                            'name': name, 'login': name,
-                            'companies': [('add', [company.id])],
-                            'company': company.id,
-                            'employees': [('add', [employee.id])],
-                            'employee': employee.id,
-                            'groups': [('add', [crm_user])],
-                            }])
+            users = {
+                'anna': create_user(company, romashka.responsible, 'anna'),
+                'boris': create_user(
+                    company, create_employee(company, "Борис"), 'boris'),
+                }
 
         def print_(user):
             with patch.object(config, 'get', config_get(None)):
