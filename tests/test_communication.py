@@ -436,6 +436,22 @@ class CommunicationMailTestCase(_Sales, _DBTestCase):
             event.decoded('DTSTART'),
             (START + HOUR).replace(tzinfo=dt.timezone.utc))
 
+        # Oleg is no longer needed: it is cancelled in his calendar only
+        self.mailbox.clear()
+        Communication.write([communication], {
+                'employees': [('remove', [self.oleg.id])]})
+        self.commit()
+        message, = self.mailbox.to('oleg@example.com')
+        self.assertTrue(message['Subject'].startswith("Cancelled: "))
+        _, calendar, event = self.calendar_of(message)
+        self.assertEqual(calendar['METHOD'], 'CANCEL')
+        self.assertEqual(event['SEQUENCE'], 2)
+        message, = self.mailbox.to('marina@example.com')
+        self.assertTrue(message['Subject'].startswith("Changed: "))
+        Communication.write([communication], {
+                'employees': [('add', [self.oleg.id])]})
+        self.commit()
+
         # A change of the result alone tells nobody
         self.mailbox.clear()
         Communication.write([communication], {'result': "Перенесли"})
@@ -451,7 +467,7 @@ class CommunicationMailTestCase(_Sales, _DBTestCase):
         self.assertEqual(part.get_param('method'), 'CANCEL')
         self.assertEqual(calendar['METHOD'], 'CANCEL')
         self.assertEqual(str(event['UID']), uid)
-        self.assertEqual(event['SEQUENCE'], 2)
+        self.assertEqual(event['SEQUENCE'], 4)
         self.assertEqual(str(event['STATUS']), 'CANCELLED')
 
     @with_transaction()
@@ -499,6 +515,27 @@ class CommunicationMailTestCase(_Sales, _DBTestCase):
         self.commit()
         self.assertEqual(len(self.mailbox.to('oleg@example.com')), 1)
         self.assertEqual(self.mailbox.to('marina@example.com'), [])
+
+    @with_transaction()
+    def test_reminder_from_scheduler(self):
+        "The scheduler's run reminds of what starts soon, on the UTC clock"
+        pool = Pool()
+        Communication = pool.get('crm.communication')
+        Cron = pool.get('ir.cron')
+        ModelData = pool.get('ir.model.data')
+        self.setup_sales()
+        now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        self.plan(subject="Скоро", start=now + dt.timedelta(minutes=10))
+        self.plan(subject="Позже", start=now + 3 * HOUR)
+        self.commit()
+        self.mailbox.clear()
+        cron = Cron(ModelData.get_id(
+                'crm_counterparty', 'cron_communication_reminders'))
+        self.assertEqual(cron.method, 'crm.communication|send_reminders')
+        Communication.send_reminders()
+        self.commit()
+        message, = self.mailbox.to('marina@example.com')
+        self.assertTrue(message['Subject'].startswith("Reminder: Скоро"))
 
     @with_transaction()
     def test_comment_emailed(self):
