@@ -206,7 +206,8 @@ class CommunicationTestCase(_Sales, _DBTestCase):
             employees=[('add', [self.oleg.id])])
         with Transaction().set_user(self.marina_user.id), \
                 Transaction().set_context(_check_access=True):
-            self.assertEqual(Communication.search([('mine', '=', True)]), [mine])
+            self.assertEqual(
+                Communication.search([('mine', '=', True)]), [mine])
             self.assertEqual(
                 Communication.search([('mine', '=', False)]), [his])
             self.assertEqual(Communication.search([
@@ -401,7 +402,8 @@ class CommunicationMailTestCase(_Sales, _DBTestCase):
             "Invitation: Переговоры о поставке, 03/04/2030 09:00")
         self.assertEqual(message['From'], 'crm@example.com')
         self.assertIn('oleg@example.com', message['To'])
-        self.assertIn("Тверская, 1", message.get_body(('plain',)).get_content())
+        body = message.get_body(('plain',)).get_content()
+        self.assertIn("Тверская, 1", body)
         part, calendar, event = self.calendar_of(message)
         self.assertEqual(part.get_param('method'), 'REQUEST')
         self.assertEqual(calendar['METHOD'], 'REQUEST')
