@@ -39,6 +39,11 @@ STATES = [
 _SCHEDULE_FIELDS = {'subject', 'start', 'end', 'place', 'parties'}
 
 
+def _touches(field_names, names):
+    "Whether a check of names has to run after a change of field_names"
+    return field_names is None or bool(field_names & names)
+
+
 class Category(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
     "The kind of a communication (meeting, call, letter …)"
     __name__ = 'crm.communication.category'
@@ -324,8 +329,7 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
 
     @classmethod
     def check_participants(cls, communications, field_names=None):
-        if field_names is not None and not (
-                field_names & {'start', 'end', 'parties', 'employees'}):
+        if not _touches(field_names, {'start', 'end', 'parties', 'employees'}):
             return
         for communication in communications:
             if communication.end < communication.start:
@@ -351,8 +355,7 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
         pool = Pool()
         Party = pool.get('party.party')
         transaction = Transaction()
-        if field_names is not None and not (
-                field_names & {'parties', 'employees'}):
+        if not _touches(field_names, {'parties', 'employees'}):
             return
         users = cls._users_of({
                 e for c in communications for e in c.employees})
@@ -381,8 +384,7 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
         "Warn when an employee has two communications at the same time"
         pool = Pool()
         Warning = pool.get('res.user.warning')
-        if field_names is not None and not (
-                field_names & {'start', 'end', 'employees', 'state'}):
+        if not _touches(field_names, {'start', 'end', 'employees', 'state'}):
             return
         for communication in communications:
             # What is held or cancelled needs nobody's time any more
