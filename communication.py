@@ -890,6 +890,25 @@ class Party(metaclass=PoolMeta):
         return super().copy(parties, default=default)
 
 
+class PartyReplace(metaclass=PoolMeta):
+    __name__ = 'party.replace'
+
+    @classmethod
+    def fields_to_replace(cls):
+        return super().fields_to_replace() + [
+            ('crm.communication-party.party', 'party'),
+            ]
+
+    def transition_replace(self):
+        pool = Pool()
+        Party = pool.get('party.party')
+        state = super().transition_replace()
+        # The communications moved, and the last contact with them
+        Party.update_last_contact(
+            [self.ask.source, self.ask.destination])
+        return state
+
+
 class CompleteStart(ModelView):
     "What came out of a communication, and what comes next"
     __name__ = 'crm.communication.complete.start'

@@ -276,6 +276,27 @@ class CommunicationTestCase(_Sales, _DBTestCase):
         Party.search([], order=[('last_contact', 'DESC NULLS LAST')])
 
     @with_transaction()
+    def test_replace_duplicate(self):
+        "A duplicate merged into the card brings its communications along"
+        pool = Pool()
+        Communication = pool.get('crm.communication')
+        Party = pool.get('party.party')
+        Replace = pool.get('party.replace', type='wizard')
+        self.setup_sales()
+        duplicate, = Party.create([{'name': self.client.name}])
+        held = self.plan(parties=[('add', [duplicate.id])])
+        Communication.do([held])
+        self.assertIsNone(self.client.last_contact)
+        session_id, _, _ = Replace.create()
+        replace = Replace(session_id)
+        replace.ask.source = duplicate
+        replace.ask.destination = self.client
+        replace.transition_replace()
+        self.assertEqual(list(Communication(held.id).parties), [self.client])
+        self.assertEqual(Party(self.client.id).last_contact, START.date())
+        self.assertIsNone(Party(duplicate.id).last_contact)
+
+    @with_transaction()
     def test_complete_and_plan_next(self):
         "Done asks for the result and plans the next one"
         pool = Pool()
