@@ -39,6 +39,11 @@ STATES = [
 _SCHEDULE_FIELDS = {'subject', 'start', 'end', 'place', 'parties'}
 
 
+def _touches(field_names, names):
+    "Whether a check of names has to run after a change of field_names"
+    return field_names is None or bool(field_names & names)
+
+
 class Category(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
     "The kind of a communication (meeting, call, letter …)"
     __name__ = 'crm.communication.category'
@@ -324,8 +329,7 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
 
     @classmethod
     def check_participants(cls, communications, field_names=None):
-        if field_names is not None and not (
-                field_names & {'start', 'end', 'parties', 'employees'}):
+        if not _touches(field_names, {'start', 'end', 'parties', 'employees'}):
             return
         for communication in communications:
             if communication.end < communication.start:
@@ -351,8 +355,7 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
         pool = Pool()
         Party = pool.get('party.party')
         transaction = Transaction()
-        if field_names is not None and not (
-                field_names & {'parties', 'employees'}):
+        if not _touches(field_names, {'parties', 'employees'}):
             return
         users = cls._users_of({
                 e for c in communications for e in c.employees})
@@ -381,8 +384,7 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
         "Warn when an employee has two communications at the same time"
         pool = Pool()
         Warning = pool.get('res.user.warning')
-        if field_names is not None and not (
-                field_names & {'start', 'end', 'employees', 'state'}):
+        if not _touches(field_names, {'start', 'end', 'employees', 'state'}):
             return
         for communication in communications:
             # What is held or cancelled needs nobody's time any more
@@ -458,11 +460,13 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
                     result[employee].append(user)
         return result
 
-    def _addressees(self):
+    def _addressees(self, employees=None):
         """The (employee, user or None, name, e-mail or None) of each
-        participating employee"""
-        users = self._users_of(self.employees)
-        for employee in self.employees:
+        participating employee, or of employees"""
+        if employees is None:
+            employees = self.employees
+        users = self._users_of(employees)
+        for employee in employees:
             employee_users = users.get(employee) or [None]
             for user in employee_users:
                 email = (user.email if user else None) or employee.party.email
@@ -489,10 +493,10 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
             attendees=[(n, e) for _, _, n, e in self._addressees() if e])
 
     @classmethod
-    def tell_participants(cls, communications, kind):
-        """Tell the participating employees in the web client and by e-mail
-        with an invitation that the communication is new, changed or
-        cancelled"""
+    def tell_participants(cls, communications, kind, employees=None):
+        """Tell the participating employees (or those of employees, by
+        communication) in the web client and by e-mail with an invitation
+        that the communication is new, changed or cancelled"""
         transaction = Transaction()
         # Loading history (the demo, an import) tells nobody
         if not transaction.context.get('communication_notify', True):
@@ -500,7 +504,8 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
         method = 'CANCEL' if kind == 'cancelled' else 'REQUEST'
         for communication in communications:
             ics = communication.invitation_ics(method)
-            for employee, user, name, email in communication._addressees():
+            for employee, user, name, email in communication._addressees(
+                    employees.get(communication) if employees else None):
                 language = user.language.code if user and user.language \
                     else None
                 with transaction.set_context(language=language):
@@ -564,7 +569,8 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
         User = pool.get('res.user')
         transaction = Transaction()
         if now is None:
-            now = dt.datetime.now()
+            # Tryton stores UTC without a zone
+            now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
         longest = User.search(
             [('communication_reminder', '!=', None)],
             order=[('communication_reminder', 'DESC')], limit=1)
@@ -658,6 +664,11 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
             [c for c in communications if c in changed + planned], 'changed')
         cls.tell_participants(
             [c for c in communications if c in cancelled], 'cancelled')
+        # Who no longer takes part has it cancelled in his calendar
+        removed = {c: before[c][1] - set(c.employees)
+            for c in communications if c.state == 'planned'}
+        removed = {c: list(e) for c, e in removed.items() if e}
+        cls.tell_participants(list(removed), 'cancelled', employees=removed)
         if fields & {'state', 'start', 'parties'}:
             Party = Pool().get('party.party')
             parties = {p for _, _, ps in before.values() for p in ps}
@@ -877,6 +888,25 @@ class Party(metaclass=PoolMeta):
         default.setdefault('communications', None)
         default.setdefault('last_contact', None)
         return super().copy(parties, default=default)
+
+
+class PartyReplace(metaclass=PoolMeta):
+    __name__ = 'party.replace'
+
+    @classmethod
+    def fields_to_replace(cls):
+        return super().fields_to_replace() + [
+            ('crm.communication-party.party', 'party'),
+            ]
+
+    def transition_replace(self):
+        pool = Pool()
+        Party = pool.get('party.party')
+        state = super().transition_replace()
+        # The communications moved, and the last contact with them
+        Party.update_last_contact(
+            [self.ask.source, self.ask.destination])
+        return state
 
 
 class CompleteStart(ModelView):

@@ -206,7 +206,8 @@ class CommunicationTestCase(_Sales, _DBTestCase):
             employees=[('add', [self.oleg.id])])
         with Transaction().set_user(self.marina_user.id), \
                 Transaction().set_context(_check_access=True):
-            self.assertEqual(Communication.search([('mine', '=', True)]), [mine])
+            self.assertEqual(
+                Communication.search([('mine', '=', True)]), [mine])
             self.assertEqual(
                 Communication.search([('mine', '=', False)]), [his])
             self.assertEqual(Communication.search([
@@ -273,6 +274,27 @@ class CommunicationTestCase(_Sales, _DBTestCase):
         self.assertIsNone(Party(self.client.id).last_contact)
         # Sortable on the list
         Party.search([], order=[('last_contact', 'DESC NULLS LAST')])
+
+    @with_transaction()
+    def test_replace_duplicate(self):
+        "A duplicate merged into the card brings its communications along"
+        pool = Pool()
+        Communication = pool.get('crm.communication')
+        Party = pool.get('party.party')
+        Replace = pool.get('party.replace', type='wizard')
+        self.setup_sales()
+        duplicate, = Party.create([{'name': self.client.name}])
+        held = self.plan(parties=[('add', [duplicate.id])])
+        Communication.do([held])
+        self.assertIsNone(self.client.last_contact)
+        session_id, _, _ = Replace.create()
+        replace = Replace(session_id)
+        replace.ask.source = duplicate
+        replace.ask.destination = self.client
+        replace.transition_replace()
+        self.assertEqual(list(Communication(held.id).parties), [self.client])
+        self.assertEqual(Party(self.client.id).last_contact, START.date())
+        self.assertIsNone(Party(duplicate.id).last_contact)
 
     @with_transaction()
     def test_complete_and_plan_next(self):
@@ -401,7 +423,8 @@ class CommunicationMailTestCase(_Sales, _DBTestCase):
             "Invitation: Переговоры о поставке, 03/04/2030 09:00")
         self.assertEqual(message['From'], 'crm@example.com')
         self.assertIn('oleg@example.com', message['To'])
-        self.assertIn("Тверская, 1", message.get_body(('plain',)).get_content())
+        body = message.get_body(('plain',)).get_content()
+        self.assertIn("Тверская, 1", body)
         part, calendar, event = self.calendar_of(message)
         self.assertEqual(part.get_param('method'), 'REQUEST')
         self.assertEqual(calendar['METHOD'], 'REQUEST')
@@ -436,6 +459,22 @@ class CommunicationMailTestCase(_Sales, _DBTestCase):
             event.decoded('DTSTART'),
             (START + HOUR).replace(tzinfo=dt.timezone.utc))
 
+        # Oleg is no longer needed: it is cancelled in his calendar only
+        self.mailbox.clear()
+        Communication.write([communication], {
+                'employees': [('remove', [self.oleg.id])]})
+        self.commit()
+        message, = self.mailbox.to('oleg@example.com')
+        self.assertTrue(message['Subject'].startswith("Cancelled: "))
+        _, calendar, event = self.calendar_of(message)
+        self.assertEqual(calendar['METHOD'], 'CANCEL')
+        self.assertEqual(event['SEQUENCE'], 2)
+        message, = self.mailbox.to('marina@example.com')
+        self.assertTrue(message['Subject'].startswith("Changed: "))
+        Communication.write([communication], {
+                'employees': [('add', [self.oleg.id])]})
+        self.commit()
+
         # A change of the result alone tells nobody
         self.mailbox.clear()
         Communication.write([communication], {'result': "Перенесли"})
@@ -451,7 +490,7 @@ class CommunicationMailTestCase(_Sales, _DBTestCase):
         self.assertEqual(part.get_param('method'), 'CANCEL')
         self.assertEqual(calendar['METHOD'], 'CANCEL')
         self.assertEqual(str(event['UID']), uid)
-        self.assertEqual(event['SEQUENCE'], 2)
+        self.assertEqual(event['SEQUENCE'], 4)
         self.assertEqual(str(event['STATUS']), 'CANCELLED')
 
     @with_transaction()
@@ -499,6 +538,27 @@ class CommunicationMailTestCase(_Sales, _DBTestCase):
         self.commit()
         self.assertEqual(len(self.mailbox.to('oleg@example.com')), 1)
         self.assertEqual(self.mailbox.to('marina@example.com'), [])
+
+    @with_transaction()
+    def test_reminder_from_scheduler(self):
+        "The scheduler's run reminds of what starts soon, on the UTC clock"
+        pool = Pool()
+        Communication = pool.get('crm.communication')
+        Cron = pool.get('ir.cron')
+        ModelData = pool.get('ir.model.data')
+        self.setup_sales()
+        now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        self.plan(subject="Скоро", start=now + dt.timedelta(minutes=10))
+        self.plan(subject="Позже", start=now + 3 * HOUR)
+        self.commit()
+        self.mailbox.clear()
+        cron = Cron(ModelData.get_id(
+                'crm_counterparty', 'cron_communication_reminders'))
+        self.assertEqual(cron.method, 'crm.communication|send_reminders')
+        Communication.send_reminders()
+        self.commit()
+        message, = self.mailbox.to('marina@example.com')
+        self.assertTrue(message['Subject'].startswith("Reminder: Скоро"))
 
     @with_transaction()
     def test_comment_emailed(self):
