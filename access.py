@@ -13,20 +13,15 @@ evaluated with the context built here:
   counterparty;
 - ``counterparty_edit_all``: every user edits what they see;
 - ``counterparty_editors``: the employees whose involvement grants editing
-  (the user's employees, or none when only managers edit).
+  (the user's employees, or none when only managers edit);
+- ``communications_excluded``: the communications whose participation
+  does not count (while checking who may take part in them).
 
-A new way of taking part in a counterparty (a communication, a shared
-group) is one more ``ir.rule`` in ``rule_group_party_visibility`` (and,
-when it also grants editing, in ``rule_group_party_editing`` with
-``counterparty_editors``), for example::
-
-    <record model="ir.rule" id="rule_party_visibility_communication">
-        <field name="domain" eval="['OR',
-            ('communications.employees', 'in', Eval('employees', [])),
-            ('employer.communications.employees', 'in',
-                Eval('employees', []))]" pyson="1"/>
-        <field name="rule_group" ref="rule_group_party_visibility"/>
-    </record>
+Each way of taking part in a counterparty is one more ``ir.rule`` in
+``rule_group_party_visibility`` (and, when it also grants editing, in
+``rule_group_party_editing`` with ``counterparty_editors``):
+communication.xml adds the communications one takes part in,
+counterparty_group.xml the groups shared with everyone.
 
 The rules name the counterparty's employer too, so that contact persons
 follow their company.
@@ -157,6 +152,10 @@ def counterparty_rule_context():
     editing = policy['counterparty_editing']
     return {
         'employees': employees,
+        # Whether a colleague may take part in a communication is checked
+        # by the rules as that colleague: not through this communication
+        'communications_excluded': tuple(Transaction().context.get(
+                'communications_excluded_from_access', ())),
         'counterparty_see_all': policy['counterparty_visibility'] == 'all',
         'counterparty_edit_all': editing == 'all',
         'counterparty_editors': employees if editing == 'involved' else (),

@@ -364,7 +364,11 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
             for employee in communication.employees:
                 for user in users.get(employee, []):
                     with transaction.set_user(user.id), \
-                            transaction.set_context(_check_access=True):
+                            transaction.set_context(
+                                _check_access=True,
+                                company=communication.company.id,
+                                communications_excluded_from_access=[
+                                    communication.id]):
                         visible = {p.id for p in Party.search([
                                     ('id', 'in', list(party_ids)),
                                     ])}

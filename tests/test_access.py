@@ -7,6 +7,8 @@ request of the web client: the method must be in ``__rpc__``, the arguments
 and the context are converted by the method's ``RPC`` (``_check_access`` is
 set there, records are instantiated) and the call runs as the user with the
 context the client sends (the user's preferences)."""
+import datetime
+
 from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import (
@@ -221,6 +223,43 @@ class CounterpartyAccessTestCase(_DBTestCase):
         self.assertIsNotNone(revealed['read attachment'])
         self.assertIn("Звонили насчёт скидки", revealed['chat'])
         self.assertIsInstance(revealed['chat post'], int)
+
+    @with_transaction()
+    def test_communication_participant_keeps_seeing(self):
+        "Who took part in a communication keeps seeing its counterparty"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Communication = pool.get('crm.communication')
+        company = self.setup_company()
+        boris = self.users['Boris']
+        # Boris looked after Romashka and called them
+        Party.write([self.romashka], {'responsible': boris.employee.id})
+        Communication.create([{
+                    'subject': "Звонок", 'company': company.id,
+                    'start': datetime.datetime(2026, 11, 2, 10),
+                    'end': datetime.datetime(2026, 11, 2, 11),
+                    'organiser': boris.employee.id,
+                    'employees': [('add', [boris.employee.id])],
+                    'parties': [('add', [self.ivan.id])],
+                    }])
+        Party.write([self.romashka], {
+                'responsible': self.users['Anna'].employee.id})
+        self.assertRevealed(boris)
+
+    @with_transaction()
+    def test_shared_group_shows_counterparty(self):
+        "A group shared with everyone shows its counterparties to everyone"
+        pool = Pool()
+        Group = pool.get('crm.counterparty.group')
+        self.setup_company()
+        anna = self.users['Anna']
+        with Transaction().set_user(anna.id):
+            personal, = Group.create([{
+                        'name': "Мои", 'user': anna.id,
+                        'parties': [('add', [self.romashka.id])]}])
+        self.assertEqual(self.reveals(self.users['Boris'])['search'], [])
+        Group.write([personal], {'user': None})
+        self.assertRevealed(self.users['Boris'])
 
     @with_transaction()
     def test_internal_parties_visible(self):

@@ -140,23 +140,20 @@ class CommunicationTestCase(_Sales, _DBTestCase):
         "An employee whose user cannot see the counterparty cannot take part"
         pool = Pool()
         Communication = pool.get('crm.communication')
-        Group = pool.get('res.group')
-        RuleGroup = pool.get('ir.rule.group')
-        User = pool.get('res.user')
-        self.setup_sales()
-        # Oleg sees only the counterparties that are not secret
-        restricted, = Group.create([{'name': "Restricted"}])
-        RuleGroup.create([{
-                    'name': "Not secret", 'model': 'party.party',
-                    'global_p': False, 'default_p': False,
-                    'groups': [('add', [restricted.id])],
-                    'rules': [('create', [{
-                                    'domain': '[["name", "not like", '
-                                    '"%Secret%"]]'}])],
-                    }])
-        User.write([self.oleg_user], {'groups': [('add', [restricted.id])]})
+        Configuration = pool.get('party.configuration')
         Party = pool.get('party.party')
-        secret, = Party.create([{'name': "Secret client"}])
+        self.setup_sales()
+        # Each sees the counterparties they look after, Marina those of
+        # Oleg too as his supervisor
+        with set_company(self.company):
+            configuration = Configuration(1)
+            configuration.counterparty_visibility = 'involved'
+            configuration.save()
+        self.oleg.supervisor = self.marina
+        self.oleg.save()
+        Party.write([self.client], {'responsible': self.oleg.id})
+        secret, = Party.create([{
+                    'name': "Secret client", 'responsible': self.marina.id}])
         communication = self.plan(
             employees=[('add', [self.marina.id, self.oleg.id])])
         self.assertEqual(len(communication.employees), 2)
@@ -372,14 +369,16 @@ class CommunicationTestCase(_Sales, _DBTestCase):
         Communication = pool.get('crm.communication')
         self.setup_sales()
         communication = self.plan()
-        self.assertEqual(
-            [f['key'] for f in Channel.get_followers(communication)],
-            ['marina'])
+
+        def followers():
+            # Asked as Marina: the chat checks the record rules
+            with Transaction().set_user(self.marina_user.id):
+                return sorted(
+                    f['key'] for f in Channel.get_followers(communication))
+        self.assertEqual(followers(), ['marina'])
         Communication.write([communication], {
                 'employees': [('add', [self.oleg.id])]})
-        self.assertEqual(
-            sorted(f['key'] for f in Channel.get_followers(communication)),
-            ['marina', 'oleg'])
+        self.assertEqual(followers(), ['marina', 'oleg'])
 
 
 class CommunicationMailTestCase(_Sales, _DBTestCase):
