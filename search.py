@@ -96,29 +96,34 @@ class Party(metaclass=PoolMeta):
 
     @classmethod
     def search_rec_name(cls, name, clause):
+        pool = Pool()
+        Tag = pool.get('crm.counterparty.tag')
         _, operator, value, *extra = clause
         if (operator not in {'ilike', 'like'} or extra
                 or not isinstance(value, str)):
             return super().search_rec_name(name, clause)
-        return [('id', 'in', cls._search_box_query(value))]
-
-    @classmethod
-    def _search_box_query(cls, value):
-        pool = Pool()
-        Tag = pool.get('crm.counterparty.tag')
-        TagParty = pool.get('crm.counterparty.tag-party.party')
-        party = cls.__table__()
-        tag_party = TagParty.__table__()
-        texts = Or([party.search_text.like(p)
-                for p in search_box.patterns(value)])
+        patterns = search_box.patterns(value)
         tags = Tag.search([
                 ('name', 'ilike', value),
                 ('visible', '=', True),
                 ], order=[], query=True)
-        return Union(
-            party.select(party.id, where=texts),
-            tag_party.select(
-                tag_party.party, where=tag_party.tag.in_(tags)))
+        if not search_box.is_selective(value):
+            # A word matching thousands: the database reads the names in
+            # order and keeps the first that match
+            return ['OR',
+                *(('search_text', 'like', p) for p in patterns),
+                ('tags', 'where', [('id', 'in', tags)]),
+                ]
+        # PostgreSQL overestimates how many rows a long LIKE matches and
+        # would read the whole table in the order of names too: a union
+        # makes it collect the few matches by the trigram index
+        party = cls.__table__()
+        tag_party = pool.get('crm.counterparty.tag-party.party').__table__()
+        return [('id', 'in', Union(
+                    party.select(party.id, where=Or(
+                            [party.search_text.like(p) for p in patterns])),
+                    tag_party.select(
+                        tag_party.party, where=tag_party.tag.in_(tags))))]
 
     @classmethod
     def update_search_text(cls, parties):

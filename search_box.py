@@ -14,6 +14,8 @@ SEPARATOR = ' | '
 _PHONE_TYPED = re.compile(r'^[\d\s()+\-.]+$')
 # Fewer digits than this are part of ordinary text, not a phone
 MIN_PHONE_DIGITS = 3
+# A shorter text (a word) may match a good part of the counterparties
+SELECTIVE_LENGTH = 6
 
 
 def phone_digits(value_compact):
@@ -51,3 +53,12 @@ def patterns(typed):
         if len(digits) >= MIN_PHONE_DIGITS and digits != core:
             result.append('%' + digits + '%')
     return result
+
+
+def is_selective(typed):
+    """Whether what was typed likely matches few counterparties: then
+    collecting the matches by the trigram index and sorting them is the
+    fast way; a short word matching thousands is faster found by reading
+    the names in order"""
+    core = (typed or '').strip().strip('%').strip()
+    return len(core) >= SELECTIVE_LENGTH

@@ -119,21 +119,30 @@ class ClientListTestCase(_DBTestCase):
             tag.save()
             self.assertEqual(tag.user, anna)
 
-    def run_group_action(self, parties, **values):
-        pool = Pool()
-        GroupAssign = pool.get('crm.counterparty.group.assign', type='wizard')
+    def run_wizard(self, name, parties, values, transition):
+        """Run the wizard name on parties: fill its form with values and
+        go through transition, as the list's action does"""
+        Wizard = Pool().get(name, type='wizard')
         with Transaction().set_context(
                 active_model='party.party',
                 active_ids=[p.id for p in parties],
                 active_id=parties[0].id):
-            session_id, _, _ = GroupAssign.create()
-            wizard = GroupAssign(session_id)
+            session_id, _, _ = Wizard.create()
+            wizard = Wizard(session_id)
             self.assertEqual(
                 wizard.default_start(None)['count'], len(parties))
-            wizard.start.action = values.pop('action', 'add')
-            for name in ['group', 'new_group', 'shared']:
-                setattr(wizard.start, name, values.get(name))
-            wizard.transition_apply()
+            for field, value in values.items():
+                setattr(wizard.start, field, value)
+            state = getattr(wizard, 'transition_' + transition)()
+            run_queue()
+        return wizard, state
+
+    def run_group_action(self, parties, **values):
+        values.setdefault('action', 'add')
+        for name in ['group', 'new_group', 'shared']:
+            values.setdefault(name, None)
+        self.run_wizard(
+            'crm.counterparty.group.assign', parties, values, 'apply')
 
     @with_transaction()
     def test_group_action(self):
@@ -464,25 +473,16 @@ class ClientListTestCase(_DBTestCase):
         self.assertEqual(CustomField.search([], count=True), 5)
 
     def run_mass_edit(self, parties, **values):
-        pool = Pool()
-        MassEdit = pool.get('crm.counterparty.mass_edit', type='wizard')
-        with Transaction().set_context(
-                active_model='party.party',
-                active_ids=[p.id for p in parties],
-                active_id=parties[0].id):
-            session_id, _, _ = MassEdit.create()
-            wizard = MassEdit(session_id)
-            self.assertEqual(
-                wizard.default_start(None)['count'], len(parties))
-            for name in ['counterparty_type', 'counterparty_status',
-                    'responsible', 'custom_field', 'custom_value']:
-                setattr(wizard.start, name, values.get(name))
-            for name in ['add_tags', 'remove_tags', 'add_groups',
-                    'remove_groups']:
-                setattr(wizard.start, name, values.get(name, []))
-            self.assertEqual(wizard.transition_change(), 'done')
-            run_queue()
-            return wizard.default_done(None)['summary']
+        for name in ['counterparty_type', 'counterparty_status',
+                'responsible', 'custom_field', 'custom_value']:
+            values.setdefault(name, None)
+        for name in ['add_tags', 'remove_tags', 'add_groups',
+                'remove_groups']:
+            values.setdefault(name, [])
+        wizard, state = self.run_wizard(
+            'crm.counterparty.mass_edit', parties, values, 'change')
+        self.assertEqual(state, 'done')
+        return wizard.default_done(None)['summary']
 
     @with_transaction()
     def test_mass_edit(self):

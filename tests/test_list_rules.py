@@ -83,6 +83,14 @@ class SearchBoxTestCase(unittest.TestCase):
             with self.subTest(typed=typed):
                 self.assertEqual(search_box.patterns(typed), expected)
 
+    def test_selective(self):
+        "A word may match many; a longer text, a phone or an INN few"
+        for typed, selective in [
+                ('%ветер%', False), ('Ромашка', True), ('916 12', True),
+                ('7707083893', True), ('', False), ('%ООО «%', False)]:
+            with self.subTest(typed=typed):
+                self.assertEqual(search_box.is_selective(typed), selective)
+
     def test_phone_digits(self):
         "A Russian number is found from +7 and from 8"
         self.assertEqual(
