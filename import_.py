@@ -8,7 +8,7 @@ import itertools
 import json
 from collections import defaultdict
 
-from sql import Column, Literal
+from sql import Column, For, Literal
 from sql.aggregate import Max
 from sql.functions import Lower
 
@@ -225,6 +225,10 @@ class Import(Workflow, ModelSQL, ModelView):
                     'invisible': Eval('state') == 'draft',
                     'depends': ['state'],
                     },
+                'resume': {
+                    'invisible': ~Eval('state').in_(['waiting', 'running']),
+                    'depends': ['state'],
+                    },
                 'preview': {
                     'invisible': Eval('state') != 'draft',
                     'depends': ['state'],
@@ -384,6 +388,13 @@ class Import(Workflow, ModelSQL, ModelView):
         cls.__queue__.run(batches)
 
     @classmethod
+    @ModelView.button
+    def resume(cls, batches):
+        """Run again an import whose worker stopped (the server killed):
+        it goes on from its last chunk done"""
+        cls.__queue__.run(batches)
+
+    @classmethod
     def run(cls, batches):
         "Import the batches a chunk at a time, each chunk committed"
         transaction = Transaction()
@@ -426,7 +437,13 @@ class Import(Workflow, ModelSQL, ModelView):
                 if r.rows[-1] > last)
             helper = _Importer(batch, header)
             for chunk in import_rules.chunks(records, CHUNK):
-                helper.import_chunk(chunk, rows_of)
+                # Another run of the same import (resumed while this one
+                # still ran) waits here, then passes over what this did
+                _lock(batch)
+                reported = _reported(batch, [n for r in chunk for n in r.rows])
+                chunk = [r for r in chunk if not reported & set(r.rows)]
+                if chunk:
+                    helper.import_chunk(chunk, rows_of)
                 rows_of.clear()
                 yield
         self.__class__.write([batch], {'state': 'done'})
@@ -521,6 +538,28 @@ class Import(Workflow, ModelSQL, ModelView):
                 gettext('crm_counterparty.msg_import_report_error')],
             lines(), data)
         return data.getvalue()
+
+
+def _lock(batch):
+    """Wait for the other runs of batch to commit their chunk (Tryton's
+    lock_records would restart the whole transaction instead)"""
+    transaction = Transaction()
+    if transaction.database.has_select_for():
+        table = batch.__table__()
+        transaction.connection.cursor().execute(*table.select(
+                table.id, where=table.id == batch.id, for_=For('UPDATE')))
+    # SQLite lets one transaction write at a time anyway
+
+
+def _reported(batch, rows):
+    "The rows among rows that batch has reported, as committed"
+    pool = Pool()
+    Line = pool.get('crm.counterparty.import.line')
+    line = Line.__table__()
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*line.select(line.row,
+            where=(line.batch == batch.id) & line.row.in_(rows)))
+    return {r for r, in cursor}
 
 
 def _stamps(party_ids):
@@ -973,13 +1012,21 @@ class _Importer:
         # edit the batch's lines by hand
         with Transaction().set_context(_check_access=False):
             Line.create(lines)
-            batch = self.batch
+            # The counts as committed, never as an instance cached them
+            Import = self.batch.__class__
+            table = Import.__table__()
+            names = ['last_row'] + [o for o, _ in OUTCOMES]
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*table.select(
+                    *[Column(table, n) for n in names],
+                    where=table.id == self.batch.id))
+            current = dict(zip(names, cursor.fetchone()))
             values = {'last_row': max(
-                    [batch.last_row or 0] + [l['row'] for l in lines])}
+                    [current['last_row'] or 0] + [l['row'] for l in lines])}
             for outcome, count in counts.items():
-                values[outcome] = (getattr(batch, outcome) or 0) + count
-            batch.__class__.write([batch], values)
-            self.batch = batch.__class__(batch.id)
+                values[outcome] = (current[outcome] or 0) + count
+            Import.write([self.batch], values)
+            self.batch = Import(self.batch.id)
         return lines
 
 
