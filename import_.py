@@ -1047,7 +1047,12 @@ class _savepoint:
     def __enter__(self):
         _savepoint._count += 1
         self.name = 'crm_import_%s' % _savepoint._count
-        self.cursor = Transaction().connection.cursor()
+        connection = Transaction().connection
+        self.cursor = connection.cursor()
+        if getattr(connection, 'in_transaction', True) is False:
+            # SQLite would make the savepoint a transaction of its own,
+            # committed on release apart from the rest of the chunk
+            self.cursor.execute('BEGIN IMMEDIATE')
         self.cursor.execute('SAVEPOINT %s' % self.name)
         return self
 
