@@ -331,13 +331,9 @@ class Import(Workflow, ModelSQL, ModelView):
                 raise ImportFileError(gettext(
                         'crm_counterparty.' + e.message, **e.values))
             rows_of = {}
-
-            def keep_values(rows):
-                for number, values in rows:
-                    rows_of[number] = values
-                    yield number, values
             records = list(itertools.islice(import_rules.records(
-                        keep_values(rows), mapping, header, batch.kind),
+                        _keeping(rows, rows_of), mapping, header,
+                        batch.kind),
                     size))
             with _savepoint(rollback=True), \
                     Transaction().set_context(_check_access=True):
@@ -426,14 +422,10 @@ class Import(Workflow, ModelSQL, ModelView):
                 yield
                 return
             last = batch.last_row or 0
+            # The values of the chunk's rows, for its report
             rows_of = {}
-
-            def keep_values(rows):
-                for number, values in rows:
-                    rows_of[number] = values
-                    yield number, values
             records = (r for r in import_rules.records(
-                    keep_values(rows), mapping, header, batch.kind)
+                    _keeping(rows, rows_of), mapping, header, batch.kind)
                 if r.rows[-1] > last)
             helper = _Importer(batch, header)
             for chunk in import_rules.chunks(records, CHUNK):
@@ -538,6 +530,13 @@ class Import(Workflow, ModelSQL, ModelView):
                 gettext('crm_counterparty.msg_import_report_error')],
             lines(), data)
         return data.getvalue()
+
+
+def _keeping(rows, rows_of):
+    "Yield rows, keeping the values of each in rows_of by number"
+    for number, values in rows:
+        rows_of[number] = values
+        yield number, values
 
 
 def _lock(batch):
