@@ -178,7 +178,7 @@ class Import(Workflow, ModelSQL, ModelView):
         "Last Row Done", readonly=True,
         help="The rows up to it are imported and reported.")
     progress = fields.Function(
-        fields.Float("Progress", digits=(3, 0)), 'get_progress')
+        fields.Float("Progress", digits=(1, 2)), 'get_progress')
     created = fields.Integer("Created", readonly=True)
     updated = fields.Integer("Updated", readonly=True)
     merged = fields.Integer("Merged", readonly=True)
@@ -264,10 +264,11 @@ class Import(Workflow, ModelSQL, ModelView):
         return self.file_name or str(self.id)
 
     def get_progress(self, name):
+        "The share of the rows done, from 0 to 1 as the progress bar shows"
         if self.state in {'done', 'reverted'}:
-            return 100
+            return 1
         if self.rows_total and self.last_row:
-            return min(99, int(100 * self.last_row / self.rows_total))
+            return round(min(0.99, self.last_row / self.rows_total), 2)
         return 0
 
     @classmethod

@@ -243,7 +243,7 @@ class ImportTestCase(_DBTestCase):
             batch = Import(batch.id)
             self.assertEqual(batch.state, 'running')
             self.assertEqual(batch.last_row, 7)
-            self.assertEqual(batch.progress, 63)
+            self.assertEqual(batch.progress, 0.64)
             # The queue runs the task again from the start
             for _ in Import(batch.id).process():
                 pass
