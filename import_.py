@@ -8,7 +8,7 @@ import itertools
 import json
 from collections import defaultdict
 
-from sql import Column, Literal
+from sql import Column, For, Literal
 from sql.aggregate import Max
 from sql.functions import Lower
 
@@ -178,7 +178,7 @@ class Import(Workflow, ModelSQL, ModelView):
         "Last Row Done", readonly=True,
         help="The rows up to it are imported and reported.")
     progress = fields.Function(
-        fields.Float("Progress", digits=(3, 0)), 'get_progress')
+        fields.Float("Progress", digits=(1, 2)), 'get_progress')
     created = fields.Integer("Created", readonly=True)
     updated = fields.Integer("Updated", readonly=True)
     merged = fields.Integer("Merged", readonly=True)
@@ -225,6 +225,10 @@ class Import(Workflow, ModelSQL, ModelView):
                     'invisible': Eval('state') == 'draft',
                     'depends': ['state'],
                     },
+                'resume': {
+                    'invisible': ~Eval('state').in_(['waiting', 'running']),
+                    'depends': ['state'],
+                    },
                 'preview': {
                     'invisible': Eval('state') != 'draft',
                     'depends': ['state'],
@@ -260,10 +264,11 @@ class Import(Workflow, ModelSQL, ModelView):
         return self.file_name or str(self.id)
 
     def get_progress(self, name):
+        "The share of the rows done, from 0 to 1 as the progress bar shows"
         if self.state in {'done', 'reverted'}:
-            return 100
+            return 1
         if self.rows_total and self.last_row:
-            return min(99, int(100 * self.last_row / self.rows_total))
+            return round(min(0.99, self.last_row / self.rows_total), 2)
         return 0
 
     @classmethod
@@ -327,13 +332,9 @@ class Import(Workflow, ModelSQL, ModelView):
                 raise ImportFileError(gettext(
                         'crm_counterparty.' + e.message, **e.values))
             rows_of = {}
-
-            def keep_values(rows):
-                for number, values in rows:
-                    rows_of[number] = values
-                    yield number, values
             records = list(itertools.islice(import_rules.records(
-                        keep_values(rows), mapping, header, batch.kind),
+                        _keeping(rows, rows_of), mapping, header,
+                        batch.kind),
                     size))
             with _savepoint(rollback=True), \
                     Transaction().set_context(_check_access=True):
@@ -384,6 +385,13 @@ class Import(Workflow, ModelSQL, ModelView):
         cls.__queue__.run(batches)
 
     @classmethod
+    @ModelView.button
+    def resume(cls, batches):
+        """Run again an import whose worker stopped (the server killed):
+        it goes on from its last chunk done"""
+        cls.__queue__.run(batches)
+
+    @classmethod
     def run(cls, batches):
         "Import the batches a chunk at a time, each chunk committed"
         transaction = Transaction()
@@ -415,18 +423,20 @@ class Import(Workflow, ModelSQL, ModelView):
                 yield
                 return
             last = batch.last_row or 0
+            # The values of the chunk's rows, for its report
             rows_of = {}
-
-            def keep_values(rows):
-                for number, values in rows:
-                    rows_of[number] = values
-                    yield number, values
             records = (r for r in import_rules.records(
-                    keep_values(rows), mapping, header, batch.kind)
+                    _keeping(rows, rows_of), mapping, header, batch.kind)
                 if r.rows[-1] > last)
             helper = _Importer(batch, header)
             for chunk in import_rules.chunks(records, CHUNK):
-                helper.import_chunk(chunk, rows_of)
+                # Another run of the same import (resumed while this one
+                # still ran) waits here, then passes over what this did
+                _lock(batch)
+                reported = _reported(batch, [n for r in chunk for n in r.rows])
+                chunk = [r for r in chunk if not reported & set(r.rows)]
+                if chunk:
+                    helper.import_chunk(chunk, rows_of)
                 rows_of.clear()
                 yield
         self.__class__.write([batch], {'state': 'done'})
@@ -521,6 +531,35 @@ class Import(Workflow, ModelSQL, ModelView):
                 gettext('crm_counterparty.msg_import_report_error')],
             lines(), data)
         return data.getvalue()
+
+
+def _keeping(rows, rows_of):
+    "Yield rows, keeping the values of each in rows_of by number"
+    for number, values in rows:
+        rows_of[number] = values
+        yield number, values
+
+
+def _lock(batch):
+    """Wait for the other runs of batch to commit their chunk (Tryton's
+    lock_records would restart the whole transaction instead)"""
+    transaction = Transaction()
+    if transaction.database.has_select_for():
+        table = batch.__table__()
+        transaction.connection.cursor().execute(*table.select(
+                table.id, where=table.id == batch.id, for_=For('UPDATE')))
+    # SQLite lets one transaction write at a time anyway
+
+
+def _reported(batch, rows):
+    "The rows among rows that batch has reported, as committed"
+    pool = Pool()
+    Line = pool.get('crm.counterparty.import.line')
+    line = Line.__table__()
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*line.select(line.row,
+            where=(line.batch == batch.id) & line.row.in_(rows)))
+    return {r for r, in cursor}
 
 
 def _stamps(party_ids):
@@ -973,13 +1012,21 @@ class _Importer:
         # edit the batch's lines by hand
         with Transaction().set_context(_check_access=False):
             Line.create(lines)
-            batch = self.batch
+            # The counts as committed, never as an instance cached them
+            Import = self.batch.__class__
+            table = Import.__table__()
+            names = ['last_row'] + [o for o, _ in OUTCOMES]
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*table.select(
+                    *[Column(table, n) for n in names],
+                    where=table.id == self.batch.id))
+            current = dict(zip(names, cursor.fetchone()))
             values = {'last_row': max(
-                    [batch.last_row or 0] + [l['row'] for l in lines])}
+                    [current['last_row'] or 0] + [l['row'] for l in lines])}
             for outcome, count in counts.items():
-                values[outcome] = (getattr(batch, outcome) or 0) + count
-            batch.__class__.write([batch], values)
-            self.batch = batch.__class__(batch.id)
+                values[outcome] = (current[outcome] or 0) + count
+            Import.write([self.batch], values)
+            self.batch = Import(self.batch.id)
         return lines
 
 
@@ -1000,7 +1047,12 @@ class _savepoint:
     def __enter__(self):
         _savepoint._count += 1
         self.name = 'crm_import_%s' % _savepoint._count
-        self.cursor = Transaction().connection.cursor()
+        connection = Transaction().connection
+        self.cursor = connection.cursor()
+        if getattr(connection, 'in_transaction', True) is False:
+            # SQLite would make the savepoint a transaction of its own,
+            # committed on release apart from the rest of the chunk
+            self.cursor.execute('BEGIN IMMEDIATE')
         self.cursor.execute('SAVEPOINT %s' % self.name)
         return self
 

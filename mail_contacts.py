@@ -203,7 +203,8 @@ def _outlook_contact(row):
     if row.get('web page'):
         contact['urls'].append(row['web page'])
     contact['address'] = ', '.join(v for v in [
-            row.get('business postal code'), row.get('business country/region'),
+            row.get('business postal code'),
+            row.get('business country/region'),
             row.get('business city'), row.get('business street')] if v)
     return contact
 

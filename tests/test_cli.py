@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 from pathlib import Path
 
@@ -161,3 +162,63 @@ class CommandLineTestCase(unittest.TestCase):
         self.assertIn(b'/1201 rows', shown)
         self.assertIn(b'[' + b'#' * 40 + b']', shown)
         self.assertIn("1200 created", result.stdout)
+
+    def test_killed_import_resumes(self):
+        "The process killed part-way: run again, not a row twice"
+        import signal
+        rows = 1500
+        file = Path(self.directory.name) / 'killed.csv'
+        file.write_bytes(csv_bytes([['Название', 'E-mail']] + [
+                    ['Убитая %s' % i, 'killed%s@example.com' % i]
+                    for i in range(rows)]))
+        process = subprocess.Popen(
+            [BIN / 'crm-counterparty', 'import', str(file),
+                '--database', 'cli', '--json'],
+            env=self.env, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        try:
+            for _ in range(600):
+                time.sleep(0.1)
+                try:
+                    done = self.count('crm_counterparty_import_line')
+                except sqlite3.OperationalError:
+                    continue
+                if done >= 200:
+                    break
+            process.send_signal(signal.SIGKILL)
+        finally:
+            process.wait()
+        lines = self.count('crm_counterparty_import_line',
+            "batch = (SELECT MAX(id) FROM crm_counterparty_import)")
+        self.assertTrue(200 <= lines < rows, lines)
+        self.assertEqual(
+            self.count('party_party', "name LIKE 'Убитая %'"), lines)
+
+        # What the queue does with "Resume": run the import again
+        subprocess.run([sys.executable, '-c', RESUME], env=self.env,
+            check=True, timeout=300)
+        self.assertEqual(
+            self.count('party_party', "name LIKE 'Убитая %'"), rows)
+        with sqlite3.connect(self.db) as connection:
+            state, created = connection.execute(
+                "SELECT state, created FROM crm_counterparty_import "
+                "ORDER BY id DESC LIMIT 1").fetchone()
+            reported = connection.execute(
+                "SELECT COUNT(*), COUNT(DISTINCT row) "
+                "FROM crm_counterparty_import_line WHERE batch = "
+                "(SELECT MAX(id) FROM crm_counterparty_import)").fetchone()
+        self.assertEqual(reported, (rows, rows))
+        self.assertEqual((state, created), ('done', rows))
+
+
+RESUME = '''
+from trytond.pool import Pool
+from trytond.transaction import Transaction
+Pool.start()
+pool = Pool('cli')
+with Transaction().start('cli', 0, readonly=True):
+    pool.init()
+with Transaction().start('cli', 0):
+    Import = pool.get('crm.counterparty.import')
+    Import.run(Import.search([('state', '=', 'running')]))
+'''

@@ -69,7 +69,8 @@ class ExportTestCase(_DBTestCase):
         by = [dict(zip(header, r)) for r in rows[1:]]
         self.assertEqual(
             [(r['Name'], r.get('Contact Person')) for r in by],
-            [("ООО «Ромашка»", "Иванов Иван"), ("ООО «Ромашка»", "Петрова Анна"),
+            [("ООО «Ромашка»", "Иванов Иван"),
+                ("ООО «Ромашка»", "Петрова Анна"),
                 ('=HYPERLINK("http://evil.example","Жми")', None)])
         self.assertEqual(by[0]['Phone'], '8 (495) 123-45-67')
         self.assertEqual(by[0]['Mobile Phone of Contact'], '8 (916) 123-45-67')

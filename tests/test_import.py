@@ -243,7 +243,7 @@ class ImportTestCase(_DBTestCase):
             batch = Import(batch.id)
             self.assertEqual(batch.state, 'running')
             self.assertEqual(batch.last_row, 7)
-            self.assertEqual(batch.progress, 63)
+            self.assertEqual(batch.progress, 0.64)
             # The queue runs the task again from the start
             for _ in Import(batch.id).process():
                 pass
@@ -256,28 +256,48 @@ class ImportTestCase(_DBTestCase):
         self.assertEqual(
             Party.search_count([('name', 'like', 'Компания %')]), 10)
 
+    def import_for_revert(self):
+        "A new company, and a row filling an existing one"
+        Party = Pool().get('party.party')
+        user, _ = self.setup_user()
+        existing, = Party.create([{'name': "ООО «Лютик»",
+                    'inn': '500100732259'}])
+        data = xlsx([['Название', 'ИНН', 'Телефон', 'Сфера деятельности',
+                    'Контактное лицо'],
+                ['ООО «Ромашка»', '7707083893', '', 'Опт', 'Иванов'],
+                ['Лютик', '500100732259', '8 916 123-45-67', 'Розница',
+                    'Петров']])
+        before = Party.search_count([])
+        batch = self.run_import(data, user, on_duplicate='update')
+        self.assertEqual(
+            self.outcomes(batch), [(2, 'created'), (3, 'updated')])
+        self.assertEqual(Party(existing.id).industry, 'Розница')
+        self.assertEqual(Party.search_count([]), before + 3)
+        return user, existing, data, batch, before
+
     @with_transaction()
     def test_revert(self):
         "Revert removes what was created and gives back what was changed"
         pool = Pool()
         Party = pool.get('party.party')
         Import = pool.get('crm.counterparty.import')
-        user, _ = self.setup_user()
-        existing, = Party.create([{'name': "ООО «Лютик»",
-                    'inn': '500100732259'}])
-        before = Party.search_count([])
-        data = xlsx([['Название', 'ИНН', 'Телефон', 'Сфера деятельности',
-                    'Контактное лицо'],
-                ['ООО «Ромашка»', '7707083893', '', 'Опт', 'Иванов'],
-                ['Лютик', '500100732259', '8 916 123-45-67', 'Розница',
-                    'Петров']])
-        batch = self.run_import(data, user, on_duplicate='update')
+        user, existing, _, batch, before = self.import_for_revert()
+        with Transaction().set_user(user.id):
+            Import.revert([batch])
+        self.assertEqual(Party.search_count([]), before)
+        lyutik = Party(existing.id)
         self.assertEqual(
-            self.outcomes(batch), [(2, 'created'), (3, 'updated')])
-        self.assertEqual(Party(existing.id).industry, 'Розница')
-        self.assertEqual(Party.search_count([]), before + 3)
+            (lyutik.industry, lyutik.contact_mechanisms,
+                lyutik.contact_persons), (None, (), ()))
+        self.assertEqual(Import(batch.id).state, 'reverted')
 
-        # Someone edits an imported card: revert refuses, naming it
+    @with_transaction()
+    def test_revert_refused_when_edited(self):
+        "Revert refuses, naming them, when imported cards were edited since"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Import = pool.get('crm.counterparty.import')
+        user, existing, data, batch, before = self.import_for_revert()
         romashka, = Party.search([('inn', '=', '7707083893')])
         with Transaction().set_user(user.id):
             Party.write([romashka], {'description': "Звонили"})
@@ -286,38 +306,14 @@ class ImportTestCase(_DBTestCase):
         self.assertIn("ООО «Ромашка»", cm.exception.message)
         self.assertEqual(Party.search_count([]), before + 3)
 
+        # An overwrite is given back to what it overwrote
         batch = self.run_import(data, user, on_duplicate='overwrite')
-        lyutik = Party(existing.id)
-        self.assertEqual(lyutik.name, 'Лютик')
+        self.assertEqual(Party(existing.id).name, 'Лютик')
         with Transaction().set_user(user.id):
             Import.revert([batch])
         lyutik = Party(existing.id)
         self.assertEqual(lyutik.name, "ООО «Лютик»")
         self.assertEqual(lyutik.industry, 'Розница')
-        self.assertEqual(Import(batch.id).state, 'reverted')
-
-    @with_transaction()
-    def test_revert_all(self):
-        pool = Pool()
-        Party = pool.get('party.party')
-        Import = pool.get('crm.counterparty.import')
-        user, _ = self.setup_user()
-        existing, = Party.create([{'name': "ООО «Лютик»",
-                    'inn': '500100732259'}])
-        before = Party.search_count([])
-        data = xlsx([['Название', 'ИНН', 'Телефон', 'Сфера деятельности',
-                    'Контактное лицо'],
-                ['ООО «Ромашка»', '7707083893', '', 'Опт', 'Иванов'],
-                ['Лютик', '500100732259', '8 916 123-45-67', 'Розница',
-                    'Петров']])
-        batch = self.run_import(data, user, on_duplicate='update')
-        with Transaction().set_user(user.id):
-            Import.revert([batch])
-        self.assertEqual(Party.search_count([]), before)
-        lyutik = Party(existing.id)
-        self.assertEqual(
-            (lyutik.industry, lyutik.contact_mechanisms,
-                lyutik.contact_persons), (None, (), ()))
 
     @with_transaction()
     def test_unusable_file(self):
@@ -385,7 +381,8 @@ class ImportTestCase(_DBTestCase):
         Party = pool.get('party.party')
         Import = pool.get('crm.counterparty.import')
         Queue = pool.get('ir.queue')
-        ImportWizard = pool.get('crm.counterparty.import.wizard', type='wizard')
+        ImportWizard = pool.get(
+            'crm.counterparty.import.wizard', type='wizard')
         user, _ = self.setup_user()
         Party.create([{'name': "ИП Смирнов", 'inn': '500100732259'}])
         before = Party.search_count([])
@@ -440,7 +437,8 @@ class ImportTestCase(_DBTestCase):
     def test_wizard_bad_file(self):
         "A file that cannot be read stops at the upload, with its reason"
         pool = Pool()
-        ImportWizard = pool.get('crm.counterparty.import.wizard', type='wizard')
+        ImportWizard = pool.get(
+            'crm.counterparty.import.wizard', type='wizard')
         Import = pool.get('crm.counterparty.import')
         session_id, _, _ = ImportWizard.create()
         with self.assertRaises(ImportFileError) as cm:
