@@ -24,10 +24,11 @@ class ImportTestCase(_DBTestCase):
     "Test importing counterparties"
     module = 'crm_counterparty'
 
-    def setup_user(self):
+    def setup_user(self, group='group_crm_user'):
         "A sales manager with an employee, as who imports"
         pool = Pool()
         User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
         company = create_company()
         with set_company(company):
             employee = create_employee(company, "Анна Продажина")
@@ -37,6 +38,9 @@ class ImportTestCase(_DBTestCase):
                     'company': company.id,
                     'employees': [('add', [employee.id])],
                     'employee': employee.id,
+                    'groups': [('add', [ModelData.get_id(
+                                    'crm_counterparty', group)]
+                            if group else [])],
                     }])
         return user, employee
 
@@ -97,12 +101,9 @@ class ImportTestCase(_DBTestCase):
     def test_access_rules_hold(self):
         "A user who may not create counterparties imports none"
         pool = Pool()
-        Access = pool.get('ir.model.access')
         Party = pool.get('party.party')
-        user, _ = self.setup_user()
-        Access.create([{'model': 'party.party', 'perm_read': True,
-                    'perm_write': False, 'perm_create': False,
-                    'perm_delete': False}])
+        # Outside the CRM groups one only reads counterparties
+        user, _ = self.setup_user(group=None)
         before = Party.search_count([])
         batch = self.run_import(xlsx([HEADER] + ROWS), user)
         self.assertEqual(batch.failed, 3)
