@@ -739,9 +739,10 @@ class _Importer:
         for kind, where in [
                 ('email', lambda s: (mechanism.type == 'email')
                     & Lower(mechanism.value_compact).in_(s)),
+                # Lower, as for the e-mails, so that one index serves both
                 ('phone', lambda s: mechanism.type.in_(
                         ['phone', 'mobile', 'whatsapp'])
-                    & mechanism.value_compact.in_(s)),
+                    & Lower(mechanism.value_compact).in_(s)),
                 ]:
             for sub in grouped_slice(sorted(wanted[kind]), _IN_MAX):
                 cursor.execute(*mechanism.join(

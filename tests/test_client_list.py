@@ -381,6 +381,50 @@ class ClientListTestCase(_DBTestCase):
             self.assertEqual(box("Дубрава"), [oak])
 
     @with_transaction()
+    def test_search_box_cards_made_in_one_call(self):
+        "Cards created together with their parts are found by each part"
+        pool = Pool()
+        Party = pool.get('party.party')
+        # As an import makes them: several companies in one call, each
+        # with its identifiers, contacts and contact persons
+        wind, oak = Party.create([{
+                    'name': "ООО «Северный ветер»",
+                    'identifiers': [('create', [
+                                {'type': 'ru_vat', 'code': '7707083893'}])],
+                    'contact_mechanisms': [('create', [
+                                {'type': 'phone',
+                                    'value': '8 (916) 123-45-67'}])],
+                    'contact_persons': [('create', [{
+                                    'name': "Иванов Иван", 'kind': 'person',
+                                    'contact_mechanisms': [('create', [{
+                                                'type': 'mobile',
+                                                'value': '+7 926 555-44-33',
+                                                }])],
+                                    }])],
+                    }, {
+                    'name': "Дубрава",
+                    'contact_mechanisms': [('create', [
+                                {'type': 'email', 'value': 'oak@dubrava.ru'}])],
+                    }])
+        director, = wind.contact_persons
+
+        def box(text):
+            return Party.search(
+                [('rec_name', 'ilike', '%' + text + '%')],
+                order=[('name', 'ASC')])
+
+        for typed, found in [
+                ("северный", [wind]),
+                ("7707083893", [wind]),
+                ("9161234567", [wind]),
+                ("Иванов", [director, wind]),
+                ("9265554433", [director]),
+                ("oak@dubrava", [oak]),
+                ]:
+            with self.subTest(typed=typed):
+                self.assertEqual(box(typed), found)
+
+    @with_transaction()
     def test_custom_fields(self):
         "An administrator adds fields that the card and the list show"
         pool = Pool()
