@@ -157,6 +157,13 @@ class CrmCounterpartyTestCase(
                     ])
         self.assertIn("Сбер дубль", cm.exception.message)
         self.assertIn("ПАО Сбербанк", cm.exception.message)
+        # By identifiers created with the cards, as an import gives them
+        with self.assertRaises(ValidationError):
+            Party.create([{'name': "Сбер по идентификатору",
+                        'identifiers': [('create', [{
+                                        'type': 'ru_vat',
+                                        'code': '7707083893'}])],
+                        }])
         # Branches with their own KPP go together
         parties = Party.create([
                 {'name': "Филиал 1", 'inn': '7707083893',
