@@ -3,9 +3,10 @@
 import re
 
 from email_validator import EmailNotValidError, validate_email
+from sql.functions import Lower
 
 from trytond.i18n import gettext
-from trytond.model import fields
+from trytond.model import Index, fields
 from trytond.modules.party.exceptions import InvalidEMail
 from trytond.pool import PoolMeta
 
@@ -27,6 +28,11 @@ class ContactMechanism(metaclass=PoolMeta):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        t = cls.__table__()
+        # An import looks its rows' e-mails and phones up among the existing
+        # counterparties (case-blind, as e-mails are)
+        cls._sql_indexes.add(
+            Index(t, (Lower(t.value_compact), Index.Equality())))
         for messenger in MESSENGERS:
             if messenger not in cls.type.selection:
                 cls.type.selection.append(messenger)

@@ -684,6 +684,7 @@ class _Importer:
 
     @staticmethod
     def _mechanisms(holder, known=()):
+        ContactMechanism = Pool().get('party.contact_mechanism')
         known = set(known)
         mechanisms = []
         for attribute, type_ in _MECHANISMS:
@@ -691,7 +692,18 @@ class _Importer:
                 key = _mechanism_key(type_, value)
                 if key not in known:
                     known.add(key)
-                    mechanisms.append({'type': type_, 'value': value})
+                    # Given as Tryton formats them, so that it finds nothing
+                    # to rewrite after the creation (a second write of each
+                    # record with its validation and history); it still
+                    # checks them as for any card
+                    mechanism = ContactMechanism(type=type_, value=value)
+                    mechanisms.append({
+                            'type': type_,
+                            'value': mechanism.format_value(
+                                value=value, type_=type_),
+                            'value_compact': mechanism.format_value_compact(
+                                value=value, type_=type_),
+                            })
         return mechanisms
 
     def _contact_values(self, contact):
@@ -739,9 +751,10 @@ class _Importer:
         for kind, where in [
                 ('email', lambda s: (mechanism.type == 'email')
                     & Lower(mechanism.value_compact).in_(s)),
+                # Lower, as for the e-mails, so that one index serves both
                 ('phone', lambda s: mechanism.type.in_(
                         ['phone', 'mobile', 'whatsapp'])
-                    & mechanism.value_compact.in_(s)),
+                    & Lower(mechanism.value_compact).in_(s)),
                 ]:
             for sub in grouped_slice(sorted(wanted[kind]), _IN_MAX):
                 cursor.execute(*mechanism.join(

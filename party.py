@@ -1,13 +1,16 @@
 # This file is part of crm_counterparty.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
 
+from collections import defaultdict
+
 from trytond.i18n import gettext
 from trytond.model import (
     ChatMixin, Index, ModelSQL, ModelView, Unique, fields)
 from trytond.modules.party.exceptions import InvalidIdentifierCode
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
-from trytond.transaction import Transaction
+from trytond.tools import grouped_slice
+from trytond.transaction import Transaction, record_cache_size
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import requisites
@@ -143,6 +146,15 @@ class Party(ChatMixin, metaclass=PoolMeta):
     def on_change_employer(self):
         if self.employer:
             self.kind = 'person'
+
+    @classmethod
+    def create(cls, vlist):
+        # The identifiers created with the cards are checked by the cards'
+        # own validation, which runs once they are all there: not each
+        # identifier again.  The records are given back outside that context.
+        with Transaction().set_context(_defer_tax_identifier_check=True):
+            parties = super().create(vlist)
+        return cls.browse(parties)
 
     @classmethod
     def set_contact_mechanism(cls, parties, name, value):
@@ -302,15 +314,21 @@ class Party(ChatMixin, metaclass=PoolMeta):
         if not keys:
             return
         mode = Configuration(1).duplicate_tax_identifier or 'error'
-        for (kind, inn, kpp), party in keys.items():
-            holders = cls.search([
-                    ('inn', '=', inn),
-                    ('id', '!=', party.id),
-                    ('active', '=', True),
-                    ])
-            for holder in holders:
-                if cls._tax_key(holder.kind, holder.inn, holder.kpp) != (
-                        kind, inn, kpp):
+        # One search for the INNs of all the parties (an import checks a
+        # chunk of them at once), those created together among them
+        holders = defaultdict(list)
+        for inns in grouped_slice(sorted({inn for _, inn, _ in keys}),
+                record_cache_size(Transaction())):
+            for holder in cls.search([
+                        ('inn', 'in', list(inns)),
+                        ('active', '=', True),
+                        ], order=[('id', 'ASC')]):
+                holders[cls._tax_key(
+                        holder.kind, holder.inn, holder.kpp)].append(holder)
+        for key, party in keys.items():
+            kind, inn, kpp = key
+            for holder in holders[key]:
+                if holder.id == party.id:
                     continue
                 message = gettext(
                     'crm_counterparty.msg_duplicate_tax_identifier',
@@ -357,6 +375,15 @@ _OWN_CHECKS = {
 
 class Identifier(metaclass=PoolMeta):
     __name__ = 'party.identifier'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        # The INN rule and the import look counterparties up by their codes
+        cls._sql_indexes.add(
+            Index(t, (t.code_compact, Index.Equality()),
+                (t.type, Index.Equality())))
 
     @fields.depends('type', 'party', 'code')
     def check_code(self):

@@ -9,8 +9,9 @@ from sql.operators import Or
 from trytond import backend
 from trytond.model import Index, fields
 from trytond.pool import Pool, PoolMeta
+from trytond.tools import grouped_slice
 from trytond.transaction import (
-    Transaction, inactive_records, without_check_access)
+    Transaction, inactive_records, record_cache_size, without_check_access)
 
 from . import search_box
 
@@ -126,27 +127,75 @@ class Party(metaclass=PoolMeta):
                         tag_party.party, where=tag_party.tag.in_(tags))))]
 
     @classmethod
+    def create(cls, vlist):
+        # A card is created with its contact mechanisms, identifiers and
+        # contact persons, each of which would store the search text again:
+        # it is stored once, for all of them, when the card is made
+        transaction = Transaction()
+        if getattr(transaction, '_search_text_pending', None) is not None:
+            return super().create(vlist)
+        transaction._search_text_pending = pending = set()
+        try:
+            parties = super().create(vlist)
+        finally:
+            transaction._search_text_pending = None
+        cls.update_search_text(pending)
+        return parties
+
+    @classmethod
     def update_search_text(cls, parties):
         "Store the search text of the parties"
+        pool = Pool()
+        ContactMechanism = pool.get('party.contact_mechanism')
+        Identifier = pool.get('party.identifier')
+        ids = {int(p) for p in parties}
+        pending = getattr(Transaction(), '_search_text_pending', None)
+        if pending is not None:
+            pending.update(ids)
+            return
         party_table = cls.__table__()
         cursor = Transaction().connection.cursor()
+        # One read per kind of part for all the parties, each in the order
+        # the card shows them
         with without_check_access(), inactive_records():
-            # Some may be gone with what was deleted
-            parties = cls.search([('id', 'in', [int(p) for p in parties])])
-            for party in parties:
-                text = party._get_search_text()
-                cursor.execute(*party_table.update(
-                        [party_table.search_text], [text],
-                        where=party_table.id == party.id))
-
-    def _get_search_text(self):
-        mechanisms = self.contact_mechanisms
-        return search_box.search_text(
-            [self.name, self.code] + [p.name for p in self.contact_persons],
-            contacts=[m.value for m in mechanisms],
-            phones=[m.value_compact for m in mechanisms
-                if m.type in _PHONE_TYPES],
-            codes=[i.code_compact or i.code for i in self.identifiers])
+            for sub_ids in grouped_slice(
+                    sorted(ids), record_cache_size(Transaction())):
+                sub_ids = list(sub_ids)
+                # Some may be gone with what was deleted
+                parties = cls.search_read(
+                    [('id', 'in', sub_ids)], fields_names=['name', 'code'])
+                names = {p['id']: [p['name'], p['code']] for p in parties}
+                contacts = {i: [] for i in names}
+                phones = {i: [] for i in names}
+                codes = {i: [] for i in names}
+                for person in cls.search_read(
+                        [('employer', 'in', sub_ids)],
+                        fields_names=['employer', 'name']):
+                    if person['employer'] in names:
+                        names[person['employer']].append(person['name'])
+                for mechanism in ContactMechanism.search_read(
+                        [('party', 'in', sub_ids)],
+                        fields_names=['party', 'type', 'value',
+                            'value_compact']):
+                    if mechanism['party'] in contacts:
+                        contacts[mechanism['party']].append(
+                            mechanism['value'])
+                        if mechanism['type'] in _PHONE_TYPES:
+                            phones[mechanism['party']].append(
+                                mechanism['value_compact'])
+                for identifier in Identifier.search_read(
+                        [('party', 'in', sub_ids)],
+                        fields_names=['party', 'code', 'code_compact']):
+                    if identifier['party'] in codes:
+                        codes[identifier['party']].append(
+                            identifier['code_compact'] or identifier['code'])
+                for party_id in names:
+                    text = search_box.search_text(
+                        names[party_id], contacts=contacts[party_id],
+                        phones=phones[party_id], codes=codes[party_id])
+                    cursor.execute(*party_table.update(
+                            [party_table.search_text], [text],
+                            where=party_table.id == party_id))
 
     @classmethod
     def on_modification(cls, mode, parties, field_names=None):

@@ -57,6 +57,14 @@ class ClientListTestCase(_DBTestCase):
         party, = Party.create([dict(name=name, **values)])
         return party
 
+    @staticmethod
+    def box(text):
+        "The counterparties the search box finds for text, by name"
+        Party = Pool().get('party.party')
+        return Party.search(
+            [('rec_name', 'ilike', '%' + text + '%')],
+            order=[('name', 'ASC')])
+
     @with_transaction()
     def test_local_tag_hidden_from_others(self):
         "Another user's search by a local tag reveals nothing"
@@ -336,11 +344,6 @@ class ClientListTestCase(_DBTestCase):
                         {'type': 'mobile', 'value': '+7 495 765-43-21'},
                         ])])
 
-        def box(text):
-            return Party.search(
-                [('rec_name', 'ilike', '%' + text + '%')],
-                order=[('name', 'ASC')])
-
         for typed, found in [
                 ("северный", [wind]),
                 ("ВЕТЕР", [wind]),
@@ -355,30 +358,69 @@ class ClientListTestCase(_DBTestCase):
                 ("нет такого", []),
                 ]:
             with self.subTest(typed=typed):
-                self.assertEqual(box(typed), found)
+                self.assertEqual(self.box(typed), found)
 
         # The text follows the card
         phone = wind.contact_mechanisms[0]
         ContactMechanism.write([phone], {'value': '+7 916 000-00-01'})
-        self.assertEqual(box("1234567"), [])
-        self.assertEqual(box("9160000001"), [wind])
+        self.assertEqual(self.box("1234567"), [])
+        self.assertEqual(self.box("9160000001"), [wind])
         ContactMechanism.delete([phone])
-        self.assertEqual(box("9160000001"), [])
+        self.assertEqual(self.box("9160000001"), [])
         Party.write([director], {'employer': oak.id})
-        self.assertEqual(box("Иванов"), [oak, director])
+        self.assertEqual(self.box("Иванов"), [oak, director])
         Party.write([director], {'name': "Петров Пётр"})
-        self.assertEqual(box("Петров"), [oak, director])
+        self.assertEqual(self.box("Петров"), [oak, director])
         Party.delete([director])
-        self.assertEqual(box("Петров"), [])
+        self.assertEqual(self.box("Петров"), [])
 
         # By tag, only the tags the user sees
         with as_user(anna):
             secret, = Tag.create([{'name': "Тайная метка"}])
             Party.write([Party(oak.id)], {'tags': [('add', [secret.id])]})
-            self.assertEqual(box("Тайная"), [oak])
+            self.assertEqual(self.box("Тайная"), [oak])
         with as_user(boris):
-            self.assertEqual(box("Тайная"), [])
-            self.assertEqual(box("Дубрава"), [oak])
+            self.assertEqual(self.box("Тайная"), [])
+            self.assertEqual(self.box("Дубрава"), [oak])
+
+    @with_transaction()
+    def test_search_box_cards_made_in_one_call(self):
+        "Cards created together with their parts are found by each part"
+        pool = Pool()
+        Party = pool.get('party.party')
+        # As an import makes them: several companies in one call, each
+        # with its identifiers, contacts and contact persons
+        wind, oak = Party.create([{
+                    'name': "ООО «Северный ветер»",
+                    'identifiers': [('create', [
+                                {'type': 'ru_vat', 'code': '7707083893'}])],
+                    'contact_mechanisms': [('create', [
+                                {'type': 'phone',
+                                    'value': '8 (916) 123-45-67'}])],
+                    'contact_persons': [('create', [{
+                                    'name': "Иванов Иван", 'kind': 'person',
+                                    'contact_mechanisms': [('create', [{
+                                                'type': 'mobile',
+                                                'value': '+7 926 555-44-33',
+                                                }])],
+                                    }])],
+                    }, {
+                    'name': "Дубрава",
+                    'contact_mechanisms': [('create', [
+                                {'type': 'email', 'value': 'oak@dubrava.ru'}])],
+                    }])
+        director, = wind.contact_persons
+
+        for typed, found in [
+                ("северный", [wind]),
+                ("7707083893", [wind]),
+                ("9161234567", [wind]),
+                ("Иванов", [director, wind]),
+                ("9265554433", [director]),
+                ("oak@dubrava", [oak]),
+                ]:
+            with self.subTest(typed=typed):
+                self.assertEqual(self.box(typed), found)
 
     @with_transaction()
     def test_custom_fields(self):

@@ -137,6 +137,43 @@ class CrmCounterpartyTestCase(
         self.assertIn(head.code, cm.exception.message)
 
     @with_transaction()
+    def test_duplicate_inn_refused_created_together(self):
+        "The INN rule holds for counterparties created in one call"
+        Party = Pool().get('party.party')
+        self.create_party(name="ПАО Сбербанк", inn='7707083893')
+        # Twice in one call (the refused call is not undone here)
+        with self.assertRaises(ValidationError):
+            Party.create([
+                    {'name': "Первый", 'inn': '500100732259',
+                        'kind': 'person'},
+                    {'name': "Второй", 'inn': '500100732259',
+                        'kind': 'person'},
+                    ])
+        # One of several against an existing counterparty, by name
+        with self.assertRaises(ValidationError) as cm:
+            Party.create([
+                    {'name': "Новый"},
+                    {'name': "Сбер дубль", 'inn': '7707083893'},
+                    ])
+        self.assertIn("Сбер дубль", cm.exception.message)
+        self.assertIn("ПАО Сбербанк", cm.exception.message)
+        # By identifiers created with the cards, as an import gives them
+        with self.assertRaises(ValidationError):
+            Party.create([{'name': "Сбер по идентификатору",
+                        'identifiers': [('create', [{
+                                        'type': 'ru_vat',
+                                        'code': '7707083893'}])],
+                        }])
+        # Branches with their own KPP go together
+        parties = Party.create([
+                {'name': "Филиал 1", 'inn': '7707083893',
+                    'kpp': '165543001'},
+                {'name': "Филиал 2", 'inn': '7707083893',
+                    'kpp': '165643001'},
+                ])
+        self.assertEqual([p.kpp for p in parties], ['165543001', '165643001'])
+
+    @with_transaction()
     def test_branch_shares_inn(self):
         "A branch shares the head office's INN with its own KPP"
         self.create_party(
