@@ -113,6 +113,7 @@ class Party(ChatMixin, metaclass=PoolMeta):
                 Index(t, (t.responsible, Index.Range())),
                 Index(t, (t.employer, Index.Range())),
                 })
+        cls.tax_identifier.getter = 'get_tax_identifiers'
         cls._buttons.update({
                 'change_responsible': {},
                 })
@@ -153,19 +154,35 @@ class Party(ChatMixin, metaclass=PoolMeta):
             super().set_contact_mechanism(parties, name, value)
 
     @classmethod
-    def get_requisites(cls, parties, names):
+    def _identifiers_in_order(cls, parties, types):
+        "The active identifiers of types of parties, in the card's order"
         pool = Pool()
         Identifier = pool.get('party.identifier')
+        # One query for a page of the list, no record per identifier
+        return Identifier.search_read([
+                ('party', 'in', [p.id for p in parties]),
+                ('type', 'in', list(types)),
+                ], fields_names=['party', 'type', 'code'])
+
+    @classmethod
+    def get_requisites(cls, parties, names):
         result = {name: {p.id: None for p in parties} for name in names}
         types = {REQUISITE_TYPES[n]: n for n in names}
-        for identifier in Identifier.search([
-                    ('party', 'in', [p.id for p in parties]),
-                    ('type', 'in', list(types)),
-                    ]):
+        for identifier in cls._identifiers_in_order(parties, types):
             # The first identifier of the type wins, as on the card
-            values = result[types[identifier.type]]
-            if values[identifier.party.id] is None:
-                values[identifier.party.id] = identifier.code
+            values = result[types[identifier['type']]]
+            if values[identifier['party']] is None:
+                values[identifier['party']] = identifier['code']
+        return result
+
+    @classmethod
+    def get_tax_identifiers(cls, parties, name):
+        # Tryton's getter browses the identifiers of each party in turn
+        result = {p.id: None for p in parties}
+        for identifier in cls._identifiers_in_order(
+                parties, cls.tax_identifier_types()):
+            if result[identifier['party']] is None:
+                result[identifier['party']] = identifier['id']
         return result
 
     @classmethod
