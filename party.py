@@ -113,7 +113,8 @@ class Party(ChatMixin, metaclass=PoolMeta):
                 Index(t, (t.responsible, Index.Range())),
                 Index(t, (t.employer, Index.Range())),
                 })
-        cls.tax_identifier.getter = 'get_tax_identifiers'
+        # Tryton's getter browses the identifiers party by party
+        cls.tax_identifier.getter = 'get_requisites'
         cls._buttons.update({
                 'change_responsible': {},
                 })
@@ -154,35 +155,29 @@ class Party(ChatMixin, metaclass=PoolMeta):
             super().set_contact_mechanism(parties, name, value)
 
     @classmethod
-    def _identifiers_in_order(cls, parties, types):
-        "The active identifiers of types of parties, in the card's order"
+    def get_requisites(cls, parties, names):
+        "The requisites and Tryton's tax identifier of a page in one query"
         pool = Pool()
         Identifier = pool.get('party.identifier')
-        # One query for a page of the list, no record per identifier
-        return Identifier.search_read([
-                ('party', 'in', [p.id for p in parties]),
-                ('type', 'in', list(types)),
-                ], fields_names=['party', 'type', 'code'])
-
-    @classmethod
-    def get_requisites(cls, parties, names):
         result = {name: {p.id: None for p in parties} for name in names}
-        types = {REQUISITE_TYPES[n]: n for n in names}
-        for identifier in cls._identifiers_in_order(parties, types):
-            # The first identifier of the type wins, as on the card
-            values = result[types[identifier['type']]]
-            if values[identifier['party']] is None:
-                values[identifier['party']] = identifier['code']
-        return result
-
-    @classmethod
-    def get_tax_identifiers(cls, parties, name):
-        # Tryton's getter browses the identifiers of each party in turn
-        result = {p.id: None for p in parties}
-        for identifier in cls._identifiers_in_order(
-                parties, cls.tax_identifier_types()):
-            if result[identifier['party']] is None:
-                result[identifier['party']] = identifier['id']
+        requisite_types = {
+            REQUISITE_TYPES[n]: n for n in names if n in REQUISITE_TYPES}
+        tax_types = (set(cls.tax_identifier_types())
+            if 'tax_identifier' in names else set())
+        # In the card's order: the first identifier of a type wins
+        for identifier in Identifier.search_read([
+                    ('party', 'in', [p.id for p in parties]),
+                    ('type', 'in', list(requisite_types.keys() | tax_types)),
+                    ], fields_names=['party', 'type', 'code']):
+            party, type_ = identifier['party'], identifier['type']
+            if type_ in requisite_types:
+                values = result[requisite_types[type_]]
+                if values[party] is None:
+                    values[party] = identifier['code']
+            if type_ in tax_types:
+                values = result['tax_identifier']
+                if values[party] is None:
+                    values[party] = identifier['id']
         return result
 
     @classmethod
