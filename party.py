@@ -116,6 +116,8 @@ class Party(ChatMixin, metaclass=PoolMeta):
                 Index(t, (t.responsible, Index.Range())),
                 Index(t, (t.employer, Index.Range())),
                 })
+        # Tryton's getter browses the identifiers party by party
+        cls.tax_identifier.getter = 'get_requisites'
         cls._buttons.update({
                 'change_responsible': {},
                 })
@@ -166,18 +168,28 @@ class Party(ChatMixin, metaclass=PoolMeta):
 
     @classmethod
     def get_requisites(cls, parties, names):
+        "The requisites and Tryton's tax identifier of a page in one query"
         pool = Pool()
         Identifier = pool.get('party.identifier')
         result = {name: {p.id: None for p in parties} for name in names}
-        types = {REQUISITE_TYPES[n]: n for n in names}
-        for identifier in Identifier.search([
+        requisite_types = {
+            REQUISITE_TYPES[n]: n for n in names if n in REQUISITE_TYPES}
+        tax_types = (set(cls.tax_identifier_types())
+            if 'tax_identifier' in names else set())
+        # In the card's order: the first identifier of a type wins
+        for identifier in Identifier.search_read([
                     ('party', 'in', [p.id for p in parties]),
-                    ('type', 'in', list(types)),
-                    ]):
-            # The first identifier of the type wins, as on the card
-            values = result[types[identifier.type]]
-            if values[identifier.party.id] is None:
-                values[identifier.party.id] = identifier.code
+                    ('type', 'in', list(requisite_types.keys() | tax_types)),
+                    ], fields_names=['party', 'type', 'code']):
+            party, type_ = identifier['party'], identifier['type']
+            if type_ in requisite_types:
+                values = result[requisite_types[type_]]
+                if values[party] is None:
+                    values[party] = identifier['code']
+            if type_ in tax_types:
+                values = result['tax_identifier']
+                if values[party] is None:
+                    values[party] = identifier['id']
         return result
 
     @classmethod

@@ -10,8 +10,17 @@ from trytond.transaction import Transaction
 
 def joined_names(parties, field_name):
     "The names of the records of field_name of each party, as one text"
-    # Read through the field so that its filter hides others' records
-    return {p.id: ', '.join(sorted(r.name for r in getattr(p, field_name)))
+    # Read through the field so that its filter hides others' records;
+    # for a page of the list at once: no record per party
+    if not parties:
+        return {}
+    Party = parties[0].__class__
+    field = Party._fields[field_name]
+    Target = field.get_target()
+    targets = field.get([p.id for p in parties], Party, field_name)
+    names = {r['id']: r['name'] for r in Target.read(
+            list({i for ids in targets.values() for i in ids}), ['name'])}
+    return {p.id: ', '.join(sorted(names[i] for i in targets[p.id]))
         for p in parties}
 
 
