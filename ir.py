@@ -16,7 +16,7 @@ _USER_MODELS = {
     'ir.ui.view_search',
     }
 # Rules that depend on the user's employees and the company's policy
-_COUNTERPARTY_MODELS = {'party.party'}
+_COUNTERPARTY_MODELS = {'party.party', 'crm.communication'}
 
 
 class Rule(metaclass=PoolMeta):

@@ -247,6 +247,36 @@ class CounterpartyAccessTestCase(_DBTestCase):
         self.assertRevealed(boris)
 
     @with_transaction()
+    def test_communications_follow_their_counterparties(self):
+        "The communications of a hidden counterparty are hidden too"
+        pool = Pool()
+        Communication = pool.get('crm.communication')
+        company = self.setup_company()
+        anna, boris = self.users['Anna'], self.users['Boris']
+        with set_company(company):
+            meeting, = Communication.create([{
+                        'subject': "Встреча с директором",
+                        'company': company.id,
+                        'start': datetime.datetime(2026, 11, 3, 10),
+                        'end': datetime.datetime(2026, 11, 3, 11),
+                        'organiser': anna.employee.id,
+                        'employees': [('add', [anna.employee.id])],
+                        'parties': [('add', [self.ivan.id])],
+                        }])
+
+        def subjects(user):
+            return [c['subject'] for c in call(
+                    user, 'crm.communication', 'search_read', [],
+                    0, None, None, ['subject'])]
+        self.assertEqual(subjects(boris), [])
+        with self.assertRaises(AccessError):
+            call(boris, 'crm.communication', 'read', [meeting.id],
+                ['subject'])
+        for name in ['Anna', 'Olga', 'Maria']:
+            self.assertEqual(
+                subjects(self.users[name]), ["Встреча с директором"])
+
+    @with_transaction()
     def test_shared_group_shows_counterparty(self):
         "A group shared with everyone shows its counterparties to everyone"
         pool = Pool()
