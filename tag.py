@@ -28,7 +28,6 @@ class Tag(SharedMixin, DeactivableMixin, ModelSQL, ModelView):
         "Color", help="Shown on the counterparty list, as a CSS colour.")
 
 
-
 class TagParty(MembershipMixin, ModelSQL):
     "Counterparty - Tag"
     __name__ = 'crm.counterparty.tag-party.party'

@@ -13,6 +13,7 @@ from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
+from trytond.modules.crm_counterparty.tests.tools import create_user
 from trytond.pool import Pool
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
 from trytond.tools import is_instance_method
@@ -36,23 +37,6 @@ def call(user, name, method, *args, type='model'):
                 return rpc.result(meth(*c_args, **c_kwargs))
             inst = c_args.pop(0)
             return rpc.result(meth(inst, *c_args, **c_kwargs))
-
-
-def create_user(company, employee, login, group='group_crm_user'):
-    "A user of company working as employee, in the CRM group named"
-    pool = Pool()
-    User = pool.get('res.user')
-    ModelData = pool.get('ir.model.data')
-    groups = [ModelData.get_id('crm_counterparty', group)] if group else []
-    user, = User.create([{
-                'name': login.capitalize(), 'login': login,
-                'companies': [('add', [company.id])],
-                'company': company.id,
-                'employees': [('add', [employee.id])],
-                'employee': employee.id,
-                'groups': [('add', groups)],
-                }])
-    return user
 
 
 class CounterpartyAccessTestCase(_DBTestCase):
@@ -91,7 +75,7 @@ class CounterpartyAccessTestCase(_DBTestCase):
             employees['Anna'].supervisor = employees['Olga']
             employees['Anna'].save()
             self.users = {
-                name: create_user(company, employee, name.lower(), {
+                name: create_user(name.lower(), employee, {
                         'Maria': 'group_crm_manager', 'Pavel': None}.get(
                         name, 'group_crm_user'))
                 for name, employee in employees.items()}

@@ -10,25 +10,11 @@ from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
+from trytond.modules.crm_counterparty.tests.tools import create_user
 from trytond.pool import Pool
 from trytond.pyson import PYSONDecoder
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
 from trytond.transaction import Transaction
-
-
-def create_user(login, *groups):
-    "A user in the CRM user group and the given groups"
-    pool = Pool()
-    User = pool.get('res.user')
-    ModelData = pool.get('ir.model.data')
-    group_ids = [ModelData.get_id('crm_counterparty', 'group_crm_user')]
-    group_ids += [ModelData.get_id(*g.split('.')) for g in groups]
-    user, = User.create([{
-                'name': login.title(),
-                'login': login,
-                'groups': [('add', group_ids)],
-                }])
-    return user
 
 
 def run_queue():

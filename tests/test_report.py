@@ -14,8 +14,8 @@ from trytond.modules.company.tests import (
 from trytond.pool import Pool
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
 
-from trytond.modules.crm_counterparty.tests.test_access import (
-    call, create_user)
+from trytond.modules.crm_counterparty.tests.test_access import call
+from trytond.modules.crm_counterparty.tests.tools import create_user
 
 TEXT = '{urn:oasis:names:tc:opendocument:xmlns:text:1.0}'
 
@@ -156,9 +156,9 @@ class CounterpartyListReportTestCase(_DBTestCase):
             Configuration.write([Configuration(1)], {
                     'counterparty_visibility': 'involved'})
             users = {
-                'anna': create_user(company, romashka.responsible, 'anna'),
+                'anna': create_user('anna', romashka.responsible),
                 'boris': create_user(
-                    company, create_employee(company, "Борис"), 'boris'),
+                    'boris', create_employee(company, "Борис")),
                 }
 
         def print_(user):

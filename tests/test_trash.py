@@ -8,8 +8,8 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
 from trytond.transaction import Transaction
 
-from trytond.modules.crm_counterparty.tests.test_access import (
-    call, create_user)
+from trytond.modules.crm_counterparty.tests.test_access import call
+from trytond.modules.crm_counterparty.tests.tools import create_user
 
 
 class CounterpartyTrashTestCase(_DBTestCase):
@@ -22,7 +22,7 @@ class CounterpartyTrashTestCase(_DBTestCase):
         company = create_company()
         with set_company(company):
             anna = create_employee(company, "Анна")
-            self.user = create_user(company, anna, 'anna')
+            self.user = create_user('anna', anna)
             romashka, = Party.create([{
                         'name': "ООО «Ромашка»", 'responsible': anna.id,
                         'contact_persons': [('create', [

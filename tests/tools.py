@@ -1,0 +1,26 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""What the database tests share."""
+from trytond.pool import Pool
+
+
+def create_user(login, employee=None, group='group_crm_user'):
+    """A user in the CRM group named (none when None), working as employee
+    in its company when one is given"""
+    pool = Pool()
+    User = pool.get('res.user')
+    ModelData = pool.get('ir.model.data')
+    values = {
+        'name': login.capitalize(), 'login': login,
+        'groups': [('add', [ModelData.get_id('crm_counterparty', group)]
+                if group else [])],
+        }
+    if employee:
+        values.update({
+                'companies': [('add', [employee.company.id])],
+                'company': employee.company.id,
+                'employees': [('add', [employee.id])],
+                'employee': employee.id,
+                })
+    user, = User.create([values])
+    return user
