@@ -14,6 +14,7 @@ import datetime as dt
 
 from trytond.i18n import gettext
 from trytond.model import Index, fields
+from trytond.model.fields import SQL_OPERATORS
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
@@ -92,9 +93,12 @@ class Party(metaclass=PoolMeta):
     @classmethod
     def get_my_client(cls, parties, name):
         employees = set(cls._my_employees())
+        party = cls.__table__()
+        cursor = Transaction().connection.cursor()
         # Read at once: a record per party costs a page of the list
-        return {r['id']: r['responsible'] in employees
-            for r in cls.read([p.id for p in parties], ['responsible'])}
+        cursor.execute(*party.select(party.id, party.responsible,
+                where=SQL_OPERATORS['in'](party.id, [p.id for p in parties])))
+        return {id_: responsible in employees for id_, responsible in cursor}
 
     @classmethod
     def search_my_client(cls, name, clause):

@@ -1,6 +1,8 @@
 # This file is part of crm_counterparty.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
-from trytond.pool import PoolMeta
+from trytond.model import fields
+from trytond.model.modelstorage import is_leaf
+from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
 from .access import counterparty_rule_context
@@ -32,6 +34,18 @@ class Rule(metaclass=PoolMeta):
         return context
 
     @classmethod
+    def get(cls, model_name, mode='read'):
+        clause, clause_global = super().get(model_name, mode=mode)
+        # One rule group that lets every record through (the company lets
+        # everyone see every counterparty, a manager's group) makes the
+        # others moot; Tryton would still turn them all into a query for
+        # each search and read
+        Model = Pool().get(model_name)
+        if any(_lets_all(Model, c) for c in clause.values()):
+            clause = {}
+        return clause, clause_global
+
+    @classmethod
     def _get_cache_key(cls, model_names):
         key = super()._get_cache_key(model_names)
         if model_names & _USER_MODELS:
@@ -39,3 +53,20 @@ class Rule(metaclass=PoolMeta):
         if model_names & _COUNTERPARTY_MODELS:
             key = (*key, *sorted(counterparty_rule_context().items()))
         return key
+
+
+def _lets_all(Model, domain):
+    "Whether the domain of a rule on Model holds for every record"
+    if is_leaf(domain):
+        name, operator, value = domain[:3]
+        if (name, operator, value) == ('id', '!=', None):
+            return True
+        if operator == 'where' and len(domain) == 3:
+            # A rule of the record a required link points to
+            field = Model._fields.get(name)
+            return (isinstance(field, fields.Many2One) and field.required
+                and _lets_all(field.get_target(), value))
+        return False
+    if domain and domain[0] == 'OR':
+        return any(_lets_all(Model, d) for d in domain[1:])
+    return all(_lets_all(Model, d) for d in domain if d != 'AND')

@@ -4,7 +4,6 @@
 counterparty (see search_box), indexed by trigrams on PostgreSQL, plus the
 user's visible tags."""
 from sql import Union
-from sql.operators import Or
 
 from trytond import backend
 from trytond.model import Index, fields
@@ -14,6 +13,7 @@ from trytond.transaction import (
     Transaction, inactive_records, record_cache_size, without_check_access)
 
 from . import search_box
+from .client_list import in_card_order
 
 _PHONE_TYPES = {'phone', 'mobile', 'fax', 'whatsapp'}
 _FIRST_CONTACT_TYPES = ['phone', 'mobile', 'fax', 'email', 'website']
@@ -22,7 +22,8 @@ _FIRST_CONTACT_TYPES = ['phone', 'mobile', 'fax', 'email', 'website']
 class Party(metaclass=PoolMeta):
     __name__ = 'party.party'
 
-    search_text = fields.Char("Search Text", readonly=True)
+    # Lazy: a long text that no one reads with the record
+    search_text = fields.Char("Search Text", readonly=True, loading='lazy')
 
     @classmethod
     def __setup__(cls):
@@ -72,15 +73,11 @@ class Party(metaclass=PoolMeta):
             return {n: {p.id: p.get_contact_mechanism(n) for p in parties}
                 for n in names}
         result = {n: {p.id: '' for p in parties} for n in names}
-        for mechanism in ContactMechanism.search_read([
-                    ('party', 'in', [p.id for p in parties]),
-                    ('type', 'in', names),
-                    ],
-                order=[('sequence', 'ASC NULLS FIRST'), ('id', 'ASC')],
-                fields_names=['party', 'type', 'value']):
-            values = result[mechanism['type']]
-            if not values[mechanism['party']]:
-                values[mechanism['party']] = mechanism['value']
+        for party, type_, value in in_card_order(
+                ContactMechanism, [p.id for p in parties], names, 'value'):
+            values = result[type_]
+            if not values[party]:
+                values[party] = value
         return result
 
     @classmethod
@@ -103,7 +100,7 @@ class Party(metaclass=PoolMeta):
         if (operator not in {'ilike', 'like'} or extra
                 or not isinstance(value, str)):
             return super().search_rec_name(name, clause)
-        patterns = search_box.patterns(value)
+        pattern = search_box.pattern(value)
         tags = Tag.search([
                 ('name', 'ilike', value),
                 ('visible', '=', True),
@@ -112,7 +109,7 @@ class Party(metaclass=PoolMeta):
             # A word matching thousands: the database reads the names in
             # order and keeps the first that match
             return ['OR',
-                *(('search_text', 'like', p) for p in patterns),
+                ('search_text', 'like', pattern),
                 ('tags', 'where', [('id', 'in', tags)]),
                 ]
         # PostgreSQL overestimates how many rows a long LIKE matches and
@@ -121,8 +118,8 @@ class Party(metaclass=PoolMeta):
         party = cls.__table__()
         tag_party = pool.get('crm.counterparty.tag-party.party').__table__()
         return [('id', 'in', Union(
-                    party.select(party.id, where=Or(
-                            [party.search_text.like(p) for p in patterns])),
+                    party.select(party.id,
+                        where=party.search_text.like(pattern)),
                     tag_party.select(
                         tag_party.party, where=tag_party.tag.in_(tags))))]
 

@@ -41,18 +41,21 @@ def search_text(names, contacts=(), phones=(), codes=()):
     return SEPARATOR.join(dict.fromkeys(p.strip().lower() for p in parts))
 
 
-def patterns(typed):
-    """Return the LIKE patterns on the search text for what was typed in
-    the search box (with or without the box's % wildcards)"""
+def pattern(typed):
+    """Return the LIKE pattern on the search text for what was typed in
+    the search box (with or without the box's % wildcards): a phone by
+    its digits"""
     core = (typed or '').strip().strip('%').strip().lower()
     if not core:
-        return ['%']
-    result = ['%' + core + '%']
+        return '%'
     if _PHONE_TYPED.match(core):
         digits = re.sub(r'\D', '', core)
-        if len(digits) >= MIN_PHONE_DIGITS and digits != core:
-            result.append('%' + digits + '%')
-    return result
+        if len(digits) >= MIN_PHONE_DIGITS:
+            # Every phone is in the text as digits: the typed separators
+            # would only make the database look through thousands of
+            # near matches
+            return '%' + digits + '%'
+    return '%' + core + '%'
 
 
 def is_selective(typed):

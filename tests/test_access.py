@@ -349,6 +349,35 @@ class CounterpartyAccessTestCase(_DBTestCase):
                 [('id', '=', self.romashka.id)]), 1)
 
     @with_transaction()
+    def test_rules_moot_where_all_allowed(self):
+        """Where one rule lets every counterparty through, the others are
+        not turned into a query: no record rule is left"""
+        pool = Pool()
+        Rule = pool.get('ir.rule')
+        Configuration = pool.get('party.configuration')
+        self.setup_company()
+        models = ['party.party', 'party.contact_mechanism',
+            'party.identifier']
+
+        def rules(user):
+            with Transaction().set_user(user.id), \
+                    Transaction().set_context(
+                        _check_access=True, company=self.company.id):
+                return {m: Rule.domain_get(m) for m in models}
+        self.assertTrue(all(rules(self.users['Boris']).values()))
+        self.assertFalse(any(rules(self.users['Maria']).values()))
+        with set_company(self.company):
+            configuration = Configuration(1)
+            configuration.counterparty_visibility = 'all'
+            configuration.save()
+        self.assertFalse(any(rules(self.users['Boris']).values()))
+        # Editing is still restricted to his own
+        with Transaction().set_user(self.users['Boris'].id), \
+                Transaction().set_context(
+                    _check_access=True, company=self.company.id):
+            self.assertTrue(Rule.domain_get('party.party', mode='write'))
+
+    @with_transaction()
     def test_policy_per_company(self):
         "The policy is a setting of each company"
         pool = Pool()

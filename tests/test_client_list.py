@@ -596,8 +596,33 @@ class ClientListTestCase(_DBTestCase):
         self.assertEqual(party.custom_date_1.day, 1)
 
     @with_transaction()
+    def test_list_selection_names(self):
+        "The list names the values of selections, custom ones too"
+        pool = Pool()
+        Party = pool.get('party.party')
+        CustomField = pool.get('crm.counterparty.custom_field')
+        field, = CustomField.create([{
+                    'name': "Source", 'kind': 'selection',
+                    'selection': "Exhibition\nWebsite"}])
+        slot = field.field_name
+        firm = self.create_party("Ромашка", kind='company')
+        person = self.create_party("Иванов", kind='person',
+            **{slot: 'Website'})
+        rows = Party.read(
+            [firm.id, person.id], ['kind', 'kind:string', slot + ':string'])
+        self.assertEqual(
+            [(r['kind'], r['kind:string'], r[slot + ':string'])
+                for r in rows],
+            [('company', "Company", ''), ('person', "Person", "Website")])
+        # Only what was asked is returned
+        self.assertEqual(
+            Party.read([firm.id], ['kind:string']),
+            [{'id': firm.id, 'kind:string': "Company"}])
+
+    @with_transaction()
     def test_list_columns(self):
-        "The list reads phones, e-mails and languages as Tryton does"
+        """The list reads phones, e-mails and languages as Tryton does: the
+        first active one in the card's order"""
         pool = Pool()
         Party = pool.get('party.party')
         Lang = pool.get('ir.lang')
@@ -610,7 +635,11 @@ class ClientListTestCase(_DBTestCase):
                             'sequence': 1},
                         {'type': 'phone', 'value': '+7 916 123-45-67'},
                         ])])
-        calm = self.create_party("Штиль")
+        calm = self.create_party("Штиль", contact_mechanisms=[
+                ('create', [
+                        {'type': 'email', 'value': 'old@shtil.ru',
+                            'sequence': 1, 'active': False},
+                        ])])
         names = ['phone', 'mobile', 'email', 'website', 'lang']
         self.assertEqual(
             Party.read([wind.id, calm.id], names),

@@ -69,19 +69,19 @@ class SearchBoxTestCase(unittest.TestCase):
     "Test what the search box looks for"
 
     def test_phone_typed_any_way(self):
-        "A typed phone also searches by its digits"
+        "A typed phone searches by its digits"
         for typed, expected in [
-                ('8 916 123-45-67', ['%8 916 123-45-67%', '%89161234567%']),
-                ('+7(916)1234567', ['%+7(916)1234567%', '%79161234567%']),
-                ('%1234567%', ['%1234567%']),
-                ('123-45', ['%123-45%', '%12345%']),
-                ('Ромашка', ['%ромашка%']),
-                ('ООО «Ромашка» 2', ['%ооо «ромашка» 2%']),
-                ('1-2', ['%1-2%']),
-                ('', ['%']),
+                ('8 916 123-45-67', '%89161234567%'),
+                ('+7(916)1234567', '%79161234567%'),
+                ('%1234567%', '%1234567%'),
+                ('123-45', '%12345%'),
+                ('Ромашка', '%ромашка%'),
+                ('ООО «Ромашка» 2', '%ооо «ромашка» 2%'),
+                ('1-2', '%1-2%'),
+                ('', '%'),
                 ]:
             with self.subTest(typed=typed):
-                self.assertEqual(search_box.patterns(typed), expected)
+                self.assertEqual(search_box.pattern(typed), expected)
 
     def test_selective(self):
         "A word may match many; a longer text, a phone or an INN few"
@@ -114,10 +114,8 @@ class SearchBoxTestCase(unittest.TestCase):
         for typed in ['8 916 123-45-67', '+7(916)1234567', '1234567',
                 'РОМАШ', 'romashka.ru', '7707083893', 'иван']:
             with self.subTest(typed=typed):
-                self.assertTrue(any(
-                        _like(text, p) for p in search_box.patterns(typed)))
-        self.assertFalse(any(
-                _like(text, p) for p in search_box.patterns('+7 495')))
+                self.assertTrue(_like(text, search_box.pattern(typed)))
+        self.assertFalse(_like(text, search_box.pattern('+7 495')))
 
 
 def _like(text, pattern):

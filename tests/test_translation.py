@@ -51,6 +51,15 @@ class CrmCounterpartyTranslationTestCase(ModuleTestCase):
             "Идентификационный номер налогоплательщика.")
         self.assertEqual(fields['responsible']['string'], "Ответственный")
 
+    @with_transaction(context={'language': 'ru'})
+    def test_list_selection_names(self):
+        "The list names a counterparty's kind in Russian"
+        Party = Pool().get('party.party')
+        party, = Party.create([{'name': "Ромашка", 'kind': 'company'}])
+        self.assertEqual(
+            Party.read([party.id], ['kind:string']),
+            [{'id': party.id, 'kind:string': "Компания"}])
+
     @with_transaction()
     def test_field_labels_context(self):
         "The labels follow the language of the context"
