@@ -219,4 +219,6 @@ for _kind, _make in KINDS.items():
             _field = fields.Selection(_method, _string, sort=False)
         else:
             _field = _make(_string)
+        # Mostly empty: not read with every record of a counterparty
+        _field.loading = 'lazy'
         setattr(Party, _name, _field)

@@ -86,9 +86,13 @@ class Party(metaclass=PoolMeta):
     @classmethod
     def _my_employees(cls):
         pool = Pool()
-        User = pool.get('res.user')
-        user = User(Transaction().user)
-        return [e.id for e in user.employees]
+        UserEmployee = pool.get('res.user-company.employee')
+        user_employee = UserEmployee.__table__()
+        cursor = Transaction().connection.cursor()
+        # Without reading the whole user, for each page of the list
+        cursor.execute(*user_employee.select(user_employee.employee,
+                where=user_employee.user == Transaction().user))
+        return [employee for employee, in cursor]
 
     @classmethod
     def get_my_client(cls, parties, name):

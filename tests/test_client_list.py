@@ -227,6 +227,10 @@ class ClientListTestCase(_DBTestCase):
             self.assertIn(other, Party.search([('my_client', '=', False)]))
             self.assertNotIn(
                 mine, Party.search([('my_client', '=', False)]))
+            self.assertEqual(
+                [r['my_client'] for r in Party.read(
+                        [mine.id, other.id], ['my_client'])],
+                [True, False])
 
         # "My clients" is a system filter, "Clients" a predefined one
         with self.assertRaises(AccessError):
