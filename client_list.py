@@ -21,7 +21,8 @@ from trytond.transaction import Transaction
 # their own getters its names.
 _COMPUTED_COLUMNS = ['phone', 'mobile', 'fax', 'email', 'website',
     'inn', 'kpp', 'ogrn', 'favorite', 'my_client', 'created_since',
-    'tag_names', 'group_names']
+    'last_contact_since', 'planned_communication', 'tag_names',
+    'group_names']
 
 
 class Party(metaclass=PoolMeta):
@@ -30,11 +31,15 @@ class Party(metaclass=PoolMeta):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls._column_getters = {}
+        # Set up again for each module's class: what an earlier one took
+        # is inherited, a field of a later module may not be there yet
+        getters = dict(getattr(cls, '_column_getters', {}))
         for name in _COMPUTED_COLUMNS:
-            field = getattr(cls, name)
-            cls._column_getters[name] = field.getter
-            field.getter = 'get_computed_columns'
+            field = getattr(cls, name, None)
+            if field and field.getter != 'get_computed_columns':
+                getters[name] = field.getter
+                field.getter = 'get_computed_columns'
+        cls._column_getters = getters
 
     @classmethod
     def get_computed_columns(cls, parties, names):

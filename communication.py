@@ -28,6 +28,7 @@ from . import schedule
 from .exceptions import (
     CommunicationOverlapWarning, InvalidCommunication,
     ParticipantWithoutAccess)
+from .filter import formula_domain
 from .invitation import build_ics
 
 STATES = [
@@ -828,6 +829,20 @@ class Party(metaclass=PoolMeta):
         "Last Contact", readonly=True,
         help="The day of the last communication held with the "
         "counterparty or its contact persons.")
+    last_contact_since = fields.Function(
+        fields.Char(
+            "Last Contact Since",
+            help="A date or a formula such as \"today - 30d\", evaluated "
+            "when the filter runs; \"not\" finds those not contacted "
+            "since, never contacted included."),
+        'get_last_contact_since', searcher='search_last_contact_since')
+    planned_communication = fields.Function(
+        fields.Boolean(
+            "Planned Communication",
+            help="A communication is planned with the counterparty or one "
+            "of its contact persons."),
+        'get_planned_communication',
+        searcher='search_planned_communication')
 
     @classmethod
     def __setup__(cls):
@@ -851,6 +866,39 @@ class Party(metaclass=PoolMeta):
                         ('parties', 'in', members),
                         ], order=[('start', 'DESC'), ('id', 'DESC')])]
         return result
+
+    @classmethod
+    def get_last_contact_since(cls, parties, name):
+        # Only a condition of filters, never a value of the card
+        return {p.id: None for p in parties}
+
+    @classmethod
+    def search_last_contact_since(cls, name, clause):
+        return formula_domain(
+            'last_contact', clause, cls.fields_get([name])[name]['string'],
+            date=True)
+
+    @classmethod
+    def get_planned_communication(cls, parties, name):
+        planned = cls.search([
+                ('id', 'in', [p.id for p in parties]),
+                ('planned_communication', '=', True),
+                ], order=[])
+        return {p.id: p in planned for p in parties}
+
+    @classmethod
+    def search_planned_communication(cls, name, clause):
+        _, operator, value = clause
+        planned = [('state', '=', 'planned')]
+        domain = ['OR',
+            ('communications', 'where', planned),
+            ('contact_persons', 'where', [
+                    ('communications', 'where', planned)]),
+            ]
+        if (operator == '=') != bool(value):
+            domain = [('id', 'not in', cls.search(
+                        domain, order=[], query=True))]
+        return domain
 
     @classmethod
     def set_activity(cls, parties, name, value):

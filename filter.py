@@ -31,9 +31,11 @@ _FORMULA_OPERATORS = {
     }
 
 
-def formula_domain(field_name, clause, label):
-    """Return the domain on the date or timestamp field_name for the clause
-    of a formula field; label names the field in the error"""
+def formula_domain(field_name, clause, label, date=False):
+    """Return the domain on the timestamp (or, with date, the date)
+    field_name for the clause of a formula field; label names the field in
+    the error.  "Not since" includes the records without a date: never
+    contacted is not contacted since."""
     pool = Pool()
     Date = pool.get('ir.date')
     _, operator, value = clause[:3]
@@ -46,13 +48,16 @@ def formula_domain(field_name, clause, label):
                 'crm_counterparty.msg_invalid_date_formula',
                 field=label, formula='%s %s' % (operator, text)))
     try:
-        date = relative_date.evaluate(text, Date.today())
+        day = relative_date.evaluate(text, Date.today())
     except relative_date.FormulaError as exception:
         raise InvalidDateFormula(gettext(
                 'crm_counterparty.msg_invalid_date_formula',
                 field=label, formula=text)) from exception
-    return [(field_name, _FORMULA_OPERATORS[operator],
-            dt.datetime.combine(date, dt.time()))]
+    operator = _FORMULA_OPERATORS[operator]
+    value = day if date else dt.datetime.combine(day, dt.time())
+    if operator.startswith('<'):
+        return ['OR', (field_name, operator, value), (field_name, '=', None)]
+    return [(field_name, operator, value)]
 
 
 class ViewSearch(SharedMixin, metaclass=PoolMeta):

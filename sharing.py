@@ -98,10 +98,9 @@ class SharedMixin:
         user = Transaction().user
         if not user:
             return []
-        domain = ['OR', ('user', '=', None), ('user', '=', user)]
         if (operator == '=') != bool(value):
-            domain = ['NOT', domain]
-        return domain
+            return [('user', '!=', None), ('user', '!=', user)]
+        return ['OR', ('user', '=', None), ('user', '=', user)]
 
 
 class MembershipMixin:

@@ -76,6 +76,12 @@ class ClientListTestCase(_DBTestCase):
 
         with as_user(boris):
             self.assertEqual(Tag.search([]), [common])
+            # What the relation's filter hides, seen without the rules
+            with Transaction().set_context(_check_access=False):
+                self.assertEqual(
+                    Tag.search([('visible', '=', False)]), [secret])
+                self.assertEqual(
+                    Tag.search([('visible', '=', True)]), [common])
             for domain in [
                     [('tags.name', '=', "Тайный клиент")],
                     [('tags', '=', secret.id)],

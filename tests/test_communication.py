@@ -11,6 +11,7 @@ from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
 from trytond.pool import Pool
+from trytond.pyson import PYSONDecoder
 from trytond.tests.test_tryton import (
     _DBTestCase, activate_module, drop_db, with_transaction)
 from trytond.transaction import Transaction
@@ -271,6 +272,51 @@ class CommunicationTestCase(_Sales, _DBTestCase):
         self.assertIsNone(Party(self.client.id).last_contact)
         # Sortable on the list
         Party.search([], order=[('last_contact', 'DESC NULLS LAST')])
+
+    @with_transaction()
+    def test_filters_of_contacts(self):
+        """"No contact for 30 days" and "Planned communication" find the
+        counterparties their tabs promise"""
+        pool = Pool()
+        Communication = pool.get('crm.communication')
+        Party = pool.get('party.party')
+        Domain = pool.get('ir.action.act_window.domain')
+        ModelData = pool.get('ir.model.data')
+        self.setup_sales()
+        recent, never = Party.create(
+            [{'name': "ООО «Недавний»"}, {'name': "ООО «Новый»"}])
+        now = dt.datetime.now().replace(microsecond=0)
+        Communication.do([
+                self.plan(start=now - dt.timedelta(days=40)),
+                self.plan(start=now - dt.timedelta(days=3),
+                    parties=[('add', [recent.id])]),
+                ])
+        ours = {self.client, self.director, recent, never}
+
+        def tab(name):
+            domain = Domain(ModelData.get_id('crm_counterparty', name))
+            return set(Party.search(
+                    PYSONDecoder().decode(domain.domain))) & ours
+        self.assertEqual(
+            tab('act_counterparty_domain_no_contact_30_days'),
+            {self.client, self.director, never})
+        self.assertEqual(
+            set(Party.search([('last_contact_since', '=', 'today - 30d')]))
+            & ours, {recent})
+        self.assertEqual(tab('act_counterparty_domain_planned_communication'),
+            set())
+        # Planned with the contact person: the company has one too
+        self.plan(start=now + dt.timedelta(days=1),
+            parties=[('add', [self.director.id])])
+        self.assertEqual(tab('act_counterparty_domain_planned_communication'),
+            {self.client, self.director})
+        self.assertEqual(
+            set(Party.search([('planned_communication', '=', False)]))
+            & ours, {recent, never})
+        self.assertEqual(
+            [r['planned_communication'] for r in Party.read(
+                    [self.client.id, recent.id], ['planned_communication'])],
+            [True, False])
 
     @with_transaction()
     def test_replace_duplicate(self):
