@@ -41,7 +41,8 @@ What ``Party.create`` of an imported card does, and what is done here:
   for the same regions as ``_parse_phonenumber``, the e-mails by
   email-validator as ``check_valid_email``, a name), and the INN uniqueness
   (``check_duplicate_tax_identifier``, the only validation across records)
-  runs once over the chunk's new parties; ``compute_fields``: the party's
+  runs over the chunk's new parties whenever one query finds another
+  active holder of one of their INNs (the only case it refuses); ``compute_fields``: the party's
   (``code_alnum``/``code_digit``) and the identifiers' are called as they
   are; the contact mechanisms' value and compact value are computed from one
   parse of each phone, only for phones without extension and e-mails that
@@ -54,7 +55,11 @@ What ``Party.create`` of an imported card does, and what is done here:
   may exist on create (nor on write of parties, for the second write) of the
   models written, else ``unavailable``; ``transaction.create_records`` and
   the counter are kept as create keeps them.
+
+The import's report lines are inserted the same way (``create_lines``),
+with their defaults, as they have no history, setter or trigger.
 """
+import functools
 from itertools import chain
 
 import phonenumbers
@@ -68,7 +73,7 @@ from trytond.tools.email_ import normalize_email
 from trytond.transaction import (
     Transaction, inactive_records, without_check_access)
 
-from . import import_rules, search_box
+from . import import_rules, requisites, search_box
 from .phone import display
 
 # The models written, each by its own INSERTs
@@ -86,6 +91,10 @@ _REQUISITES = [('inn', 'ru_vat'), ('kpp', 'ru_kpp'), ('ogrn', 'ru_ogrn')]
 _MECHANISMS = [('phones', 'phone'), ('mobiles', 'mobile'),
     ('emails', 'email'), ('websites', 'website')]
 _EMPTY = (None, [], (), False, '')
+
+
+# Tryton's, kept for the rows' other checks of the same address
+_normalize_email = functools.lru_cache(maxsize=4096)(normalize_email)
 
 
 class BulkRefused(Exception):
@@ -109,14 +118,10 @@ class BulkWriter:
         # _parse_phonenumber tries them (company's country, Russia, none)
         self.regions = list(self.Mechanism()._phone_country_codes())
         self.defaults = {}
+        self.created = {}
         for Model in [self.Party, self.Lang, self.Identifier,
                 self.Mechanism]:
-            names = [n for n, f in Model._fields.items()
-                if n not in {'id', 'create_uid', 'create_date',
-                    'write_uid', 'write_date'}
-                and not (isinstance(f, fields.Function) and not f.setter)]
-            self.defaults[Model.__name__] = Model._clean_defaults(
-                Model.default_get(names, with_rec_name=False))
+            self._defaults(Model)
         for name, value in self.defaults['party.party'].items():
             field = self.Party._fields[name]
             if (hasattr(field, 'set') and name != 'lang'
@@ -126,6 +131,32 @@ class BulkWriter:
             for name, value in self.defaults[Model.__name__].items():
                 if hasattr(Model._fields[name], 'set') and value not in _EMPTY:
                     self.unavailable = 'setter %s.%s' % (Model.__name__, name)
+
+    def _defaults(self, Model):
+        "The default values of Model, computed once as create caches them"
+        if Model.__name__ not in self.defaults:
+            names = [n for n, f in Model._fields.items()
+                if n not in {'id', 'create_uid', 'create_date',
+                    'write_uid', 'write_date'}
+                and not (isinstance(f, fields.Function) and not f.setter)]
+            self.defaults[Model.__name__] = Model._clean_defaults(
+                Model.default_get(names, with_rec_name=False))
+        return self.defaults[Model.__name__]
+
+    def create_lines(self, Line, vlist):
+        """Create the import's report lines (written with the root's rights:
+        no access or rule to check), as Line.create would, unless
+        something on their creation needs the ORM"""
+        pool = Pool()
+        Trigger = pool.get('ir.trigger')
+        if (self.unavailable or Line._history
+                or Trigger.get_triggers(Line.__name__, 'create')
+                or any(hasattr(Line._fields[n], 'set')
+                    for n in self._defaults(Line))):
+            Line.create(vlist)
+            return
+        self.created = {Line.__name__: []}
+        self._insert(Line, vlist)
 
     def _unavailable(self):
         "Why the ORM must write (triggers, rules the path cannot keep)"
@@ -186,7 +217,7 @@ class BulkWriter:
                     key = ('phone', compact)
                     value = display(number, self.regions)
                 elif type_ == 'email':
-                    value = normalize_email(raw)
+                    value = _normalize_email(raw)
                     if value != raw:
                         # Tryton would rewrite its compact value after
                         return None
@@ -205,9 +236,8 @@ class BulkWriter:
         """The number Tryton reads value as (the first region of the card
         that makes it valid), None when it has none or an extension"""
         for region in chain(self.regions, [None]):
-            try:
-                number = phonenumbers.parse(value, region)
-            except phonenumbers.NumberParseException:
+            number = import_rules.parse_phone(value, region)
+            if number is None:
                 continue
             if phonenumbers.is_valid_number(number):
                 if number.extension:
@@ -293,9 +323,10 @@ class BulkWriter:
         if to_update:
             Party.update_search_text([p['id'] for p in to_update])
         self._check_rules()
-        with without_check_access():
-            Party.check_duplicate_tax_identifier(
-                Party.browse([p['id'] for p in companies]), None)
+        if self._inns_shared(identifiers):
+            with without_check_access():
+                Party.check_duplicate_tax_identifier(
+                    Party.browse([p['id'] for p in companies]), None)
         return [(p['id'], [q['id'] for q in p['_persons']])
             for p in companies]
 
@@ -308,7 +339,7 @@ class BulkWriter:
         cursor = transaction.connection.cursor()
         table = Model.__table__()
         user = transaction.user
-        defaults = self.defaults[Model.__name__]
+        defaults = self._defaults(Model)
         rows = []
         for values in vlist:
             row = dict(defaults)
@@ -376,6 +407,29 @@ class BulkWriter:
                                 Column(table, n) if n not in unset
                                 else Literal(None) for n in names],
                             where=table.id.in_(sub))))
+
+    def _inns_shared(self, identifiers):
+        """Whether the INN rule may refuse one of the new parties: only when
+        another active party holds its INN, as the rule searches them
+        (search_requisite: the compact code of a "ru_vat" identifier), or
+        two new ones share one; it is one query, the rule reads each party"""
+        new = {p['id']: requisites.compact(v['code'])
+            for p, v in identifiers if v['type'] == 'ru_vat'}
+        if len(set(new.values())) != len(new):
+            return True
+        identifier = self.Identifier.__table__()
+        party = self.Party.__table__()
+        cursor = Transaction().connection.cursor()
+        for sub in grouped_slice(sorted(set(new.values())), 1000):
+            cursor.execute(*identifier.join(party,
+                    condition=identifier.party == party.id).select(
+                    identifier.party,
+                    where=(identifier.type == 'ru_vat')
+                    & identifier.code_compact.in_(list(sub))
+                    & (party.active == Literal(True))))
+            if any(p not in new for p, in cursor):
+                return True
+        return False
 
     def _check_rules(self):
         "Refuse the chunk when a create rule of the user refuses a record"

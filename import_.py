@@ -1087,7 +1087,7 @@ class _Importer:
         # The report is written with the root's rights: the user may not
         # edit the batch's lines by hand
         with Transaction().set_context(_check_access=False):
-            Line.create(lines)
+            self.bulk.create_lines(Line, lines)
             # The counts as committed, never as an instance cached them
             Import = self.batch.__class__
             table = Import.__table__()
