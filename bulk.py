@@ -119,6 +119,8 @@ class BulkWriter:
         self.regions = list(self.Mechanism()._phone_country_codes())
         self.defaults = {}
         self.created = {}
+        # The last history revision of the parties written, by id
+        self.stamps = {}
         for Model in [self.Party, self.Lang, self.Identifier,
                 self.Mechanism]:
             self._defaults(Model)
@@ -258,6 +260,7 @@ class BulkWriter:
         FieldAccess = pool.get('ir.model.field.access')
         Party = self.Party
         self.created = {n: [] for n in MODELS}
+        self.stamps = {}
 
         companies, persons = [], []
         identifiers, mechanisms = [], []  # (party, values)
@@ -398,6 +401,7 @@ class BulkWriter:
         # The search text is stored after the history rows, by SQL
         later = {'search_text'}
         written = {'code_alnum', 'code_digit', 'write_uid', 'write_date'}
+        returning = Transaction().database.has_returning()
         for sub in grouped_slice(ids, 1000):
             sub = list(sub)
             for unset in [later | written, later]:
@@ -406,7 +410,15 @@ class BulkWriter:
                         table.select(*[
                                 Column(table, n) if n not in unset
                                 else Literal(None) for n in names],
-                            where=table.id.in_(sub))))
+                            where=table.id.in_(sub)),
+                        returning=[history.id, Column(history, '__id')]
+                        if returning else None))
+                if returning:
+                    # The last revision of each (the import's stamp), which
+                    # a query would read back from a growing table
+                    for id_, revision in cursor:
+                        self.stamps[id_] = max(
+                            revision, self.stamps.get(id_, revision))
 
     def _inns_shared(self, identifiers):
         """Whether the INN rule may refuse one of the new parties: only when

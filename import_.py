@@ -922,6 +922,8 @@ class _Importer:
             except (BulkRefused, TrytonUserError, AccessError) as e:
                 logger.info('import %s: bulk refused, by the ORM: %s',
                     self.batch.id, e)
+                # Undone: their ids may be given again
+                self.bulk.stamps.clear()
                 to_create = sorted(to_create + [
                         (i, self.values(records[i])) for i, _ in bulk],
                     key=lambda t: t[0])
@@ -1050,7 +1052,11 @@ class _Importer:
                 touched.update(changes['created'])
                 if party_id:
                     touched.add(party_id)
-        stamps = _stamps(touched)
+        # Those the bulk path wrote it knows; the others are read
+        stamps = {i: self.bulk.stamps[i] for i in touched
+            if i in self.bulk.stamps}
+        stamps.update(_stamps(touched - stamps.keys()))
+        self.bulk.stamps.clear()
         for outcome, party_id, _, changes in results.values():
             if changes:
                 ids = set(changes['created'])
