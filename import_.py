@@ -6,6 +6,7 @@ import dataclasses
 import io
 import itertools
 import json
+import logging
 from collections import defaultdict
 
 from sql import Column, For, Literal
@@ -25,7 +26,10 @@ from trytond.wizard import (
     Button, StateAction, StateReport, StateView, Wizard)
 
 from . import import_rules, mail_contacts, tabular
+from .bulk import BulkRefused, BulkWriter
 from .exceptions import ImportFileError, ImportRevertError
+
+logger = logging.getLogger(__name__)
 
 CHUNK = 100
 # Keys looked up in one query
@@ -600,6 +604,10 @@ class _Importer:
         self.default_type = (
             batch.counterparty_type.id if batch.counterparty_type else None)
         self.names = None
+        self.bulk = BulkWriter()
+        if Transaction().context.get('_crm_import_orm'):
+            # Only the ORM path: the tests compare the two
+            self.bulk.unavailable = 'asked'
 
     @staticmethod
     def _names(model):
@@ -624,8 +632,8 @@ class _Importer:
                     {'value': value}))
         return found
 
-    def values(self, record):
-        "The values to create the counterparty of record"
+    def _scalar_values(self, record):
+        "The values of the party of record itself, its lookups checked"
         values = {
             'name': record.name,
             'kind': record.kind,
@@ -642,6 +650,11 @@ class _Importer:
         for name in ['industry', 'description']:
             if getattr(record, name):
                 values[name] = getattr(record, name)
+        return values
+
+    def values(self, record):
+        "The values to create the counterparty of record"
+        values = self._scalar_values(record)
         identifiers = [
             {'type': type_, 'code': getattr(record, name)}
             for name, type_ in _REQUISITES.items()
@@ -706,7 +719,7 @@ class _Importer:
                             })
         return mechanisms
 
-    def _contact_values(self, contact):
+    def _contact_values(self, contact, mechanisms=True):
         values = {
             # A contact known only by an e-mail or a phone is named by it
             'name': contact.name or (
@@ -717,9 +730,10 @@ class _Importer:
             }
         if contact.position:
             values['position'] = contact.position
-        mechanisms = self._mechanisms(contact)
         if mechanisms:
-            values['contact_mechanisms'] = [('create', mechanisms)]
+            mechanisms = self._mechanisms(contact)
+            if mechanisms:
+                values['contact_mechanisms'] = [('create', mechanisms)]
         return values
 
     def existing(self, records):
@@ -819,7 +833,11 @@ class _Importer:
             if match[0] == 'existing' and (
                     batch.on_duplicate != 'create' or match[1] in ours):
                 continue
-            values = self.values(record)
+            # A duplicate created anyway is for the ORM and its INN rule
+            values = (self._card(record) if match[0] != 'existing'
+                else None)
+            if values is None and not record.failed:
+                values = self.values(record)
             if not record.failed:
                 to_create.append((index, values))
         self._create(records, to_create, results)
@@ -874,7 +892,50 @@ class _Importer:
             ours.setdefault(line.party.id, line.row)
         return ours
 
+    def _card(self, record):
+        """What the bulk path writes for record (see bulk.py), or None when
+        the ORM must create it"""
+        if self.bulk.unavailable:
+            return None
+        values = self._scalar_values(record)
+        vouched = self.bulk.vouch(record)
+        if record.failed or vouched is None:
+            return None
+        identifiers, (mechanisms, *contacts) = vouched
+        return (values, identifiers, mechanisms, [
+                (self._contact_values(c, mechanisms=False), m)
+                for c, m in zip(record.contacts, contacts)])
+
     def _create(self, records, to_create, results):
+        """Create the counterparties: the cards the pure rules vouch for in
+        set-based SQL, the others (or all, when that is refused) through the
+        ORM"""
+        bulk = [(i, v) for i, v in to_create if isinstance(v, tuple)]
+        to_create = [(i, v) for i, v in to_create if isinstance(v, dict)]
+        logger.info('import %s: %d in bulk, %d by the ORM%s',
+            self.batch.id, len(bulk), len(to_create),
+            ' (%s)' % self.bulk.unavailable if self.bulk.unavailable else '')
+        if bulk:
+            try:
+                with _savepoint():
+                    created = self.bulk.write([v for _, v in bulk])
+            except (BulkRefused, TrytonUserError, AccessError) as e:
+                logger.info('import %s: bulk refused, by the ORM: %s',
+                    self.batch.id, e)
+                # Undone: their ids may be given again
+                self.bulk.stamps.clear()
+                to_create = sorted(to_create + [
+                        (i, self.values(records[i])) for i, _ in bulk],
+                    key=lambda t: t[0])
+            else:
+                for (index, card), (party_id, person_ids) in zip(
+                        bulk, created):
+                    self._created_ids(
+                        index, party_id, card[0]['name'], person_ids,
+                        results)
+        self._create_orm(to_create, results)
+
+    def _create_orm(self, to_create, results):
         """Create the counterparties in one call; when one of them is refused
         the others are created one by one to find which"""
         Party = self.Party
@@ -899,11 +960,15 @@ class _Importer:
             self._created(index, party, results)
 
     def _created(self, index, party, results):
-        created = [party.id] + [c.id for c in party.contact_persons]
+        # In the order of the file, as the bulk path gives them
+        self._created_ids(index, party.id, party.name,
+            sorted(c.id for c in party.contact_persons), results)
+
+    def _created_ids(self, index, party_id, name, person_ids, results):
         if self.names is not None:
-            self.names.setdefault(
-                import_rules.normalise_name(party.name), party.id)
-        results[index] = ('created', party.id, '', {'created': created})
+            self.names.setdefault(import_rules.normalise_name(name), party_id)
+        results[index] = (
+            'created', party_id, '', {'created': [party_id] + person_ids})
 
     def _update(self, record, holder, mode, outcome, reason):
         """Give the existing counterparty holder what record says: only its
@@ -987,7 +1052,11 @@ class _Importer:
                 touched.update(changes['created'])
                 if party_id:
                     touched.add(party_id)
-        stamps = _stamps(touched)
+        # Those the bulk path wrote it knows; the others are read
+        stamps = {i: self.bulk.stamps[i] for i in touched
+            if i in self.bulk.stamps}
+        stamps.update(_stamps(touched - stamps.keys()))
+        self.bulk.stamps.clear()
         for outcome, party_id, _, changes in results.values():
             if changes:
                 ids = set(changes['created'])
@@ -1024,7 +1093,7 @@ class _Importer:
         # The report is written with the root's rights: the user may not
         # edit the batch's lines by hand
         with Transaction().set_context(_check_access=False):
-            Line.create(lines)
+            self.bulk.create_lines(Line, lines)
             # The counts as committed, never as an instance cached them
             Import = self.batch.__class__
             table = Import.__table__()

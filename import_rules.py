@@ -3,6 +3,7 @@
 """The rules of importing counterparties that need no database: which column
 holds what, how rows become counterparties with their contact persons, which
 problems a row has, and which rows are the same counterparty."""
+import functools
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -397,12 +398,23 @@ def _finish(record, kind):
     return record
 
 
+@functools.lru_cache(maxsize=4096)
+def parse_phone(value, region):
+    """The number of value read in region, None when it is none; kept for
+    the other checks of the same row (a phone is read by the row's rules,
+    its duplicate look-up and its storing: parsing is most of their cost)"""
+    try:
+        return phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return None
+
+
+@functools.lru_cache(maxsize=4096)
 def phone_key(value):
     """The number in E.164 as Tryton stores it (value_compact), read as
     Russian when it has no country code; None when it is not a phone"""
-    try:
-        number = phonenumbers.parse(value, DEFAULT_REGION)
-    except phonenumbers.NumberParseException:
+    number = parse_phone(value, DEFAULT_REGION)
+    if number is None:
         return None
     if not phonenumbers.is_possible_number(number):
         return None
@@ -410,6 +422,7 @@ def phone_key(value):
         number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@functools.lru_cache(maxsize=4096)
 def email_key(value):
     try:
         return validate_email(

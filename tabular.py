@@ -118,11 +118,9 @@ def count_rows(data, format_):
     if format_ == 'csv':
         return data.count(b'\n') + (not data.endswith(b'\n'))
     if format_ == 'xlsx':
-        import openpyxl
-        workbook = openpyxl.load_workbook(
-            io.BytesIO(data), read_only=True, data_only=True)
+        workbook = _load_xlsx(data)
         try:
-            return workbook.worksheets[0].max_row
+            return _xlsx_size(workbook.worksheets[0])
         finally:
             workbook.close()
     if format_ == 'xls':
@@ -154,13 +152,61 @@ def _check_zip(data):
     return archive
 
 
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]*\d*:?[A-Z]*(\d+)"')
+_ROW = re.compile(rb'<(?:\w+:)?row[\s>/]')
+
+
+def _load_xlsx(data):
+    """The workbook of data read-only, without openpyxl measuring each sheet
+    on opening: when a file does not state its size (openpyxl's and pandas'
+    files), that reads the whole sheet once more for each opening"""
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    class Sheet(ReadOnlyWorksheet):
+        def _get_size(self):
+            # Its size is read with its rows (reset_dimensions)
+            pass
+
+    class Reader(ExcelReader):
+        def read_worksheets(self):
+            for sheet, rel in self.parser.find_sheets():
+                if (rel.target not in self.valid_files
+                        or 'chartsheet' in rel.Type):
+                    continue
+                worksheet = Sheet(
+                    self.wb, sheet.name, rel.target, self.shared_strings)
+                worksheet.sheet_state = sheet.state
+                self.wb._sheets.append(worksheet)
+
+    # data_only: the values Excel computed, never the formulas
+    reader = Reader(io.BytesIO(data), read_only=True, data_only=True)
+    reader.read()
+    return reader.wb
+
+
+def _xlsx_size(sheet):
+    "The rows of sheet as the file states them, else by counting its rows"
+    with sheet._get_source() as source:
+        head = source.read(4096)
+        found = _DIMENSION.search(head)
+        if found and int(found.group(1)) > 1:
+            return int(found.group(1))
+        count, tail = 0, b''
+        while head:
+            chunk = tail + head
+            count += len(_ROW.findall(chunk))
+            # A tag cut at the end of a block is counted with the next one
+            tail = chunk[-16:]
+            count -= len(_ROW.findall(tail))
+            head = source.read(1 << 20)
+        return count
+
+
 def _xlsx_rows(data):
-    import openpyxl
     _check_zip(data)
     try:
-        # data_only: the values Excel computed, never the formulas
-        workbook = openpyxl.load_workbook(
-            io.BytesIO(data), read_only=True, data_only=True)
+        workbook = _load_xlsx(data)
     except Exception:
         raise FileUnusable('msg_import_file_corrupt')
     try:

@@ -15,6 +15,7 @@ from trytond.modules.crm_counterparty.exceptions import (
     ImportFileError, ImportRevertError)
 from trytond.modules.crm_counterparty.tests.test_import_rules import (
     HEADER, ROWS, csv_bytes, xlsx)
+from trytond.modules.crm_counterparty.tests.tools import run_import
 from trytond.pool import Pool
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
 from trytond.transaction import Transaction
@@ -45,16 +46,7 @@ class ImportTestCase(_DBTestCase):
         return user, employee
 
     def run_import(self, data, user, **values):
-        Import = Pool().get('crm.counterparty.import')
-        with Transaction().set_user(user.id):
-            batch, = Import.create([dict({
-                            'file': data, 'file_name': 'clients.xlsx'},
-                        **values)])
-            Import.read_columns([batch])
-            Import.write([batch], {'state': 'waiting'})
-            for _ in batch.process():
-                pass
-        return Import(batch.id)
+        return run_import(data, user, **values)
 
     def outcomes(self, batch):
         return [(l.row, l.outcome) for l in batch.lines]

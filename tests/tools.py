@@ -2,6 +2,7 @@
 # of this repository contains the full copyright notices and license terms.
 """What the database tests share."""
 from trytond.pool import Pool
+from trytond.transaction import Transaction
 
 
 def create_user(login, employee=None, group='group_crm_user'):
@@ -24,3 +25,17 @@ def create_user(login, employee=None, group='group_crm_user'):
                 })
     user, = User.create([values])
     return user
+
+
+def run_import(data, user, **values):
+    "Import the file data as user, as the queue runs it; the batch done"
+    Import = Pool().get('crm.counterparty.import')
+    with Transaction().set_user(user.id):
+        batch, = Import.create([dict({
+                        'file': data, 'file_name': 'clients.xlsx'},
+                    **values)])
+        Import.read_columns([batch])
+        Import.write([batch], {'state': 'waiting'})
+        for _ in batch.process():
+            pass
+    return Import(batch.id)

@@ -1,0 +1,486 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""New counterparties of an import written with set-based SQL, row for row
+as ``Party.create`` writes them.
+
+The import's pure rules (import_rules) have already accepted every value of
+the rows given here; what Tryton's create does with such values is mirrored
+below and proven equal, column by column, by tests/test_import_bulk.py (on
+SQLite and PostgreSQL): a new column or a new override that changes what a
+created card holds makes that test fail.
+
+What ``Party.create`` of an imported card does, and what is done here:
+
+- ``ModelStorage._before_create`` of each model: ``ModelAccess.check``
+  (create) and ``ModelFieldAccess.check`` (write) of the fields given: called
+  the same, raising the same errors; ``preprocess_values``: party (party
+  module) takes its code from the party sequence (``get_many`` here, one
+  query a chunk) and sets no address (``addresses`` None: a card created by
+  code has no empty address, unlike one made in the client); identifier
+  (party module) fills ``code_compact``: called as is; trash only acts on
+  write.
+- ``ModelSQL.create``: the defaults of the fields not given, by
+  ``default_get`` once per model (as create caches them), ``create_uid``,
+  ``create_date``; multi-row INSERTs with ids from ``nextid(count=n)`` as
+  Tryton does on PostgreSQL (one by one on SQLite).
+- The fields with a setter: ``lang`` (a MultiValue of the party module) makes
+  a ``party.party.lang`` row of the default language for the user's company;
+  identifiers, contact mechanisms and contact persons are rows of their own;
+  the others that have a default (the requisites, the contact fields, the
+  favourite star) set nothing for an empty value: ``_SETTERS_EMPTY``.  Any
+  other setter with a default stops the bulk path (``unavailable``).
+- ``_insert_history`` (party.party has ``_history``; identifiers, contact
+  mechanisms and languages do not): the row as inserted, then the row as
+  ``_compute_fields`` wrote it (``code_alnum``, ``code_digit``, with
+  ``write_uid``/``write_date``): the ORM writes every new party once more.
+- ``__check_domain_rule(ids, 'create')``: the create rules of the user are
+  evaluated over the new ids with one search; any refused id raises
+  ``BulkRefused``, and the caller undoes the chunk and takes the ORM path.
+- ``_after_create``: ``_validate``: the values are those the pure rules
+  accepted (INN/KPP/OGRN by python-stdnum and requisites, the phones valid
+  for the same regions as ``_parse_phonenumber``, the e-mails by
+  email-validator as ``check_valid_email``, a name), and the INN uniqueness
+  (``check_duplicate_tax_identifier``, the only validation across records)
+  runs over the chunk's new parties whenever one query finds another
+  active holder of one of their INNs (the only case it refuses); ``compute_fields``: the party's
+  (``code_alnum``/``code_digit``) and the identifiers' are called as they
+  are; the contact mechanisms' value and compact value are computed from one
+  parse of each phone, only for phones without extension and e-mails that
+  Tryton keeps as written, so that Tryton would find nothing to rewrite;
+  ``on_modification``: the search text (search.py) is computed with
+  search_box.search_text from the same parts in the same order (a company
+  with several contact persons has it stored by ``update_search_text``
+  itself, as their order is the database's sorting of names); the INN rule
+  of identifiers is deferred during ``Party.create`` anyway; triggers: none
+  may exist on create (nor on write of parties, for the second write) of the
+  models written, else ``unavailable``; ``transaction.create_records`` and
+  the counter are kept as create keeps them.
+
+The import's report lines are inserted the same way (``create_lines``),
+with their defaults, as they have no history, setter or trigger.
+"""
+import functools
+from itertools import chain
+
+import phonenumbers
+from sql import Column, Literal
+from sql.functions import CurrentTimestamp
+
+from trytond.model import fields
+from trytond.pool import Pool
+from trytond.tools import grouped_slice
+from trytond.tools.email_ import normalize_email
+from trytond.transaction import (
+    Transaction, inactive_records, without_check_access)
+
+from . import import_rules, requisites, search_box
+from .phone import display
+
+# The models written, each by its own INSERTs
+MODELS = ['party.party', 'party.party.lang', 'party.identifier',
+    'party.contact_mechanism']
+# Setters of party.party that do nothing for an empty value on a new card
+_SETTERS_EMPTY = {
+    'inn', 'kpp', 'ogrn', 'phone', 'mobile', 'fax', 'email', 'website',
+    'favorite', 'categories', 'addresses', 'identifiers',
+    'contact_mechanisms', 'contact_persons', 'langs',
+    }
+_PHONE_TYPES = {'phone', 'mobile'}
+_SEARCH_PHONE_TYPES = {'phone', 'mobile', 'fax', 'whatsapp'}
+_REQUISITES = [('inn', 'ru_vat'), ('kpp', 'ru_kpp'), ('ogrn', 'ru_ogrn')]
+_MECHANISMS = [('phones', 'phone'), ('mobiles', 'mobile'),
+    ('emails', 'email'), ('websites', 'website')]
+_EMPTY = (None, [], (), False, '')
+
+
+# Tryton's, kept for the rows' other checks of the same address
+_normalize_email = functools.lru_cache(maxsize=4096)(normalize_email)
+
+
+class BulkRefused(Exception):
+    "The chunk cannot be written as the ORM would: take the ORM path"
+
+
+class BulkWriter:
+    """Writes the new counterparties of an import's chunks; ``unavailable``
+    says why it cannot (None when it can)"""
+
+    def __init__(self):
+        pool = Pool()
+        self.Party = pool.get('party.party')
+        self.Lang = pool.get('party.party.lang')
+        self.Identifier = pool.get('party.identifier')
+        self.Mechanism = pool.get('party.contact_mechanism')
+        self.unavailable = self._unavailable()
+        if self.unavailable:
+            return
+        # The regions a phone of a card without address is read in, as
+        # _parse_phonenumber tries them (company's country, Russia, none)
+        self.regions = list(self.Mechanism()._phone_country_codes())
+        self.defaults = {}
+        self.created = {}
+        # The last history revision of the parties written, by id
+        self.stamps = {}
+        for Model in [self.Party, self.Lang, self.Identifier,
+                self.Mechanism]:
+            self._defaults(Model)
+        for name, value in self.defaults['party.party'].items():
+            field = self.Party._fields[name]
+            if (hasattr(field, 'set') and name != 'lang'
+                    and not (name in _SETTERS_EMPTY and value in _EMPTY)):
+                self.unavailable = 'setter %s' % name
+        for Model in [self.Lang, self.Identifier, self.Mechanism]:
+            for name, value in self.defaults[Model.__name__].items():
+                if hasattr(Model._fields[name], 'set') and value not in _EMPTY:
+                    self.unavailable = 'setter %s.%s' % (Model.__name__, name)
+
+    def _defaults(self, Model):
+        "The default values of Model, computed once as create caches them"
+        if Model.__name__ not in self.defaults:
+            names = [n for n, f in Model._fields.items()
+                if n not in {'id', 'create_uid', 'create_date',
+                    'write_uid', 'write_date'}
+                and not (isinstance(f, fields.Function) and not f.setter)]
+            self.defaults[Model.__name__] = Model._clean_defaults(
+                Model.default_get(names, with_rec_name=False))
+        return self.defaults[Model.__name__]
+
+    def create_lines(self, Line, vlist):
+        """Create the import's report lines (written with the root's rights:
+        no access or rule to check), as Line.create would, unless
+        something on their creation needs the ORM"""
+        pool = Pool()
+        Trigger = pool.get('ir.trigger')
+        if (self.unavailable or Line._history
+                or Trigger.get_triggers(Line.__name__, 'create')
+                or any(hasattr(Line._fields[n], 'set')
+                    for n in self._defaults(Line))):
+            Line.create(vlist)
+            return
+        self.created = {Line.__name__: []}
+        self._insert(Line, vlist)
+
+    def _unavailable(self):
+        "Why the ORM must write (triggers, rules the path cannot keep)"
+        pool = Pool()
+        Trigger = pool.get('ir.trigger')
+        with without_check_access():
+            for name in MODELS:
+                if Trigger.get_triggers(name, 'create'):
+                    return 'trigger on create of %s' % name
+            # Each new party is written once more by _compute_fields
+            if Trigger.get_triggers('party.party', 'write'):
+                return 'trigger on write of party.party'
+        if self.Party._history is not True or any(
+                pool.get(n)._history for n in MODELS[1:]):
+            return 'history'
+        return None
+
+    # What the pure rules vouch for
+
+    def vouch(self, record):
+        """The identifiers [values] and contact mechanisms [(type, value,
+        value_compact)] of record and of each of its contact persons as
+        Tryton stores them, or None when a value is one the ORM must judge"""
+        if (record.failed or record.tags or record.address
+                or (record.contacts and record.kind != 'company')):
+            return None
+        identifiers = []
+        for name, type_ in _REQUISITES:
+            code = getattr(record, name)
+            if not code or (name == 'kpp' and record.kind != 'company'):
+                continue
+            values = self.Identifier.preprocess_values(
+                'create', {'type': type_, 'code': code})
+            # Tryton would write it again after the creation
+            if self.Identifier(**values).compute_fields():
+                return None
+            identifiers.append(values)
+        mechanisms = []
+        for holder in [record] + list(record.contacts):
+            holder_mechanisms = self._mechanisms(holder)
+            if holder_mechanisms is None:
+                return None
+            mechanisms.append(holder_mechanisms)
+        return identifiers, mechanisms
+
+    def _mechanisms(self, holder):
+        "[(type, value, value_compact)] as Tryton stores them, or None"
+        known = set()
+        result = []
+        for attribute, type_ in _MECHANISMS:
+            for raw in getattr(holder, attribute, []):
+                if type_ in _PHONE_TYPES:
+                    number = self.parse_phone(raw)
+                    if number is None:
+                        return None
+                    compact = phonenumbers.format_number(
+                        number, phonenumbers.PhoneNumberFormat.E164)
+                    key = ('phone', compact)
+                    value = display(number, self.regions)
+                elif type_ == 'email':
+                    value = _normalize_email(raw)
+                    if value != raw:
+                        # Tryton would rewrite its compact value after
+                        return None
+                    compact = value
+                    key = ('email', import_rules.email_key(raw))
+                else:
+                    value = compact = raw
+                    key = (type_, (raw or '').strip().lower())
+                if key in known:
+                    continue
+                known.add(key)
+                result.append((type_, value, compact))
+        return result
+
+    def parse_phone(self, value):
+        """The number Tryton reads value as (the first region of the card
+        that makes it valid), None when it has none or an extension"""
+        for region in chain(self.regions, [None]):
+            number = import_rules.parse_phone(value, region)
+            if number is None:
+                continue
+            if phonenumbers.is_valid_number(number):
+                if number.extension:
+                    return None
+                return number
+        return None
+
+    # The writing
+
+    def write(self, cards):
+        """Create the counterparties of cards, each (values of the party,
+        its identifiers, its contact mechanisms, [(values of a contact
+        person, its contact mechanisms)]) as vouch and the importer give
+        them; return [(party id, [contact person ids])].  Raises BulkRefused
+        (or the ORM's own errors) when the ORM must write the chunk."""
+        pool = Pool()
+        ModelAccess = pool.get('ir.model.access')
+        FieldAccess = pool.get('ir.model.field.access')
+        Party = self.Party
+        self.created = {n: [] for n in MODELS}
+        self.stamps = {}
+
+        companies, persons = [], []
+        identifiers, mechanisms = [], []  # (party, values)
+        for values, card_identifiers, card_mechanisms, contacts in cards:
+            company = dict(values, _persons=[])
+            companies.append(company)
+            identifiers.extend((company, v) for v in card_identifiers)
+            mechanisms.extend((company, {'type': t, 'value': v,
+                        'value_compact': c}) for t, v, c in card_mechanisms)
+            for person_values, person_mechanisms in contacts:
+                person = dict(person_values, _employer=company)
+                company['_persons'].append(person)
+                persons.append(person)
+                mechanisms.extend((person, {'type': t, 'value': v,
+                            'value_compact': c})
+                    for t, v, c in person_mechanisms)
+        parties = companies + persons
+
+        # What _before_create checks, model by model, with the fields given
+        party_fields = {k for p in parties for k in p if k[0] != '_'}
+        party_fields.update(['identifiers', 'contact_mechanisms'])
+        if persons:
+            party_fields.update(['contact_persons', 'employer'])
+        checks = [(Party, party_fields)]
+        if identifiers:
+            checks.append((self.Identifier, {'type', 'code', 'party'}))
+        if mechanisms:
+            checks.append((self.Mechanism,
+                    {'type', 'value', 'value_compact', 'party'}))
+        checks.append((self.Lang, {'party', 'lang', 'company'}))
+        for Model, names in checks:
+            ModelAccess.check(Model.__name__, 'create')
+            FieldAccess.check(Model.__name__, sorted(names), 'write')
+
+        sequence = Party._code_sequence()
+        codes = (list(sequence.get_many(len(parties))) if sequence
+            else [None] * len(parties))
+        for party, code in zip(parties, codes):
+            party['code'] = code
+        to_update = self._search_texts(parties, identifiers, mechanisms)
+
+        for party, id_ in zip(companies, self._insert(
+                    Party, companies, computed=True)):
+            party['id'] = id_
+        for person in persons:
+            person['employer'] = person['_employer']['id']
+        for person, id_ in zip(persons, self._insert(
+                    Party, persons, computed=True)):
+            person['id'] = id_
+        self._insert(self.Identifier, [dict(v, party=p['id'])
+                for p, v in identifiers])
+        # The companies' first, as the ORM creates them
+        self._insert(self.Mechanism, [dict(v, party=p['id'])
+                for p, v in mechanisms if p['kind'] == 'company']
+            + [dict(v, party=p['id'])
+                for p, v in mechanisms if p['kind'] != 'company'])
+        company = Transaction().context.get('company')
+        lang = self.defaults['party.party'].get('lang')
+        self._insert(self.Lang, [{'party': p['id'], 'lang': lang,
+                    'company': company} for p in persons + companies])
+
+        self._history(self.created['party.party'])
+        if to_update:
+            Party.update_search_text([p['id'] for p in to_update])
+        self._check_rules()
+        if self._inns_shared(identifiers):
+            with without_check_access():
+                Party.check_duplicate_tax_identifier(
+                    Party.browse([p['id'] for p in companies]), None)
+        return [(p['id'], [q['id'] for q in p['_persons']])
+            for p in companies]
+
+    def _insert(self, Model, vlist, computed=False):
+        """Insert the rows of vlist with the defaults, returning their ids;
+        computed: with what compute_fields gives, written by the user"""
+        if not vlist:
+            return []
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
+        table = Model.__table__()
+        user = transaction.user
+        defaults = self._defaults(Model)
+        rows = []
+        for values in vlist:
+            row = dict(defaults)
+            row.update((k, v) for k, v in values.items() if k[0] != '_')
+            if computed:
+                row.update(Model(code=row['code']).compute_fields())
+            rows.append(row)
+        names = sorted(n for n in set().union(*rows)
+            if not hasattr(Model._fields[n], 'set') and n != 'id')
+        columns = [table.create_uid, table.create_date]
+        head = [user, CurrentTimestamp()]
+        if computed:
+            # _compute_fields wrote the party: who and when
+            columns += [table.write_uid, table.write_date]
+            head += [user, CurrentTimestamp()]
+        columns += [Column(table, n) for n in names]
+        sql_formats = [Model._fields[n].sql_format for n in names]
+        values = [head + [f(r.get(n)) for f, n in zip(sql_formats, names)]
+            for r in rows]
+        ids = transaction.database.nextid(
+            transaction.connection, Model._table, count=len(values))
+        if ids is not None:
+            # PostgreSQL gives one id alone
+            ids = [ids] if isinstance(ids, int) else list(ids)
+            for sub in grouped_slice(list(zip(values, ids)), 500):
+                cursor.execute(*table.insert(columns + [table.id],
+                        [v + [i] for v, i in sub]))
+        else:
+            ids = []
+            for value in values:
+                if transaction.database.has_returning():
+                    cursor.execute(*table.insert(
+                            columns, [value], [table.id]))
+                    ids.append(cursor.fetchone()[0])
+                else:
+                    cursor.execute(*table.insert(columns, [value]))
+                    ids.append(transaction.database.lastid(cursor))
+        # As ModelStorage._before_create and _after_create keep them
+        transaction.counter += 1
+        transaction.create_records[Model.__name__].extend(ids)
+        self.created[Model.__name__].extend(ids)
+        count = Model._count_cache.get(Model.__name__)
+        if count is not None:
+            Model._count_cache.set(Model.__name__, count + len(ids))
+        return ids
+
+    def _history(self, ids):
+        """The history rows of the parties: as inserted, then as
+        _compute_fields wrote them"""
+        Party = self.Party
+        cursor = Transaction().connection.cursor()
+        table = Party.__table__()
+        history = Party.__table_history__()
+        names = [n for n, f in sorted(Party._fields.items())
+            if f.sql_type() and not isinstance(f, fields.Function)]
+        # The search text is stored after the history rows, by SQL
+        later = {'search_text'}
+        written = {'code_alnum', 'code_digit', 'write_uid', 'write_date'}
+        returning = Transaction().database.has_returning()
+        for sub in grouped_slice(ids, 1000):
+            sub = list(sub)
+            for unset in [later | written, later]:
+                cursor.execute(*history.insert(
+                        [Column(history, n) for n in names],
+                        table.select(*[
+                                Column(table, n) if n not in unset
+                                else Literal(None) for n in names],
+                            where=table.id.in_(sub)),
+                        returning=[history.id, Column(history, '__id')]
+                        if returning else None))
+                if returning:
+                    # The last revision of each (the import's stamp), which
+                    # a query would read back from a growing table
+                    for id_, revision in cursor:
+                        self.stamps[id_] = max(
+                            revision, self.stamps.get(id_, revision))
+
+    def _inns_shared(self, identifiers):
+        """Whether the INN rule may refuse one of the new parties: only when
+        another active party holds its INN, as the rule searches them
+        (search_requisite: the compact code of a "ru_vat" identifier), or
+        two new ones share one; it is one query, the rule reads each party"""
+        new = {p['id']: requisites.compact(v['code'])
+            for p, v in identifiers if v['type'] == 'ru_vat'}
+        if len(set(new.values())) != len(new):
+            return True
+        identifier = self.Identifier.__table__()
+        party = self.Party.__table__()
+        cursor = Transaction().connection.cursor()
+        for sub in grouped_slice(sorted(set(new.values())), 1000):
+            cursor.execute(*identifier.join(party,
+                    condition=identifier.party == party.id).select(
+                    identifier.party,
+                    where=(identifier.type == 'ru_vat')
+                    & identifier.code_compact.in_(list(sub))
+                    & (party.active == Literal(True))))
+            if any(p not in new for p, in cursor):
+                return True
+        return False
+
+    def _check_rules(self):
+        "Refuse the chunk when a create rule of the user refuses a record"
+        pool = Pool()
+        Rule = pool.get('ir.rule')
+        for name in MODELS:
+            domain = Rule.domain_get(name, mode='create')
+            if not domain or not self.created[name]:
+                continue
+            Model = pool.get(name)
+            with without_check_access(), inactive_records():
+                for sub in grouped_slice(self.created[name], 1000):
+                    sub = list(sub)
+                    if Model.search([('id', 'in', sub), domain],
+                            count=True) != len(sub):
+                        raise BulkRefused(name)
+
+    def _search_texts(self, parties, identifiers, mechanisms):
+        """Put the search text of the parties in their values as search.py
+        computes it; return the parties whose text it must store itself"""
+        codes, contacts, phones = {}, {}, {}
+        for party, values in identifiers:
+            codes.setdefault(id(party), []).append(
+                values.get('code_compact') or values.get('code'))
+        for party, values in mechanisms:
+            contacts.setdefault(id(party), []).append(values['value'])
+            if values['type'] in _SEARCH_PHONE_TYPES:
+                phones.setdefault(id(party), []).append(
+                    values['value_compact'])
+        to_update = []
+        for party in parties:
+            persons = party.get('_persons', [])
+            if len(persons) > 1:
+                # The names of the persons in the database's order
+                to_update.append(party)
+                continue
+            party['search_text'] = search_box.search_text(
+                [party['name'], party['code']] + [p['name'] for p in persons],
+                contacts=contacts.get(id(party), []),
+                phones=phones.get(id(party), []),
+                codes=codes.get(id(party), []))
+        return to_update
