@@ -28,7 +28,6 @@ from . import schedule
 from .exceptions import (
     CommunicationOverlapWarning, InvalidCommunication,
     ParticipantWithoutAccess)
-from .filter import formula_domain
 from .invitation import build_ics
 
 STATES = [
@@ -835,7 +834,7 @@ class Party(metaclass=PoolMeta):
             help="A date or a formula such as \"today - 30d\", evaluated "
             "when the filter runs; \"not\" finds those not contacted "
             "since, never contacted included."),
-        'get_last_contact_since', searcher='search_last_contact_since')
+        'get_date_formula', searcher='search_date_formula')
     planned_communication = fields.Function(
         fields.Boolean(
             "Planned Communication",
@@ -868,15 +867,9 @@ class Party(metaclass=PoolMeta):
         return result
 
     @classmethod
-    def get_last_contact_since(cls, parties, name):
-        # Only a condition of filters, never a value of the card
-        return {p.id: None for p in parties}
-
-    @classmethod
-    def search_last_contact_since(cls, name, clause):
-        return formula_domain(
-            'last_contact', clause, cls.fields_get([name])[name]['string'],
-            date=True)
+    def _date_formulas(cls):
+        return {**super()._date_formulas(),
+            'last_contact_since': ('last_contact', True)}
 
     @classmethod
     def get_planned_communication(cls, parties, name):

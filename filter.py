@@ -76,7 +76,7 @@ class Party(metaclass=PoolMeta):
             "Created Since",
             help="A date or a formula such as \"today - 7d\" or \"month\", "
             "evaluated when the filter runs."),
-        'get_created_since', searcher='search_created_since')
+        'get_date_formula', searcher='search_date_formula')
 
     @classmethod
     def __setup__(cls):
@@ -121,12 +121,19 @@ class Party(metaclass=PoolMeta):
         return domain
 
     @classmethod
-    def get_created_since(cls, parties, name):
+    def _date_formulas(cls):
+        "The date of the card each formula field is a condition on"
+        # field name: (date or timestamp field, whether a date)
+        return {'created_since': ('create_date', False)}
+
+    @classmethod
+    def get_date_formula(cls, parties, name):
         # Only a condition of filters, never a value of the card
         return {p.id: None for p in parties}
 
     @classmethod
-    def search_created_since(cls, name, clause):
+    def search_date_formula(cls, name, clause):
+        field_name, date = cls._date_formulas()[name]
         return formula_domain(
-            'create_date', clause,
-            cls.fields_get([name])[name]['string'])
+            field_name, clause, cls.fields_get([name])[name]['string'],
+            date=date)
