@@ -74,7 +74,9 @@ from trytond.transaction import (
     Transaction, inactive_records, without_check_access)
 
 from . import import_rules, requisites, search_box
+from .party import REQUISITE_TYPES
 from .phone import display
+from .search import PHONE_TYPES
 
 # The models written, each by its own INSERTs
 MODELS = ['party.party', 'party.party.lang', 'party.identifier',
@@ -86,10 +88,6 @@ _SETTERS_EMPTY = {
     'contact_mechanisms', 'contact_persons', 'langs',
     }
 _PHONE_TYPES = {'phone', 'mobile'}
-_SEARCH_PHONE_TYPES = {'phone', 'mobile', 'fax', 'whatsapp'}
-_REQUISITES = [('inn', 'ru_vat'), ('kpp', 'ru_kpp'), ('ogrn', 'ru_ogrn')]
-_MECHANISMS = [('phones', 'phone'), ('mobiles', 'mobile'),
-    ('emails', 'email'), ('websites', 'website')]
 _EMPTY = (None, [], (), False, '')
 
 
@@ -186,7 +184,7 @@ class BulkWriter:
                 or (record.contacts and record.kind != 'company')):
             return None
         identifiers = []
-        for name, type_ in _REQUISITES:
+        for name, type_ in REQUISITE_TYPES.items():
             code = getattr(record, name)
             if not code or (name == 'kpp' and record.kind != 'company'):
                 continue
@@ -208,7 +206,7 @@ class BulkWriter:
         "[(type, value, value_compact)] as Tryton stores them, or None"
         known = set()
         result = []
-        for attribute, type_ in _MECHANISMS:
+        for type_, attribute in import_rules.MECHANISM_LISTS.items():
             for raw in getattr(holder, attribute, []):
                 if type_ in _PHONE_TYPES:
                     number = self.parse_phone(raw)
@@ -216,18 +214,16 @@ class BulkWriter:
                         return None
                     compact = phonenumbers.format_number(
                         number, phonenumbers.PhoneNumberFormat.E164)
+                    # Parsed already: the key is its E.164 form
                     key = ('phone', compact)
                     value = display(number, self.regions)
-                elif type_ == 'email':
-                    value = _normalize_email(raw)
-                    if value != raw:
+                else:
+                    key = import_rules.mechanism_key(type_, raw)
+                    value = compact = raw
+                    if (type_ == 'email'
+                            and _normalize_email(raw) != raw):
                         # Tryton would rewrite its compact value after
                         return None
-                    compact = value
-                    key = ('email', import_rules.email_key(raw))
-                else:
-                    value = compact = raw
-                    key = (type_, (raw or '').strip().lower())
                 if key in known:
                     continue
                 known.add(key)
@@ -468,7 +464,7 @@ class BulkWriter:
                 values.get('code_compact') or values.get('code'))
         for party, values in mechanisms:
             contacts.setdefault(id(party), []).append(values['value'])
-            if values['type'] in _SEARCH_PHONE_TYPES:
+            if values['type'] in PHONE_TYPES:
                 phones.setdefault(id(party), []).append(
                     values['value_compact'])
         to_update = []

@@ -16,13 +16,14 @@ from trytond.tools import grouped_slice, is_instance_method
 from trytond.transaction import Transaction
 
 
+# The contact columns of the list: the first contact of each type
+FIRST_CONTACT_TYPES = ['phone', 'mobile', 'fax', 'email', 'website']
 # The computed columns of the list.  Tryton makes the page's records again
 # for each getter it calls; these are read in one call that hands each of
 # their own getters its names.
-_COMPUTED_COLUMNS = ['phone', 'mobile', 'fax', 'email', 'website',
-    'inn', 'kpp', 'ogrn', 'favorite', 'my_client', 'created_since',
-    'last_contact_since', 'planned_communication', 'tag_names',
-    'group_names']
+_COMPUTED_COLUMNS = [*FIRST_CONTACT_TYPES, 'inn', 'kpp', 'ogrn', 'favorite',
+    'my_client', 'created_since', 'last_contact_since',
+    'planned_communication', 'tag_names', 'group_names']
 
 
 class Party(metaclass=PoolMeta):

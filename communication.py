@@ -877,6 +877,7 @@ class Party(metaclass=PoolMeta):
                 ('id', 'in', [p.id for p in parties]),
                 ('planned_communication', '=', True),
                 ], order=[])
+        planned = set(planned)
         return {p.id: p in planned for p in parties}
 
     @classmethod

@@ -28,6 +28,7 @@ from trytond.wizard import (
 from . import import_rules, mail_contacts, tabular
 from .bulk import BulkRefused, BulkWriter
 from .exceptions import ImportFileError, ImportRevertError
+from .party import REQUISITE_TYPES
 
 logger = logging.getLogger(__name__)
 
@@ -76,22 +77,11 @@ COLUMN_FIELDS = [
     ('contact_mobile', "Mobile Phone of Contact"),
     ('contact_email', "E-Mail of Contact"),
     ]
-_MECHANISMS = [('phones', 'phone'), ('mobiles', 'mobile'),
-    ('emails', 'email'), ('websites', 'website')]
-_REQUISITES = {'inn': 'ru_vat', 'kpp': 'ru_kpp', 'ogrn': 'ru_ogrn'}
 
 
 def _message(problem):
     _, message, values = problem
     return gettext('crm_counterparty.' + message, **values)
-
-
-def _mechanism_key(type_, value):
-    if type_ in {'phone', 'mobile'}:
-        return 'phone', import_rules.phone_key(value)
-    if type_ == 'email':
-        return 'email', import_rules.email_key(value)
-    return type_, (value or '').strip().lower()
 
 
 class ImportMapping(ModelSQL, ModelView):
@@ -657,7 +647,7 @@ class _Importer:
         values = self._scalar_values(record)
         identifiers = [
             {'type': type_, 'code': getattr(record, name)}
-            for name, type_ in _REQUISITES.items()
+            for name, type_ in REQUISITE_TYPES.items()
             if getattr(record, name)
             and (name != 'kpp' or record.kind == 'company')]
         if identifiers:
@@ -700,9 +690,9 @@ class _Importer:
         ContactMechanism = Pool().get('party.contact_mechanism')
         known = set(known)
         mechanisms = []
-        for attribute, type_ in _MECHANISMS:
+        for type_, attribute in import_rules.MECHANISM_LISTS.items():
             for value in getattr(holder, attribute, []):
-                key = _mechanism_key(type_, value)
+                key = import_rules.mechanism_key(type_, value)
                 if key not in known:
                     known.add(key)
                     # Given as Tryton formats them, so that it finds nothing
@@ -1008,7 +998,7 @@ class _Importer:
                     Party.write([party], new)
                 held = {i.type: i for i in party.identifiers}
                 identifiers = []
-                for name, type_ in _REQUISITES.items():
+                for name, type_ in REQUISITE_TYPES.items():
                     code = getattr(record, name)
                     if not code or (name == 'kpp' and party.kind != 'company'):
                         continue
@@ -1018,7 +1008,7 @@ class _Importer:
                 if identifiers:
                     Identifier.save(identifiers)
                     changes['identifiers'] = [i.id for i in identifiers]
-                known = {_mechanism_key(m.type, m.value)
+                known = {import_rules.mechanism_key(m.type, m.value)
                     for m in party.contact_mechanisms}
                 mechanisms = [ContactMechanism(party=party, **m)
                     for m in self._mechanisms(record, known)]
@@ -1149,14 +1139,28 @@ class _savepoint:
         return False
 
 
-class ImportColumn(ModelSQL, ModelView):
-    "A column of an imported file and what it is imported into"
-    __name__ = 'crm.counterparty.import.column'
-    __string__ = "Import Column"
+class _OfImport:
+    "A record of one import, reached through it, in the file's order"
+    __slots__ = ()
+    _file_order = 'row'
 
     batch = fields.Many2One(
         'crm.counterparty.import', "Import", required=True,
         ondelete='CASCADE')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('batch')
+        cls._order.insert(0, (cls._file_order, 'ASC'))
+
+
+class ImportColumn(_OfImport, ModelSQL, ModelView):
+    "A column of an imported file and what it is imported into"
+    __name__ = 'crm.counterparty.import.column'
+    __string__ = "Import Column"
+    _file_order = 'index'
+
     index = fields.Integer("Column", readonly=True)
     header = fields.Char("Header", readonly=True)
     field = fields.Selection(COLUMN_FIELDS, "Imported Into")
@@ -1171,21 +1175,12 @@ class ImportColumn(ModelSQL, ModelView):
         "0 for the only one.")
     sample = fields.Char("First Value", readonly=True)
 
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.__access__.add('batch')
-        cls._order.insert(0, ('index', 'ASC'))
 
-
-class ImportLine(ModelSQL, ModelView):
+class ImportLine(_OfImport, ModelSQL, ModelView):
     "What became of one row of an imported file"
     __name__ = 'crm.counterparty.import.line'
     __string__ = "Import Report Line"
 
-    batch = fields.Many2One(
-        'crm.counterparty.import', "Import", required=True,
-        ondelete='CASCADE')
     row = fields.Integer("Row", readonly=True)
     outcome = fields.Selection(OUTCOMES, "Result", readonly=True)
     party = fields.Many2One(
@@ -1198,8 +1193,6 @@ class ImportLine(ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls.__access__.add('batch')
-        cls._order.insert(0, ('row', 'ASC'))
         t = cls.__table__()
         cls._sql_indexes.add(
             Index(t, (t.batch, Index.Range()), (t.row, Index.Range())))
@@ -1225,25 +1218,16 @@ class ImportReport(Report):
             '%s-%s' % (action_report.name, name))
 
 
-class ImportPreview(ModelSQL, ModelView):
+class ImportPreview(_OfImport, ModelSQL, ModelView):
     "What importing a row of the file would do"
     __name__ = 'crm.counterparty.import.preview'
     __string__ = "Import Preview Line"
 
-    batch = fields.Many2One(
-        'crm.counterparty.import', "Import", required=True,
-        ondelete='CASCADE')
     row = fields.Integer("Row", readonly=True)
     outcome = fields.Selection(OUTCOMES, "Will Be", readonly=True)
     party_name = fields.Char("Counterparty", readonly=True)
     reason = fields.Text("Problems and Reasons", readonly=True)
     values = fields.Char("Row Values", readonly=True)
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.__access__.add('batch')
-        cls._order.insert(0, ('row', 'ASC'))
 
 
 class ImportStart(ModelView):

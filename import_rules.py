@@ -261,7 +261,8 @@ def _add_value(target, field_, value, row, record):
         setattr(target, field_, value)
 
 
-_PLURAL = {'phone': 'phones', 'mobile': 'mobiles', 'email': 'emails',
+# The contact mechanisms of a record: type, then the record's list of them
+MECHANISM_LISTS = {'phone': 'phones', 'mobile': 'mobiles', 'email': 'emails',
     'website': 'websites'}
 
 
@@ -289,7 +290,7 @@ def read_row(number, values, mapping, header=()):
             field_ = field_[len('contact_'):]
         else:
             target = record
-        _add_value(target, _PLURAL.get(field_, field_), value, number,
+        _add_value(target, MECHANISM_LISTS.get(field_, field_), value, number,
             record)
     record.contacts = [c for _, c in sorted(contacts.items()) if c]
     return record
@@ -420,6 +421,15 @@ def phone_key(value):
         return None
     return phonenumbers.format_number(
         number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mechanism_key(type_, value):
+    "What tells one contact mechanism of a card from another"
+    if type_ in {'phone', 'mobile'}:
+        return 'phone', phone_key(value)
+    if type_ == 'email':
+        return 'email', email_key(value)
+    return type_, (value or '').strip().lower()
 
 
 @functools.lru_cache(maxsize=4096)

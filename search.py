@@ -13,10 +13,10 @@ from trytond.transaction import (
     Transaction, inactive_records, record_cache_size, without_check_access)
 
 from . import search_box
-from .client_list import in_card_order
+from .client_list import FIRST_CONTACT_TYPES, in_card_order
 
-_PHONE_TYPES = {'phone', 'mobile', 'fax', 'whatsapp'}
-_FIRST_CONTACT_TYPES = ['phone', 'mobile', 'fax', 'email', 'website']
+# Found by their digits as well as written
+PHONE_TYPES = {'phone', 'mobile', 'fax', 'whatsapp'}
 
 
 class Party(metaclass=PoolMeta):
@@ -41,7 +41,7 @@ class Party(metaclass=PoolMeta):
                 })
         # The list shows these for a page of 80 at once: one query each
         # rather than Tryton's one per counterparty
-        for name in _FIRST_CONTACT_TYPES:
+        for name in FIRST_CONTACT_TYPES:
             getattr(cls, name).getter = 'get_first_contact_mechanism'
         cls.lang.getter = 'get_langs'
 
@@ -177,7 +177,7 @@ class Party(metaclass=PoolMeta):
                     if mechanism['party'] in contacts:
                         contacts[mechanism['party']].append(
                             mechanism['value'])
-                        if mechanism['type'] in _PHONE_TYPES:
+                        if mechanism['type'] in PHONE_TYPES:
                             phones[mechanism['party']].append(
                                 mechanism['value_compact'])
                 for identifier in Identifier.search_read(
