@@ -59,17 +59,15 @@ What ``Party.create`` of an imported card does, and what is done here:
 The import's report lines are inserted the same way (``create_lines``),
 with their defaults, as they have no history, setter or trigger.
 """
-import functools
 from itertools import chain
 
 import phonenumbers
-from sql import Column, Literal
+from sql import Cast, Column, Literal, Select
 from sql.functions import CurrentTimestamp
 
 from trytond.model import fields
 from trytond.pool import Pool
 from trytond.tools import grouped_slice
-from trytond.tools.email_ import normalize_email
 from trytond.transaction import (
     Transaction, inactive_records, without_check_access)
 
@@ -89,10 +87,6 @@ _SETTERS_EMPTY = {
     }
 _PHONE_TYPES = {'phone', 'mobile'}
 _EMPTY = (None, [], (), False, '')
-
-
-# Tryton's, kept for the rows' other checks of the same address
-_normalize_email = functools.lru_cache(maxsize=4096)(normalize_email)
 
 
 class BulkRefused(Exception):
@@ -221,7 +215,7 @@ class BulkWriter:
                     key = import_rules.mechanism_key(type_, raw)
                     value = compact = raw
                     if (type_ == 'email'
-                            and _normalize_email(raw) != raw):
+                            and import_rules.normalised_email(raw) != raw):
                         # Tryton would rewrite its compact value after
                         return None
                 if key in known:
@@ -348,33 +342,45 @@ class BulkWriter:
             rows.append(row)
         names = sorted(n for n in set().union(*rows)
             if not hasattr(Model._fields[n], 'set') and n != 'id')
-        columns = [table.create_uid, table.create_date]
-        head = [user, CurrentTimestamp()]
+        stamps = ['create_uid', 'create_date']
         if computed:
             # _compute_fields wrote the party: who and when
-            columns += [table.write_uid, table.write_date]
-            head += [user, CurrentTimestamp()]
-        columns += [Column(table, n) for n in names]
+            stamps += ['write_uid', 'write_date']
+        # Tryton formats no empty value (every backend gives None back)
         sql_formats = [Model._fields[n].sql_format for n in names]
-        values = [head + [f(r.get(n)) for f, n in zip(sql_formats, names)]
+        values = [[None if r.get(n) is None else f(r[n])
+                for f, n in zip(sql_formats, names)]
             for r in rows]
         ids = transaction.database.nextid(
             transaction.connection, Model._table, count=len(values))
-        if ids is not None:
-            # PostgreSQL gives one id alone
+        if ids is not None and hasattr(cursor, 'copy'):
+            # PostgreSQL gives the ids at once (one alone as an int); COPY
+            # spares the parsing of a statement per row or of a long one
             ids = [ids] if isinstance(ids, int) else list(ids)
-            for sub in grouped_slice(list(zip(values, ids)), 500):
-                cursor.execute(*table.insert(columns + [table.id],
-                        [v + [i] for v, i in sub]))
+            # The PostgreSQL backend's own driver
+            from psycopg import sql as pgsql
+            cursor.execute(*Select([Cast(CurrentTimestamp(), 'TIMESTAMP')]))
+            now, = cursor.fetchone()
+            head = [user, now] * (len(stamps) // 2)
+            statement = pgsql.SQL(
+                'COPY {} ({}) FROM STDIN').format(
+                pgsql.Identifier(Model._table),
+                pgsql.SQL(', ').join(map(pgsql.Identifier,
+                        stamps + names + ['id'])))
+            with cursor.copy(statement) as copy:
+                for value, id_ in zip(values, ids):
+                    copy.write_row(head + value + [id_])
         else:
+            columns = [Column(table, n) for n in stamps + names]
+            head = [user, CurrentTimestamp()] * (len(stamps) // 2)
             ids = []
             for value in values:
                 if transaction.database.has_returning():
                     cursor.execute(*table.insert(
-                            columns, [value], [table.id]))
+                            columns, [head + value], [table.id]))
                     ids.append(cursor.fetchone()[0])
                 else:
-                    cursor.execute(*table.insert(columns, [value]))
+                    cursor.execute(*table.insert(columns, [head + value]))
                     ids.append(transaction.database.lastid(cursor))
         # As ModelStorage._before_create and _after_create keep them
         transaction.counter += 1

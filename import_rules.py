@@ -433,12 +433,18 @@ def mechanism_key(type_, value):
 
 
 @functools.lru_cache(maxsize=4096)
-def email_key(value):
+def normalised_email(value):
+    """The address value as email-validator normalises it (what Tryton
+    stores), None when it is not one; kept for the row's other checks"""
     try:
-        return validate_email(
-            value, check_deliverability=False).normalized.lower()
+        return validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError:
         return None
+
+
+def email_key(value):
+    normalised = normalised_email(value)
+    return normalised.lower() if normalised is not None else None
 
 
 # Legal forms say nothing of which company it is
