@@ -59,12 +59,11 @@ What ``Party.create`` of an imported card does, and what is done here:
 The import's report lines are inserted the same way (``create_lines``),
 with their defaults, as they have no history, setter or trigger.
 """
-from itertools import chain
 
-import phonenumbers
 from sql import Cast, Column, Literal, Select
 from sql.functions import CurrentTimestamp
 
+from trytond import backend
 from trytond.model import fields
 from trytond.pool import Pool
 from trytond.tools import grouped_slice
@@ -73,7 +72,6 @@ from trytond.transaction import (
 
 from . import import_rules, requisites, search_box
 from .party import REQUISITE_TYPES
-from .phone import display
 from .search import PHONE_TYPES
 
 # The models written, each by its own INSERTs
@@ -87,6 +85,27 @@ _SETTERS_EMPTY = {
     }
 _PHONE_TYPES = {'phone', 'mobile'}
 _EMPTY = (None, [], (), False, '')
+
+
+class _Formatted:
+    "The values of a column as sql_format gives them, each computed once"
+
+    def __init__(self, sql_format):
+        self.sql_format = sql_format
+        self.known = {}
+
+    def __call__(self, value):
+        # Tryton formats no empty value (every backend gives None back)
+        if value is None:
+            return None
+        try:
+            return self.known[value]
+        except KeyError:
+            formatted = self.known[value] = self.sql_format(value)
+            return formatted
+        except TypeError:
+            # Not hashable: formatted each time
+            return self.sql_format(value)
 
 
 class BulkRefused(Exception):
@@ -103,13 +122,17 @@ class BulkWriter:
         self.Lang = pool.get('party.party.lang')
         self.Identifier = pool.get('party.identifier')
         self.Mechanism = pool.get('party.contact_mechanism')
+        self.regions = None
         self.unavailable = self._unavailable()
         if self.unavailable:
             return
         # The regions a phone of a card without address is read in, as
         # _parse_phonenumber tries them (company's country, Russia, none)
-        self.regions = list(self.Mechanism()._phone_country_codes())
+        self.regions = tuple(self.Mechanism()._phone_country_codes())
         self.defaults = {}
+        # The sequence of each table written, by name (PostgreSQL)
+        self.sequences = {}
+        self.instances = {}
         self.created = {}
         # The last history revision of the parties written, by id
         self.stamps = {}
@@ -185,57 +208,48 @@ class BulkWriter:
             values = self.Identifier.preprocess_values(
                 'create', {'type': type_, 'code': code})
             # Tryton would write it again after the creation
-            if self.Identifier(**values).compute_fields():
+            if self._computed(self.Identifier, values):
                 return None
             identifiers.append(values)
         mechanisms = []
         for holder in [record] + list(record.contacts):
-            holder_mechanisms = self._mechanisms(holder)
+            holder_mechanisms = self._mechanisms(record, holder)
             if holder_mechanisms is None:
                 return None
             mechanisms.append(holder_mechanisms)
         return identifiers, mechanisms
 
-    def _mechanisms(self, holder):
-        "[(type, value, value_compact)] as Tryton stores them, or None"
+    def _mechanisms(self, record, holder):
+        """[(type, value, value_compact)] of holder (record or one of its
+        contacts) as Tryton stores them, or None"""
         known = set()
         result = []
         for type_, attribute in import_rules.MECHANISM_LISTS.items():
             for raw in getattr(holder, attribute, []):
                 if type_ in _PHONE_TYPES:
-                    number = self.parse_phone(raw)
-                    if number is None:
+                    stored = record.check(
+                        import_rules.stored_phone, raw, self.regions)
+                    if stored is None:
                         return None
-                    compact = phonenumbers.format_number(
-                        number, phonenumbers.PhoneNumberFormat.E164)
-                    # Parsed already: the key is its E.164 form
+                    value, compact = stored
+                    # Read already: the key is its E.164 form
                     key = ('phone', compact)
-                    value = display(number, self.regions)
+                elif type_ == 'email':
+                    normalised = record.check(
+                        import_rules.normalised_email, raw)
+                    if normalised != raw:
+                        # Tryton would rewrite its compact value after
+                        return None
+                    key = ('email', import_rules.email_key(normalised))
+                    value = compact = raw
                 else:
                     key = import_rules.mechanism_key(type_, raw)
                     value = compact = raw
-                    if (type_ == 'email'
-                            and import_rules.normalised_email(raw) != raw):
-                        # Tryton would rewrite its compact value after
-                        return None
                 if key in known:
                     continue
                 known.add(key)
                 result.append((type_, value, compact))
         return result
-
-    def parse_phone(self, value):
-        """The number Tryton reads value as (the first region of the card
-        that makes it valid), None when it has none or an extension"""
-        for region in chain(self.regions, [None]):
-            number = import_rules.parse_phone(value, region)
-            if number is None:
-                continue
-            if phonenumbers.is_valid_number(number):
-                if number.extension:
-                    return None
-                return number
-        return None
 
     # The writing
 
@@ -335,28 +349,24 @@ class BulkWriter:
         defaults = self._defaults(Model)
         rows = []
         for values in vlist:
-            row = dict(defaults)
-            row.update((k, v) for k, v in values.items() if k[0] != '_')
+            row = {k: v for k, v in values.items() if k[0] != '_'}
             if computed:
-                row.update(Model(code=row['code']).compute_fields())
+                row.update(self._computed(Model, {'code': row['code']}))
             rows.append(row)
-        names = sorted(n for n in set().union(*rows)
+        names = sorted(n for n in set(defaults).union(*rows)
             if not hasattr(Model._fields[n], 'set') and n != 'id')
         stamps = ['create_uid', 'create_date']
         if computed:
             # _compute_fields wrote the party: who and when
             stamps += ['write_uid', 'write_date']
-        # Tryton formats no empty value (every backend gives None back)
-        sql_formats = [Model._fields[n].sql_format for n in names]
-        values = [[None if r.get(n) is None else f(r[n])
-                for f, n in zip(sql_formats, names)]
+        # Each value formatted once per column (most repeat from row to
+        # row: the defaults, the type, the status, the language...)
+        columns = {n: _Formatted(Model._fields[n].sql_format) for n in names}
+        values = [[columns[n](r.get(n, defaults.get(n))) for n in names]
             for r in rows]
-        ids = transaction.database.nextid(
-            transaction.connection, Model._table, count=len(values))
-        if ids is not None and hasattr(cursor, 'copy'):
-            # PostgreSQL gives the ids at once (one alone as an int); COPY
-            # spares the parsing of a statement per row or of a long one
-            ids = [ids] if isinstance(ids, int) else list(ids)
+        if backend.name == 'postgresql':
+            # COPY spares the parsing of a statement per row or of a long one
+            ids = self._next_ids(Model._table, len(values))
             # The PostgreSQL backend's own driver
             from psycopg import sql as pgsql
             cursor.execute(*Select([Cast(CurrentTimestamp(), 'TIMESTAMP')]))
@@ -390,6 +400,33 @@ class BulkWriter:
         if count is not None:
             Model._count_cache.set(Model.__name__, count + len(ids))
         return ids
+
+    def _computed(self, Model, values):
+        """What Model's compute_fields gives for a new record of values, on
+        one instance per model kept for all (making one is most of the
+        cost)"""
+        key = (Model.__name__, frozenset(values))
+        record = self.instances.get(key)
+        if record is None:
+            record = self.instances[key] = Model(**values)
+        else:
+            for name, value in values.items():
+                setattr(record, name, value)
+        return record.compute_fields()
+
+    def _next_ids(self, table, count):
+        """count new ids of table on PostgreSQL, as the backend's nextid
+        gives them but naming the sequence once (it names it for each id)"""
+        cursor = Transaction().connection.cursor()
+        if table not in self.sequences:
+            cursor.execute(
+                'SELECT pg_get_serial_sequence(format(%s, %s::text), %s)',
+                ('%I', table, 'id'))
+            self.sequences[table], = cursor.fetchone()
+        cursor.execute(
+            'SELECT nextval(%s::regclass) FROM generate_series(1, %s)',
+            (self.sequences[table], count))
+        return [i for i, in cursor]
 
     def _history(self, ids):
         """The history rows of the parties: as inserted, then as

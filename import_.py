@@ -4,7 +4,6 @@
 input row, run in Tryton's queue a chunk at a time, resumable and undone."""
 import dataclasses
 import io
-import itertools
 import json
 import logging
 from collections import defaultdict
@@ -25,14 +24,16 @@ from trytond.transaction import Transaction
 from trytond.wizard import (
     Button, StateAction, StateReport, StateView, Wizard)
 
-from . import import_rules, mail_contacts, tabular
+from . import child_process, import_rules, mail_contacts, tabular
 from .bulk import BulkRefused, BulkWriter
 from .exceptions import ImportFileError, ImportRevertError
 from .party import REQUISITE_TYPES
 
 logger = logging.getLogger(__name__)
 
-CHUNK = 100
+CHUNK = 500
+# A file bigger than this is read and checked by a process of its own
+READ_APART = 256 * 1024
 # Keys looked up in one query
 _IN_MAX = 1000
 ON_DUPLICATE = [
@@ -274,14 +275,25 @@ class Import(Workflow, ModelSQL, ModelView):
         return super().copy(batches, default=default)
 
     def table(self):
-        "The header, mapping and rows of the file, as the columns say"
-        header, mapping, rows = import_rules.open_table(
+        """The header and mapping of the file, as the columns say;
+        FileUnusable says why the file cannot be read"""
+        header, mapping, _ = import_rules.open_table(
             self.file, self.file_format)
         if self.columns:
             mapping = [(c.field, c.contact or 0) for c in sorted(
                     self.columns, key=lambda c: c.index)]
             mapping += [(None, 0)] * (len(header) - len(mapping))
-        return header, mapping, rows
+        return header, mapping
+
+    def read_rows(self, header, mapping, size, after=0, regions=None):
+        """The (records, cells by row) of the file after row after, size
+        records at a time (import_rules.read_chunks); a big file is read by
+        a process of its own"""
+        reading = (self.file, self.file_format, mapping, header, self.kind,
+            after, size, regions)
+        if len(self.file) > READ_APART:
+            return child_process.iterate(import_rules.read_chunks, *reading)
+        return import_rules.read_chunks(*reading)
 
     @classmethod
     def read_columns(cls, batches, mapping=None):
@@ -321,15 +333,13 @@ class Import(Workflow, ModelSQL, ModelView):
         to_create = []
         for batch in batches:
             try:
-                header, mapping, rows = batch.table()
+                header, mapping = batch.table()
+                records, rows_of = next(
+                    import_rules.read_chunks(batch.file, batch.file_format,
+                        mapping, header, batch.kind, 0, size), ([], {}))
             except tabular.FileUnusable as e:
                 raise ImportFileError(gettext(
                         'crm_counterparty.' + e.message, **e.values))
-            rows_of = {}
-            records = list(itertools.islice(import_rules.records(
-                        _keeping(rows, rows_of), mapping, header,
-                        batch.kind),
-                    size))
             with _savepoint(rollback=True), \
                     Transaction().set_context(_check_access=True):
                 lines = _Importer(batch, header).import_chunk(
@@ -407,8 +417,22 @@ class Import(Workflow, ModelSQL, ModelView):
                 Transaction().set_context(
                     self._user_context(user), _check_access=True):
             try:
-                header, mapping, rows = batch.table()
+                header, mapping = batch.table()
+                helper = _Importer(batch, header)
+                for chunk, rows_of in batch.read_rows(header, mapping, CHUNK,
+                        batch.last_row or 0, helper.bulk.regions):
+                    # Another run of the same import (resumed while this one
+                    # still ran) waits here, then passes over what this did
+                    _lock(batch)
+                    reported = _reported(
+                        batch, [n for r in chunk for n in r.rows])
+                    chunk = [r for r in chunk if not reported & set(r.rows)]
+                    if chunk:
+                        helper.import_chunk(chunk, rows_of)
+                    yield
             except tabular.FileUnusable as e:
+                # Found at the start, or further on (the rows before stay
+                # imported, and can be reverted)
                 self.__class__.write([batch], {
                         'state': 'failed',
                         'error': gettext(
@@ -416,23 +440,6 @@ class Import(Workflow, ModelSQL, ModelView):
                         })
                 yield
                 return
-            last = batch.last_row or 0
-            # The values of the chunk's rows, for its report
-            rows_of = {}
-            records = (r for r in import_rules.records(
-                    _keeping(rows, rows_of), mapping, header, batch.kind)
-                if r.rows[-1] > last)
-            helper = _Importer(batch, header)
-            for chunk in import_rules.chunks(records, CHUNK):
-                # Another run of the same import (resumed while this one
-                # still ran) waits here, then passes over what this did
-                _lock(batch)
-                reported = _reported(batch, [n for r in chunk for n in r.rows])
-                chunk = [r for r in chunk if not reported & set(r.rows)]
-                if chunk:
-                    helper.import_chunk(chunk, rows_of)
-                rows_of.clear()
-                yield
         self.__class__.write([batch], {'state': 'done'})
         yield
 
@@ -527,13 +534,6 @@ class Import(Workflow, ModelSQL, ModelView):
         return data.getvalue()
 
 
-def _keeping(rows, rows_of):
-    "Yield rows, keeping the values of each in rows_of by number"
-    for number, values in rows:
-        rows_of[number] = values
-        yield number, values
-
-
 def _lock(batch):
     """Wait for the other runs of batch to commit their chunk (Tryton's
     lock_records would restart the whole transaction instead)"""
@@ -551,6 +551,13 @@ def _reported(batch, rows):
     Line = pool.get('crm.counterparty.import.line')
     line = Line.__table__()
     cursor = Transaction().connection.cursor()
+    # Mostly none: the last row reported, one step down the index, says so
+    # (the rows of a batch grow faster than the statistics of the table)
+    cursor.execute(*line.select(Max(line.row),
+            where=line.batch == batch.id))
+    last, = cursor.fetchone()
+    if last is None or last < min(rows):
+        return set()
     cursor.execute(*line.select(line.row,
             where=(line.batch == batch.id) & line.row.in_(rows)))
     return {r for r, in cursor}
@@ -803,7 +810,6 @@ class _Importer:
                 index.add('name', name, self.names[name])
 
     def import_chunk(self, records, rows_of):
-        pool = Pool()
         Party = self.Party
         batch = self.batch
         existing = self.existing([r for r in records if not r.failed])
@@ -1075,8 +1081,7 @@ class _Importer:
                         'party': party_id,
                         'reason': reason,
                         'values': json.dumps(
-                            [tabular.text(v) for v in rows_of.get(number, [])],
-                            ensure_ascii=False),
+                            rows_of.get(number, []), ensure_ascii=False),
                         'changes': json.dumps(changes)
                         if changes and first else None,
                         })

@@ -13,7 +13,7 @@ from email_validator import EmailNotValidError, validate_email
 from stdnum.ru import inn as stdnum_inn
 
 from . import mail_contacts, requisites, tabular
-from .phone import DEFAULT_REGION
+from .phone import DEFAULT_REGION, display
 
 # What a column may hold, with the headers that name it in Russian and
 # English exports (Megaplan, amoCRM, Bitrix24, 1C, Excel lists, Google and
@@ -215,6 +215,10 @@ class Record:
     contacts: list = field(default_factory=list)
     # (row number, message id, values) of what stops the row
     problems: list = field(default_factory=list)
+    # What the phone and e-mail checks said of each value of the record
+    # and its contacts, kept for its later checks (perhaps in another
+    # process than the one that read it)
+    checked: dict = field(default_factory=dict)
 
     SCALARS = ('kind', 'name', 'inn', 'kpp', 'ogrn', 'address', 'type',
         'status', 'responsible', 'industry', 'description')
@@ -234,10 +238,18 @@ class Record:
             if not contact.name or normalise_name(contact.name) not in names:
                 self.contacts.append(contact)
         self.problems.extend(other.problems)
+        self.checked.update(other.checked)
 
     @property
     def failed(self):
         return bool(self.problems)
+
+    def check(self, function, *args):
+        "function(*args) (a check of the rules below), once per record"
+        key = (function.__name__,) + args
+        if key not in self.checked:
+            self.checked[key] = function(*args)
+        return self.checked[key]
 
 
 _SPLIT = re.compile(r'\s*[,;\n]\s*')
@@ -308,11 +320,13 @@ def _same(record, other):
         normalise_name(record.name) == normalise_name(other.name))
 
 
-def records(rows, mapping, header=(), kind='company'):
+def records(rows, mapping, header=(), kind='company', regions=None):
     """Yield a Record per counterparty of rows ((number, values) after the
     header): consecutive rows of the same company (same INN, or same name),
     and rows without a company (merged cells), add their contact persons to
-    it.  A file without a company column is a list of persons."""
+    it.  A file without a company column is a list of persons.  With
+    regions (a tuple), each phone is also read as a card of those regions
+    stores it (stored_phone, kept by the record's check)."""
     has_company = any(f in {'name', 'inn'} for f, _ in mapping)
     current = None
     for number, values in rows:
@@ -328,10 +342,10 @@ def records(rows, mapping, header=(), kind='company'):
             current.absorb(record)
             continue
         if current:
-            yield _finish(current, kind)
+            yield _finish(current, kind, regions)
         current = record
     if current:
-        yield _finish(current, kind)
+        yield _finish(current, kind, regions)
 
 
 def _person(record):
@@ -359,7 +373,7 @@ def _kind(value):
     return next((k for k, words in _KINDS.items() if given in words), '')
 
 
-def _finish(record, kind):
+def _finish(record, kind, regions=None):
     "Check the record and settle its kind"
     if record.kind:
         given = record.kind
@@ -389,11 +403,13 @@ def _finish(record, kind):
                     'value': record.ogrn}))
     for holder in [record] + record.contacts:
         for number in holder.phones + holder.mobiles:
-            if phone_key(number) is None:
+            if record.check(phone_key, number) is None:
                 record.problems.append((first, 'msg_import_bad_phone', {
                             'value': number}))
+            elif regions is not None:
+                record.check(stored_phone, number, tuple(regions))
         for email in holder.emails:
-            if email_key(email) is None:
+            if record.check(normalised_email, email) is None:
                 record.problems.append((first, 'msg_import_bad_email', {
                             'value': email}))
     return record
@@ -423,12 +439,29 @@ def phone_key(value):
         number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def stored_phone(value, regions):
+    """(value, value_compact) of the phone value as Tryton stores it on a
+    card read in regions (the first region that makes it valid, as
+    _parse_phonenumber tries them, then none), None when it has no valid
+    reading or has an extension: Tryton's own checks judge those"""
+    for region in itertools.chain(regions, [None]):
+        number = parse_phone(value, region)
+        if number is None:
+            continue
+        if phonenumbers.is_valid_number(number):
+            if number.extension:
+                return None
+            return display(number, regions), phonenumbers.format_number(
+                number, phonenumbers.PhoneNumberFormat.E164)
+    return None
+
+
 def mechanism_key(type_, value):
     "What tells one contact mechanism of a card from another"
     if type_ in {'phone', 'mobile'}:
         return 'phone', phone_key(value)
     if type_ == 'email':
-        return 'email', email_key(value)
+        return 'email', email_key(normalised_email(value))
     return type_, (value or '').strip().lower()
 
 
@@ -442,8 +475,8 @@ def normalised_email(value):
         return None
 
 
-def email_key(value):
-    normalised = normalised_email(value)
+def email_key(normalised):
+    "What tells an address, as normalised_email gives it, from another"
     return normalised.lower() if normalised is not None else None
 
 
@@ -472,11 +505,11 @@ def keys(record):
     if record.inn:
         yield 'inn', requisites.compact(record.inn)
     for email in record.emails:
-        key = email_key(email)
+        key = email_key(record.check(normalised_email, email))
         if key:
             yield 'email', key
     for number in record.phones + record.mobiles:
-        key = phone_key(number)
+        key = record.check(phone_key, number)
         if key:
             yield 'phone', key
     name = normalise_name(record.name)
@@ -587,3 +620,25 @@ def chunks(iterable, size):
             chunk = []
     if chunk:
         yield chunk
+
+
+def read_chunks(data, format_, mapping, header, kind, after, size,
+        regions=None):
+    """Yield (records, cells) for the rows of the file in data after row
+    number after, size records at a time: cells holds the text of each
+    cell of their rows by row number, for the report.  Pure, so that it
+    may run in a process of its own (see child_process)."""
+    _, _, rows = open_table(data, format_)
+    cells = {}
+
+    def keeping():
+        for number, values in rows:
+            if number > after:
+                cells[number] = [tabular.text(v) for v in values]
+            yield number, values
+    found = (r for r in records(keeping(), mapping, header, kind, regions)
+        if r.rows[-1] > after)
+    for chunk in chunks(found, size):
+        # The rows read ahead (the next record's first) stay for it
+        last = chunk[-1].rows[-1]
+        yield chunk, {n: cells.pop(n) for n in sorted(cells) if n <= last}

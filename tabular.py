@@ -34,6 +34,14 @@ class FileUnusable(Exception):
         self.message = message
         self.values = values
 
+    def __reduce__(self):
+        # Raised in the process that reads the file, told to the importer
+        return _file_unusable, (self.message, self.values)
+
+
+def _file_unusable(message, values):
+    return FileUnusable(message, **values)
+
 
 def sniff(data):
     "Return the format of the file in data (bytes) from its content"

@@ -21,6 +21,12 @@ from trytond.tests.test_tryton import _DBTestCase, with_transaction
 from trytond.transaction import Transaction
 
 
+def _unusable(*args):
+    "A reading that finds the file unusable past its header"
+    raise tabular.FileUnusable('msg_import_file_no_rows')
+    yield
+
+
 class ImportTestCase(_DBTestCase):
     "Test importing counterparties"
     module = 'crm_counterparty'
@@ -245,9 +251,53 @@ class ImportTestCase(_DBTestCase):
         batch = Import(batch.id)
         self.assertEqual(batch.state, 'done')
         self.assertEqual([l.row for l in batch.lines], list(range(2, 12)))
+        # Each line keeps its row's cells, the first of a chunk as well
+        self.assertEqual(
+            [json.loads(l.values) for l in batch.lines], rows[1:])
         self.assertEqual(batch.created, 10)
         self.assertEqual(
             Party.search_count([('name', 'like', 'Компания %')]), 10)
+
+    @with_transaction()
+    def test_read_apart(self):
+        "A big file is read and checked by a process of its own"
+        pool = Pool()
+        Party = pool.get('party.party')
+        user, _ = self.setup_user()
+        rows = [['Название', 'Телефон', 'E-mail', 'ИНН']] + [
+            ['Компания %s' % i, '8 916 000-00-%02d' % i,
+                'info%s@example.com' % i, ''] for i in range(7)]
+        rows[3][3] = '7707083894'
+        with patch.object(import_, 'CHUNK', 3), \
+                patch.object(import_, 'READ_APART', 0), \
+                self.assertLogs('trytond.modules.crm_counterparty.import_',
+                    'INFO') as logs:
+            batch = self.run_import(xlsx(rows), user)
+        self.assertEqual(self.outcomes(batch),
+            [(2, 'created'), (3, 'created'), (4, 'failed')]
+            + [(n, 'created') for n in range(5, 9)])
+        self.assertEqual(batch.lines[2].reason,
+            'The INN "7707083894" is not valid.')
+        self.assertEqual(
+            [json.loads(l.values) for l in batch.lines],
+            [[c for c in r if c] for r in rows[1:]])
+        # The phones as the reading process read them for the bulk path
+        self.assertIn('3 in bulk, 0 by the ORM', '\n'.join(logs.output))
+        party, = Party.search([('name', '=', 'Компания 6')])
+        self.assertEqual(party.phone, '8 (916) 000-00-06')
+        self.assertEqual(party.email, 'info6@example.com')
+
+    @with_transaction()
+    def test_read_apart_unusable(self):
+        "A file the reading process cannot read fails the import, told why"
+        user, _ = self.setup_user()
+        data = xlsx([['Название'], ['ООО Ромашка']])
+        with Transaction().set_user(user.id), \
+                patch.object(import_, 'READ_APART', 0), \
+                patch.object(import_rules, 'read_chunks', _unusable):
+            batch = self.run_import(data, user)
+        self.assertEqual(batch.state, 'failed')
+        self.assertEqual(batch.error, 'The file has no rows.')
 
     def import_for_revert(self):
         "A new company, and a row filling an existing one"

@@ -5,13 +5,14 @@ same rows imported both ways give the same content of every table of the
 database, history and search text included."""
 import json
 import re
+from unittest.mock import patch
 
 from trytond import backend
 from trytond.model import ModelSQL, fields
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
-from trytond.modules.crm_counterparty import bulk
+from trytond.modules.crm_counterparty import bulk, import_
 from trytond.modules.crm_counterparty.exceptions import (
     DuplicateTaxIdentifier)
 from trytond.modules.crm_counterparty.import_ import _savepoint
@@ -248,10 +249,13 @@ class ImportBulkTestCase(_DBTestCase):
                 % (i // 100, i % 100), '', 'c%d@example.com' % i, '', '', '',
                 '', '', '', 'Контакт %d' % i, '', '+7 916 100-00-%02d'
                 % (i % 100), ''] for i in range(150)]
-        orm, bulk_, batch, _, logs = self.import_both_ways(
-            xlsx([HEADER] + rows), user)
+        # Two chunks: a full one and the rest
+        with patch.object(import_, 'CHUNK', 100):
+            orm, bulk_, batch, _, logs = self.import_both_ways(
+                xlsx([HEADER] + rows), user)
         self.assertEqual(batch.created, 150)
         self.assertIn('100 in bulk, 0 by the ORM', '\n'.join(logs))
+        self.assertIn('50 in bulk, 0 by the ORM', '\n'.join(logs))
         self.assertSame(orm, bulk_)
 
     @with_transaction()
@@ -347,7 +351,6 @@ class ImportBulkTestCase(_DBTestCase):
         "A create rule of the user that refuses a card sends it to the ORM"
         pool = Pool()
         RuleGroup = pool.get('ir.rule.group')
-        Model = pool.get('ir.model')
         user, _ = self.setup_user()
         RuleGroup.create([{
                     'name': "No Б",
