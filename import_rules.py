@@ -72,11 +72,14 @@ _CONTACT_WORDS = {
 CONTACT_FIELDS = ['name', 'position', 'phone', 'mobile', 'email']
 _HEADERS = {h: f for f, headers in COLUMNS.items() for h in headers}
 _NUMBERED = re.compile(r'^(.*?)\s*(\d+)$')
+# Compiled once: re's own cache of patterns is small, and a server's
+# other work pushes them out of it
+_PUNCTUATION = re.compile(r'[^\w\s]')
 
 
 def normalise_header(header):
     header = tabular.text(header).lower().replace('ё', 'е')
-    return ' '.join(re.sub(r'[^\w\s]', ' ', header).split())
+    return ' '.join(_PUNCTUATION.sub(' ', header).split())
 
 
 def _recognise_one(header):
@@ -491,7 +494,7 @@ _LEGAL_FORMS = re.compile(
 def normalise_name(name):
     "The name compared when nothing better tells two counterparties apart"
     name = (name or '').lower().replace('ё', 'е')
-    name = re.sub(r'[^\w\s]', ' ', name)
+    name = _PUNCTUATION.sub(' ', name)
     name = _LEGAL_FORMS.sub(' ', name)
     return ' '.join(name.split())
 

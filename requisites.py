@@ -16,13 +16,14 @@ if importlib.util.find_spec('stdnum.ru.kpp') is None:
     # sys.modules is Python's own mark of a module known to be absent
     sys.modules.setdefault('stdnum.ru.kpp', None)
 
+_SEPARATORS = re.compile(r'[\s\-./]')
 _KPP = re.compile(r'^\d{4}[\dA-Z]{2}\d{3}$')
 _ACCOUNT_WEIGHTS = (7, 1, 3) * 8
 
 
 def compact(value):
     "Remove the separators people type in requisites"
-    return re.sub(r'[\s\-./]', '', value or '').upper()
+    return _SEPARATORS.sub('', value or '').upper()
 
 
 def is_valid_kpp(kpp):

@@ -12,6 +12,7 @@ import re
 
 SEPARATOR = ' | '
 _PHONE_TYPED = re.compile(r'^[\d\s()+\-.]+$')
+_NON_DIGITS = re.compile(r'\D')
 # Fewer digits than this are part of ordinary text, not a phone
 MIN_PHONE_DIGITS = 3
 # A shorter text (a word) may match a good part of the counterparties
@@ -20,7 +21,7 @@ SELECTIVE_LENGTH = 6
 
 def phone_digits(value_compact):
     "Return the digit forms a phone in E.164 is searched by"
-    digits = re.sub(r'\D', '', value_compact or '')
+    digits = _NON_DIGITS.sub('', value_compact or '')
     if not digits:
         return []
     forms = [digits]
@@ -49,7 +50,7 @@ def pattern(typed):
     if not core:
         return '%'
     if _PHONE_TYPED.match(core):
-        digits = re.sub(r'\D', '', core)
+        digits = _NON_DIGITS.sub('', core)
         if len(digits) >= MIN_PHONE_DIGITS:
             # Every phone is in the text as digits: the typed separators
             # would only make the database look through thousands of
