@@ -2,8 +2,11 @@
 # of this repository contains the full copyright notices and license terms.
 """A generator run in a process of its own, so that reading and checking a
 big file (pure Python) takes another core while this one writes."""
+import logging
 import multiprocessing
 import queue
+
+logger = logging.getLogger(__name__)
 
 # Items read ahead: enough to keep the writer busy, few enough to bound
 # the memory the reader holds
@@ -12,7 +15,8 @@ AHEAD = 4
 
 def iterate(function, *args):
     """Yield what function(*args) yields, computed in a child process (its
-    exceptions raised here); inline when this process may have no child"""
+    exceptions raised here); inline when this process may have no child or
+    the child cannot start (a server whose executable is not Python)"""
     if multiprocessing.current_process().daemon:
         yield from function(*args)
         return
@@ -21,16 +25,23 @@ def iterate(function, *args):
     items = context.Queue(AHEAD)
     child = context.Process(
         target=_produce, args=(items, function, args), daemon=True)
-    child.start()
+    received = False
     try:
+        child.start()
         while True:
             try:
                 kind, item = items.get(timeout=1)
             except queue.Empty:
-                if not child.is_alive():
+                if child.is_alive():
+                    continue
+                if received:
                     raise ChildProcessError(
                         'reader stopped (exit code %s)' % child.exitcode)
-                continue
+                logger.warning('reading in a child process failed '
+                    '(exit code %s): reading inline', child.exitcode)
+                yield from function(*args)
+                return
+            received = True
             if kind == 'item':
                 yield item
             elif kind == 'error':
@@ -40,7 +51,8 @@ def iterate(function, *args):
     finally:
         if child.is_alive():
             child.terminate()
-        child.join()
+        if child.pid is not None:
+            child.join()
         items.close()
 
 

@@ -104,19 +104,44 @@ def create_database(database, existing):
         """)
 
 
+def _tree_rss(pid):
+    "Resident memory of pid and its descendants, in MB (Linux /proc)"
+    total = 0
+    pids = [pid]
+    while pids:
+        pid = pids.pop()
+        try:
+            with open('/proc/%d/status' % pid) as status:
+                for line in status:
+                    if line.startswith('VmRSS:'):
+                        total += int(line.split()[1])
+            for task in os.listdir('/proc/%d/task' % pid):
+                with open('/proc/%d/task/%s/children' % (pid, task)) as c:
+                    pids.extend(int(p) for p in c.read().split())
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total / 1024
+
+
 def measure(command, env):
-    "Run command; return (seconds, peak resident memory in MB, stdout)"
+    """Run command; return (seconds, peak resident memory in MB of it and
+    its child processes together, sampled every 0.1 s, stdout)"""
     started = time.monotonic()
-    with tempfile.TemporaryFile('w+') as out:
-        process = subprocess.Popen(command, env=env, stdout=out,
-            stderr=subprocess.PIPE, text=True)
-        _, status, usage = os.wait4(process.pid, 0)
+    peak = 0
+    with tempfile.TemporaryFile('w+') as out, \
+            tempfile.TemporaryFile('w+') as err:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=err,
+            text=True)
+        while process.poll() is None:
+            peak = max(peak, _tree_rss(process.pid))
+            time.sleep(0.1)
         seconds = time.monotonic() - started
         out.seek(0)
         output = out.read()
-    if os.waitstatus_to_exitcode(status) not in {0, 1}:
-        raise SystemExit(process.stderr.read())
-    return seconds, usage.ru_maxrss / 1024, output
+        if process.returncode not in {0, 1}:
+            err.seek(0)
+            raise SystemExit(err.read())
+    return seconds, peak, output
 
 
 IMPORT_DATA = r'''
