@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import unittest
 import zipfile
+from unittest.mock import patch
 
 import openpyxl
 
@@ -130,6 +131,58 @@ class ReadFileTestCase(unittest.TestCase):
 
     def test_xls(self):
         self.assert_sample(xls([HEADER] + ROWS), 'xls')
+
+    def both_readers(self, data):
+        """The rows of data as python-calamine reads them (checking that it
+        does) and as openpyxl does"""
+        with patch.object(tabular, '_calamine_rows',
+                wraps=tabular._calamine_rows) as calamine:
+            fast = list(tabular.rows(data))
+        self.assertTrue(calamine.called)
+        with patch.object(tabular, 'CALAMINE_CELLS', 0):
+            streamed = list(tabular.rows(data))
+        return fast, streamed
+
+    def test_xlsx_readers_alike(self):
+        "python-calamine and openpyxl read a sheet alike"
+        def edit(sheet):
+            sheet.title = 'Клиенты'
+            sheet.parent.create_sheet('Второй')['A1'] = 'не этот'
+            sheet['B7'] = dt.datetime(2026, 11, 24)
+            sheet['C7'] = dt.datetime(2026, 11, 24, 13, 30)
+            sheet['D7'] = dt.time(9, 15)
+            sheet['E7'] = True
+            sheet['F7'] = 3.5
+            sheet['G7'] = 7707083893
+            sheet['H7'] = -12
+            sheet['J10'] = 'последняя'
+            sheet.merge_cells('A2:A3')
+        fast, streamed = self.both_readers(xlsx([HEADER] + ROWS, edit))
+        self.assertEqual(fast, streamed)
+        self.assertEqual(fast[4], (7, [None, dt.datetime(2026, 11, 24),
+                    dt.datetime(2026, 11, 24, 13, 30), dt.time(9, 15), True,
+                    3.5, 7707083893, -12]))
+        # A sheet whose first cell is C3
+        def offset(sheet):
+            sheet['C3'] = 'Название'
+            sheet['D4'] = 'ООО А'
+        fast, streamed = self.both_readers(xlsx([], offset))
+        self.assertEqual(fast, streamed)
+        self.assertEqual(fast, [
+                (3, [None, None, 'Название']), (4, [None, None, None, 'ООО А'])])
+
+    def test_xlsx_far_apart_cells_streamed(self):
+        """Cells far apart (a dense sheet of billions of cells to
+        python-calamine, which aborts) are read by openpyxl"""
+        def edit(sheet):
+            sheet['A1'] = 'Название'
+            sheet['XFD1048576'] = 'ООО А'
+        with patch.object(tabular, '_calamine_rows') as calamine:
+            rows = list(tabular.rows(xlsx([], edit)))
+        calamine.assert_not_called()
+        self.assertEqual(rows[0], (1, ['Название']))
+        self.assertEqual(rows[1][0], 1048576)
+        self.assertEqual(rows[1][1][-1], 'ООО А')
 
     def test_ods(self):
         self.assert_sample(ods([HEADER] + ROWS), 'ods')
