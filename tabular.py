@@ -211,12 +211,13 @@ def _xlsx_size(sheet):
         return count
 
 
-# python-calamine (Rust) reads a sheet fifteen times faster than openpyxl,
-# but holds it whole, its empty cells included (about a hundred bytes a
-# cell), and a sheet whose cells lie far apart (A1 and XFD1048576: a file
-# of 9 KB) makes it abort the process; it reads a sheet only when the
-# extent of its cells, scanned first, stays under this many cells
-CALAMINE_CELLS = 2_000_000
+# python-calamine (Rust) reads a sheet six times faster than openpyxl, but
+# holds it whole, its empty cells included (about a hundred bytes a cell:
+# a million cells, 100 MB, within the import's memory bound), and a sheet
+# whose cells lie far apart (A1 and XFD1048576: a file of 9 KB) makes it
+# abort the process; it reads a sheet only when the extent of its cells,
+# scanned first, stays under this many cells; openpyxl streams the others
+CALAMINE_CELLS = 1_000_000
 _CELL = re.compile(rb'<(?:\w+:)?c[\s/>]')
 _CELL_REFERENCE = re.compile(
     rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
