@@ -114,7 +114,6 @@ def _import(args, pool, user_id, context):
     with Transaction().start(
             args.database, user_id, context=context) as transaction:
         Import = pool.get('crm.counterparty.import')
-        Line = pool.get('crm.counterparty.import.line')
         batch, = Import.create([{
                     'file': data,
                     'file_name': os.path.basename(args.path),
@@ -136,13 +135,8 @@ def _import(args, pool, user_id, context):
             'rows': 0, 'created': 0, 'updated': 0, 'skipped': 0,
             'failed': 0, 'errors': [],
             }
-        # Read as rows: browsing a hundred thousand records costs Tryton
-        # time in the square of their number
-        line = Line.__table__()
-        cursor = transaction.connection.cursor()
-        cursor.execute(*line.select(line.row, line.outcome, line.reason,
-                where=line.batch == batch.id, order_by=line.row.asc))
-        for row, outcome, reason in cursor:
+        for row, outcome, reason in batch.report_lines(
+                'row', 'outcome', 'reason'):
             summary['rows'] += 1
             if outcome == 'failed':
                 summary['errors'].append({'row': row, 'message': reason})
