@@ -12,6 +12,7 @@ from sql import Column, For, Literal
 from sql.aggregate import Max
 from sql.functions import Lower
 
+from trytond.config import config
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.model.exceptions import AccessError
@@ -32,7 +33,8 @@ from .party import REQUISITE_TYPES
 logger = logging.getLogger(__name__)
 
 CHUNK = 500
-# A file bigger than this is read and checked by a process of its own
+# A file bigger than this (in bytes; [crm_counterparty] import_read_apart
+# of the configuration) is read and checked by a process of its own
 READ_APART = 256 * 1024
 # Keys looked up in one query
 _IN_MAX = 1000
@@ -291,7 +293,9 @@ class Import(Workflow, ModelSQL, ModelView):
         a process of its own"""
         reading = (self.file, self.file_format, mapping, header, self.kind,
             after, size, regions)
-        if len(self.file) > READ_APART:
+        if len(self.file) > config.getint(
+                'crm_counterparty', 'import_read_apart', default=READ_APART):
+            logger.info('import %s: read by a process of its own', self.id)
             return child_process.iterate(import_rules.read_chunks, *reading)
         return import_rules.read_chunks(*reading)
 

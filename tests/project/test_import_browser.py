@@ -1,15 +1,29 @@
 """A person imports an Excel file of counterparties in the web client.
 
-A real trytond (no queue worker: the import runs after the request) serving
-sao, and Debian's chromium driven by Playwright (browser.py).
+A real trytond (no queue worker: the import runs after the request, the file
+read by a process of its own) serving sao, and Debian's chromium driven by
+Playwright (browser.py).
 """
+import logging
+import os
 import time
+from unittest.mock import patch
 
 from .browser import BrowserTestCase, expect
 
 
 class ImportBrowserTest(BrowserTestCase):
     database = 'crmimport'
+    # The file read by a process of its own, as a big one is, in the server
+    config = BrowserTestCase.config + (
+        '\n[crm_counterparty]\nimport_read_apart = 0\n')
+
+    @classmethod
+    def setUpClass(cls):
+        # The server logs what the import does
+        with patch.dict(os.environ,
+                TRYTOND_LOGGING_LEVEL=str(logging.INFO)):
+            super().setUpClass()
 
     @classmethod
     def set_up_data(cls):
@@ -65,3 +79,7 @@ class ImportBrowserTest(BrowserTestCase):
         Import = Model.get('crm.counterparty.import')
         batch, = Import.find([])
         self.assertEqual((batch.state, batch.created), ('done', 3))
+        # Read by its own process: the server's log says no fallback
+        log = (self.tmpdir / 'trytond.log').read_text()
+        self.assertIn('read by a process of its own', log)
+        self.assertNotIn('reading inline', log)
