@@ -362,11 +362,13 @@ class BulkWriter:
         # Each value formatted once per column (most repeat from row to
         # row: the defaults, the type, the status, the language...)
         columns = {n: _Formatted(Model._fields[n].sql_format) for n in names}
-        values = [[columns[n](r.get(n, defaults.get(n))) for n in names]
-            for r in rows]
+        # Made as they are written: PostgreSQL takes in the rows sent while
+        # the next ones are made
+        values = ([columns[n](r.get(n, defaults.get(n))) for n in names]
+            for r in rows)
         if backend.name == 'postgresql':
             # COPY spares the parsing of a statement per row or of a long one
-            ids = self._next_ids(Model._table, len(values))
+            ids = self._next_ids(Model._table, len(rows))
             # The PostgreSQL backend's own driver
             from psycopg import sql as pgsql
             cursor.execute(*Select([Cast(CurrentTimestamp(), 'TIMESTAMP')]))
