@@ -383,16 +383,17 @@ class BulkWriter:
                 for value, id_ in zip(values, ids):
                     copy.write_row(head + value + [id_])
         else:
-            columns = [Column(table, n) for n in stamps + names]
+            sql_columns = [Column(table, n) for n in stamps + names]
             head = [user, CurrentTimestamp()] * (len(stamps) // 2)
             ids = []
             for value in values:
                 if transaction.database.has_returning():
                     cursor.execute(*table.insert(
-                            columns, [head + value], [table.id]))
+                            sql_columns, [head + value], [table.id]))
                     ids.append(cursor.fetchone()[0])
                 else:
-                    cursor.execute(*table.insert(columns, [head + value]))
+                    cursor.execute(*table.insert(
+                            sql_columns, [head + value]))
                     ids.append(transaction.database.lastid(cursor))
         # As ModelStorage._before_create and _after_create keep them
         transaction.counter += 1
