@@ -444,7 +444,7 @@ class BulkWriter:
         later = {'search_text'}
         written = {'code_alnum', 'code_digit', 'write_uid', 'write_date'}
         returning = Transaction().database.has_returning()
-        for sub in grouped_slice(ids, 1000):
+        for sub in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
             sub = list(sub)
             for unset in [later | written, later]:
                 cursor.execute(*history.insert(
@@ -474,7 +474,8 @@ class BulkWriter:
         identifier = self.Identifier.__table__()
         party = self.Party.__table__()
         cursor = Transaction().connection.cursor()
-        for sub in grouped_slice(sorted(set(new.values())), 1000):
+        for sub in grouped_slice(sorted(set(new.values())),
+                backend.MAX_QUERY_PARAMS):
             cursor.execute(*identifier.join(party,
                     condition=identifier.party == party.id).select(
                     identifier.party,
@@ -495,7 +496,8 @@ class BulkWriter:
                 continue
             Model = pool.get(name)
             with without_check_access(), inactive_records():
-                for sub in grouped_slice(self.created[name], 1000):
+                for sub in grouped_slice(self.created[name],
+                        backend.MAX_QUERY_PARAMS):
                     sub = list(sub)
                     if Model.search([('id', 'in', sub), domain],
                             count=True) != len(sub):

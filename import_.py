@@ -12,6 +12,7 @@ from sql import Column, For, Literal
 from sql.aggregate import Max
 from sql.functions import Lower
 
+from trytond import backend
 from trytond.config import config
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
@@ -36,8 +37,6 @@ CHUNK = 500
 # A file bigger than this (in bytes; [crm_counterparty] import_read_apart
 # of the configuration) is read and checked by a process of its own
 READ_APART = 256 * 1024
-# Keys looked up in one query
-_IN_MAX = 1000
 ON_DUPLICATE = [
     ('skip', "Skip"),
     ('update', "Fill Empty Fields"),
@@ -584,7 +583,7 @@ def _stamps(party_ids):
     history = Party.__table_history__()
     cursor = Transaction().connection.cursor()
     result = {}
-    for sub_ids in grouped_slice(list(party_ids), _IN_MAX):
+    for sub_ids in grouped_slice(list(party_ids), backend.MAX_QUERY_PARAMS):
         cursor.execute(*history.select(
                 history.id, Max(Column(history, '__id')),
                 where=history.id.in_(list(sub_ids)),
@@ -763,7 +762,8 @@ class _Importer:
                 wanted[kind].add(key)
         active = party.active == Literal(True)
         if wanted['inn']:
-            for sub in grouped_slice(sorted(wanted['inn']), _IN_MAX):
+            for sub in grouped_slice(sorted(wanted['inn']),
+                    backend.MAX_QUERY_PARAMS):
                 cursor.execute(*identifier.join(
                         party, condition=identifier.party == party.id
                         ).select(identifier.code_compact, party.id,
@@ -780,7 +780,8 @@ class _Importer:
                         ['phone', 'mobile', 'whatsapp'])
                     & Lower(mechanism.value_compact).in_(s)),
                 ]:
-            for sub in grouped_slice(sorted(wanted[kind]), _IN_MAX):
+            for sub in grouped_slice(sorted(wanted[kind]),
+                    backend.MAX_QUERY_PARAMS):
                 cursor.execute(*mechanism.join(
                         party, condition=mechanism.party == party.id
                         ).select(Lower(mechanism.value_compact), party.id,
@@ -792,7 +793,8 @@ class _Importer:
         if wanted['name']:
             self._add_names(index, wanted['name'])
         # The INN and KPP of the holders tell namesakes and branches apart
-        for sub in grouped_slice(sorted(index.holders()), _IN_MAX):
+        for sub in grouped_slice(sorted(index.holders()),
+                backend.MAX_QUERY_PARAMS):
             cursor.execute(*identifier.select(
                     identifier.party, identifier.type, identifier.code_compact,
                     where=identifier.type.in_(['ru_vat', 'ru_kpp'])
