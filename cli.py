@@ -6,7 +6,8 @@
     crm-counterparty export --database NAME --format xlsx|csv OUTPUT
 
 import exits 0 when no row failed, 1 when some did, 2 when the file cannot
-be used (the database untouched)."""
+be used (the database untouched).  Run again on a file whose import was
+interrupted (the process killed), it goes on with that import."""
 import argparse
 import json
 import os
@@ -114,14 +115,19 @@ def _import(args, pool, user_id, context):
     with Transaction().start(
             args.database, user_id, context=context) as transaction:
         Import = pool.get('crm.counterparty.import')
-        batch, = Import.create([{
-                    'file': data,
-                    'file_name': os.path.basename(args.path),
-                    'on_duplicate': args.on_duplicate,
-                    'kind': args.kind,
-                    }])
-        Import.read_columns([batch])
-        Import.write([batch], {'state': 'waiting'})
+        values = {
+            'file_name': os.path.basename(args.path),
+            'on_duplicate': args.on_duplicate,
+            'kind': args.kind,
+            }
+        batch = None if args.dry_run else _interrupted(Import, data, values)
+        if batch:
+            print(gettext('crm_counterparty.msg_import_resumed',
+                    row=batch.last_row or 1), file=sys.stderr)
+        else:
+            batch, = Import.create([dict(values, file=data)])
+            Import.read_columns([batch])
+            Import.write([batch], {'state': 'waiting'})
         if not args.dry_run:
             transaction.commit()
         for _ in batch.process():
@@ -156,6 +162,20 @@ def _import(args, pool, user_id, context):
     if batch.state == 'failed':
         return UNUSABLE
     return ROWS_FAILED if summary['failed'] else OK
+
+
+def _interrupted(Import, data, values):
+    """The interrupted import of the same file with the same options, which
+    a run again goes on with rather than import the file beside it"""
+    from trytond.transaction import Transaction
+
+    for batch in Import.search([
+                ('status', '=', 'interrupted'),
+                ('user', '=', Transaction().user),
+                *[(n, '=', v) for n, v in values.items()],
+                ], order=[('id', 'DESC')]):
+        if batch.file == data:
+            return batch
 
 
 def _export(args, pool, user_id, context):

@@ -1,14 +1,15 @@
 # This file is part of crm_counterparty.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
 """Importing counterparties from files: a batch per file, a report line per
-input row, run in Tryton's queue a chunk at a time, resumable and undone."""
+input row, run in Tryton's queue a chunk at a time, resumable and undone
+(running.py tells a run whose process died from one still running)."""
 import dataclasses
 import io
 import json
 import logging
 from collections import defaultdict
 
-from sql import Column, For, Literal
+from sql import Column, Literal
 from sql.aggregate import Max
 from sql.functions import Lower
 
@@ -26,7 +27,7 @@ from trytond.transaction import Transaction
 from trytond.wizard import (
     Button, StateAction, StateReport, StateView, Wizard)
 
-from . import child_process, import_rules, mail_contacts, tabular
+from . import child_process, import_rules, mail_contacts, running, tabular
 from .bulk import BulkRefused, BulkWriter
 from .exceptions import ImportFileError, ImportRevertError
 from .party import REQUISITE_TYPES
@@ -42,6 +43,14 @@ ON_DUPLICATE = [
     ('update', "Fill Empty Fields"),
     ('overwrite', "Overwrite"),
     ('create', "Create Anyway"),
+    ]
+STATES = [
+    ('draft', "Draft"),
+    ('waiting', "Waiting"),
+    ('running', "Running"),
+    ('done', "Done"),
+    ('failed', "Failed"),
+    ('reverted', "Reverted"),
     ]
 KINDS = [
     ('company', "Company"),
@@ -158,14 +167,14 @@ class Import(Workflow, ModelSQL, ModelView):
         ON_DUPLICATE, "On Duplicate", required=True, states=_states,
         help="What to do with a row whose INN, e-mail, phone or name is "
         "already a counterparty's.")
-    state = fields.Selection([
-            ('draft', "Draft"),
-            ('waiting', "Waiting"),
-            ('running', "Running"),
-            ('done', "Done"),
-            ('failed', "Failed"),
-            ('reverted', "Reverted"),
-            ], "State", readonly=True, required=True, sort=False)
+    state = fields.Selection(
+        STATES, "State", readonly=True, required=True, sort=False)
+    status = fields.Function(fields.Selection(
+            STATES[:3] + [('interrupted', "Interrupted")] + STATES[3:],
+            "Status", sort=False,
+            help="The state; an import whose process stopped before the "
+            "end is interrupted."),
+        'get_status', searcher='search_status')
     error = fields.Text(
         "Error", readonly=True,
         states={'invisible': ~Eval('error')})
@@ -222,8 +231,9 @@ class Import(Workflow, ModelSQL, ModelView):
                     'depends': ['state'],
                     },
                 'resume': {
-                    'invisible': ~Eval('state').in_(['waiting', 'running']),
-                    'depends': ['state'],
+                    'invisible': ~Eval('status').in_(
+                        ['waiting', 'interrupted']),
+                    'depends': ['status'],
                     },
                 'preview': {
                     'invisible': Eval('state') != 'draft',
@@ -266,6 +276,28 @@ class Import(Workflow, ModelSQL, ModelView):
         if self.rows_total and self.last_row:
             return round(min(0.99, self.last_row / self.rows_total), 2)
         return 0
+
+    @classmethod
+    def get_status(cls, batches, name):
+        alive = running.held([b.id for b in batches if b.state == 'running'])
+        return {b.id: 'interrupted'
+            if b.state == 'running' and b.id not in alive else b.state
+            for b in batches}
+
+    @classmethod
+    def search_status(cls, name, clause):
+        _, operator, value = clause[:3]
+        values = set(value) if operator.endswith('in') else {value}
+        if operator in {'!=', 'not in'}:
+            values = {s for s, _ in cls.status.selection} - values
+        ids = {b.id for b in cls.search([('state', '=', 'running')])}
+        alive = running.held(ids)
+        found = ((alive if 'running' in values else set())
+            | (ids - alive if 'interrupted' in values else set()))
+        return ['OR',
+            ('state', 'in', list(values - {'running', 'interrupted'})),
+            ('id', 'in', list(found)),
+            ]
 
     @classmethod
     def copy(cls, batches, default=None):
@@ -394,8 +426,9 @@ class Import(Workflow, ModelSQL, ModelView):
     @classmethod
     @ModelView.button
     def resume(cls, batches):
-        """Run again an import whose worker stopped (the server killed):
-        it goes on from its last chunk done"""
+        """Run again an import whose process stopped (killed, its server
+        stopped): it goes on from its last chunk done; the button's states
+        refuse it over RPC while its process runs"""
         cls.__queue__.run(batches)
 
     @classmethod
@@ -409,26 +442,28 @@ class Import(Workflow, ModelSQL, ModelView):
     def process(self):
         """Import the rows after the last one done, yielding after each chunk
         (what the caller commits); the rows already reported are passed over,
-        so an interrupted import runs again without a duplicate"""
-        batch = self.__class__(self.id)
-        if batch.state not in {'waiting', 'running'}:
-            return
-        if batch.state == 'waiting':
-            self.__class__.write([batch], {'state': 'running'})
-        user = batch.user.id if batch.user else Transaction().user
+        so an interrupted import runs again without a duplicate.  The run
+        holds the batch's lock: another run of it (resumed while this one
+        still runs) does nothing"""
+        with running.hold(self.id) as held:
+            batch = self.__class__(self.id)
+            if held and batch.state in {'waiting', 'running'}:
+                yield from batch._process()
+
+    def _process(self):
+        if self.state == 'waiting':
+            self.__class__.write([self], {'state': 'running'})
+        user = self.user.id if self.user else Transaction().user
         with Transaction().set_user(user), \
                 Transaction().set_context(
                     self._user_context(user), _check_access=True):
             try:
-                header, mapping = batch.table()
-                helper = _Importer(batch, header)
-                for chunk, rows_of in batch.read_rows(header, mapping, CHUNK,
-                        batch.last_row or 0, helper.bulk.regions):
-                    # Another run of the same import (resumed while this one
-                    # still ran) waits here, then passes over what this did
-                    _lock(batch)
+                header, mapping = self.table()
+                helper = _Importer(self, header)
+                for chunk, rows_of in self.read_rows(header, mapping, CHUNK,
+                        self.last_row or 0, helper.bulk.regions):
                     reported = _reported(
-                        batch, [n for r in chunk for n in r.rows])
+                        self, [n for r in chunk for n in r.rows])
                     chunk = [r for r in chunk if not reported & set(r.rows)]
                     if chunk:
                         helper.import_chunk(chunk, rows_of)
@@ -436,14 +471,14 @@ class Import(Workflow, ModelSQL, ModelView):
             except tabular.FileUnusable as e:
                 # Found at the start, or further on (the rows before stay
                 # imported, and can be reverted)
-                self.__class__.write([batch], {
+                self.__class__.write([self], {
                         'state': 'failed',
                         'error': gettext(
                             'crm_counterparty.' + e.message, **e.values),
                         })
                 yield
                 return
-        self.__class__.write([batch], {'state': 'done'})
+        self.__class__.write([self], {'state': 'done'})
         yield
 
     @staticmethod
@@ -544,17 +579,6 @@ class Import(Workflow, ModelSQL, ModelView):
                 gettext('crm_counterparty.msg_import_report_error')],
             lines(), data)
         return data.getvalue()
-
-
-def _lock(batch):
-    """Wait for the other runs of batch to commit their chunk (Tryton's
-    lock_records would restart the whole transaction instead)"""
-    transaction = Transaction()
-    if transaction.database.has_select_for():
-        table = batch.__table__()
-        transaction.connection.cursor().execute(*table.select(
-                table.id, where=table.id == batch.id, for_=For('UPDATE')))
-    # SQLite lets one transaction write at a time anyway
 
 
 def _reported(batch, rows):

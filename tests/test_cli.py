@@ -18,6 +18,9 @@ from trytond.modules.crm_counterparty.tests.test_import_rules import (
     HEADER, ROWS, csv_bytes, xlsx)
 
 BIN = Path(sys.executable).parent
+# The installed scripts are run by this interpreter: their first line may
+# name the interpreter of another checkout, with that checkout's module
+CLI = [sys.executable, BIN / 'crm-counterparty']
 
 
 class CommandLineTestCase(unittest.TestCase):
@@ -34,7 +37,7 @@ class CommandLineTestCase(unittest.TestCase):
         (path / 'cli.sqlite').touch()
         (path / 'password').write_text('admin')
         subprocess.run([
-                BIN / 'trytond-admin', '-d', 'cli', '--all',
+                sys.executable, BIN / 'trytond-admin', '-d', 'cli', '--all',
                 '--activate-dependencies', '-u', 'crm_counterparty'],
             env=dict(cls.env, TRYTONPASSFILE=str(path / 'password')),
             input='\n', text=True, check=True, capture_output=True,
@@ -56,7 +59,7 @@ class CommandLineTestCase(unittest.TestCase):
         if data is not None:
             file.write_bytes(data)
         result = subprocess.run(
-            [BIN / 'crm-counterparty', *[
+            [*CLI, *[
                     str(file) if a == 'FILE' else a for a in args],
                 '--database', 'cli'],
             env=self.env, capture_output=True, text=True, timeout=300)
@@ -142,7 +145,7 @@ class CommandLineTestCase(unittest.TestCase):
                             i % 100)] for i in range(1200)]))
         try:
             result = subprocess.run(
-                [BIN / 'crm-counterparty', 'import', str(file),
+                [*CLI, 'import', str(file),
                     '--database', 'cli', '--dry-run'],
                 env=self.env, stdout=subprocess.PIPE, stderr=terminal,
                 text=True, timeout=300)
@@ -164,7 +167,8 @@ class CommandLineTestCase(unittest.TestCase):
         self.assertIn("1200 created", result.stdout)
 
     def test_killed_import_resumes(self):
-        "The process killed part-way: run again, not a row twice"
+        """The process killed part-way: the import shows interrupted, and
+        the same file run again goes on with it, not a row twice"""
         import signal
         rows = 1500
         file = Path(self.directory.name) / 'killed.csv'
@@ -172,7 +176,7 @@ class CommandLineTestCase(unittest.TestCase):
                     ['Убитая %s' % i, 'killed%s@example.com' % i]
                     for i in range(rows)]))
         process = subprocess.Popen(
-            [BIN / 'crm-counterparty', 'import', str(file),
+            [*CLI, 'import', str(file),
                 '--database', 'cli', '--json'],
             env=self.env, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL)
@@ -194,9 +198,25 @@ class CommandLineTestCase(unittest.TestCase):
         self.assertEqual(
             self.count('party_party', "name LIKE 'Убитая %'"), lines)
 
-        # What the queue does with "Resume": run the import again
-        subprocess.run([sys.executable, '-c', RESUME], env=self.env,
-            check=True, timeout=300)
+        # The batch the killed process left running shows interrupted
+        status = subprocess.run([sys.executable, '-c', STATUS], env=self.env,
+            check=True, capture_output=True, text=True, timeout=300)
+        self.assertEqual(json.loads(status.stdout), {
+                'state': 'running', 'status': 'interrupted',
+                'interrupted': 1})
+
+        # The same file again goes on with that batch
+        batches = self.count('crm_counterparty_import')
+        result = subprocess.run(
+            [*CLI, 'import', str(file),
+                '--database', 'cli', '--json'],
+            env=self.env, capture_output=True, text=True, timeout=300)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("interrupted: it goes on after row %s" % (lines + 1),
+            result.stderr)
+        summary = json.loads(result.stdout)
+        self.assertEqual((summary['rows'], summary['created']), (rows, rows))
+        self.assertEqual(self.count('crm_counterparty_import'), batches)
         self.assertEqual(
             self.count('party_party', "name LIKE 'Убитая %'"), rows)
         with sqlite3.connect(self.db) as connection:
@@ -211,14 +231,21 @@ class CommandLineTestCase(unittest.TestCase):
         self.assertEqual((state, created), ('done', rows))
 
 
-RESUME = '''
+# What the list of imports shows of the last one, as the web client reads it
+STATUS = '''
+import json
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 Pool.start()
 pool = Pool('cli')
 with Transaction().start('cli', 0, readonly=True):
     pool.init()
-with Transaction().start('cli', 0):
+with Transaction().start('cli', 0, readonly=True):
     Import = pool.get('crm.counterparty.import')
-    Import.run(Import.search([('state', '=', 'running')]))
+    batch, = Import.search([], order=[('id', 'DESC')], limit=1)
+    print(json.dumps({
+        'state': batch.state, 'status': batch.status,
+        'interrupted': Import.search_count(
+            [('status', '=', 'interrupted')]),
+        }))
 '''

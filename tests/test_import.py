@@ -4,6 +4,7 @@
 duplicates, its resumption and its undoing."""
 import io
 import json
+from contextlib import ExitStack, closing
 from unittest.mock import patch
 
 import openpyxl
@@ -11,8 +12,10 @@ import openpyxl
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
 from trytond.modules.crm_counterparty import import_, import_rules, tabular
+from trytond.model.modelview import AccessButtonError
 from trytond.modules.crm_counterparty.exceptions import (
     ImportFileError, ImportRevertError)
+from trytond.modules.crm_counterparty.tests.test_access import call
 from trytond.modules.crm_counterparty.tests.test_import_rules import (
     HEADER, ROWS, csv_bytes, xlsx)
 from trytond.modules.crm_counterparty.tests.tools import run_import
@@ -219,6 +222,60 @@ class ImportTestCase(_DBTestCase):
         self.assertEqual(self.outcomes(batch), [
                 (2, 'created'), (3, 'created'), (4, 'merged'),
                 (5, 'merged')])
+
+    @with_transaction()
+    def test_interrupted_and_resumed_over_rpc(self):
+        """An import whose process stopped shows interrupted, not running;
+        Resume, refused while it runs, then finishes it, each row once"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Import = pool.get('crm.counterparty.import')
+        Queue = pool.get('ir.queue')
+        user, _ = self.setup_user()
+        rows = [['Название', 'Телефон']] + [
+            ['Компания %s' % i, '+7 916 000-00-%02d' % i] for i in range(10)]
+
+        def status():
+            batch_, = call(user, 'crm.counterparty.import', 'read',
+                [batch.id], ['state', 'status'])
+            return batch_['state'], batch_['status']
+
+        def with_status(value):
+            return call(user, 'crm.counterparty.import', 'search',
+                [('status', '=', value)])
+
+        with patch.object(import_, 'CHUNK', 3), ExitStack() as stack:
+            with Transaction().set_user(user.id):
+                batch, = Import.create([{'file': xlsx(rows)}])
+                Import.read_columns([batch])
+                Import.write([batch], {'state': 'waiting'})
+            process = stack.enter_context(
+                closing(Import(batch.id).process()))
+            next(process)
+            self.assertEqual(status(), ('running', 'running'))
+            self.assertEqual(with_status('running'), [batch.id])
+            with self.assertRaises(AccessButtonError):
+                call(user, 'crm.counterparty.import', 'resume', [batch.id])
+            # The process dies: its lock goes with it
+            process.close()
+            self.assertEqual(status(), ('running', 'interrupted'))
+            self.assertEqual(with_status('interrupted'), [batch.id])
+            self.assertEqual(with_status('running'), [])
+
+            call(user, 'crm.counterparty.import', 'resume', [batch.id])
+            task, = Queue.search([])
+            self.assertEqual(
+                (task.data['method'], list(task.data['instances'])),
+                ('run', [batch.id]))
+            # What the task runs, without the commit of each chunk
+            for _ in Import(batch.id).process():
+                pass
+        batch = Import(batch.id)
+        self.assertEqual(status(), ('done', 'done'))
+        self.assertEqual([l.row for l in batch.lines], list(range(2, 12)))
+        self.assertEqual(batch.created, 10)
+        self.assertEqual(
+            Party.search_count([('name', 'like', 'Компания %')]), 10)
 
     @with_transaction()
     def test_resume(self):

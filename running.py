@@ -1,0 +1,91 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""Which imports are really running.
+
+The process that runs an import holds a lock for as long as it runs; the
+lock goes with the process when it dies (killed, or its server stopped), so
+an import left "running" whose lock nobody holds was interrupted.  On
+PostgreSQL the lock is a session advisory lock on the connection of the run,
+seen by any server in pg_locks; on SQLite, a lock (flock) on a file next to
+the database file, which only the processes of that machine use anyway."""
+import fcntl
+import os
+import tempfile
+import zlib
+from contextlib import contextmanager
+
+from trytond import backend, config
+from trytond.transaction import Transaction
+
+# The first key of the advisory locks of imports, the batch's id the second
+KEY = zlib.crc32(b'crm.counterparty.import') & 0x7fffffff
+
+
+@contextmanager
+def hold(batch_id):
+    """Hold the lock of the import batch_id while in the block; the value is
+    False when another process holds it"""
+    if backend.name == 'postgresql':
+        cursor = Transaction().connection.cursor()
+        cursor.execute('SELECT pg_try_advisory_lock(%s, %s)', (KEY, batch_id))
+        held, = cursor.fetchone()
+        try:
+            yield held
+        finally:
+            if held:
+                cursor = Transaction().connection.cursor()
+                cursor.execute(
+                    'SELECT pg_advisory_unlock(%s, %s)', (KEY, batch_id))
+        return
+    path = _path(batch_id)
+    file = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(file)
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        os.unlink(path)
+        os.close(file)
+
+
+def held(batch_ids):
+    "The batches among batch_ids whose lock a process holds"
+    if backend.name == 'postgresql':
+        cursor = Transaction().connection.cursor()
+        cursor.execute("SELECT objid FROM pg_locks "
+            "WHERE locktype = 'advisory' AND granted "
+            "AND database = (SELECT oid FROM pg_database "
+                "WHERE datname = current_database()) "
+            "AND classid = %s AND objsubid = 2", (KEY,))
+        return {int(i) for i, in cursor} & set(batch_ids)
+    return {i for i in batch_ids if _file_held(_path(i))}
+
+
+def _file_held(path):
+    try:
+        file = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(file, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        # Closing releases the lock this check took, if it took it
+        os.close(file)
+    return False
+
+
+def _path(batch_id):
+    "The lock file of batch_id, next to the database file"
+    name = Transaction().database.name
+    if name == ':memory:':
+        # Only this process sees an in-memory database
+        directory, name = tempfile.gettempdir(), 'memory-%s' % os.getpid()
+    else:
+        directory = config.get('database', 'path')
+    return os.path.join(directory, '%s.import-%s.lock' % (name, batch_id))
