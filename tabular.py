@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import re
+import unicodedata
 import zipfile
 from xml.etree.ElementTree import iterparse
 
@@ -481,20 +482,35 @@ def text(value):
         return value.strftime('%d.%m.%Y')
     if isinstance(value, dt.time):
         return value.strftime('%H:%M')
-    value = ' '.join(str(value).replace('\xa0', ' ').split())
-    if value[:1] == "'" and value[1:2] in _FORMULA_STARTS:
+    value = str(value)
+    if value[:1] == "'" and _formula(value[1:]):
         # A cell neutralised by an export comes back as it was
         value = value[1:]
-    return value
+    return ' '.join(value.replace('\xa0', ' ').split())
 
 
-_FORMULA_STARTS = {'=', '+', '-', '@', '\t', '\r'}
+def _formula(value):
+    """Whether a spreadsheet may run the text value as a formula: its first
+    visible character is = + - or @ in any width (some spreadsheets read
+    ＝ as =), whatever spaces, line breaks or invisible characters come
+    before it; or it begins with a tab or a carriage return, which OWASP
+    counts as formula starts of their own"""
+    if value[:1] in {'\t', '\r'}:
+        return True
+    for character in value:
+        if character.isspace() or unicodedata.category(character) in {
+                'Cc', 'Cf'}:
+            continue
+        return unicodedata.normalize('NFKC', character)[:1] in {
+            '=', '+', '-', '@'}
+    return False
 
 
 def neutralise(value):
-    """A cell a spreadsheet would run as a formula (= + - @, and the tab and
-    carriage return that smuggle them) is given a leading apostrophe"""
-    if isinstance(value, str) and value[:1] in _FORMULA_STARTS:
+    """A text a spreadsheet may run as a formula is given a leading
+    apostrophe, as OWASP advises: a phone "+7 916 123-45-67" too, which
+    Excel would otherwise compute; numbers are left as they are"""
+    if isinstance(value, str) and _formula(value):
         return "'" + value
     return value
 
@@ -528,7 +544,7 @@ def write_csv(header, lines, file, encoding='utf-8-sig'):
     writer = csv.writer(text_file, delimiter=';')
     writer.writerow([neutralise(h) for h in header])
     for line in lines:
-        writer.writerow([neutralise(text(v) if not isinstance(v, str) else v)
+        writer.writerow([neutralise(v) if isinstance(v, str) else text(v)
                 for v in line])
     text_file.flush()
     text_file.detach()

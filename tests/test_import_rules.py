@@ -596,8 +596,19 @@ class WriteTestCase(unittest.TestCase):
         for value, expected in [
                 ('=1+1', "'=1+1"), ('+7 916', "'+7 916"), ('-5', "'-5"),
                 ('@SUM(A1)', "'@SUM(A1)"), ('\t=1', "'\t=1"),
-                ('ООО А', 'ООО А'), (5, 5)]:
+                ('ООО А', 'ООО А'), (5, 5), (-5, -5), ('a=1', 'a=1')]:
             self.assertEqual(tabular.neutralise(value), expected)
+
+    def test_neutralise_hidden_starts(self):
+        "A formula behind spaces, line breaks or in full width is one too"
+        for value in [' =1+1', '\n=1+1', '\r=1+1', '\t+1', '\xa0-1',
+                '\u3000@SUM(A1)', ' \n\xa0=1', '\u200b=1', '＝1+1',
+                '＋1', '－1', '＠SUM(A1)', ' ＝1+1']:
+            with self.subTest(value=value):
+                self.assertEqual(tabular.neutralise(value), "'" + value)
+                # The import reads it back as it was
+                self.assertEqual(tabular.text("'" + value), tabular.text(
+                        value))
 
     def test_csv(self):
         for encoding in ['utf-8-sig', 'cp1251']:
@@ -611,6 +622,14 @@ class WriteTestCase(unittest.TestCase):
                     'ООО «Ромашка»;"\'=HYPERLINK(""http://x"")"',
                     'Ёж;5'])
         self.assertTrue(data.getvalue().startswith('Назв'.encode('cp1251')))
+
+    def test_csv_numbers(self):
+        "A number is never a formula: -5 stays a number for Excel"
+        data = io.BytesIO()
+        tabular.write_csv(['Число', 'Текст'], [[-5, '-5'], [-1.5, '＝1']],
+            data)
+        self.assertEqual(data.getvalue().decode('utf-8-sig').splitlines(),
+            ['Число;Текст', "-5;'-5", "-1.5;'＝1"])
 
     def test_xlsx(self):
         "A text beginning with = is stored as text, never as a formula"
