@@ -16,6 +16,7 @@ from trytond.i18n import gettext
 from trytond.model import Index, fields
 from trytond.model.fields import SQL_OPERATORS
 from trytond.pool import Pool, PoolMeta
+from trytond.pyson import PYSON, PYSONDecoder
 from trytond.transaction import Transaction
 
 from . import relative_date
@@ -39,16 +40,20 @@ def formula_domain(field_name, clause, label, date=False):
     pool = Pool()
     Date = pool.get('ir.date')
     _, operator, value = clause[:3]
-    text = (value or '').strip('%').strip()
+    text = value.strip('%').strip() if isinstance(value, str) else value
     if not text:
         # An empty condition restricts nothing
         return []
-    if operator not in _FORMULA_OPERATORS:
+    if not isinstance(text, str) or operator not in _FORMULA_OPERATORS:
         raise InvalidDateFormula(gettext(
                 'crm_counterparty.msg_invalid_date_formula',
                 field=label, formula='%s %s' % (operator, text)))
     try:
         day = relative_date.evaluate(text, Date.today())
+    except relative_date.OutOfRange as exception:
+        raise InvalidDateFormula(gettext(
+                'crm_counterparty.msg_date_formula_out_of_range',
+                field=label, formula=text)) from exception
     except relative_date.FormulaError as exception:
         raise InvalidDateFormula(gettext(
                 'crm_counterparty.msg_invalid_date_formula',
@@ -60,8 +65,44 @@ def formula_domain(field_name, clause, label, date=False):
     return [(field_name, operator, value)]
 
 
+def _clauses(domain):
+    "The conditions (field, operator, value...) of domain, at any depth"
+    for item in domain:
+        if isinstance(item, (list, tuple)):
+            if item and isinstance(item[0], str) and item[0] not in {
+                    'AND', 'OR'}:
+                yield item
+            else:
+                yield from _clauses(item)
+
+
 class ViewSearch(SharedMixin, metaclass=PoolMeta):
     __name__ = 'ir.ui.view_search'
+
+    @classmethod
+    def validate_fields(cls, searches, field_names):
+        super().validate_fields(searches, field_names)
+        cls.check_date_formulas(searches, field_names)
+
+    @classmethod
+    def check_date_formulas(cls, searches, field_names):
+        """A saved filter whose date formula cannot run (not a formula, a
+        date out of range) is refused when saved rather than failing each
+        time it runs"""
+        if field_names and 'domain' not in field_names:
+            return
+        pool = Pool()
+        for search in searches:
+            Model = pool.get(search.model)
+            domain = PYSONDecoder().decode(search.domain)
+            if (not hasattr(Model, '_date_formulas')
+                    or isinstance(domain, PYSON)):
+                # A PYSON domain is known only when the client evaluates it
+                continue
+            formulas = Model._date_formulas()
+            for clause in _clauses(domain):
+                if clause[0] in formulas and len(clause) >= 3:
+                    Model.search_date_formula(clause[0], clause)
 
 
 class Party(metaclass=PoolMeta):

@@ -42,6 +42,10 @@ class FormulaError(ValueError):
     "The text is not a date formula"
 
 
+class OutOfRange(FormulaError):
+    "The formula gives a date before the year 1 or after the year 9999"
+
+
 def _base(word, today):
     kind = _BASES.get(word.lower())
     if kind == 'today':
@@ -77,8 +81,13 @@ def evaluate(formula, today=None):
         unit = _UNITS.get(match.group('unit').lower())
         if unit is None:
             raise FormulaError(formula)
-        delta = relativedelta(**{unit: int(match.group('number'))})
-        date = date + delta if match.group('sign') == '+' else date - delta
+        try:
+            delta = relativedelta(**{unit: int(match.group('number'))})
+            date = (date + delta if match.group('sign') == '+'
+                else date - delta)
+        except (OverflowError, ValueError) as exception:
+            # Python's dates stop at the years 1 and 9999
+            raise OutOfRange(formula) from exception
         position = match.end()
     return date
 

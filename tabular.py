@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import re
+import unicodedata
 import zipfile
 from xml.etree.ElementTree import iterparse
 
@@ -19,9 +20,15 @@ MAX_UNPACKED = 1024 ** 3
 MAX_RATIO = 200
 # openpyxl keeps the shared strings in memory whatever the mode
 MAX_SHARED_STRINGS = 256 * 1024 ** 2
+# The columns of a row read at most: the exports of CRMs, 1C and mail
+# services have a few dozen to a few hundred, and each column costs the
+# import a record and a check of every row (16,385 took 96 s of the server)
+MAX_COLUMNS = 1000
 _SAMPLE = 64 * 1024
 _OLE = b'\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1'
 _ENCRYPTED_PACKAGE = 'EncryptedPackage'.encode('utf-16-le')
+_UTF16 = (b'\xff\xfe', b'\xfe\xff')
+_CONTROL = re.compile(rb'[\x01-\x08\x0e-\x1f]')
 _SHORTENED_NUMBER = re.compile(r'^-?\d([.,]\d+)?[eE]\+?\d+$')
 
 
@@ -64,8 +71,14 @@ def sniff(data):
         if _ENCRYPTED_PACKAGE in data[:1024 * 1024]:
             raise FileUnusable('msg_import_file_encrypted')
         return 'xls'
-    if b'\0' in head:
-        raise FileUnusable('msg_import_file_not_table')
+    nul = data.find(b'\0')
+    if nul >= 0:
+        # A text in UTF-16 (Excel's "Unicode text") or with a stray NUL is
+        # told so; with other control characters it is a binary file
+        if not head.startswith(_UTF16) and _CONTROL.search(head):
+            raise FileUnusable('msg_import_file_not_table')
+        raise FileUnusable(
+            'msg_import_file_nul', line=data.count(b'\n', 0, nul) + 1)
     text = head.decode(detect_encoding(head), errors='replace')
     if text.lstrip('\ufeff \r\n\t').upper().startswith('BEGIN:VCARD'):
         return 'vcf'
@@ -116,6 +129,9 @@ def rows(data, format_=None):
     for number, values in reader(data):
         while values and _empty(values[-1]):
             values.pop()
+        if len(values) > MAX_COLUMNS:
+            raise FileUnusable('msg_import_file_too_many_columns',
+                row=number, count=len(values), limit=MAX_COLUMNS)
         if values:
             yield number, values
 
@@ -401,12 +417,43 @@ def _csv_rows(data):
     delimiter = detect_delimiter(sample)
     text = io.TextIOWrapper(
         io.BytesIO(data), encoding=encoding, errors='replace', newline='')
+    # The lines of the row being read, to find the cell of an error in
+    record = []
+
+    def lines():
+        for line in text:
+            record.append(line)
+            yield line
+    number = 0
     try:
         for number, values in enumerate(
-                csv.reader(text, delimiter=delimiter), 1):
+                csv.reader(lines(), delimiter=delimiter), 1):
+            record.clear()
             yield number, values
     except csv.Error:
+        column = _long_cell(''.join(record), delimiter)
+        if column:
+            raise FileUnusable('msg_import_cell_too_long', row=number + 1,
+                column=column, limit=csv.field_size_limit())
         raise FileUnusable('msg_import_file_corrupt')
+
+
+def _long_cell(record, delimiter):
+    """The column (from 1) of the first cell of the CSV text record longer
+    than the csv module reads, or None"""
+    column, length, quoted = 1, 0, False
+    limit = csv.field_size_limit()
+    for character in record:
+        if character == '"':
+            # A doubled quote inside quotes toggles twice
+            quoted = not quoted
+        elif character == delimiter and not quoted:
+            column, length = column + 1, 0
+        else:
+            length += 1
+            if length > limit:
+                return column
+    return None
 
 
 def shortened_number(value):
@@ -435,20 +482,35 @@ def text(value):
         return value.strftime('%d.%m.%Y')
     if isinstance(value, dt.time):
         return value.strftime('%H:%M')
-    value = ' '.join(str(value).replace('\xa0', ' ').split())
-    if value[:1] == "'" and value[1:2] in _FORMULA_STARTS:
+    value = str(value)
+    if value[:1] == "'" and _formula(value[1:]):
         # A cell neutralised by an export comes back as it was
         value = value[1:]
-    return value
+    return ' '.join(value.replace('\xa0', ' ').split())
 
 
-_FORMULA_STARTS = {'=', '+', '-', '@', '\t', '\r'}
+def _formula(value):
+    """Whether a spreadsheet may run the text value as a formula: its first
+    visible character is = + - or @ in any width (some spreadsheets read
+    ＝ as =), whatever spaces, line breaks or invisible characters come
+    before it; or it begins with a tab or a carriage return, which OWASP
+    counts as formula starts of their own"""
+    if value[:1] in {'\t', '\r'}:
+        return True
+    for character in value:
+        if character.isspace() or unicodedata.category(character) in {
+                'Cc', 'Cf'}:
+            continue
+        return unicodedata.normalize('NFKC', character)[:1] in {
+            '=', '+', '-', '@'}
+    return False
 
 
 def neutralise(value):
-    """A cell a spreadsheet would run as a formula (= + - @, and the tab and
-    carriage return that smuggle them) is given a leading apostrophe"""
-    if isinstance(value, str) and value[:1] in _FORMULA_STARTS:
+    """A text a spreadsheet may run as a formula is given a leading
+    apostrophe, as OWASP advises: a phone "+7 916 123-45-67" too, which
+    Excel would otherwise compute; numbers are left as they are"""
+    if isinstance(value, str) and _formula(value):
         return "'" + value
     return value
 
@@ -482,7 +544,7 @@ def write_csv(header, lines, file, encoding='utf-8-sig'):
     writer = csv.writer(text_file, delimiter=';')
     writer.writerow([neutralise(h) for h in header])
     for line in lines:
-        writer.writerow([neutralise(text(v) if not isinstance(v, str) else v)
+        writer.writerow([neutralise(v) if isinstance(v, str) else text(v)
                 for v in line])
     text_file.flush()
     text_file.detach()

@@ -10,9 +10,10 @@ from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
+from trytond.modules.crm_counterparty.tests.test_access import call
 from trytond.modules.crm_counterparty.tests.tools import create_user
 from trytond.pool import Pool
-from trytond.pyson import PYSONDecoder
+from trytond.pyson import PYSONDecoder, PYSONEncoder
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
 from trytond.transaction import Transaction
 
@@ -317,6 +318,36 @@ class ClientListTestCase(_DBTestCase):
             ViewSearch.write([ViewSearch(search_id)], {'shared': False})
             self.assertEqual(ViewSearch(search_id).user, anna)
             ViewSearch.write([ViewSearch(search_id)], {'name': "Москва!"})
+
+    @with_transaction()
+    def test_date_formula_out_of_range(self):
+        "A formula past the years 1 and 9999 is refused with the reason "
+        "when a filter is saved and when it runs, never with a Python error"
+        anna = create_user('anna')
+        for formula in ['today - 99999999d', '31.12.9999 + 1d',
+                'today + 99999999m', 'today + 100000y']:
+            message = ('"%s" in "Created Since" gives a date outside the '
+                'years 1 to 9999; write a nearer date.' % formula)
+            for domain in [[('created_since', '=', formula)],
+                    ['OR', [('created_since', 'ilike', '%' + formula + '%')],
+                        ('name', '=', "Ромашка")]]:
+                encoded = PYSONEncoder().encode(domain)
+                for name, method, args in [
+                        ('party.party', 'search', [domain]),
+                        ('ir.ui.view_search', 'set',
+                            ["Давние", 'party.party', encoded]),
+                        ('ir.ui.view_search', 'create', [[{
+                                        'name': "Давние",
+                                        'model': 'party.party',
+                                        'domain': encoded}]]),
+                        ]:
+                    with self.subTest(domain=domain, method=method):
+                        with self.assertRaises(UserError) as cm:
+                            call(anna, name, method, *args)
+                        self.assertEqual(cm.exception.message, message)
+        with self.assertRaises(UserError) as cm:
+            call(anna, 'party.party', 'search', [('created_since', '=', 7)])
+        self.assertIn('is not a date formula', cm.exception.message)
 
     @with_transaction()
     def test_search_box(self):

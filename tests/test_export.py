@@ -1,10 +1,15 @@
 # This file is part of crm_counterparty.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
 """Exporting counterparties with their contact persons."""
+import csv
 import io
 import zipfile
 
+from trytond.modules.company.tests import (
+    create_company, create_employee, set_company)
 from trytond.modules.crm_counterparty import import_rules, tabular
+from trytond.modules.crm_counterparty.tests.test_access import call
+from trytond.modules.crm_counterparty.tests.tools import create_user
 from trytond.pool import Pool
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
 from trytond.transaction import Transaction
@@ -93,6 +98,32 @@ class ExportTestCase(_DBTestCase):
             self.assertIn('"\'=HYPERLINK(""http://evil.example"",""Жми"")"',
                 text)
             self.assertIn("'+44 20 7946 0000", text)
+
+    @with_transaction()
+    def test_csv_hidden_formulas(self):
+        "A formula a user hides behind spaces, line breaks or in full width "
+        "is neutralised in the CSV; a phone keeps its digits"
+        company = create_company()
+        with set_company(company):
+            user = create_user('anna', create_employee(company, "Анна"))
+        descriptions = [' =1+1', '\n=1+1', '\t=1+1', '\r=1+1', '\xa0=1+1',
+            '\u3000=1+1', ' \n@SUM(1)', '\n-1+1', ' +1+1']
+        names = ['＝1+1', '＋1+1', '－1+1', '＠SUM(1)', "ООО «Ромашка»"]
+        ids = call(user, 'party.party', 'create', [
+                {'name': n, 'description': d}
+                for n, d in zip(names, descriptions)] + [
+                {'name': "ООО «Лютик»", 'description': d}
+                for d in descriptions[len(names):]])
+        parties = Pool().get('party.party').browse(ids)
+        result = self.run_wizard(parties, format='csv', encoding='utf-8-sig')
+        cells = {c for r in csv.reader(io.StringIO(
+                    result['file'].decode('utf-8-sig'), newline=''),
+                delimiter=';') for c in r}
+        for value in names[:-1] + descriptions:
+            with self.subTest(value=value):
+                self.assertIn("'" + value, cells)
+                self.assertNotIn(value, cells)
+        self.assertIn("ООО «Ромашка»", cells)
 
     @with_transaction()
     def test_export_imports_back(self):

@@ -4,6 +4,7 @@
 duplicates, its resumption and its undoing."""
 import io
 import json
+import time
 from contextlib import ExitStack, closing
 from unittest.mock import patch
 
@@ -18,7 +19,8 @@ from trytond.modules.crm_counterparty.exceptions import (
 from trytond.modules.crm_counterparty.tests.test_access import call
 from trytond.modules.crm_counterparty.tests.test_import_rules import (
     HEADER, ROWS, csv_bytes, xlsx)
-from trytond.modules.crm_counterparty.tests.tools import run_import
+from trytond.modules.crm_counterparty.tests.tools import (
+    create_user, run_import)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
 from trytond.transaction import Transaction
@@ -548,6 +550,43 @@ class ImportTestCase(_DBTestCase):
         self.assertEqual(cm.exception.message,
             "The file has a header but no rows of data under it.")
         self.assertEqual(Import.search([]), [])
+
+    @with_transaction()
+    def test_wizard_refuses_what_ties_up_the_server(self):
+        "A file of 16,385 columns, a cell of 10 MB or NUL characters is "
+        "refused over RPC at once, saying what is wrong, and leaves nothing"
+        pool = Pool()
+        Import = pool.get('crm.counterparty.import')
+        user = create_user('vera')
+        before = Import.search([])
+        name = 'crm.counterparty.import.wizard'
+        wide = ['Название'] + ['Столбец %s' % i for i in range(1, 16385)]
+        for data, message in [
+                (csv_bytes([wide, ['ООО А'] * 16385]),
+                    "Row 1 of the file has 16385 columns; the import reads "
+                    "at most 1000: delete the columns that are not needed "
+                    "and save the file again."),
+                (csv_bytes([HEADER, ['ООО А', 'x' * 10 * 1024 ** 2]]),
+                    "The cell in row 2, column 2 is longer than 131072 "
+                    "characters, the most a cell may hold: shorten it, or "
+                    "check that the file's quotation marks are paired."),
+                (csv_bytes([HEADER] + ROWS).replace(b'\n', b'\n\0', 2),
+                    "The file contains NUL characters (the first in line 2), "
+                    "which a CSV file may not have: save it again as CSV "
+                    "UTF-8 (a text saved as UTF-16, \"Unicode text\", has "
+                    "one after each letter)."),
+                ]:
+            with self.subTest(message=message[:30]):
+                session_id, _, _ = call(user, name, 'create', type='wizard')
+                start = time.monotonic()
+                with self.assertRaises(ImportFileError) as cm:
+                    call(user, name, 'execute', session_id, {'start': {
+                                'source': 'file', 'file': data,
+                                'file_name': 'clients.csv'}}, 'open_',
+                        type='wizard')
+                self.assertLess(time.monotonic() - start, 5)
+                self.assertEqual(cm.exception.message, message)
+        self.assertEqual(Import.search([]), before)
 
     @with_transaction()
     def test_template(self):

@@ -5,6 +5,7 @@ no database, files the tests build."""
 import csv
 import datetime as dt
 import io
+import time
 import unittest
 import zipfile
 from unittest.mock import patch
@@ -176,7 +177,8 @@ class ReadFileTestCase(unittest.TestCase):
         python-calamine, which aborts) are read by openpyxl"""
         def edit(sheet):
             sheet['A1'] = 'Название'
-            sheet['XFD1048576'] = 'ООО А'
+            # The last column the import reads
+            sheet['ALL1048576'] = 'ООО А'
         with patch.object(tabular, '_calamine_rows') as calamine:
             rows = list(tabular.rows(xlsx([], edit)))
         calamine.assert_not_called()
@@ -235,6 +237,59 @@ class ReadFileTestCase(unittest.TestCase):
                 with self.assertRaises(FileUnusable) as cm:
                     read(data)
                 self.assertEqual(cm.exception.message, message)
+
+    def test_too_many_columns(self):
+        "A row wider than the import reads is refused at once, with why"
+        width = tabular.MAX_COLUMNS + 1
+        data = csv_bytes([['Название'] + ['Столбец %s' % i
+                        for i in range(1, width)], ['ООО А'] * width])
+        start = time.monotonic()
+        with self.assertRaises(FileUnusable) as cm:
+            read(data)
+        self.assertLess(time.monotonic() - start, 1)
+        self.assertEqual((cm.exception.message, cm.exception.values), (
+                'msg_import_file_too_many_columns',
+                {'row': 1, 'count': width, 'limit': tabular.MAX_COLUMNS}))
+        # Empty cells at a row's end are no columns
+        read(csv_bytes([HEADER + [''] * width] + ROWS))
+
+        def edit(sheet):
+            sheet['A1'] = 'Название'
+            sheet['XFD1048576'] = 'ООО А'
+        with self.assertRaises(FileUnusable) as cm:
+            read(xlsx([], edit))
+        self.assertEqual(cm.exception.values, {
+                'row': 1048576, 'count': 16384, 'limit': 1000})
+
+    def test_cell_too_long(self):
+        "A cell longer than a CSV cell may be is named by its row and column"
+        limit = csv.field_size_limit()
+        for cell in ['"%s"' % ('x' * 10 * 1024 ** 2), 'x' * (limit + 1),
+                # An opening quote never closed takes the rest of the file
+                '"ООО «А»' + ';7707083893\n' * (limit // 10)]:
+            with self.subTest(cell=cell[:20]):
+                data = ('Название;ИНН\nООО Б;7707083893\n7707083894;%s\n'
+                    % cell).encode()
+                with self.assertRaises(FileUnusable) as cm:
+                    read(data)
+                self.assertEqual(
+                    (cm.exception.message, cm.exception.values),
+                    ('msg_import_cell_too_long',
+                        {'row': 3, 'column': 2, 'limit': limit}))
+
+    def test_nul(self):
+        "NUL characters in a text are named as such, wherever they are"
+        for data, line in [
+                (csv_bytes([HEADER] + ROWS).replace(b'\n', b'\0\n', 1), 1),
+                (csv_bytes([HEADER] + ROWS * 3000) + b'\0', 9002),
+                ('Название\tИНН\nООО А\t7707083893\n'.encode('utf-16'), 1),
+                ]:
+            with self.subTest(line=line):
+                with self.assertRaises(FileUnusable) as cm:
+                    read(data)
+                self.assertEqual(
+                    (cm.exception.message, cm.exception.values),
+                    ('msg_import_file_nul', {'line': line}))
 
     def test_no_header_names_first_row(self):
         with self.assertRaises(FileUnusable) as cm:
@@ -541,8 +596,19 @@ class WriteTestCase(unittest.TestCase):
         for value, expected in [
                 ('=1+1', "'=1+1"), ('+7 916', "'+7 916"), ('-5', "'-5"),
                 ('@SUM(A1)', "'@SUM(A1)"), ('\t=1', "'\t=1"),
-                ('ООО А', 'ООО А'), (5, 5)]:
+                ('ООО А', 'ООО А'), (5, 5), (-5, -5), ('a=1', 'a=1')]:
             self.assertEqual(tabular.neutralise(value), expected)
+
+    def test_neutralise_hidden_starts(self):
+        "A formula behind spaces, line breaks or in full width is one too"
+        for value in [' =1+1', '\n=1+1', '\r=1+1', '\t+1', '\xa0-1',
+                '\u3000@SUM(A1)', ' \n\xa0=1', '\u200b=1', '＝1+1',
+                '＋1', '－1', '＠SUM(A1)', ' ＝1+1']:
+            with self.subTest(value=value):
+                self.assertEqual(tabular.neutralise(value), "'" + value)
+                # The import reads it back as it was
+                self.assertEqual(tabular.text("'" + value), tabular.text(
+                        value))
 
     def test_csv(self):
         for encoding in ['utf-8-sig', 'cp1251']:
@@ -556,6 +622,14 @@ class WriteTestCase(unittest.TestCase):
                     'ООО «Ромашка»;"\'=HYPERLINK(""http://x"")"',
                     'Ёж;5'])
         self.assertTrue(data.getvalue().startswith('Назв'.encode('cp1251')))
+
+    def test_csv_numbers(self):
+        "A number is never a formula: -5 stays a number for Excel"
+        data = io.BytesIO()
+        tabular.write_csv(['Число', 'Текст'], [[-5, '-5'], [-1.5, '＝1']],
+            data)
+        self.assertEqual(data.getvalue().decode('utf-8-sig').splitlines(),
+            ['Число;Текст', "-5;'-5", "-1.5;'＝1"])
 
     def test_xlsx(self):
         "A text beginning with = is stored as text, never as a formula"

@@ -6,7 +6,8 @@ import re
 import unittest
 
 from trytond.modules.crm_counterparty import relative_date, search_box
-from trytond.modules.crm_counterparty.relative_date import FormulaError
+from trytond.modules.crm_counterparty.relative_date import (
+    FormulaError, OutOfRange)
 
 # A Tuesday
 TODAY = dt.date(2026, 11, 24)
@@ -62,6 +63,17 @@ class RelativeDateTestCase(unittest.TestCase):
                 'today -', '2026-13-01', '7d', 'today - d']:
             with self.subTest(text=text):
                 with self.assertRaises(FormulaError):
+                    relative_date.evaluate(text, TODAY)
+
+
+    def test_out_of_range(self):
+        "A formula past the years 1 and 9999 says so, with no Python error"
+        for text in ['today - 99999999d', '31.12.9999 + 1d',
+                '01.01.0001 - 1d', 'today + 99999999m', 'today + 100000y',
+                'today - 3000y', 'today + 99999999999999999999999w',
+                'today + %sd' % ('9' * 5000)]:
+            with self.subTest(text=text[:40]):
+                with self.assertRaises(OutOfRange):
                     relative_date.evaluate(text, TODAY)
 
 

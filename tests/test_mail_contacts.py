@@ -4,16 +4,25 @@
 address book served by a real Radicale."""
 import json
 import socket
+import socketserver
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
+from contextlib import ExitStack
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from unittest.mock import patch
 
+import trytond.config as config
+from trytond.exceptions import UserError
 from trytond.modules.crm_counterparty import import_rules, mail_contacts
+from trytond.modules.crm_counterparty.tests.test_access import call
 from trytond.modules.crm_counterparty.tests.test_import_rules import (
     csv_bytes)
+from trytond.modules.crm_counterparty.tests.tools import create_user
 from trytond.pool import Pool
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
 
@@ -182,12 +191,97 @@ class Radicale:
         self.directory.cleanup()
 
 
+def carddav_config(**options):
+    """Patch trytond's configuration with options of its [crm_counterparty]
+    section: carddav_allow_http (the tests' servers speak http) or
+    carddav_timeout; the patch lasts as long as the returned context"""
+    stack = ExitStack()
+    for name in ['getboolean', 'getfloat']:
+        def get(section, option, *args, original=getattr(config, name),
+                **kwargs):
+            if section == 'crm_counterparty' and option in options:
+                return options[option]
+            return original(section, option, *args, **kwargs)
+        stack.enter_context(patch.object(config, name, get))
+    return stack
+
+
+class HTTPServer:
+    """A tiny HTTP server on a free port answering each request with
+    answer(server, path): (status, body, (header, value)...); paths keeps
+    the paths asked"""
+
+    def __init__(self, answer):
+        self.paths = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_PROPFIND(self):
+                self.rfile.read(int(self.headers.get('Content-Length', 0)))
+                server.paths.append(self.path)
+                status, body, *headers = answer(server, self.path)
+                self.send_response(status)
+                for header in headers:
+                    self.send_header(*header)
+                self.send_header('Content-Type', 'application/xml')
+                self.send_header('Content-Length', str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            do_GET = do_REPORT = do_PROPFIND
+
+            def log_message(self, *args):
+                pass
+        self.httpd = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+        self.url = 'http://127.0.0.1:%s/' % self.httpd.server_port
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def multistatus(href, book=False):
+    """A PROPFIND answer naming href as the account's address-book home or,
+    with book, as an address book"""
+    prop = ('<D:resourcetype><D:collection/><C:addressbook/>'
+        '</D:resourcetype>' if book else
+        '<C:addressbook-home-set><D:href>%s</D:href>'
+        '</C:addressbook-home-set>' % href)
+    return 207, ('<?xml version="1.0" encoding="utf-8"?>'
+        '<D:multistatus xmlns:D="DAV:" '
+        'xmlns:C="urn:ietf:params:xml:ns:carddav"><D:response>'
+        '<D:href>%s</D:href><D:propstat><D:prop>%s</D:prop>'
+        '<D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response>'
+        '</D:multistatus>' % (href, prop)).encode()
+
+
+class BannerServer(socketserver.ThreadingTCPServer):
+    "An open port that speaks something else than HTTP (as SSH does)"
+
+    class handler_class(socketserver.BaseRequestHandler):
+        def handle(self):
+            self.request.sendall(b'SSH-2.0-OpenSSH_9.2\r\n')
+
+    def __init__(self):
+        super().__init__(('127.0.0.1', 0), self.handler_class)
+        self.url = 'http://127.0.0.1:%s/' % self.server_address[1]
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    def __exit__(self, *exc):
+        self.shutdown()
+        super().__exit__(*exc)
+
+
 class CardDAVTestCase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
         cls.server = Radicale([VCARD_30.split('END:VCARD\r\n')[0]
                 + 'END:VCARD\r\n', VCARD_40])
+        cls.enterClassContext(carddav_config(carddav_allow_http=True))
 
     @classmethod
     def tearDownClass(cls):
@@ -210,7 +304,30 @@ class CardDAVTestCase(unittest.TestCase):
     def test_no_server(self):
         with self.assertRaises(mail_contacts.CardDAVError) as cm:
             mail_contacts.carddav_vcards(
-                'http://127.0.0.1:%s/' % free_port(), 'anna', 'x', timeout=5)
+                'http://127.0.0.1:%s/' % free_port(), 'anna', 'x')
+        self.assertEqual(cm.exception.message, 'msg_carddav_error')
+
+    def test_home_followed_a_bounded_number_of_times(self):
+        "A server that sends the reading on forever is left, without error"
+        def answer(server, path):
+            return multistatus('/home/%s/' % len(server.paths))
+        with HTTPServer(answer) as server:
+            with self.assertRaises(mail_contacts.CardDAVError) as cm:
+                mail_contacts.carddav_vcards(server.url, 'anna', 'x')
+        self.assertEqual(cm.exception.message, 'msg_carddav_error')
+        self.assertEqual(len(server.paths), mail_contacts.MAX_HOPS + 1)
+
+    def test_timeout(self):
+        "A server that never answers is left after carddav_timeout"
+        with socket.socket() as silent:
+            silent.bind(('127.0.0.1', 0))
+            silent.listen()
+            start = time.monotonic()
+            with carddav_config(carddav_timeout=1), \
+                    self.assertRaises(mail_contacts.CardDAVError) as cm:
+                mail_contacts.carddav_vcards('http://127.0.0.1:%s/'
+                    % silent.getsockname()[1], 'anna', 'x')
+        self.assertLess(time.monotonic() - start, 3)
         self.assertEqual(cm.exception.message, 'msg_carddav_error')
 
 
@@ -223,6 +340,7 @@ class CardDAVImportTestCase(_DBTestCase):
         super().setUpClass()
         cls.server = Radicale([VCARD_21, VCARD_30.split('END:VCARD\r\n')[0]
                 + 'END:VCARD\r\n', VCARD_40])
+        cls.enterClassContext(carddav_config(carddav_allow_http=True))
 
     @classmethod
     def tearDownClass(cls):
@@ -266,3 +384,72 @@ class CardDAVImportTestCase(_DBTestCase):
             ImportWizard.execute(session_id, {'start': dict(
                         start, password='не тот')}, 'open_')
         self.assertIn('refused the login', cm.exception.message)
+
+    @staticmethod
+    def open_book(user, url):
+        "Next of the import wizard on the address book at url, over RPC"
+        name = 'crm.counterparty.import.wizard'
+        session_id, _, _ = call(user, name, 'create', type='wizard')
+        return call(user, name, 'execute', session_id, {'start': {
+                    'source': 'carddav', 'carddav_url': url,
+                    'login': 'anna', 'password': 'секрет-1'}}, 'open_',
+            type='wizard')
+
+    @with_transaction()
+    def test_server_side_request_forgery(self):
+        "No address makes the server read a file or tell a port's state: "
+        "every address that is not a CardDAV server gets one message"
+        pool = Pool()
+        Import = pool.get('crm.counterparty.import')
+        user = create_user('boris')
+        self.assertTrue(self.open_book(user, self.server.url))
+        with HTTPServer(lambda *a: (200, b'ok')) as elsewhere, \
+                HTTPServer(lambda *a: (404, b'<html>Not Found</html>')) \
+                as not_dav, \
+                HTTPServer(lambda *a: (200, b'<html>It works</html>')) \
+                as web, \
+                HTTPServer(lambda *a: multistatus(elsewhere.url)) as away, \
+                HTTPServer(lambda *a: multistatus(elsewhere.url + 'book/',
+                        book=True)) as book_away, \
+                HTTPServer(lambda *a: multistatus('file:///etc/passwd')) \
+                as to_file, \
+                HTTPServer(lambda server, path: multistatus(
+                        '/home/%s/' % len(server.paths))) as forever, \
+                HTTPServer(lambda *a: (301, b'', ('Location', elsewhere.url))
+                    ) as redirect, \
+                BannerServer() as ssh:
+            addresses = {
+                'existing file': 'file:///etc/passwd',
+                'missing file': 'file:///no/such/file',
+                'ftp': 'ftp://127.0.0.1:%s/' % free_port(),
+                'closed port': 'http://127.0.0.1:%s/' % free_port(),
+                'https to a closed port': 'https://127.0.0.1:%s/'
+                % free_port(),
+                'https to an HTTP server': web.url.replace('http', 'https'),
+                'open port, not HTTP': ssh.url,
+                'HTTP, not found': not_dav.url,
+                'HTTP, not DAV': web.url,
+                'home elsewhere': away.url,
+                'book elsewhere': book_away.url,
+                'home in a file': to_file.url,
+                'home after home forever': forever.url,
+                'redirection elsewhere': redirect.url,
+                'no address': 'http://',
+                }
+            messages = {}
+            for label, url in addresses.items():
+                with self.subTest(label):
+                    with self.assertRaises(UserError) as cm:
+                        self.open_book(user, url)
+                    messages[label] = cm.exception.message
+            with carddav_config(carddav_allow_http=False), \
+                    self.assertRaises(UserError) as cm:
+                self.open_book(user, self.server.url)
+            messages['http not allowed'] = cm.exception.message
+        self.assertEqual(set(messages.values()), {
+                "The address book cannot be read at this address: check "
+                "that it is the https:// address of the service's CardDAV "
+                "address book, or try again later."}, messages)
+        self.assertEqual(elsewhere.paths, [])
+        self.assertEqual(len(forever.paths), mail_contacts.MAX_HOPS + 1)
+        self.assertEqual(len(Import.search([])), 1)
