@@ -4,7 +4,6 @@
 duplicates, its resumption and its undoing."""
 import io
 import json
-import time
 from contextlib import ExitStack, closing
 from unittest.mock import patch
 
@@ -578,13 +577,11 @@ class ImportTestCase(_DBTestCase):
                 ]:
             with self.subTest(message=message[:30]):
                 session_id, _, _ = call(user, name, 'create', type='wizard')
-                start = time.monotonic()
                 with self.assertRaises(ImportFileError) as cm:
                     call(user, name, 'execute', session_id, {'start': {
                                 'source': 'file', 'file': data,
                                 'file_name': 'clients.csv'}}, 'open_',
                         type='wizard')
-                self.assertLess(time.monotonic() - start, 5)
                 self.assertEqual(cm.exception.message, message)
         self.assertEqual(Import.search([]), before)
 

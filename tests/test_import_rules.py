@@ -5,7 +5,6 @@ no database, files the tests build."""
 import csv
 import datetime as dt
 import io
-import time
 import unittest
 import zipfile
 from unittest.mock import patch
@@ -243,10 +242,8 @@ class ReadFileTestCase(unittest.TestCase):
         width = tabular.MAX_COLUMNS + 1
         data = csv_bytes([['Название'] + ['Столбец %s' % i
                         for i in range(1, width)], ['ООО А'] * width])
-        start = time.monotonic()
         with self.assertRaises(FileUnusable) as cm:
             read(data)
-        self.assertLess(time.monotonic() - start, 1)
         self.assertEqual((cm.exception.message, cm.exception.values), (
                 'msg_import_file_too_many_columns',
                 {'row': 1, 'count': width, 'limit': tabular.MAX_COLUMNS}))
