@@ -25,7 +25,12 @@ counterparty_group.xml the groups shared with everyone.
 
 The rules name the counterparty's employer too, so that contact persons
 follow their company.
+
+Wizards run without the access checks of RPC: those that change
+counterparties write them within ``editing``, which applies the checks.
 """
+from contextlib import contextmanager
+
 from trytond.cache import Cache
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, fields
@@ -138,6 +143,38 @@ def in_crm_group(name):
     ModelData = pool.get('ir.model.data')
     User = pool.get('res.user')
     return ModelData.get_id('crm_counterparty', name) in User.get_groups()
+
+
+@contextmanager
+def editing(parties):
+    """Refuse, naming them, the counterparties the user may not edit, then
+    run the block with the access checks on: a wizard runs without those of
+    RPC (see Wizard.__rpc__), its writes must be checked as the user's own"""
+    pool = Pool()
+    ModelAccess = pool.get('ir.model.access')
+    Party = pool.get('party.party')
+    Rule = pool.get('ir.rule')
+    with check_access():
+        ModelAccess.check(Party.__name__, 'write')
+        domain = Rule.domain_get(Party.__name__, mode='write')
+    if domain and parties:
+        # As ir.rule checks: as root, not to apply the rules to themselves
+        with Transaction().set_user(0, set_context=True), \
+                without_check_access(), inactive_records():
+            editable = set(Party.search([
+                        ('id', 'in', [p.id for p in parties]),
+                        domain,
+                        ], order=[]))
+        refused = [p for p in parties if p not in editable]
+        if refused:
+            names = ', '.join(p.rec_name for p in refused[:5])
+            if len(refused) > 5:
+                names += ', …'
+            raise AccessError(gettext(
+                    'crm_counterparty.msg_access_edit_refused',
+                    parties=names))
+    with check_access():
+        yield
 
 
 def counterparty_rule_context():
