@@ -27,7 +27,9 @@ The rules name the counterparty's employer too, so that contact persons
 follow their company.
 
 Wizards run without the access checks of RPC: those that change
-counterparties write them within ``editing``, which applies the checks.
+counterparties write them within ``editing``, which applies the checks,
+and every way out to a file (``export_data``, the export wizard, the
+printed lists) calls ``check_export``.
 """
 from contextlib import contextmanager
 
@@ -177,6 +179,18 @@ def editing(parties):
         yield
 
 
+def check_export():
+    "Refuse the export of counterparties when the policy keeps it to managers"
+    pool = Pool()
+    Configuration = pool.get('party.configuration')
+    policy = Configuration.get_counterparty_policy(
+        Transaction().context.get('company'))
+    if (policy['counterparty_export'] == 'managers'
+            and not in_crm_group('group_crm_manager')):
+        raise AccessError(gettext(
+                'crm_counterparty.msg_access_export_managers'))
+
+
 def counterparty_rule_context():
     """The values the rules of party.party are evaluated with; they are
     hashable as they are also the key of the cached rule domains"""
@@ -240,19 +254,11 @@ class Party(metaclass=PoolMeta):
 
     @classmethod
     def export_data(cls, records, fields_names, header=False):
-        pool = Pool()
-        Configuration = pool.get('party.configuration')
-        transaction = Transaction()
-        if transaction.check_access:
+        if Transaction().check_access:
             # Core exports the records it is given without applying the
             # record rules: read them first as the client would
             cls.read([r.id for r in records], ['id'])
-            policy = Configuration.get_counterparty_policy(
-                transaction.context.get('company'))
-            if (policy['counterparty_export'] == 'managers'
-                    and not in_crm_group('group_crm_manager')):
-                raise AccessError(gettext(
-                        'crm_counterparty.msg_access_export_managers'))
+            check_export()
         return super().export_data(records, fields_names, header=header)
 
 
