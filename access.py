@@ -25,7 +25,14 @@ counterparty_group.xml the groups shared with everyone.
 
 The rules name the counterparty's employer too, so that contact persons
 follow their company.
+
+Wizards run without the access checks of RPC: those that change
+counterparties write them within ``editing``, which applies the checks,
+and every way out to a file (``export_data``, the export wizard, the
+printed lists) calls ``check_export``.
 """
+from contextlib import contextmanager
+
 from trytond.cache import Cache
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, fields
@@ -140,6 +147,50 @@ def in_crm_group(name):
     return ModelData.get_id('crm_counterparty', name) in User.get_groups()
 
 
+@contextmanager
+def editing(parties):
+    """Refuse, naming them, the counterparties the user may not edit, then
+    run the block with the access checks on: a wizard runs without those of
+    RPC (see Wizard.__rpc__), its writes must be checked as the user's own"""
+    pool = Pool()
+    ModelAccess = pool.get('ir.model.access')
+    Party = pool.get('party.party')
+    Rule = pool.get('ir.rule')
+    with check_access():
+        ModelAccess.check(Party.__name__, 'write')
+        domain = Rule.domain_get(Party.__name__, mode='write')
+    if domain and parties:
+        # As ir.rule checks: as root, not to apply the rules to themselves
+        with Transaction().set_user(0, set_context=True), \
+                without_check_access(), inactive_records():
+            editable = set(Party.search([
+                        ('id', 'in', [p.id for p in parties]),
+                        domain,
+                        ], order=[]))
+        refused = [p for p in parties if p not in editable]
+        if refused:
+            names = ', '.join(p.rec_name for p in refused[:5])
+            if len(refused) > 5:
+                names += ', …'
+            raise AccessError(gettext(
+                    'crm_counterparty.msg_access_edit_refused',
+                    parties=names))
+    with check_access():
+        yield
+
+
+def check_export():
+    "Refuse the export of counterparties when the policy keeps it to managers"
+    pool = Pool()
+    Configuration = pool.get('party.configuration')
+    policy = Configuration.get_counterparty_policy(
+        Transaction().context.get('company'))
+    if (policy['counterparty_export'] == 'managers'
+            and not in_crm_group('group_crm_manager')):
+        raise AccessError(gettext(
+                'crm_counterparty.msg_access_export_managers'))
+
+
 def counterparty_rule_context():
     """The values the rules of party.party are evaluated with; they are
     hashable as they are also the key of the cached rule domains"""
@@ -203,19 +254,11 @@ class Party(metaclass=PoolMeta):
 
     @classmethod
     def export_data(cls, records, fields_names, header=False):
-        pool = Pool()
-        Configuration = pool.get('party.configuration')
-        transaction = Transaction()
-        if transaction.check_access:
+        if Transaction().check_access:
             # Core exports the records it is given without applying the
             # record rules: read them first as the client would
             cls.read([r.id for r in records], ['id'])
-            policy = Configuration.get_counterparty_policy(
-                transaction.context.get('company'))
-            if (policy['counterparty_export'] == 'managers'
-                    and not in_crm_group('group_crm_manager')):
-                raise AccessError(gettext(
-                        'crm_counterparty.msg_access_export_managers'))
+            check_export()
         return super().export_data(records, fields_names, header=header)
 
 

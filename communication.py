@@ -19,7 +19,8 @@ from trytond.pyson import Bool, Eval, If
 from trytond.sendmail import send_message_transactional
 from trytond.tools import timezone as tz
 from trytond.tools.email_ import set_from_header
-from trytond.transaction import Transaction, without_check_access
+from trytond.transaction import (
+    Transaction, check_access, without_check_access)
 from trytond.url import host
 from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
@@ -1008,17 +1009,20 @@ class Complete(Wizard):
         Communication = pool.get('crm.communication')
         communication = self.record
         communication.result = self.start.result
-        communication.save()
-        Communication.do([communication])
-        if not self.start.plan_next:
-            return 'end'
-        next_, = Communication.copy([communication], default={
-                'subject': self.start.next_subject,
-                'start': self.start.next_start,
-                'end': schedule.end_of(
-                    self.start.next_start, communication.duration),
-                'previous': communication.id,
-                })
+        # A wizard runs without the access checks of RPC (Wizard.__rpc__):
+        # its writes are checked as the user's own
+        with check_access():
+            communication.save()
+            Communication.do([communication])
+            if not self.start.plan_next:
+                return 'end'
+            next_, = Communication.copy([communication], default={
+                    'subject': self.start.next_subject,
+                    'start': self.start.next_start,
+                    'end': schedule.end_of(
+                        self.start.next_start, communication.duration),
+                    'previous': communication.id,
+                    })
         self.start.next_communication = next_
         return 'open_next'
 

@@ -6,10 +6,13 @@ from trytond.i18n import gettext
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval
+from trytond.transaction import check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from .access import editing
 from .exceptions import GroupMissing
-from .sharing import MembershipMixin, SharedMixin, joined_names
+from .sharing import (
+    MembershipMixin, SharedMixin, check_chosen, joined_names)
 
 
 class CounterpartyGroup(SharedMixin, DeactivableMixin, ModelSQL, ModelView):
@@ -125,17 +128,21 @@ class GroupAssign(Wizard):
             group = Group(
                 name=self.start.new_group.strip(),
                 shared=bool(self.start.shared))
-            group.save()
+            with check_access():
+                group.save()
         elif not group:
             raise GroupMissing(gettext('crm_counterparty.msg_group_missing'))
+        check_chosen([group])
         members = Member.search([
                 ('group', '=', group.id),
                 ('party', 'in', [p.id for p in self.records]),
                 ])
+        present = {m.party for m in members}
         if self.start.action == 'add':
-            present = {m.party for m in members}
-            Member.save([Member(group=group, party=p)
-                    for p in self.records if p not in present])
+            with editing([p for p in self.records if p not in present]):
+                Member.save([Member(group=group, party=p)
+                        for p in self.records if p not in present])
         else:
-            Member.delete(members)
+            with editing([p for p in self.records if p in present]):
+                Member.delete(members)
         return 'end'

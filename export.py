@@ -12,6 +12,7 @@ from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import tabular
+from .access import check_export
 
 # The columns, named as the import's "Imported Into" so that the file goes
 # back in as it came out
@@ -158,6 +159,9 @@ class Export(Wizard):
             ])
 
     def default_start(self, fields):
+        # Refused before the form is filled in, and again on export below
+        # as a client may go to that state directly
+        check_export()
         return {
             'selected': len(self.records),
             'scope': 'selected' if len(self.records) > 1 else 'all',
@@ -166,6 +170,7 @@ class Export(Wizard):
     def transition_export(self):
         pool = Pool()
         Party = pool.get('party.party')
+        check_export()
         if self.start.scope == 'selected':
             parties = list(self.records)
         else:

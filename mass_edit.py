@@ -12,7 +12,9 @@ from trytond.pyson import Eval
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import relative_date
+from .access import editing
 from .exceptions import InvalidMassEditValue
+from .sharing import check_chosen
 
 _YES = {'1', 'y', 'yes', 'true', 'да', 'д'}
 _NO = {'0', 'n', 'no', 'false', 'нет', 'н'}
@@ -88,9 +90,40 @@ class MassEdit(Wizard):
     def transition_change(self):
         pool = Pool()
         Party = pool.get('party.party')
+        changes = self._changes()
+        changed = {p for _, _, parties, _, _ in changes for p in parties}
+        with editing([p for p in self.records if p in changed]):
+            for _, _, parties, values, _ in changes:
+                if parties:
+                    Party.write(parties, values)
+        # The journal is the system's account of the changes just checked,
+        # not a message of the user: posted with the wizard's rights
+        journal = {}
+        summary = []
+        for label, shown, parties, values, journaled in changes:
+            for party in parties if journaled else []:
+                journal.setdefault(party, []).append(
+                    '%s: %s' % (label, shown))
+            summary.append(gettext(
+                    'crm_counterparty.msg_mass_edit_summary_line',
+                    field=label, value=shown, count=len(parties)))
+        for party, lines in journal.items():
+            Party.chat_post(
+                [party], 'crm_counterparty.msg_mass_edit_journal',
+                changes='; '.join(lines))
+        self.done.summary = '\n'.join(summary) or gettext(
+            'crm_counterparty.msg_mass_edit_nothing')
+        return 'done'
+
+    def _changes(self):
+        """The changes asked for, each as (label, value shown, parties to
+        change, values to write, whether to journal it: a new responsible
+        journals itself, see party.py)"""
+        pool = Pool()
+        Party = pool.get('party.party')
         start = self.start
-        # (label, value shown, parties to change, values to write, whether
-        # to journal it: a new responsible journals itself, see party.py)
+        check_chosen([*start.add_tags, *start.remove_tags])
+        check_chosen([*start.add_groups, *start.remove_groups])
         changes = []
 
         def set_field(name, value, shown, label=None):
@@ -134,25 +167,7 @@ class MassEdit(Wizard):
                             gettext('crm_counterparty.' + label),
                             record.name, to_change,
                             {field: [(action, [record.id])]}, True))
-
-        journal = {}
-        summary = []
-        for label, shown, parties, values, journaled in changes:
-            if parties:
-                Party.write(parties, values)
-            for party in parties if journaled else []:
-                journal.setdefault(party, []).append(
-                    '%s: %s' % (label, shown))
-            summary.append(gettext(
-                    'crm_counterparty.msg_mass_edit_summary_line',
-                    field=label, value=shown, count=len(parties)))
-        for party, lines in journal.items():
-            Party.chat_post(
-                [party], 'crm_counterparty.msg_mass_edit_journal',
-                changes='; '.join(lines))
-        self.done.summary = '\n'.join(summary) or gettext(
-            'crm_counterparty.msg_mass_edit_nothing')
-        return 'done'
+        return changes
 
     def default_done(self, fields):
         return {

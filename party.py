@@ -15,6 +15,7 @@ from trytond.transaction import Transaction, record_cache_size
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import requisites
+from .access import editing
 from .client_list import in_card_order
 from .exceptions import DuplicateTaxIdentifier, DuplicateTaxIdentifierWarning
 
@@ -508,7 +509,8 @@ class ChangeResponsible(Wizard):
     def transition_change(self):
         pool = Pool()
         Party = pool.get('party.party')
-        Party.write(list(self.records), {
-                'responsible': self.start.responsible.id,
-                })
+        with editing(self.records):
+            Party.write(list(self.records), {
+                    'responsible': self.start.responsible.id,
+                    })
         return 'end'

@@ -1,5 +1,7 @@
 # This file is part of crm_counterparty.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
+"""The printed list of counterparties; a print takes them out as an export
+does, so the company's export policy (access.check_export) applies."""
 import shlex
 import shutil
 
@@ -7,6 +9,8 @@ import trytond.config as config
 from trytond.pool import Pool
 from trytond.report import Report
 from trytond.transaction import Transaction
+
+from .access import check_export
 
 # The convert command Tryton runs when none is configured
 DEFAULT_CONVERTER = 'soffice'
@@ -22,6 +26,13 @@ def converter_available():
 class CounterpartyList(Report):
     "The selected counterparties with their contact persons and phones"
     __name__ = 'crm.counterparty.list'
+
+    @classmethod
+    def check_access(cls, action, model, ids):
+        super().check_access(action, model, ids)
+        # A printed list takes the counterparties out as an export does
+        if Transaction().user:
+            check_export()
 
     @classmethod
     def get_context(cls, records, header, data):

@@ -8,9 +8,11 @@ from collections import defaultdict
 
 from sql import Column
 
+from trytond.i18n import gettext
 from trytond.model import Index, Unique, fields
+from trytond.model.exceptions import AccessError
 from trytond.model.fields import SQL_OPERATORS
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, check_access, inactive_records
 
 
 def joined_names(parties, field_name):
@@ -35,6 +37,20 @@ def joined_names(parties, field_name):
     for party_id, name in cursor:
         names[party_id].append(name)
     return {p.id: ', '.join(sorted(names[p.id])) for p in parties}
+
+
+def check_chosen(records):
+    """Refuse records another user keeps for himself: the server does not
+    check the domains of a wizard's form, so any id may come in it"""
+    if not records:
+        return
+    Model = records[0].__class__
+    with check_access(), inactive_records():
+        seen = Model.search([('id', 'in', [r.id for r in records])])
+    if set(records) - set(seen):
+        raise AccessError(gettext(
+                'crm_counterparty.msg_shared_not_visible',
+                **Model.__names__()))
 
 
 class SharedMixin:

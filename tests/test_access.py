@@ -10,6 +10,7 @@ context the client sends (the user's preferences)."""
 import datetime
 
 from trytond.exceptions import UserError
+from trytond.i18n import gettext
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
@@ -20,15 +21,17 @@ from trytond.tools import is_instance_method
 from trytond.transaction import Transaction
 
 
-def call(user, name, method, *args, type='model'):
-    "Call name.method as user the way the RPC dispatcher does"
+def call(user, name, method, *args, type='model', context=None):
+    """Call name.method as user the way the RPC dispatcher does, with the
+    context the client adds to the user's preferences"""
     pool = Pool()
     User = pool.get('res.user')
     obj = pool.get(name, type=type)
     rpc = obj.__rpc__[method]
     transaction = Transaction()
     with transaction.set_user(user.id), transaction.reset_context():
-        context = User.get_preferences(context_only=True)
+        context = dict(
+            User.get_preferences(context_only=True), **(context or {}))
         c_args, c_kwargs, context, _ = rpc.convert(obj, *args, context)
         with transaction.set_context(context):
             meth = rpc.decorate(getattr(obj, method))
@@ -37,6 +40,24 @@ def call(user, name, method, *args, type='model'):
                 return rpc.result(meth(*c_args, **c_kwargs))
             inst = c_args.pop(0)
             return rpc.result(meth(inst, *c_args, **c_kwargs))
+
+
+def run_wizard(user, name, records, *steps):
+    """Run the wizard name on records as user the way the web client does:
+    open it, then execute each (state, data) of steps; the last result"""
+    context = {
+        'active_model': records[0].__name__,
+        'active_ids': [r.id for r in records],
+        'active_id': records[0].id,
+        }
+    session_id, _, _ = call(
+        user, name, 'create', type='wizard', context=context)
+    result = None
+    for state, data in steps:
+        result = call(
+            user, name, 'execute', session_id, data, state, type='wizard',
+            context=context)
+    return result
 
 
 class CounterpartyAccessTestCase(_DBTestCase):
@@ -464,6 +485,117 @@ class CounterpartyAccessTestCase(_DBTestCase):
             self.users['Boris'], 'party.party', 'create',
             [{'name': "ООО «Новый»"}])
         self.assertTrue(created)
+
+    def setup_wizard_values(self):
+        """A status Romashka does not have, a shared tag and a custom text
+        field, for the wizards to set"""
+        pool = Pool()
+        Status = pool.get('crm.counterparty.status')
+        Tag = pool.get('crm.counterparty.tag')
+        CustomField = pool.get('crm.counterparty.custom_field')
+        status = next(s for s in Status.search([])
+            if s != self.romashka.counterparty_status)
+        tag, = Tag.create([{'name': "VIP", 'shared': True}])
+        region, = CustomField.create([{'name': "Регион", 'kind': 'text'}])
+        return status, tag, region
+
+    @with_transaction()
+    def test_wizards_keep_to_editing(self):
+        "A user who only sees a counterparty changes it through no wizard"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Group = pool.get('crm.counterparty.group')
+        self.setup_company(visibility='all', editing='involved')
+        boris = self.users['Boris']
+        status, tag, region = self.setup_wizard_values()
+        own, = call(boris, 'crm.counterparty.group', 'create', [{
+                    'name': "Мои"}])
+        fields = ['responsible', 'counterparty_status', 'tags',
+            'counterparty_groups', region.field_name]
+        before = Party.read([self.romashka.id], fields)
+        for name, state, data in [
+                ('crm.counterparty.change_responsible', 'change', {
+                        'responsible': boris.employee.id}),
+                ('crm.counterparty.mass_edit', 'change', {
+                        'counterparty_status': status.id}),
+                ('crm.counterparty.mass_edit', 'change', {
+                        'custom_field': region.id,
+                        'custom_value': "Сибирь"}),
+                ('crm.counterparty.mass_edit', 'change', {
+                        'add_tags': [tag.id]}),
+                ('crm.counterparty.mass_edit', 'change', {
+                        'add_groups': [own]}),
+                ('crm.counterparty.group.assign', 'apply', {
+                        'action': 'add', 'group': own}),
+                ]:
+            with self.subTest(wizard=name, data=data):
+                with self.assertRaises(AccessError) as cm:
+                    run_wizard(boris, name, [self.romashka],
+                        ('start', {}), (state, {'start': data}))
+                self.assertEqual(cm.exception.message, gettext(
+                        'crm_counterparty.msg_access_edit_refused',
+                        parties=self.romashka.rec_name))
+        self.assertEqual(Party.read([self.romashka.id], fields), before)
+        self.assertEqual(Group(own).parties, ())
+
+    @with_transaction()
+    def test_wizards_keep_to_own_groups(self):
+        "No wizard puts a counterparty into another user's personal group"
+        pool = Pool()
+        Group = pool.get('crm.counterparty.group')
+        self.setup_company(visibility='all', editing='involved')
+        personal, = call(
+            self.users['Anna'], 'crm.counterparty.group', 'create', [{
+                    'name': "Мои клиенты"}])
+        for name, state, data in [
+                ('crm.counterparty.group.assign', 'apply', {
+                        'action': 'add', 'group': personal}),
+                ('crm.counterparty.mass_edit', 'change', {
+                        'add_groups': [personal]}),
+                ]:
+            with self.subTest(wizard=name):
+                with self.assertRaises(AccessError) as cm:
+                    run_wizard(self.users['Boris'], name, [self.vasilek],
+                        ('start', {}), (state, {'start': data}))
+                self.assertEqual(cm.exception.message, gettext(
+                        'crm_counterparty.msg_shared_not_visible',
+                        **Group.__names__()))
+        self.assertEqual(Group(personal).parties, ())
+
+    @with_transaction()
+    def test_wizards_for_editors(self):
+        "Who may edit a counterparty changes it through the wizards"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Group = pool.get('crm.counterparty.group')
+        self.setup_company(visibility='all', editing='involved')
+        anna, maria = self.users['Anna'], self.users['Maria']
+        status, tag, region = self.setup_wizard_values()
+        result = run_wizard(
+            anna, 'crm.counterparty.mass_edit', [self.romashka],
+            ('start', {}), ('change', {'start': {
+                        'counterparty_status': status.id,
+                        'custom_field': region.id, 'custom_value': "Сибирь",
+                        'add_tags': [tag.id]}}))
+        self.assertEqual(result['view']['state'], 'done')
+        run_wizard(
+            anna, 'crm.counterparty.group.assign', [self.romashka],
+            ('start', {}), ('apply', {'start': {
+                        'action': 'add', 'new_group': "Выставка"}}))
+        run_wizard(
+            maria, 'crm.counterparty.change_responsible',
+            [self.romashka, self.vasilek],
+            ('start', {}), ('change', {'start': {
+                        'responsible': self.users['Olga'].employee.id}}))
+        romashka = Party(self.romashka.id)
+        self.assertEqual(romashka.counterparty_status, status)
+        self.assertEqual(getattr(romashka, region.field_name), "Сибирь")
+        self.assertEqual(romashka.tags, (tag,))
+        group, = Group.search([('name', '=', "Выставка")])
+        self.assertEqual((group.user, group.parties), (anna, (romashka,)))
+        self.assertEqual(
+            {p.responsible for p in [romashka, Party(self.vasilek.id)]},
+            {self.users['Olga'].employee})
 
     @with_transaction()
     def test_export_managers(self):

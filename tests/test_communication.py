@@ -349,7 +349,9 @@ class CommunicationTestCase(_Sales, _DBTestCase):
         communication = self.plan(purpose="Договориться о поставке")
         session_id, _, _ = Complete.create()
         wizard = Complete(session_id)
-        with Transaction().set_context(
+        # The wizard writes with the access checks of its user, who works
+        # in the communication's company
+        with set_company(self.company), Transaction().set_context(
                 active_model='crm.communication',
                 active_id=communication.id, active_ids=[communication.id]):
             defaults = wizard.default_start(None)

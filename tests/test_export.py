@@ -5,10 +5,13 @@ import csv
 import io
 import zipfile
 
+from trytond.i18n import gettext
+from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
 from trytond.modules.crm_counterparty import import_rules, tabular
-from trytond.modules.crm_counterparty.tests.test_access import call
+from trytond.modules.crm_counterparty.tests.test_access import (
+    call, run_wizard)
 from trytond.modules.crm_counterparty.tests.tools import create_user
 from trytond.pool import Pool
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
@@ -83,6 +86,37 @@ class ExportTestCase(_DBTestCase):
         with zipfile.ZipFile(io.BytesIO(result['file'])) as archive:
             self.assertNotIn(
                 '<f>', archive.read('xl/worksheets/sheet1.xml').decode())
+
+    @with_transaction()
+    def test_export_managers(self):
+        "Where only managers export, the wizard gives a salesperson no file"
+        pool = Pool()
+        Configuration = pool.get('party.configuration')
+        romashka, _ = self.create_parties()
+        company = create_company()
+        with set_company(company):
+            Configuration.write([Configuration(1)], {
+                    'counterparty_export': 'managers'})
+            anna = create_user('anna', create_employee(company, "Анна"))
+            maria = create_user(
+                'maria', create_employee(company, "Мария"),
+                'group_crm_manager')
+        export = ('export', {'start': {
+                    'scope': 'selected', 'format': 'csv',
+                    'encoding': 'utf-8-sig'}})
+        # Through the form, or straight to the export as a client may
+        for steps in [[('start', {}), export], [export]]:
+            with self.subTest(steps=[s for s, _ in steps]):
+                with self.assertRaises(AccessError) as cm:
+                    run_wizard(
+                        anna, 'crm.counterparty.export', [romashka], *steps)
+                self.assertEqual(cm.exception.message, gettext(
+                        'crm_counterparty.msg_access_export_managers'))
+        result = run_wizard(
+            maria, 'crm.counterparty.export', [romashka],
+            ('start', {}), export)
+        self.assertIn("ООО «Ромашка»",
+            result['view']['defaults']['file'].decode('utf-8-sig'))
 
     @with_transaction()
     def test_csv(self):

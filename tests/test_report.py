@@ -8,6 +8,7 @@ from unittest.mock import patch
 from lxml import etree
 
 import trytond.config as config
+from trytond.i18n import gettext
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
@@ -174,6 +175,41 @@ class CounterpartyListReportTestCase(_DBTestCase):
         text = document_text(content)
         self.assertIn("ООО «Ромашка»", text)
         self.assertIn("Иванов Иван", text)
+
+    @with_transaction()
+    def test_print_managers(self):
+        "Where only managers export, neither print gives a salesperson a file"
+        pool = Pool()
+        Configuration = pool.get('party.configuration')
+        ModelData = pool.get('ir.model.data')
+        company, romashka, _ = self.create_parties()
+        with set_company(company):
+            Configuration.write([Configuration(1)], {
+                    'counterparty_export': 'managers'})
+            anna = create_user('anna', romashka.responsible)
+            maria = create_user(
+                'maria', create_employee(company, "Мария"),
+                'group_crm_manager')
+
+        def print_(user, action):
+            with patch.object(config, 'get', config_get(None)):
+                return call(
+                    user, 'crm.counterparty.list', 'execute',
+                    [romashka.id], {
+                        'model': 'party.party', 'ids': [romashka.id],
+                        'action_id': ModelData.get_id(
+                            'crm_counterparty', action)},
+                    type='report')
+        for action in [
+                'report_counterparty_list',
+                'report_counterparty_list_listed']:
+            with self.subTest(action=action):
+                with self.assertRaises(AccessError) as cm:
+                    print_(anna, action)
+                self.assertEqual(cm.exception.message, gettext(
+                        'crm_counterparty.msg_access_export_managers'))
+                _, content, _, _ = print_(maria, action)
+                self.assertIn("ООО «Ромашка»", document_text(content))
 
 
 del _DBTestCase
