@@ -26,6 +26,12 @@ counterparty_group.xml the groups shared with everyone.
 The rules name the counterparty's employer too, so that contact persons
 follow their company.
 
+Tryton's core reads without the rules where this module reads first as the
+user: ``Party.export_data`` here, and ``CopyAccessMixin``, which tryton.cfg
+mixes into every stored model, for ``copy``.  ``readable_ids`` tells which
+records the user may read where the caller's checks are off (the INN rule
+names only a holder the user sees).
+
 Wizards run without the access checks of RPC: those that change
 counterparties write them within ``editing``, which applies the checks,
 and every way out to a file (``export_data``, the export wizard, the
@@ -191,6 +197,37 @@ def check_export():
                 'crm_counterparty.msg_access_export_managers'))
 
 
+def crm_manager_names():
+    "The names of the active CRM managers of the current company"
+    pool = Pool()
+    ModelData = pool.get('ir.model.data')
+    User = pool.get('res.user')
+    domain = [('groups', 'child_of',
+            [ModelData.get_id('crm_counterparty', 'group_crm_manager')],
+            'parent')]
+    company = Transaction().context.get('company')
+    if company:
+        domain.append(('companies', '=', company))
+    with without_check_access():
+        return [u.name for u in User.search(domain, order=[('name', 'ASC')])]
+
+
+def readable_ids(Model, ids):
+    """The ids among ids of the records of Model the user may read by the
+    record rules, whether or not the caller checks access"""
+    pool = Pool()
+    Rule = pool.get('ir.rule')
+    if not Transaction().user:
+        return set(ids)
+    with check_access():
+        domain = Rule.domain_get(Model.__name__, mode='read')
+    if not domain:
+        return set(ids)
+    with without_check_access(), inactive_records():
+        return set(map(int, Model.search(
+                    [('id', 'in', list(ids)), domain], order=[])))
+
+
 def counterparty_rule_context():
     """The values the rules of party.party are evaluated with; they are
     hashable as they are also the key of the cached rule domains"""
@@ -274,3 +311,17 @@ class Channel(metaclass=PoolMeta):
         # Core checks only the model access: the record rules decide too
         model, id_ = str(resource).split(',')
         Rule.check(model, [int(id_)], 'read')
+
+
+class CopyAccessMixin:
+    "Copy only the records the user may read"
+    __slots__ = ()
+
+    @classmethod
+    def copy(cls, records, default=None):
+        # Core reads the records it copies, and copies their children with
+        # the same method, without the record rules: read them first as
+        # the client would
+        if Transaction().check_access and records:
+            cls.read(list(map(int, records)), ['id'])
+        return super().copy(records, default=default)

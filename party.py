@@ -11,11 +11,12 @@ from trytond.modules.party.exceptions import InvalidIdentifierCode
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.tools import grouped_slice
-from trytond.transaction import Transaction, record_cache_size
+from trytond.transaction import (
+    Transaction, record_cache_size, without_check_access)
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import requisites
-from .access import editing
+from .access import crm_manager_names, editing, readable_ids
 from .client_list import in_card_order
 from .exceptions import DuplicateTaxIdentifier, DuplicateTaxIdentifierWarning
 
@@ -329,36 +330,65 @@ class Party(ChatMixin, metaclass=PoolMeta):
         if not keys:
             return
         mode = Configuration(1).duplicate_tax_identifier or 'error'
-        # One search for the INNs of all the parties (an import checks a
-        # chunk of them at once), those created together among them
-        holders = defaultdict(list)
-        for inns in grouped_slice(sorted({inn for _, inn, _ in keys}),
-                record_cache_size(Transaction())):
-            for holder in cls.search([
-                        ('inn', 'in', list(inns)),
-                        ('active', '=', True),
-                        ], order=[('id', 'ASC')]):
-                holders[cls._tax_key(
-                        holder.kind, holder.inn, holder.kpp)].append(holder)
+        holders = cls._tax_identifier_holders({inn for _, inn, _ in keys})
         for key, party in keys.items():
-            kind, inn, kpp = key
+            _, inn, kpp = key
             for holder in holders[key]:
                 if holder.id == party.id:
                     continue
-                message = gettext(
-                    'crm_counterparty.msg_duplicate_tax_identifier',
-                    party=party.rec_name, inn=party.inn,
-                    kpp=(' / %s' % party.kpp) if kind == 'company'
-                    and party.kpp else '',
-                    other=holder.rec_name, code=holder.code)
+                visible = bool(readable_ids(cls, [holder.id]))
+                message = cls._duplicate_tax_identifier_message(
+                    party, holder, visible)
                 if mode == 'error':
                     raise DuplicateTaxIdentifier(message)
                 # Keyed by what the user accepts, so a retried creation
-                # (with a new id) passes
+                # (with a new id) passes; not by a holder he may not see,
+                # whose id the key's hash would give away
                 warning_key = Warning.format(
-                    'duplicate_tax_identifier_%s_%s' % (inn, kpp), [holder])
+                    'duplicate_tax_identifier_%s_%s' % (inn, kpp),
+                    [holder] if visible else [])
                 if Warning.check(warning_key):
                     raise DuplicateTaxIdentifierWarning(warning_key, message)
+
+    @classmethod
+    def _tax_identifier_holders(cls, inns):
+        """The active holders of the INNs by their tax key, among all the
+        counterparties whoever looks"""
+        # One search for the INNs of all the parties (an import checks a
+        # chunk of them at once), those created together among them
+        holders = defaultdict(list)
+        with without_check_access():
+            for sub in grouped_slice(
+                    sorted(inns), record_cache_size(Transaction())):
+                for holder in cls.search([
+                            ('inn', 'in', list(sub)),
+                            ('active', '=', True),
+                            ], order=[('id', 'ASC')]):
+                    holders[cls._tax_key(
+                            holder.kind, holder.inn, holder.kpp)].append(
+                        holder)
+        return holders
+
+    @classmethod
+    def _duplicate_tax_identifier_message(cls, party, holder, visible):
+        "The refusal names the holder only to a user who may see it"
+        values = {
+            'party': party.rec_name,
+            'inn': party.inn,
+            'kpp': (' / %s' % party.kpp)
+            if party.kind == 'company' and party.kpp else '',
+            }
+        if visible:
+            return gettext('crm_counterparty.msg_duplicate_tax_identifier',
+                other=holder.rec_name, code=holder.code, **values)
+        if holder.responsible:
+            return gettext(
+                'crm_counterparty.msg_duplicate_tax_identifier_hidden',
+                responsible=holder.responsible.rec_name, **values)
+        managers = ', '.join(crm_manager_names())
+        return gettext(
+            'crm_counterparty.msg_duplicate_tax_identifier_hidden_managers',
+            managers=' (%s)' % managers if managers else '', **values)
 
     @staticmethod
     def _tax_key(kind, inn, kpp):

@@ -117,6 +117,16 @@ class CrmCounterpartyTranslationTestCase(ModuleTestCase):
             "указан у контрагента «ПАО Сбербанк» (код 12).")
         with Transaction().set_context(language='ru'):
             message = gettext(
+                'crm_counterparty.msg_duplicate_tax_identifier_hidden',
+                inn='7707083893', kpp='', party="Сбербанк дубль",
+                responsible="Анна Петрова")
+        self.assertEqual(
+            message,
+            "ИНН 7707083893 контрагента «Сбербанк дубль» уже указан у "
+            "контрагента, к которому у вас нет доступа; обратитесь к его "
+            "ответственному: Анна Петрова.")
+        with Transaction().set_context(language='ru'):
+            message = gettext(
                 'crm_counterparty.msg_responsible_changed',
                 responsible="Анна")
         self.assertEqual(message, "Новый ответственный: Анна.")

@@ -1,0 +1,296 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""Paths around the visibility policy, tried over RPC: copying what one may
+not read, and the INN refusal naming a holder one may not see."""
+import datetime
+
+from trytond.exceptions import UserWarning
+from trytond.model import ModelStorage
+from trytond.model.exceptions import AccessError
+from trytond.modules.company.tests import set_company
+from trytond.modules.crm_counterparty.access import CopyAccessMixin
+from trytond.modules.crm_counterparty.exceptions import (
+    DuplicateTaxIdentifier)
+from trytond.modules.crm_counterparty.import_ import _savepoint
+from trytond.modules.crm_counterparty.tests import test_access
+from trytond.modules.crm_counterparty.tests.test_access import call
+from trytond.pool import Pool
+from trytond.tests.test_tryton import _DBTestCase, with_transaction
+from trytond.transaction import Transaction
+
+INN = '7707083893'
+
+
+def count(model):
+    "How many records of model there are, whoever may see them"
+    with Transaction().set_user(0), \
+            Transaction().set_context(active_test=False):
+        return Pool().get(model).search_count([])
+
+
+class AccessPathsTestCase(_DBTestCase):
+    "Test the paths around the visibility policy"
+    module = 'crm_counterparty'
+    setup_company = test_access.CounterpartyAccessTestCase.setup_company
+
+    def romashka_children(self):
+        "A phone, an address and the INN of Romashka"
+        pool = Pool()
+        ContactMechanism = pool.get('party.contact_mechanism')
+        Address = pool.get('party.address')
+        Identifier = pool.get('party.identifier')
+        phone, = ContactMechanism.create([{
+                    'party': self.romashka.id, 'type': 'phone',
+                    'value': '+74951234567'}])
+        address, = Address.create([{
+                    'party': self.romashka.id, 'street': "ул. Тайная, 1"}])
+        identifier, = Identifier.create([{
+                    'party': self.romashka.id, 'type': 'ru_vat',
+                    'code': INN}])
+        return {
+            'party.contact_mechanism': phone,
+            'party.address': address,
+            'party.identifier': identifier,
+            }
+
+    def assertCopyRefused(self, user, model, ids, default=None):
+        """The copy is refused, names no hidden card and creates nothing,
+        not even before the request's transaction is rolled back"""
+        before = count(model)
+        args = [ids] if default is None else [ids, default]
+        with self.assertRaises(AccessError) as cm:
+            call(user, model, 'copy', *args)
+        for name in [self.romashka.name, self.ivan.name]:
+            self.assertNotIn(name, cm.exception.message)
+        self.assertEqual(count(model), before)
+
+    @with_transaction()
+    def test_copy_hidden_counterparty(self):
+        "A card one may not read is not copied, with or without defaults"
+        self.setup_company()
+        boris = self.users['Boris']
+        for default in [None, {}, {'responsible': boris.employee.id},
+                {'name': "Моя копия", 'responsible': boris.employee.id}]:
+            for party in [self.romashka, self.ivan]:
+                with self.subTest(party=party.name, default=default):
+                    self.assertCopyRefused(
+                        boris, 'party.party', [party.id], default)
+        # Nor hidden among his own
+        self.assertCopyRefused(
+            boris, 'party.party', [self.vasilek.id, self.romashka.id])
+
+    @with_transaction()
+    def test_copy_hidden_children(self):
+        "Contact data of a card one may not read are not copied"
+        self.setup_company()
+        boris = self.users['Boris']
+        children = self.romashka_children()
+        for model, record in children.items():
+            for default in [None, {'party': self.vasilek.id}]:
+                with self.subTest(model=model, default=default):
+                    self.assertCopyRefused(boris, model, [record.id], default)
+
+    @with_transaction()
+    def test_copy_hidden_note_and_file(self):
+        "The notes and files of a card one may not read are not copied"
+        self.setup_company()
+        boris = self.users['Boris']
+        for model, record, default in [
+                ('ir.note', self.note, {'resource': str(self.vasilek)}),
+                ('ir.attachment', self.attachment,
+                    {'resource': str(self.vasilek)}),
+                ]:
+            for default in [None, default]:
+                with self.subTest(model=model, default=default):
+                    self.assertCopyRefused(boris, model, [record.id], default)
+
+    @with_transaction()
+    def test_copy_hidden_children_into_own(self):
+        """Copying one's own card does not take along the children of a
+        card one may not read given as defaults"""
+        self.setup_company()
+        boris = self.users['Boris']
+        children = self.romashka_children()
+        for field, model in [
+                ('contact_mechanisms', 'party.contact_mechanism'),
+                ('addresses', 'party.address'),
+                ('identifiers', 'party.identifier'),
+                ]:
+            with self.subTest(field=field):
+                before = {m: count(m) for m in ['party.party', model]}
+                # The children are copied once the card is: the refusal
+                # rolls the request back, as the RPC dispatcher does
+                with self.assertRaises(AccessError) as cm, _savepoint():
+                    call(boris, 'party.party', 'copy', [self.vasilek.id],
+                        {field: [children[model].id]})
+                self.assertNotIn(self.romashka.name, cm.exception.message)
+                self.assertEqual(
+                    {m: count(m) for m in before}, before)
+
+    @with_transaction()
+    def test_copy_hidden_communication(self):
+        "A communication one may not read is not copied"
+        pool = Pool()
+        Communication = pool.get('crm.communication')
+        company = self.setup_company()
+        anna, boris = self.users['Anna'], self.users['Boris']
+        with set_company(company):
+            meeting, = Communication.create([{
+                        'subject': "Встреча с директором",
+                        'company': company.id,
+                        'start': datetime.datetime(2026, 11, 3, 10),
+                        'end': datetime.datetime(2026, 11, 3, 11),
+                        'organiser': anna.employee.id,
+                        'employees': [('add', [anna.employee.id])],
+                        'parties': [('add', [self.romashka.id])],
+                        }])
+        for default in [None, {'organiser': boris.employee.id}]:
+            with self.subTest(default=default):
+                self.assertCopyRefused(
+                    boris, 'crm.communication', [meeting.id], default)
+
+    @with_transaction()
+    def test_copy_own_counterparty(self):
+        "Who may read a card copies it with its contact data"
+        pool = Pool()
+        Party = pool.get('party.party')
+        self.setup_company()
+        children = self.romashka_children()
+        for name in ['Anna', 'Maria']:
+            with self.subTest(user=name):
+                copy_id, = call(
+                    self.users[name], 'party.party', 'copy',
+                    [self.romashka.id], {'identifiers': None})
+                copy = Party(copy_id)
+                self.assertEqual(copy.name, self.romashka.name)
+                self.assertEqual(
+                    [(m.type, m.value) for m in copy.contact_mechanisms],
+                    [('phone', children['party.contact_mechanism'].value)])
+                self.assertEqual(
+                    [a.street for a in copy.addresses], ["ул. Тайная, 1"])
+
+    @with_transaction()
+    def test_copy_checked_for_every_model(self):
+        "Every model whose copy is exposed reads as the user first"
+        for name, Model in Pool().iterobject():
+            if (issubclass(Model, ModelStorage)
+                    and 'copy' in getattr(Model, '__rpc__', {})):
+                with self.subTest(model=name):
+                    self.assertTrue(issubclass(Model, CopyAccessMixin))
+
+    def setup_inn(self, **values):
+        "The company, with Romashka holding INN"
+        pool = Pool()
+        Party = pool.get('party.party')
+        company = self.setup_company(**values)
+        Party.write([self.romashka], {'inn': INN})
+        return company
+
+    def hidden_message(self, party, responsible="Anna"):
+        return ('The INN %s of "%s" is already held by a counterparty you '
+            'have no access to; ask its responsible, %s.'
+            % (INN, party, responsible))
+
+    def assertHolderHidden(self, message):
+        self.assertNotIn(self.romashka.name, message)
+        self.assertNotIn('code', message)
+        self.assertNotIn(str(self.romashka.id), message.replace(INN, ''))
+
+    @with_transaction()
+    def test_inn_create_hides_holder(self):
+        "A new card with the INN of a hidden card names only whom to ask"
+        pool = Pool()
+        Party = pool.get('party.party')
+        self.setup_inn()
+        before = count('party.party')
+        with self.assertRaises(DuplicateTaxIdentifier) as cm, _savepoint():
+            call(self.users['Boris'], 'party.party', 'create',
+                [{'name': "ООО «Лютик»", 'inn': INN}])
+        self.assertEqual(
+            cm.exception.message, self.hidden_message("ООО «Лютик»"))
+        self.assertHolderHidden(cm.exception.message)
+        self.assertEqual(count('party.party'), before)
+        # Whoever may see the holder is told which card it is
+        with self.assertRaises(DuplicateTaxIdentifier) as cm, _savepoint():
+            call(self.users['Anna'], 'party.party', 'create',
+                [{'name': "ООО «Лютик»", 'inn': INN}])
+        self.assertIn(self.romashka.name, cm.exception.message)
+        self.assertEqual(
+            Party.search([('inn', '=', INN)]), [self.romashka])
+
+    @with_transaction()
+    def test_inn_write_hides_holder(self):
+        "Typing the INN of a hidden card into one's own names no holder"
+        self.setup_inn()
+        with self.assertRaises(DuplicateTaxIdentifier) as cm, _savepoint():
+            call(self.users['Boris'], 'party.party', 'write',
+                [self.vasilek.id], {'inn': INN})
+        self.assertEqual(
+            cm.exception.message, self.hidden_message(self.vasilek.name))
+        self.assertHolderHidden(cm.exception.message)
+        self.assertIsNone(self.vasilek.inn)
+
+    @with_transaction()
+    def test_inn_copy_hides_holder(self):
+        "Copying one's card whose INN a hidden card holds names no holder"
+        pool = Pool()
+        Configuration = pool.get('party.configuration')
+        Party = pool.get('party.party')
+        self.setup_inn()
+        # Let in as a warning that nobody saw
+        Configuration.write([Configuration(1)], {
+                'duplicate_tax_identifier': 'warning'})
+        with Transaction().set_context(_skip_warnings=True):
+            Party.write([self.vasilek], {'inn': INN})
+        Configuration.write([Configuration(1)], {
+                'duplicate_tax_identifier': 'error'})
+        before = count('party.party')
+        with self.assertRaises(DuplicateTaxIdentifier) as cm, _savepoint():
+            call(self.users['Boris'], 'party.party', 'copy',
+                [self.vasilek.id])
+        self.assertEqual(
+            cm.exception.message, self.hidden_message(self.vasilek.name))
+        self.assertHolderHidden(cm.exception.message)
+        self.assertEqual(count('party.party'), before)
+
+    @with_transaction()
+    def test_inn_holder_without_responsible(self):
+        "A hidden holder without responsible sends the user to the managers"
+        pool = Pool()
+        Party = pool.get('party.party')
+        self.setup_inn()
+        Party.write([self.romashka], {'responsible': None})
+        with self.assertRaises(DuplicateTaxIdentifier) as cm, _savepoint():
+            call(self.users['Boris'], 'party.party', 'create',
+                [{'name': "ООО «Лютик»", 'inn': INN}])
+        # The administrator is a CRM administrator of the company too
+        self.assertEqual(cm.exception.message,
+            'The INN %s of "ООО «Лютик»" is already held by a counterparty '
+            'you have no access to; ask a CRM manager (Administrator, '
+            'Maria).' % INN)
+
+    @with_transaction()
+    def test_inn_warning_hides_holder(self):
+        "Where a duplicate is only warned about, the warning hides it too"
+        pool = Pool()
+        Configuration = pool.get('party.configuration')
+        Party = pool.get('party.party')
+        Warning = pool.get('res.user.warning')
+        self.setup_inn()
+        Configuration.write([Configuration(1)], {
+                'duplicate_tax_identifier': 'warning'})
+        boris = self.users['Boris']
+        values = [{'name': "ООО «Лютик»", 'inn': INN}]
+        with self.assertRaises(UserWarning) as cm, _savepoint():
+            call(boris, 'party.party', 'create', values)
+        self.assertEqual(
+            cm.exception.message, self.hidden_message("ООО «Лютик»"))
+        # Nor does the key the client sends back tell which card it is
+        key = Warning.format('duplicate_tax_identifier_%s_' % INN, [])
+        self.assertEqual(cm.exception.name, key)
+        Warning.create([{'user': boris.id, 'name': key}])
+        party_id, = call(boris, 'party.party', 'create', values)
+        self.assertEqual(Party(party_id).inn, INN)
+
+
+del _DBTestCase
