@@ -15,6 +15,7 @@ from trytond.transaction import Transaction, record_cache_size
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import requisites
+from .access import JoinedMany2One
 from .client_list import in_card_order
 from .exceptions import DuplicateTaxIdentifier, DuplicateTaxIdentifierWarning
 
@@ -36,7 +37,7 @@ class Party(ChatMixin, metaclass=PoolMeta):
             ('person', "Person"),
             ], "Kind", required=True,
         help="Whether the counterparty is a company or a person.")
-    employer = fields.Many2One(
+    employer = JoinedMany2One(
         'party.party', "Company", ondelete='SET NULL',
         domain=[
             ('kind', '=', 'company'),
