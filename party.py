@@ -16,7 +16,8 @@ from trytond.transaction import (
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import requisites
-from .access import crm_manager_names, editing, readable_ids
+from .access import (
+    JoinedMany2One, crm_manager_names, editing, readable_ids)
 from .client_list import in_card_order
 from .exceptions import DuplicateTaxIdentifier, DuplicateTaxIdentifierWarning
 
@@ -38,7 +39,7 @@ class Party(ChatMixin, metaclass=PoolMeta):
             ('person', "Person"),
             ], "Kind", required=True,
         help="Whether the counterparty is a company or a person.")
-    employer = fields.Many2One(
+    employer = JoinedMany2One(
         'party.party', "Company", ondelete='SET NULL',
         domain=[
             ('kind', '=', 'company'),

@@ -327,6 +327,33 @@ class CounterpartyAccessTestCase(_DBTestCase):
         self.assertRevealed(self.users['Olga'])
 
     @with_transaction()
+    def test_employer_rules_joined_whatever_the_count(self):
+        """The rules on the employer are a join of it, not a subquery over
+        every counterparty, whatever Tryton believes of the table's size"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        User = pool.get('res.user')
+        self.setup_company()
+        anna = self.users['Anna']
+        transaction = Transaction()
+        try:
+            for count in [0, 10 ** 6]:
+                Party._count_cache.set(Party.__name__, count)
+                with transaction.set_user(anna.id), \
+                        transaction.set_context(
+                            User.get_preferences(context_only=True),
+                            _check_access=True):
+                    query = str(Party.search([], query=True))
+                    found = Party.search([])
+                self.assertIn('LEFT JOIN "party_party"', query)
+                self.assertNotIn('"employer" IN (SELECT', query)
+                self.assertTrue(
+                    {self.romashka, self.ivan} <= set(found))
+                self.assertNotIn(self.vasilek, found)
+        finally:
+            Party._count_cache.set(Party.__name__, None)
+
+    @with_transaction()
     def test_manager_sees_all(self):
         "A CRM manager sees every counterparty whatever the policy"
         self.setup_company()
