@@ -17,6 +17,12 @@ evaluated with the context built here:
 - ``communications_excluded``: the communications whose participation
   does not count (while checking who may take part in them).
 
+Editing is always within what one sees: ``Rule.domain_get`` (ir.py) adds
+the visibility to the editing rules of counterparties and of the records
+reached through them (``__access__``: addresses, contact data,
+identifiers...), and creating such a record requires that one may edit
+its counterparty.
+
 Each way of taking part in a counterparty is one more ``ir.rule`` in
 ``rule_group_party_visibility`` (and, when it also grants editing, in
 ``rule_group_party_editing`` with ``counterparty_editors``):

@@ -480,4 +480,114 @@ class CounterpartyAccessTestCase(_DBTestCase):
                 [self.romashka.id], ['name']), [[self.romashka.name]])
 
 
+    def edits_of_romashka(self, user):
+        """The changes of Romashka a user may try over RPC, in order:
+        the card, its status, a phone, an address and an identifier
+        created, changed and deleted, the card moved to the trash"""
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        ContactMechanism = pool.get('party.contact_mechanism')
+        Address = pool.get('party.address')
+        Identifier = pool.get('party.identifier')
+        romashka = self.romashka.id
+        phone, = ContactMechanism.create([{
+                    'party': romashka, 'type': 'phone',
+                    'value': '+74951234567'}])
+        address, = Address.create([{'party': romashka, 'city': "Москва"}])
+        identifier, = Identifier.create([{
+                    'party': romashka, 'code': "Р-1"}])
+        self.children = {
+            'phones': phone.value, 'cities': address.city,
+            'identifiers': identifier.code}
+        current = ModelData.get_id('crm_counterparty', 'status_current')
+        edits = [
+            ('party.party', 'write', [romashka], {'name': "Взломано"}),
+            ('party.party', 'write', [romashka],
+                {'counterparty_status': current}),
+            ]
+        for model, record, create, write in [
+                ('party.contact_mechanism', phone,
+                    {'type': 'email', 'value': 'boris@example.com'},
+                    {'value': '+74957654321'}),
+                ('party.address', address,
+                    {'city': "Тверь"}, {'city': "Казань"}),
+                ('party.identifier', identifier,
+                    {'code': "Р-2"}, {'code': "Р-3"}),
+                ]:
+            edits += [
+                (model, 'create', [dict(create, party=romashka)]),
+                (model, 'write', [record.id], write),
+                (model, 'delete', [record.id]),
+                ]
+        edits.append(('party.party', 'delete', [romashka]))
+        return [(m, method, args, lambda m=m, method=method, args=args: call(
+                        user, m, method, *args))
+            for m, method, *args in edits]
+
+    def romashka_state(self):
+        "What the edits of edits_of_romashka change"
+        pool = Pool()
+        Party = pool.get('party.party')
+        with Transaction().set_context(active_test=False):
+            romashka = Party(self.romashka.id)
+            return {
+                'name': romashka.name,
+                'status': romashka.counterparty_status,
+                'trashed': bool(romashka.trash_date),
+                'phones': [m.value for m in romashka.contact_mechanisms],
+                'cities': [a.city for a in romashka.addresses],
+                'identifiers': [i.code for i in romashka.identifiers],
+                }
+
+    @with_transaction()
+    def test_editing_within_visibility(self):
+        """Whoever edits everything they see does not edit, trash nor add
+        contact data to a card they do not see"""
+        self.setup_company(visibility='involved', editing='all')
+        edits = self.edits_of_romashka(self.users['Boris'])
+        before = self.romashka_state()
+        # A refused creation leaves its row until the dispatcher rolls the
+        # transaction back: the creations go last
+        edits.sort(key=lambda e: e[1] == 'create')
+        for model, method, args, edit in edits:
+            with self.subTest(model=model, method=method, args=args):
+                with self.assertRaises(AccessError):
+                    edit()
+                if method != 'create':
+                    self.assertEqual(self.romashka_state(), before)
+
+    @with_transaction()
+    def test_editing_within_visibility_allowed(self):
+        "Who sees a card edits it under 'everyone who sees it'"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Configuration = pool.get('party.configuration')
+        self.setup_company(visibility='involved', editing='all')
+        for name in ['Anna', 'Olga', 'Maria', 'Boris']:
+            if name == 'Boris':
+                with set_company(self.company):
+                    configuration = Configuration(1)
+                    configuration.counterparty_visibility = 'all'
+                    configuration.save()
+            with self.subTest(user=name):
+                edits = self.edits_of_romashka(self.users[name])
+                before = self.romashka_state()
+                for model, method, args, edit in edits:
+                    edit()
+                after = self.romashka_state()
+                self.assertEqual(after['name'], "Взломано")
+                self.assertTrue(after['trashed'])
+                for key, new in [
+                        ('phones', 'boris@example.com'),
+                        ('cities', "Тверь"),
+                        ('identifiers', "Р-2"),
+                        ]:
+                    expected = before[key]
+                    expected.remove(self.children[key])
+                    self.assertEqual(
+                        sorted(after[key]), sorted(expected + [new]))
+                Party.restore([Party(self.romashka.id)])
+
+
+
 del _DBTestCase
