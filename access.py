@@ -17,6 +17,10 @@ evaluated with the context built here:
 - ``communications_excluded``: the communications whose participation
   does not count (while checking who may take part in them).
 
+The policy is the one of the company the client names in its context only
+when it is one of the user's companies (``policy_company``), else of the
+user's own company; without a company the most restrictive policy applies.
+
 Editing is always within what one sees: ``Rule.domain_get`` (ir.py) adds
 the visibility to the editing rules of counterparties and of the records
 reached through them (``__access__``: addresses, contact data,
@@ -44,6 +48,12 @@ from trytond.transaction import (
 
 POLICIES = ['counterparty_visibility', 'counterparty_editing',
     'counterparty_export']
+# Without a company of its own a user gets the least access
+RESTRICTIVE_POLICY = {
+    'counterparty_visibility': 'involved',
+    'counterparty_editing': 'managers',
+    'counterparty_export': 'managers',
+    }
 _policy_cache = Cache(
     'party.configuration.counterparty_access', context=False)
 
@@ -98,6 +108,8 @@ class Configuration(CompanyMultiValueMixin, metaclass=PoolMeta):
     @classmethod
     def get_counterparty_policy(cls, company_id):
         "Return the access policy of the company as a dictionary"
+        if company_id is None:
+            return RESTRICTIVE_POLICY
         policy = _policy_cache.get(company_id)
         if policy is None:
             configuration = cls(1)
@@ -146,6 +158,25 @@ def in_crm_group(name):
     return ModelData.get_id('crm_counterparty', name) in User.get_groups()
 
 
+def policy_company():
+    """The company whose policy applies to the user: the one of the context
+    when it is one of the user's companies, else the user's own (None
+    without one)"""
+    pool = Pool()
+    User = pool.get('res.user')
+    transaction = Transaction()
+    company = transaction.context.get('company')
+    # res.user reads the company of the context as the user's own
+    with transaction.reset_context(), without_check_access():
+        user = User(transaction.user)
+        companies = {c.id for c in user.companies}
+        own = user.company.id if user.company else None
+    # The client sends the context: it may name any company or none
+    for company in [company, own]:
+        if isinstance(company, int) and company in companies:
+            return company
+
+
 def counterparty_rule_context():
     """The values the rules of party.party are evaluated with; they are
     hashable as they are also the key of the cached rule domains"""
@@ -153,8 +184,7 @@ def counterparty_rule_context():
     Configuration = pool.get('party.configuration')
     User = pool.get('res.user')
     employees = User.get_employees()
-    company = Transaction().context.get('company')
-    policy = Configuration.get_counterparty_policy(company)
+    policy = Configuration.get_counterparty_policy(policy_company())
     editing = policy['counterparty_editing']
     return {
         'employees': employees,
@@ -217,7 +247,7 @@ class Party(metaclass=PoolMeta):
             # record rules: read them first as the client would
             cls.read([r.id for r in records], ['id'])
             policy = Configuration.get_counterparty_policy(
-                transaction.context.get('company'))
+                policy_company())
             if (policy['counterparty_export'] == 'managers'
                     and not in_crm_group('group_crm_manager')):
                 raise AccessError(gettext(

@@ -20,15 +20,17 @@ from trytond.tools import is_instance_method
 from trytond.transaction import Transaction
 
 
-def call(user, name, method, *args, type='model'):
-    "Call name.method as user the way the RPC dispatcher does"
+def call(user, name, method, *args, type='model', context=None):
+    """Call name.method as user the way the RPC dispatcher does; context is
+    what the client sends over the user's preferences"""
     pool = Pool()
     User = pool.get('res.user')
     obj = pool.get(name, type=type)
     rpc = obj.__rpc__[method]
     transaction = Transaction()
     with transaction.set_user(user.id), transaction.reset_context():
-        context = User.get_preferences(context_only=True)
+        context = {
+            **User.get_preferences(context_only=True), **(context or {})}
         c_args, c_kwargs, context, _ = rpc.convert(obj, *args, context)
         with transaction.set_context(context):
             meth = rpc.decorate(getattr(obj, method))
@@ -587,6 +589,74 @@ class CounterpartyAccessTestCase(_DBTestCase):
                     self.assertEqual(
                         sorted(after[key]), sorted(expected + [new]))
                 Party.restore([Party(self.romashka.id)])
+
+    def forged_contexts(self):
+        """The company contexts a client may send: none, no company, and a
+        company of others where everyone sees and exports everything"""
+        pool = Pool()
+        Configuration = pool.get('party.configuration')
+        Company = pool.get('company.company')
+        other = create_company(name="Other")
+        with set_company(other):
+            configuration = Configuration(1)
+            configuration.counterparty_visibility = 'all'
+            configuration.counterparty_editing = 'all'
+            configuration.counterparty_export = 'all'
+            configuration.save()
+        nowhere = max(c.id for c in Company.search([])) + 1
+        return [{'company': c} for c in [None, -1, nowhere, other.id]]
+
+    @with_transaction()
+    def test_forged_company_context(self):
+        "The company a client sends does not switch the policy off"
+        pool = Pool()
+        User = pool.get('res.user')
+        self.setup_company()
+        romashka = self.romashka.id
+        nobody = create_user('nobody')
+        User.write([nobody], {
+                'companies': [('remove', [self.company.id])],
+                'company': None})
+        for context in self.forged_contexts() + [
+                {'company': self.company.id}]:
+            for user in [self.users['Boris'], self.users['Pavel'], nobody]:
+                with self.subTest(context=context, user=user.login):
+                    def rpc(method, *args):
+                        return call(user, 'party.party', method, *args,
+                            context=context)
+                    with self.assertRaises(AccessError):
+                        rpc('read', [romashka], ['name'])
+                    self.assertNotIn(
+                        romashka, rpc('search', [], 0, None, None))
+                    self.assertEqual(rpc(
+                            'search_count', [('id', '=', romashka)]), 0)
+                    self.assertEqual(rpc(
+                            'search_read', [('id', '=', romashka)],
+                            0, None, None, ['name']), [])
+                    try:
+                        exported = rpc('export_data_domain',
+                            [('id', '=', romashka)], ['name'])
+                    except AccessError:
+                        exported = []
+                    self.assertEqual(exported, [])
+
+    @with_transaction()
+    def test_forged_company_context_export(self):
+        "The company a client sends does not lift 'export: managers only'"
+        self.setup_company(export='managers')
+        anna = self.users['Anna']
+        for context in self.forged_contexts():
+            with self.subTest(context=context):
+                with self.assertRaises(AccessError):
+                    call(anna, 'party.party', 'export_data',
+                        [self.romashka.id], ['name'], context=context)
+                with self.assertRaises(AccessError):
+                    call(anna, 'party.party', 'export_data_domain',
+                        [], ['name'], context=context)
+                self.assertEqual(call(
+                        anna, 'party.party', 'read', [self.romashka.id],
+                        ['name'], context=context)[0]['name'],
+                    self.romashka.name)
 
 
 
