@@ -20,6 +20,8 @@ evaluated with the context built here:
 The policy is the one of the company the client names in its context only
 when it is one of the user's companies (``policy_company``), else of the
 user's own company; without a company the most restrictive policy applies.
+A user works only as one of their own employees and companies
+(``User.set_preferences``).
 
 Editing is always within what one sees: ``Rule.domain_get`` (ir.py) adds
 the visibility to the editing rules of counterparties and of the records
@@ -45,6 +47,8 @@ from trytond.modules.company.model import (
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import (
     Transaction, check_access, inactive_records, without_check_access)
+
+from .exceptions import PreferenceError
 
 POLICIES = ['counterparty_visibility', 'counterparty_editing',
     'counterparty_export']
@@ -253,6 +257,32 @@ class Party(metaclass=PoolMeta):
                 raise AccessError(gettext(
                         'crm_counterparty.msg_access_export_managers'))
         return super().export_data(records, fields_names, header=header)
+
+    @classmethod
+    def history_revisions(cls, ids):
+        pool = Pool()
+        Rule = pool.get('ir.rule')
+        # Core checks only the model access: the times and editors of a
+        # card are as private as the card
+        Rule.check(cls.__name__, ids, 'read')
+        return super().history_revisions(ids)
+
+
+class User(metaclass=PoolMeta):
+    __name__ = 'res.user'
+
+    @classmethod
+    def set_preferences(cls, values):
+        user = cls(Transaction().user)
+        # Core validates the preferences against a read that empties the
+        # company and employee being set when they are not the user's own
+        for name, records in [
+                ('company', user.companies), ('employee', user.employees)]:
+            own = [r.id for r in records]
+            if values.get(name) and values[name] not in own:
+                raise PreferenceError(gettext(
+                        'crm_counterparty.msg_preference_not_own'))
+        super().set_preferences(values)
 
 
 class Channel(metaclass=PoolMeta):

@@ -658,6 +658,45 @@ class CounterpartyAccessTestCase(_DBTestCase):
                         ['name'], context=context)[0]['name'],
                     self.romashka.name)
 
+    @with_transaction()
+    def test_history_revisions_of_hidden_card(self):
+        "The revisions of a card are read by who sees it only"
+        self.setup_company()
+        romashka = self.romashka.id
+        with self.assertRaises(AccessError):
+            call(self.users['Boris'], 'party.party', 'history_revisions',
+                [romashka])
+        with self.assertRaises(AccessError):
+            call(self.users['Pavel'], 'party.party', 'history_revisions',
+                [romashka])
+        revisions = call(self.users['Anna'], 'party.party',
+            'history_revisions', [romashka])
+        self.assertTrue(revisions)
+        self.assertEqual({r[1] for r in revisions}, {romashka})
+
+    @with_transaction()
+    def test_preferences_of_others_refused(self):
+        "A user does not work as another's employee nor in another company"
+        pool = Pool()
+        User = pool.get('res.user')
+        self.setup_company()
+        other = create_company(name="Other")
+        boris, anna = self.users['Boris'], self.users['Anna']
+        for values in [
+                {'employee': anna.employee.id},
+                {'company': other.id},
+                {'company': other.id, 'employee': None},
+                ]:
+            with self.subTest(values=values):
+                with self.assertRaises(UserError):
+                    call(boris, 'res.user', 'set_preferences', values)
+                self.assertEqual(User(boris.id).employee, boris.employee)
+                self.assertEqual(User(boris.id).company, self.company)
+                self.assertEqual(self.reveals(boris)['search_count'], 0)
+        call(boris, 'res.user', 'set_preferences', {
+                'employee': boris.employee.id, 'company': self.company.id,
+                'signature': "Борис"})
+        self.assertEqual(User(boris.id).signature, "Борис")
 
 
 del _DBTestCase
