@@ -565,19 +565,20 @@ class CounterpartyAccessTestCase(_DBTestCase):
         Party = pool.get('party.party')
         Configuration = pool.get('party.configuration')
         self.setup_company(visibility='involved', editing='all')
-        for name in ['Anna', 'Olga', 'Maria', 'Boris']:
-            if name == 'Boris':
-                with set_company(self.company):
-                    configuration = Configuration(1)
-                    configuration.counterparty_visibility = 'all'
-                    configuration.save()
-            with self.subTest(user=name):
+        for name, visibility in [('Anna', 'involved'), ('Olga', 'involved'),
+                ('Maria', 'involved'), ('Boris', 'all')]:
+            with set_company(self.company):
+                configuration = Configuration(1)
+                configuration.counterparty_visibility = visibility
+                configuration.save()
+            with self.subTest(user=name, visibility=visibility):
                 edits = self.edits_of_romashka(self.users[name])
                 before = self.romashka_state()
                 for model, method, args, edit in edits:
                     edit()
                 after = self.romashka_state()
                 self.assertEqual(after['name'], "Взломано")
+                self.assertEqual(after['status'].name, "Current")
                 self.assertTrue(after['trashed'])
                 for key, new in [
                         ('phones', 'boris@example.com'),
