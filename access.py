@@ -17,6 +17,18 @@ evaluated with the context built here:
 - ``communications_excluded``: the communications whose participation
   does not count (while checking who may take part in them).
 
+The policy is the one of the company the client names in its context only
+when it is one of the user's companies (``policy_company``), else of the
+user's own company; without a company the most restrictive policy applies.
+A user works only as one of their own employees and companies
+(``User.set_preferences``).
+
+Editing is always within what one sees: ``Rule.domain_get`` (ir.py) adds
+the visibility to the editing rules of counterparties and of the records
+reached through them (``__access__``: addresses, contact data,
+identifiers...), and creating such a record requires that one may edit
+its counterparty.
+
 Each way of taking part in a counterparty is one more ``ir.rule`` in
 ``rule_group_party_visibility`` (and, when it also grants editing, in
 ``rule_group_party_editing`` with ``counterparty_editors``):
@@ -50,8 +62,16 @@ from trytond.pool import Pool, PoolMeta
 from trytond.transaction import (
     Transaction, check_access, inactive_records, without_check_access)
 
+from .exceptions import PreferenceError
+
 POLICIES = ['counterparty_visibility', 'counterparty_editing',
     'counterparty_export']
+# Without a company of its own a user gets the least access
+RESTRICTIVE_POLICY = {
+    'counterparty_visibility': 'involved',
+    'counterparty_editing': 'managers',
+    'counterparty_export': 'managers',
+    }
 _policy_cache = Cache(
     'party.configuration.counterparty_access', context=False)
 
@@ -106,6 +126,8 @@ class Configuration(CompanyMultiValueMixin, metaclass=PoolMeta):
     @classmethod
     def get_counterparty_policy(cls, company_id):
         "Return the access policy of the company as a dictionary"
+        if company_id is None:
+            return RESTRICTIVE_POLICY
         policy = _policy_cache.get(company_id)
         if policy is None:
             configuration = cls(1)
@@ -220,8 +242,7 @@ def check_export():
     "Refuse the export of counterparties when the policy keeps it to managers"
     pool = Pool()
     Configuration = pool.get('party.configuration')
-    policy = Configuration.get_counterparty_policy(
-        Transaction().context.get('company'))
+    policy = Configuration.get_counterparty_policy(policy_company())
     if (policy['counterparty_export'] == 'managers'
             and not in_crm_group('group_crm_manager')):
         raise AccessError(gettext(
@@ -236,7 +257,7 @@ def crm_manager_names():
     domain = [('groups', 'child_of',
             [ModelData.get_id('crm_counterparty', 'group_crm_manager')],
             'parent')]
-    company = Transaction().context.get('company')
+    company = policy_company()
     if company:
         domain.append(('companies', '=', company))
     with without_check_access():
@@ -259,6 +280,25 @@ def readable_ids(Model, ids):
                     [('id', 'in', list(ids)), domain], order=[])))
 
 
+def policy_company():
+    """The company whose policy applies to the user: the one of the context
+    when it is one of the user's companies, else the user's own (None
+    without one)"""
+    pool = Pool()
+    User = pool.get('res.user')
+    transaction = Transaction()
+    company = transaction.context.get('company')
+    # res.user reads the company of the context as the user's own
+    with transaction.reset_context(), without_check_access():
+        user = User(transaction.user)
+        companies = {c.id for c in user.companies}
+        own = user.company.id if user.company else None
+    # The client sends the context: it may name any company or none
+    for company in [company, own]:
+        if isinstance(company, int) and company in companies:
+            return company
+
+
 def counterparty_rule_context():
     """The values the rules of party.party are evaluated with; they are
     hashable as they are also the key of the cached rule domains"""
@@ -266,8 +306,7 @@ def counterparty_rule_context():
     Configuration = pool.get('party.configuration')
     User = pool.get('res.user')
     employees = User.get_employees()
-    company = Transaction().context.get('company')
-    policy = Configuration.get_counterparty_policy(company)
+    policy = Configuration.get_counterparty_policy(policy_company())
     editing = policy['counterparty_editing']
     return {
         'employees': employees,
@@ -328,6 +367,32 @@ class Party(metaclass=PoolMeta):
             cls.read([r.id for r in records], ['id'])
             check_export()
         return super().export_data(records, fields_names, header=header)
+
+    @classmethod
+    def history_revisions(cls, ids):
+        pool = Pool()
+        Rule = pool.get('ir.rule')
+        # Core checks only the model access: the times and editors of a
+        # card are as private as the card
+        Rule.check(cls.__name__, ids, 'read')
+        return super().history_revisions(ids)
+
+
+class User(metaclass=PoolMeta):
+    __name__ = 'res.user'
+
+    @classmethod
+    def set_preferences(cls, values):
+        user = cls(Transaction().user)
+        # Core validates the preferences against a read that empties the
+        # company and employee being set when they are not the user's own
+        for name, records in [
+                ('company', user.companies), ('employee', user.employees)]:
+            own = [r.id for r in records]
+            if values.get(name) and values[name] not in own:
+                raise PreferenceError(gettext(
+                        'crm_counterparty.msg_preference_not_own'))
+        super().set_preferences(values)
 
 
 class Channel(metaclass=PoolMeta):

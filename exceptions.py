@@ -50,3 +50,7 @@ class ImportFileError(UserError):
 
 class ImportRevertError(UserError):
     pass
+
+
+class PreferenceError(UserError):
+    pass

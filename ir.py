@@ -1,5 +1,6 @@
 # This file is part of crm_counterparty.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
+from trytond.ir.rule import _get_access_models
 from trytond.model import fields
 from trytond.model.modelstorage import is_leaf
 from trytond.pool import Pool, PoolMeta
@@ -46,6 +47,20 @@ class Rule(metaclass=PoolMeta):
         return clause, clause_global
 
     @classmethod
+    def domain_get(cls, model_name, mode='read'):
+        domain = super().domain_get(model_name, mode=mode)
+        if mode == 'read' or not _reached_through_counterparty(model_name):
+            return domain
+        if mode == 'create':
+            if model_name == 'party.party':
+                return domain
+            # A record of a counterparty is created by who may edit it
+            return _and(cls.domain_get(model_name, mode='write'), domain)
+        # The editing rule groups do not repeat the visibility: editing is
+        # always within what one sees
+        return _and(super().domain_get(model_name, mode='read'), domain)
+
+    @classmethod
     def _get_cache_key(cls, model_names):
         key = super()._get_cache_key(model_names)
         if model_names & _USER_MODELS:
@@ -70,3 +85,16 @@ def _lets_all(Model, domain):
     if domain and domain[0] == 'OR':
         return any(_lets_all(Model, d) for d in domain[1:])
     return all(_lets_all(Model, d) for d in domain if d != 'AND')
+
+
+def _reached_through_counterparty(model_name):
+    "Whether the rules of counterparties apply to the records of model_name"
+    names, _ = _get_access_models(Pool().get(model_name))
+    return 'party.party' in names
+
+
+def _and(domain1, domain2):
+    "The domain of both rule domains, an empty one letting all through"
+    if domain1 and domain2:
+        return ['AND', domain1, domain2]
+    return domain1 or domain2

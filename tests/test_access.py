@@ -22,16 +22,16 @@ from trytond.transaction import Transaction
 
 
 def call(user, name, method, *args, type='model', context=None):
-    """Call name.method as user the way the RPC dispatcher does, with the
-    context the client adds to the user's preferences"""
+    """Call name.method as user the way the RPC dispatcher does; context is
+    what the client sends over the user's preferences"""
     pool = Pool()
     User = pool.get('res.user')
     obj = pool.get(name, type=type)
     rpc = obj.__rpc__[method]
     transaction = Transaction()
     with transaction.set_user(user.id), transaction.reset_context():
-        context = dict(
-            User.get_preferences(context_only=True), **(context or {}))
+        context = {
+            **User.get_preferences(context_only=True), **(context or {})}
         c_args, c_kwargs, context, _ = rpc.convert(obj, *args, context)
         with transaction.set_context(context):
             meth = rpc.decorate(getattr(obj, method))
@@ -637,6 +637,224 @@ class CounterpartyAccessTestCase(_DBTestCase):
         self.assertEqual(call(
                 self.users['Maria'], 'party.party', 'export_data',
                 [self.romashka.id], ['name']), [[self.romashka.name]])
+
+
+    def edits_of_romashka(self, user):
+        """The changes of Romashka a user may try over RPC, in order:
+        the card, its status, a phone, an address and an identifier
+        created, changed and deleted, the card moved to the trash"""
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        ContactMechanism = pool.get('party.contact_mechanism')
+        Address = pool.get('party.address')
+        Identifier = pool.get('party.identifier')
+        romashka = self.romashka.id
+        phone, = ContactMechanism.create([{
+                    'party': romashka, 'type': 'phone',
+                    'value': '+74951234567'}])
+        address, = Address.create([{'party': romashka, 'city': "Москва"}])
+        identifier, = Identifier.create([{
+                    'party': romashka, 'code': "Р-1"}])
+        self.children = {
+            'phones': phone.value, 'cities': address.city,
+            'identifiers': identifier.code}
+        current = ModelData.get_id('crm_counterparty', 'status_current')
+        edits = [
+            ('party.party', 'write', [romashka], {'name': "Взломано"}),
+            ('party.party', 'write', [romashka],
+                {'counterparty_status': current}),
+            ]
+        for model, record, create, write in [
+                ('party.contact_mechanism', phone,
+                    {'type': 'email', 'value': 'boris@example.com'},
+                    {'value': '+74957654321'}),
+                ('party.address', address,
+                    {'city': "Тверь"}, {'city': "Казань"}),
+                ('party.identifier', identifier,
+                    {'code': "Р-2"}, {'code': "Р-3"}),
+                ]:
+            edits += [
+                (model, 'create', [dict(create, party=romashka)]),
+                (model, 'write', [record.id], write),
+                (model, 'delete', [record.id]),
+                ]
+        edits.append(('party.party', 'delete', [romashka]))
+        return [(m, method, args, lambda m=m, method=method, args=args: call(
+                        user, m, method, *args))
+            for m, method, *args in edits]
+
+    def romashka_state(self):
+        "What the edits of edits_of_romashka change"
+        pool = Pool()
+        Party = pool.get('party.party')
+        with Transaction().set_context(active_test=False):
+            romashka = Party(self.romashka.id)
+            return {
+                'name': romashka.name,
+                'status': romashka.counterparty_status,
+                'trashed': bool(romashka.trash_date),
+                'phones': [m.value for m in romashka.contact_mechanisms],
+                'cities': [a.city for a in romashka.addresses],
+                'identifiers': [i.code for i in romashka.identifiers],
+                }
+
+    @with_transaction()
+    def test_editing_within_visibility(self):
+        """Whoever edits everything they see does not edit, trash nor add
+        contact data to a card they do not see"""
+        self.setup_company(visibility='involved', editing='all')
+        edits = self.edits_of_romashka(self.users['Boris'])
+        before = self.romashka_state()
+        # A refused creation leaves its row until the dispatcher rolls the
+        # transaction back: the creations go last
+        edits.sort(key=lambda e: e[1] == 'create')
+        for model, method, args, edit in edits:
+            with self.subTest(model=model, method=method, args=args):
+                with self.assertRaises(AccessError):
+                    edit()
+                if method != 'create':
+                    self.assertEqual(self.romashka_state(), before)
+
+    @with_transaction()
+    def test_editing_within_visibility_allowed(self):
+        "Who sees a card edits it under 'everyone who sees it'"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Configuration = pool.get('party.configuration')
+        self.setup_company(visibility='involved', editing='all')
+        for name, visibility in [('Anna', 'involved'), ('Olga', 'involved'),
+                ('Maria', 'involved'), ('Boris', 'all')]:
+            with set_company(self.company):
+                configuration = Configuration(1)
+                configuration.counterparty_visibility = visibility
+                configuration.save()
+            with self.subTest(user=name, visibility=visibility):
+                edits = self.edits_of_romashka(self.users[name])
+                before = self.romashka_state()
+                for model, method, args, edit in edits:
+                    edit()
+                after = self.romashka_state()
+                self.assertEqual(after['name'], "Взломано")
+                self.assertEqual(after['status'].name, "Current")
+                self.assertTrue(after['trashed'])
+                for key, new in [
+                        ('phones', 'boris@example.com'),
+                        ('cities', "Тверь"),
+                        ('identifiers', "Р-2"),
+                        ]:
+                    expected = before[key]
+                    expected.remove(self.children[key])
+                    self.assertEqual(
+                        sorted(after[key]), sorted(expected + [new]))
+                Party.restore([Party(self.romashka.id)])
+
+    def forged_contexts(self):
+        """The company contexts a client may send: none, no company, and a
+        company of others where everyone sees and exports everything"""
+        pool = Pool()
+        Configuration = pool.get('party.configuration')
+        Company = pool.get('company.company')
+        other = create_company(name="Other")
+        with set_company(other):
+            configuration = Configuration(1)
+            configuration.counterparty_visibility = 'all'
+            configuration.counterparty_editing = 'all'
+            configuration.counterparty_export = 'all'
+            configuration.save()
+        nowhere = max(c.id for c in Company.search([])) + 1
+        return [{'company': c} for c in [None, -1, nowhere, other.id]]
+
+    @with_transaction()
+    def test_forged_company_context(self):
+        "The company a client sends does not switch the policy off"
+        pool = Pool()
+        User = pool.get('res.user')
+        self.setup_company()
+        romashka = self.romashka.id
+        nobody = create_user('nobody')
+        User.write([nobody], {
+                'companies': [('remove', [self.company.id])],
+                'company': None})
+        for context in self.forged_contexts() + [
+                {'company': self.company.id}]:
+            for user in [self.users['Boris'], self.users['Pavel'], nobody]:
+                with self.subTest(context=context, user=user.login):
+                    def rpc(method, *args):
+                        return call(user, 'party.party', method, *args,
+                            context=context)
+                    with self.assertRaises(AccessError):
+                        rpc('read', [romashka], ['name'])
+                    self.assertNotIn(
+                        romashka, rpc('search', [], 0, None, None))
+                    self.assertEqual(rpc(
+                            'search_count', [('id', '=', romashka)]), 0)
+                    self.assertEqual(rpc(
+                            'search_read', [('id', '=', romashka)],
+                            0, None, None, ['name']), [])
+                    try:
+                        exported = rpc('export_data_domain',
+                            [('id', '=', romashka)], ['name'])
+                    except AccessError:
+                        exported = []
+                    self.assertEqual(exported, [])
+
+    @with_transaction()
+    def test_forged_company_context_export(self):
+        "The company a client sends does not lift 'export: managers only'"
+        self.setup_company(export='managers')
+        anna = self.users['Anna']
+        for context in self.forged_contexts():
+            with self.subTest(context=context):
+                with self.assertRaises(AccessError):
+                    call(anna, 'party.party', 'export_data',
+                        [self.romashka.id], ['name'], context=context)
+                with self.assertRaises(AccessError):
+                    call(anna, 'party.party', 'export_data_domain',
+                        [], ['name'], context=context)
+                self.assertEqual(call(
+                        anna, 'party.party', 'read', [self.romashka.id],
+                        ['name'], context=context)[0]['name'],
+                    self.romashka.name)
+
+    @with_transaction()
+    def test_history_revisions_of_hidden_card(self):
+        "The revisions of a card are read by who sees it only"
+        self.setup_company()
+        romashka = self.romashka.id
+        with self.assertRaises(AccessError):
+            call(self.users['Boris'], 'party.party', 'history_revisions',
+                [romashka])
+        with self.assertRaises(AccessError):
+            call(self.users['Pavel'], 'party.party', 'history_revisions',
+                [romashka])
+        revisions = call(self.users['Anna'], 'party.party',
+            'history_revisions', [romashka])
+        self.assertTrue(revisions)
+        self.assertEqual({r[1] for r in revisions}, {romashka})
+
+    @with_transaction()
+    def test_preferences_of_others_refused(self):
+        "A user does not work as another's employee nor in another company"
+        pool = Pool()
+        User = pool.get('res.user')
+        self.setup_company()
+        other = create_company(name="Other")
+        boris, anna = self.users['Boris'], self.users['Anna']
+        for values in [
+                {'employee': anna.employee.id},
+                {'company': other.id},
+                {'company': other.id, 'employee': None},
+                ]:
+            with self.subTest(values=values):
+                with self.assertRaises(UserError):
+                    call(boris, 'res.user', 'set_preferences', values)
+                self.assertEqual(User(boris.id).employee, boris.employee)
+                self.assertEqual(User(boris.id).company, self.company)
+                self.assertEqual(self.reveals(boris)['search_count'], 0)
+        call(boris, 'res.user', 'set_preferences', {
+                'employee': boris.employee.id, 'company': self.company.id,
+                'signature': "Борис"})
+        self.assertEqual(User(boris.id).signature, "Борис")
 
 
 del _DBTestCase

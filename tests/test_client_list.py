@@ -58,6 +58,8 @@ class ClientListTestCase(_DBTestCase):
         pool = Pool()
         Party = pool.get('party.party')
         Tag = pool.get('crm.counterparty.tag')
+        # The users work in a company: the policy is the company's
+        create_company()
         anna = create_user('anna')
         boris = create_user('boris')
         party = self.create_party("ООО «Ромашка»")
@@ -151,6 +153,8 @@ class ClientListTestCase(_DBTestCase):
         pool = Pool()
         Party = pool.get('party.party')
         Group = pool.get('crm.counterparty.group')
+        # The users work in a company: the policy is the company's
+        create_company()
         anna = create_user('anna')
         boris = create_user('boris')
         horns = self.create_party("Рога и копыта")
@@ -356,6 +360,8 @@ class ClientListTestCase(_DBTestCase):
         Party = pool.get('party.party')
         Tag = pool.get('crm.counterparty.tag')
         ContactMechanism = pool.get('party.contact_mechanism')
+        # The users work in a company: the policy is the company's
+        create_company()
         anna = create_user('anna')
         boris = create_user('boris')
         wind = self.create_party(
