@@ -41,9 +41,9 @@ conditions are a join whatever Tryton believes of the table's size.
 
 Tryton's core reads without the rules where this module reads first as the
 user: ``Party.export_data`` here, and ``CopyAccessMixin``, which tryton.cfg
-mixes into every stored model, for ``copy``.  ``readable_ids`` tells which
-records the user may read where the caller's checks are off (the INN rule
-names only a holder the user sees).
+mixes into every stored model, for ``copy``.  ``allowed_ids`` tells which
+records the user's rules let through where the caller's checks are off
+(the INN rule names only a holder the user sees).
 
 Wizards run without the access checks of RPC: those that change
 counterparties write them within ``editing``, which applies the checks,
@@ -206,34 +206,47 @@ def in_crm_group(name):
     return ModelData.get_id('crm_counterparty', name) in User.get_groups()
 
 
-@contextmanager
-def editing(parties):
-    """Refuse, naming them, the counterparties the user may not edit, then
-    run the block with the access checks on: a wizard runs without those of
-    RPC (see Wizard.__rpc__), its writes must be checked as the user's own"""
+def allowed_ids(Model, ids, mode='read'):
+    """The ids among ids of the records of Model that the user's rules of
+    mode let through, whether or not the caller checks access"""
+    pool = Pool()
+    Rule = pool.get('ir.rule')
+    if not Transaction().user:
+        return set(ids)
+    with check_access():
+        domain = Rule.domain_get(Model.__name__, mode=mode)
+    if not domain:
+        return set(ids)
+    # As ir.rule checks: as root, not to apply the rules to themselves
+    with Transaction().set_user(0, set_context=True), \
+            without_check_access(), inactive_records():
+        return set(map(int, Model.search(
+                    [('id', 'in', list(ids)), domain], order=[])))
+
+
+def check_editable(parties):
+    "Refuse, naming them, the counterparties the user may not edit"
     pool = Pool()
     ModelAccess = pool.get('ir.model.access')
     Party = pool.get('party.party')
-    Rule = pool.get('ir.rule')
     with check_access():
         ModelAccess.check(Party.__name__, 'write')
-        domain = Rule.domain_get(Party.__name__, mode='write')
-    if domain and parties:
-        # As ir.rule checks: as root, not to apply the rules to themselves
-        with Transaction().set_user(0, set_context=True), \
-                without_check_access(), inactive_records():
-            editable = set(Party.search([
-                        ('id', 'in', [p.id for p in parties]),
-                        domain,
-                        ], order=[]))
-        refused = [p for p in parties if p not in editable]
-        if refused:
-            names = ', '.join(p.rec_name for p in refused[:5])
-            if len(refused) > 5:
-                names += ', …'
-            raise AccessError(gettext(
-                    'crm_counterparty.msg_access_edit_refused',
-                    parties=names))
+    editable = allowed_ids(Party, [p.id for p in parties], 'write')
+    refused = [p for p in parties if p.id not in editable]
+    if refused:
+        names = ', '.join(p.rec_name for p in refused[:5])
+        if len(refused) > 5:
+            names += ', …'
+        raise AccessError(gettext(
+                'crm_counterparty.msg_access_edit_refused', parties=names))
+
+
+@contextmanager
+def editing(parties):
+    """Refuse the counterparties the user may not edit, then run the block
+    with the access checks on: a wizard runs without those of RPC (see
+    Wizard.__rpc__), its writes must be checked as the user's own"""
+    check_editable(parties)
     with check_access():
         yield
 
@@ -262,22 +275,6 @@ def crm_manager_names():
         domain.append(('companies', '=', company))
     with without_check_access():
         return [u.name for u in User.search(domain, order=[('name', 'ASC')])]
-
-
-def readable_ids(Model, ids):
-    """The ids among ids of the records of Model the user may read by the
-    record rules, whether or not the caller checks access"""
-    pool = Pool()
-    Rule = pool.get('ir.rule')
-    if not Transaction().user:
-        return set(ids)
-    with check_access():
-        domain = Rule.domain_get(Model.__name__, mode='read')
-    if not domain:
-        return set(ids)
-    with without_check_access(), inactive_records():
-        return set(map(int, Model.search(
-                    [('id', 'in', list(ids)), domain], order=[])))
 
 
 def policy_company():

@@ -17,7 +17,7 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import requisites
 from .access import (
-    JoinedMany2One, crm_manager_names, editing, readable_ids)
+    JoinedMany2One, allowed_ids, check_editable, crm_manager_names)
 from .client_list import in_card_order
 from .exceptions import DuplicateTaxIdentifier, DuplicateTaxIdentifierWarning
 
@@ -337,7 +337,7 @@ class Party(ChatMixin, metaclass=PoolMeta):
             for holder in holders[key]:
                 if holder.id == party.id:
                     continue
-                visible = bool(readable_ids(cls, [holder.id]))
+                visible = bool(allowed_ids(cls, [holder.id]))
                 message = cls._duplicate_tax_identifier_message(
                     party, holder, visible)
                 if mode == 'error':
@@ -540,8 +540,10 @@ class ChangeResponsible(Wizard):
     def transition_change(self):
         pool = Pool()
         Party = pool.get('party.party')
-        with editing(self.records):
-            Party.write(list(self.records), {
-                    'responsible': self.start.responsible.id,
-                    })
+        check_editable(self.records)
+        # Checked before only: a card handed over may leave what its former
+        # responsible sees, which the rules would refuse after the write
+        Party.write(list(self.records), {
+                'responsible': self.start.responsible.id,
+                })
         return 'end'

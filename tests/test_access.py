@@ -625,6 +625,26 @@ class CounterpartyAccessTestCase(_DBTestCase):
             {self.users['Olga'].employee})
 
     @with_transaction()
+    def test_hand_over_out_of_sight(self):
+        "A salesperson hands her card to a colleague she does not supervise"
+        pool = Pool()
+        Party = pool.get('party.party')
+        self.setup_company(visibility='involved', editing='all')
+        anna, boris = self.users['Anna'], self.users['Boris']
+        run_wizard(
+            anna, 'crm.counterparty.change_responsible', [self.romashka],
+            ('start', {}), ('change', {'start': {
+                        'responsible': boris.employee.id}}))
+        self.assertEqual(Party(self.romashka.id).responsible, boris.employee)
+        # Now his: she no longer sees it, nor may hand it back
+        with self.assertRaises(AccessError):
+            run_wizard(
+                anna, 'crm.counterparty.change_responsible', [self.romashka],
+                ('start', {}), ('change', {'start': {
+                            'responsible': anna.employee.id}}))
+        self.assertEqual(Party(self.romashka.id).responsible, boris.employee)
+
+    @with_transaction()
     def test_export_managers(self):
         "Where only managers export, a salesperson's export is refused"
         self.setup_company(visibility='all', export='managers')
