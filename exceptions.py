@@ -1,7 +1,7 @@
 # This file is part of crm_counterparty.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
 from trytond.exceptions import UserError, UserWarning
-from trytond.model.exceptions import ValidationError
+from trytond.model.exceptions import AccessError, ValidationError
 
 
 class DuplicateTaxIdentifier(ValidationError):
@@ -49,4 +49,8 @@ class ImportFileError(UserError):
 
 
 class ImportRevertError(UserError):
+    pass
+
+
+class CounterpartyLinkError(AccessError):
     pass
