@@ -47,12 +47,19 @@ class CounterpartyLinkMixin:
     _counterparty_children = set()
 
     @classmethod
-    def counterparty_links(cls):
-        "The names of the stored fields that may hold a counterparty"
-        return [name for name, field in cls._fields.items()
+    def __post_setup__(cls):
+        super().__post_setup__()
+        # Once, not at each write
+        cls._counterparty_links = [name
+            for name, field in cls._fields.items()
             if isinstance(field, fields.Reference)
             or (isinstance(field, fields.Many2One)
                 and field.model_name == 'party.party')]
+
+    @classmethod
+    def counterparty_links(cls):
+        "The names of the stored fields that may hold a counterparty"
+        return cls._counterparty_links
 
     @classmethod
     def _before_create(cls, vlist):
