@@ -99,8 +99,13 @@ class CounterpartyLinkMixin:
         pool = Pool()
         Party = pool.get('party.party')
         new_above = Transaction().context.get('_counterparty_new_above')
-        if new_above is not None:
-            ids = {i for i in ids if i <= new_above}
+        new = {i for i in ids if new_above is not None and i > new_above}
+        if new:
+            # The cards this transaction made: one that another made since
+            # is not in its snapshot
+            with without_check_access(), inactive_records():
+                ids -= set(map(int, Party.search(
+                                [('id', 'in', list(new))], order=[])))
         if not ids:
             return
         hidden = _forbidden(ids, 'read')
@@ -150,7 +155,6 @@ def _forbidden(ids, mode):
     return sorted(ids - set(map(int, allowed)))
 
 
-
 class Party(CounterpartyLinkMixin, metaclass=PoolMeta):
     __name__ = 'party.party'
     # A contact person is listed on its company's card
@@ -160,8 +164,8 @@ class Party(CounterpartyLinkMixin, metaclass=PoolMeta):
     def create(cls, vlist):
         # The form creates a card with its contact data and contact persons
         # in one call: a new card is its creator's to fill in.  The cards
-        # of ids above the last one before are new: the transaction sees
-        # no other's (repeatable read)
+        # of ids above the last one before that this transaction sees are
+        # new (repeatable read: it sees no other's made since)
         transaction = Transaction()
         if (not transaction.check_access
                 or '_counterparty_new_above' in transaction.context):
