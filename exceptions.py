@@ -1,7 +1,7 @@
 # This file is part of crm_counterparty.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
 from trytond.exceptions import UserError, UserWarning
-from trytond.model.exceptions import ValidationError
+from trytond.model.exceptions import AccessError, ValidationError
 
 
 class DuplicateTaxIdentifier(ValidationError):
@@ -53,4 +53,8 @@ class ImportRevertError(UserError):
 
 
 class PreferenceError(UserError):
+    pass
+
+
+class CounterpartyLinkError(AccessError):
     pass

@@ -1,0 +1,290 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""Which records a user may link to a counterparty.
+
+The rules of party.party decide which counterparties a user reads and
+edits, but not which ids he may write into another record's field: a
+record that points at a hidden counterparty reveals it (its name comes
+back with the record, a shared group shows it to everyone), and one that
+is a part of a counterparty's card (a phone, a payer, a relation, the
+groups and tags it is in) changes it.  So every model with a Many2One or
+Reference to party.party is registered below with CounterpartyLinkMixin,
+which checks each create a user makes before the records exist (one that
+names a counterparty in a communication he takes part in or in a shared
+group would show it to him), and each write and delete
+(``check_modification`` with ``external``):
+
+- a plain link (a communication's counterparty, a task's, a favourite, a
+  card's replacement): the user must see the counterparty it is set to;
+- a child link, named in ``_counterparty_children`` (contact data,
+  identifiers, payers, relations, group and tag memberships, categories,
+  languages, a contact person's employer, the party of a company or an
+  employee, attachments, notes, avatars, e-mails): the record belongs to
+  the card, so the user must edit the counterparty it leaves, joins or is
+  deleted from.
+
+A card created in the same call is its creator's to fill in (the form
+creates its phones and contact persons with it).  One2Many and Many2Many
+fields write through these models.  tests/test_counterparty_link.py reads
+the pool for every field that points at party.party and fails on one that
+is neither checked here nor listed there with the reason it needs no
+check."""
+from sql.aggregate import Max
+
+from trytond.i18n import gettext
+from trytond.model import fields
+from trytond.pool import Pool, PoolMeta
+from trytond.transaction import (
+    Transaction, check_access, inactive_records, without_check_access)
+
+from .exceptions import CounterpartyLinkError
+
+
+class CounterpartyLinkMixin:
+    "Links to counterparties only to those the user sees or edits"
+    __slots__ = ()
+    # The fields that make the record a part of the counterparty's card
+    _counterparty_children = set()
+
+    @classmethod
+    def __post_setup__(cls):
+        super().__post_setup__()
+        # Once, not at each write
+        cls._counterparty_links = [name
+            for name, field in cls._fields.items()
+            if isinstance(field, fields.Reference)
+            or (isinstance(field, fields.Many2One)
+                and field.model_name == 'party.party')]
+
+    @classmethod
+    def counterparty_links(cls):
+        "The names of the stored fields that may hold a counterparty"
+        return cls._counterparty_links
+
+    @classmethod
+    def _before_create(cls, vlist):
+        vlist = super()._before_create(vlist)
+        if Transaction().check_access:
+            # Before the records exist: a link to a communication one takes
+            # part in or to a shared group would itself show the
+            # counterparty
+            links = cls.counterparty_links()
+            defaults = cls.default_get(links, with_rec_name=False)
+            for name in links:
+                cls._check_counterparties(name, _party_ids(
+                        v.get(name, defaults.get(name)) for v in vlist),
+                    name in cls._counterparty_children)
+        return vlist
+
+    @classmethod
+    def check_modification(cls, mode, records, values=None, external=False):
+        super().check_modification(
+            mode, records, values=values, external=external)
+        if not external or mode == 'create':
+            return
+        for name in cls.counterparty_links():
+            child = name in cls._counterparty_children
+            linked = []
+            if mode == 'write' and name in values:
+                linked = [values[name]]
+                if child:
+                    linked += [getattr(r, name) for r in records]
+            elif mode == 'delete' and child:
+                linked = [getattr(r, name) for r in records]
+            cls._check_counterparties(name, _party_ids(linked), child)
+
+    @classmethod
+    def _check_counterparties(cls, name, ids, child):
+        "Raise unless the user sees (and for a child edits) the ids"
+        pool = Pool()
+        Party = pool.get('party.party')
+        new_above = Transaction().context.get('_counterparty_new_above')
+        new = {i for i in ids if new_above is not None and i > new_above}
+        if new:
+            # The cards this transaction made: one that another made since
+            # is not in its snapshot
+            with without_check_access(), inactive_records():
+                ids -= set(map(int, Party.search(
+                                [('id', 'in', list(new))], order=[])))
+        if not ids:
+            return
+        hidden = _forbidden(ids, 'read')
+        if hidden:
+            raise CounterpartyLinkError(gettext(
+                    'crm_counterparty.msg_counterparty_link_hidden',
+                    **cls.__names__(name)))
+        locked = _forbidden(ids, 'write') if child else []
+        if locked:
+            raise CounterpartyLinkError(gettext(
+                    'crm_counterparty.msg_counterparty_link_not_editable',
+                    party=Party(locked[0]).rec_name,
+                    **cls.__names__(name)))
+
+
+def _party_ids(values):
+    "The ids of the counterparties among field values"
+    ids = set()
+    for value in values:
+        if isinstance(value, str):
+            model, _, id_ = value.partition(',')
+            value = (model, id_)
+        if isinstance(value, (list, tuple)):
+            model, id_ = value
+            if model == 'party.party' and str(id_).lstrip('-').isdigit():
+                ids.add(int(id_))
+        elif isinstance(value, int):
+            ids.add(value)
+        elif getattr(value, '__name__', None) == 'party.party':
+            ids.add(value.id)
+    return {i for i in ids if i is not None and i >= 0}
+
+
+def _forbidden(ids, mode):
+    "The ids of the counterparties the rules of mode keep from the user"
+    pool = Pool()
+    Party = pool.get('party.party')
+    Rule = pool.get('ir.rule')
+    with check_access():
+        domain = Rule.domain_get('party.party', mode=mode)
+    if not domain:
+        return []
+    # As root like Rule.check, so that the rules do not check themselves
+    with Transaction().set_user(0, set_context=True), \
+            without_check_access(), inactive_records():
+        allowed = Party.search([('id', 'in', list(ids)), domain], order=[])
+    return sorted(ids - set(map(int, allowed)))
+
+
+class Party(CounterpartyLinkMixin, metaclass=PoolMeta):
+    __name__ = 'party.party'
+    # A contact person is listed on its company's card
+    _counterparty_children = {'employer'}
+
+    @classmethod
+    def create(cls, vlist):
+        # The form creates a card with its contact data and contact persons
+        # in one call: a new card is its creator's to fill in.  The cards
+        # of ids above the last one before that this transaction sees are
+        # new (repeatable read: it sees no other's made since)
+        transaction = Transaction()
+        if (not transaction.check_access
+                or '_counterparty_new_above' in transaction.context):
+            return super().create(vlist)
+        party = cls.__table__()
+        cursor = transaction.connection.cursor()
+        cursor.execute(*party.select(Max(party.id)))
+        last, = cursor.fetchone()
+        with transaction.set_context(_counterparty_new_above=last or 0):
+            return super().create(vlist)
+
+
+class PartyLang(CounterpartyLinkMixin, metaclass=PoolMeta):
+    __name__ = 'party.party.lang'
+    _counterparty_children = {'party'}
+
+
+class PartyCategory(CounterpartyLinkMixin, metaclass=PoolMeta):
+    __name__ = 'party.party-party.category'
+    _counterparty_children = {'party'}
+
+
+class Identifier(CounterpartyLinkMixin, metaclass=PoolMeta):
+    __name__ = 'party.identifier'
+    _counterparty_children = {'party'}
+
+
+class Address(CounterpartyLinkMixin, metaclass=PoolMeta):
+    __name__ = 'party.address'
+    _counterparty_children = {'party'}
+
+
+class ContactMechanism(CounterpartyLinkMixin, metaclass=PoolMeta):
+    __name__ = 'party.contact_mechanism'
+    _counterparty_children = {'party'}
+
+
+class Relation(CounterpartyLinkMixin, metaclass=PoolMeta):
+    __name__ = 'party.relation'
+    # The reverse relation is shown on the other card
+    _counterparty_children = {'from_', 'to'}
+
+
+class Company(CounterpartyLinkMixin, metaclass=PoolMeta):
+    __name__ = 'company.company'
+    # The party of a company or an employee is seen by everyone
+    _counterparty_children = {'party'}
+
+
+class Employee(CounterpartyLinkMixin, metaclass=PoolMeta):
+    __name__ = 'company.employee'
+    _counterparty_children = {'party'}
+
+
+class ResponsibleChange(CounterpartyLinkMixin, metaclass=PoolMeta):
+    __name__ = 'crm.counterparty.responsible_change'
+    _counterparty_children = {'party'}
+
+
+class Favorite(CounterpartyLinkMixin, metaclass=PoolMeta):
+    # Only its user sees the star: it changes nothing of the card
+    __name__ = 'crm.counterparty.favorite'
+
+
+class Payer(CounterpartyLinkMixin, metaclass=PoolMeta):
+    __name__ = 'crm.counterparty.payer'
+    _counterparty_children = {'party'}
+
+
+class TagParty(CounterpartyLinkMixin, metaclass=PoolMeta):
+    __name__ = 'crm.counterparty.tag-party.party'
+    _counterparty_children = {'party'}
+
+
+class GroupParty(CounterpartyLinkMixin, metaclass=PoolMeta):
+    __name__ = 'crm.counterparty.group-party.party'
+    # A shared group shows its counterparties to everyone
+    _counterparty_children = {'party'}
+
+
+class CommunicationParty(CounterpartyLinkMixin, metaclass=PoolMeta):
+    __name__ = 'crm.communication-party.party'
+
+
+class ImportLine(CounterpartyLinkMixin, metaclass=PoolMeta):
+    __name__ = 'crm.counterparty.import.line'
+
+
+class Attachment(CounterpartyLinkMixin, metaclass=PoolMeta):
+    __name__ = 'ir.attachment'
+    _counterparty_children = {'resource'}
+
+
+class Note(CounterpartyLinkMixin, metaclass=PoolMeta):
+    __name__ = 'ir.note'
+    _counterparty_children = {'resource'}
+
+
+class Avatar(CounterpartyLinkMixin, metaclass=PoolMeta):
+    __name__ = 'ir.avatar'
+    _counterparty_children = {'resource'}
+
+
+class Email(CounterpartyLinkMixin, metaclass=PoolMeta):
+    __name__ = 'ir.email'
+    _counterparty_children = {'resource'}
+
+
+class Channel(CounterpartyLinkMixin, metaclass=PoolMeta):
+    __name__ = 'ir.chat.channel'
+
+
+class ModelLog(CounterpartyLinkMixin, metaclass=PoolMeta):
+    __name__ = 'ir.model.log'
+
+
+class Work(CounterpartyLinkMixin, metaclass=PoolMeta):
+    __name__ = 'project.work'
+
+
+class ActionKeyword(CounterpartyLinkMixin, metaclass=PoolMeta):
+    __name__ = 'ir.action.keyword'
