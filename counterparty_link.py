@@ -35,8 +35,9 @@ from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import (
-    Transaction, check_access, inactive_records, without_check_access)
+    Transaction, inactive_records, without_check_access)
 
+from .access import allowed_ids
 from .exceptions import CounterpartyLinkError
 
 
@@ -141,18 +142,8 @@ def _party_ids(values):
 
 def _forbidden(ids, mode):
     "The ids of the counterparties the rules of mode keep from the user"
-    pool = Pool()
-    Party = pool.get('party.party')
-    Rule = pool.get('ir.rule')
-    with check_access():
-        domain = Rule.domain_get('party.party', mode=mode)
-    if not domain:
-        return []
-    # As root like Rule.check, so that the rules do not check themselves
-    with Transaction().set_user(0, set_context=True), \
-            without_check_access(), inactive_records():
-        allowed = Party.search([('id', 'in', list(ids)), domain], order=[])
-    return sorted(ids - set(map(int, allowed)))
+    Party = Pool().get('party.party')
+    return sorted(ids - allowed_ids(Party, ids, mode))
 
 
 class Party(CounterpartyLinkMixin, metaclass=PoolMeta):
