@@ -26,8 +26,9 @@ A user works only as one of their own employees and companies
 Editing is always within what one sees: ``Rule.domain_get`` (ir.py) adds
 the visibility to the editing rules of counterparties and of the records
 reached through them (``__access__``: addresses, contact data,
-identifiers...), and creating such a record requires that one may edit
-its counterparty.
+identifiers...); creating such a record, or any other part of a card,
+requires that one may edit its counterparty (``counterparty_link.py``,
+which lets a card being created take its parts with it).
 
 Each way of taking part in a counterparty is one more ``ir.rule`` in
 ``rule_group_party_visibility`` (and, when it also grants editing, in

@@ -49,13 +49,11 @@ class Rule(metaclass=PoolMeta):
     @classmethod
     def domain_get(cls, model_name, mode='read'):
         domain = super().domain_get(model_name, mode=mode)
-        if mode == 'read' or not _reached_through_counterparty(model_name):
+        # A part of a card is created by who may edit the card: that is
+        # checked by counterparty_link.py, which knows the cards being made
+        if (mode in {'read', 'create'}
+                or not _reached_through_counterparty(model_name)):
             return domain
-        if mode == 'create':
-            if model_name == 'party.party':
-                return domain
-            # A record of a counterparty is created by who may edit it
-            return _and(cls.domain_get(model_name, mode='write'), domain)
         # The editing rule groups do not repeat the visibility: editing is
         # always within what one sees
         return _and(super().domain_get(model_name, mode='read'), domain)
