@@ -28,9 +28,11 @@ follow their company.
 
 Tryton's core reads without the rules where this module reads first as the
 user: ``Party.export_data`` here, and ``CopyAccessMixin``, which tryton.cfg
-mixes into every stored model, for ``copy``.  ``readable_ids`` tells which
-records the user may read where the caller's checks are off (the INN rule
-names only a holder the user sees).
+mixes into every stored model, for ``copy``.  ``readable_ids`` (and
+``writable_ids``) tell which records the user may read (write) where the
+caller's checks are off: the INN rule names only a holder the user sees, the
+import matches and names only the cards he sees and updates only those he
+may edit.
 
 Wizards run without the access checks of RPC: those that change
 counterparties write them within ``editing``, which applies the checks,
@@ -39,6 +41,7 @@ printed lists) calls ``check_export``.
 """
 from contextlib import contextmanager
 
+from trytond import backend
 from trytond.cache import Cache
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, fields
@@ -46,6 +49,7 @@ from trytond.model.exceptions import AccessError
 from trytond.modules.company.model import (
     CompanyMultiValueMixin, CompanyValueMixin)
 from trytond.pool import Pool, PoolMeta
+from trytond.tools import grouped_slice
 from trytond.transaction import (
     Transaction, check_access, inactive_records, without_check_access)
 
@@ -161,19 +165,11 @@ def editing(parties):
     pool = Pool()
     ModelAccess = pool.get('ir.model.access')
     Party = pool.get('party.party')
-    Rule = pool.get('ir.rule')
     with check_access():
         ModelAccess.check(Party.__name__, 'write')
-        domain = Rule.domain_get(Party.__name__, mode='write')
-    if domain and parties:
-        # As ir.rule checks: as root, not to apply the rules to themselves
-        with Transaction().set_user(0, set_context=True), \
-                without_check_access(), inactive_records():
-            editable = set(Party.search([
-                        ('id', 'in', [p.id for p in parties]),
-                        domain,
-                        ], order=[]))
-        refused = [p for p in parties if p not in editable]
+    if parties:
+        editable = writable_ids(Party, [p.id for p in parties])
+        refused = [p for p in parties if p.id not in editable]
         if refused:
             names = ', '.join(p.rec_name for p in refused[:5])
             if len(refused) > 5:
@@ -215,17 +211,34 @@ def crm_manager_names():
 def readable_ids(Model, ids):
     """The ids among ids of the records of Model the user may read by the
     record rules, whether or not the caller checks access"""
+    return _ruled_ids(Model, ids, 'read')
+
+
+def writable_ids(Model, ids):
+    """The ids among ids of the records of Model the user may write by the
+    record rules, whether or not the caller checks access"""
+    return _ruled_ids(Model, ids, 'write')
+
+
+def _ruled_ids(Model, ids, mode):
+    "The ids among ids that the record rules of mode let the user reach"
     pool = Pool()
     Rule = pool.get('ir.rule')
-    if not Transaction().user:
-        return set(ids)
+    ids = set(ids)
+    if not Transaction().user or not ids:
+        return ids
     with check_access():
-        domain = Rule.domain_get(Model.__name__, mode='read')
+        domain = Rule.domain_get(Model.__name__, mode=mode)
     if not domain:
-        return set(ids)
-    with without_check_access(), inactive_records():
-        return set(map(int, Model.search(
-                    [('id', 'in', list(ids)), domain], order=[])))
+        return ids
+    result = set()
+    # As ir.rule checks: as root, not to apply the rules to themselves
+    with Transaction().set_user(0, set_context=True), \
+            without_check_access(), inactive_records():
+        for sub in grouped_slice(sorted(ids), backend.MAX_QUERY_PARAMS):
+            result.update(map(int, Model.search(
+                        [('id', 'in', list(sub)), domain], order=[])))
+    return result
 
 
 def counterparty_rule_context():
