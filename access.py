@@ -43,8 +43,9 @@ conditions are a join whatever Tryton believes of the table's size.
 Tryton's core reads without the rules where this module reads first as the
 user: ``Party.export_data`` here, and ``CopyAccessMixin``, which tryton.cfg
 mixes into every stored model, for ``copy``.  ``allowed_ids`` tells which
-records the user's rules let through where the caller's checks are off
-(the INN rule names only a holder the user sees).
+records the user's rules let through where the caller's checks are off:
+the INN rule names only a holder the user sees, the import matches and
+names only the cards he sees and updates only those he may edit.
 
 Wizards run without the access checks of RPC: those that change
 counterparties write them within ``editing``, which applies the checks,
@@ -53,6 +54,7 @@ printed lists) calls ``check_export``.
 """
 from contextlib import contextmanager
 
+from trytond import backend
 from trytond.cache import Cache
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, fields
@@ -60,6 +62,7 @@ from trytond.model.exceptions import AccessError
 from trytond.modules.company.model import (
     CompanyMultiValueMixin, CompanyValueMixin)
 from trytond.pool import Pool, PoolMeta
+from trytond.tools import grouped_slice
 from trytond.transaction import (
     Transaction, check_access, inactive_records, without_check_access)
 
@@ -212,17 +215,21 @@ def allowed_ids(Model, ids, mode='read'):
     mode let through, whether or not the caller checks access"""
     pool = Pool()
     Rule = pool.get('ir.rule')
-    if not Transaction().user:
-        return set(ids)
+    ids = set(ids)
+    if not Transaction().user or not ids:
+        return ids
     with check_access():
         domain = Rule.domain_get(Model.__name__, mode=mode)
     if not domain:
-        return set(ids)
+        return ids
+    result = set()
     # As ir.rule checks: as root, not to apply the rules to themselves
     with Transaction().set_user(0, set_context=True), \
             without_check_access(), inactive_records():
-        return set(map(int, Model.search(
-                    [('id', 'in', list(ids)), domain], order=[])))
+        for sub in grouped_slice(sorted(ids), backend.MAX_QUERY_PARAMS):
+            result.update(map(int, Model.search(
+                        [('id', 'in', list(sub)), domain], order=[])))
+    return result
 
 
 def check_editable(parties):

@@ -28,6 +28,7 @@ from trytond.wizard import (
     Button, StateAction, StateReport, StateView, Wizard)
 
 from . import child_process, import_rules, mail_contacts, running, tabular
+from .access import allowed_ids
 from .bulk import BulkRefused, BulkWriter
 from .exceptions import ImportFileError, ImportRevertError
 from .party import REQUISITE_TYPES
@@ -637,6 +638,9 @@ class _Importer:
         self.default_type = (
             batch.counterparty_type.id if batch.counterparty_type else None)
         self.names = None
+        # Of the chunk's holders: those this batch made, by row, and those
+        # the user may see (see existing)
+        self.ours, self.readable = {}, set()
         self.bulk = BulkWriter()
         if Transaction().context.get('_crm_import_orm'):
             # Only the ORM path: the tests compare the two
@@ -771,7 +775,47 @@ class _Importer:
 
     def existing(self, records):
         """A KeyIndex of the counterparties holding the keys of records: one
-        query per kind of key for the whole chunk"""
+        query per kind of key for the whole chunk, and one for which of them
+        the user may see.  The others never match by their e-mail, phone or
+        name: nothing ties such a card to the row for the user (a card made
+        by hand with them is not refused either), and a match would tell
+        him it exists; they still hold their INNs, unique across all
+        (_duplicate).  Sets self.ours and self.readable."""
+        pool = Pool()
+        Identifier = pool.get('party.identifier')
+        found = self._holding(records)
+        holders = {p for _, _, p in found}
+        self.ours = self._created_by_batch(holders)
+        # What this batch made came from the user's own file, whoever is
+        # responsible for it now
+        self.readable = allowed_ids(
+            self.Party, holders - self.ours.keys()) | self.ours.keys()
+        index = import_rules.KeyIndex()
+        # The holders the user sees first (the branch taken for an INN
+        # without KPP), each kind in the order of the ids
+        for kind, key, party_id in sorted(
+                found, key=lambda f: f[2] not in self.readable):
+            if kind == 'inn' or party_id in self.readable:
+                index.add(kind, key, party_id)
+        # The INN and KPP of the holders tell namesakes and branches apart
+        identifier = Identifier.__table__()
+        cursor = Transaction().connection.cursor()
+        for sub in grouped_slice(sorted(index.holders()),
+                backend.MAX_QUERY_PARAMS):
+            cursor.execute(*identifier.select(
+                    identifier.party, identifier.type, identifier.code_compact,
+                    where=identifier.type.in_(['ru_vat', 'ru_kpp'])
+                    & identifier.party.in_(list(sub))))
+            for party_id, type_, code in cursor:
+                if type_ == 'ru_vat':
+                    index.inns.setdefault(party_id, code)
+                else:
+                    index.add_kpp(party_id, code)
+        return index
+
+    def _holding(self, records):
+        """The (kind, key, party id) of the active counterparties holding
+        the keys of records, whoever may see them"""
         pool = Pool()
         Identifier = pool.get('party.identifier')
         ContactMechanism = pool.get('party.contact_mechanism')
@@ -779,23 +823,21 @@ class _Importer:
         identifier = Identifier.__table__()
         mechanism = ContactMechanism.__table__()
         cursor = Transaction().connection.cursor()
-        index = import_rules.KeyIndex()
+        found = []
         wanted = defaultdict(set)
         for record in records:
             for kind, key in import_rules.keys(record):
                 wanted[kind].add(key)
         active = party.active == Literal(True)
-        if wanted['inn']:
-            for sub in grouped_slice(sorted(wanted['inn']),
-                    backend.MAX_QUERY_PARAMS):
-                cursor.execute(*identifier.join(
-                        party, condition=identifier.party == party.id
-                        ).select(identifier.code_compact, party.id,
-                        where=(identifier.type == 'ru_vat')
-                        & identifier.code_compact.in_(list(sub)) & active,
-                        order_by=party.id))
-                for code, party_id in cursor:
-                    index.add('inn', code, party_id)
+        for sub in grouped_slice(sorted(wanted['inn']),
+                backend.MAX_QUERY_PARAMS):
+            cursor.execute(*identifier.join(
+                    party, condition=identifier.party == party.id
+                    ).select(identifier.code_compact, party.id,
+                    where=(identifier.type == 'ru_vat')
+                    & identifier.code_compact.in_(list(sub)) & active,
+                    order_by=party.id))
+            found.extend(('inn', code, p) for code, p in cursor)
         for kind, where in [
                 ('email', lambda s: (mechanism.type == 'email')
                     & Lower(mechanism.value_compact).in_(s)),
@@ -812,27 +854,15 @@ class _Importer:
                         where=where(list(sub)) & active
                         & (mechanism.active == Literal(True)),
                         order_by=party.id))
-                for key, party_id in cursor:
-                    index.add(kind, key, party_id)
+                found.extend((kind, key, p) for key, p in cursor)
         if wanted['name']:
-            self._add_names(index, wanted['name'])
-        # The INN and KPP of the holders tell namesakes and branches apart
-        for sub in grouped_slice(sorted(index.holders()),
-                backend.MAX_QUERY_PARAMS):
-            cursor.execute(*identifier.select(
-                    identifier.party, identifier.type, identifier.code_compact,
-                    where=identifier.type.in_(['ru_vat', 'ru_kpp'])
-                    & identifier.party.in_(list(sub))))
-            for party_id, type_, code in cursor:
-                if type_ == 'ru_vat':
-                    index.inns.setdefault(party_id, code)
-                else:
-                    index.add_kpp(party_id, code)
-        return index
+            found.extend(self._named(wanted['name']))
+        return found
 
-    def _add_names(self, index, names):
-        """Add the counterparties named as names (normalised): the names of
-        all are read once per import, as normalising them takes Python"""
+    def _named(self, names):
+        """The ('name', name, party id) of the counterparties named as names
+        (normalised): the names of all are read once per import, as
+        normalising them takes Python"""
         if self.names is None:
             party = self.Party.__table__()
             cursor = Transaction().connection.cursor()
@@ -842,17 +872,30 @@ class _Importer:
                     where=party.active == Literal(True),
                     order_by=party.id))
             for party_id, name in cursor:
-                self.names.setdefault(
-                    import_rules.normalise_name(name), party_id)
+                self._add_name(name, party_id)
         for name in names:
-            if name in self.names:
-                index.add('name', name, self.names[name])
+            holders = self.names.get(name, ())
+            for party_id in ([holders] if isinstance(holders, int)
+                    else holders):
+                yield 'name', name, party_id
+
+    def _add_name(self, name, party_id):
+        """Add to the names the counterparty party_id: the id alone, or a
+        list of the ids of namesakes (each may be hidden from the user)"""
+        name = import_rules.normalise_name(name)
+        held = self.names.get(name)
+        if held is None:
+            # Most names have one holder: no list for them
+            self.names[name] = party_id
+        elif isinstance(held, int):
+            self.names[name] = [held, party_id]
+        else:
+            held.append(party_id)
 
     def import_chunk(self, records, rows_of):
-        Party = self.Party
         batch = self.batch
         existing = self.existing([r for r in records if not r.failed])
-        ours = self._created_by_batch(existing)
+        ours = self.ours
         matches = import_rules.match_chunk(records, existing)
         results = {}  # index of record: (outcome, party id, reason, changes)
         to_create = []  # (index, values)
@@ -876,28 +919,17 @@ class _Importer:
             if not record.failed:
                 to_create.append((index, values))
         self._create(records, to_create, results)
+        writable = allowed_ids(self.Party, {
+                m[1] for m in matches if m[0] == 'existing'
+                and m[1] in self.readable
+                and (m[1] in ours
+                    or batch.on_duplicate in {'update', 'overwrite'})},
+            'write')
         for index, (record, match) in enumerate(zip(records, matches)):
             if (index in results or record.failed
                     or match[0] != 'existing'):
                 continue
-            _, holder, kind, key = match
-            if holder in ours:
-                results[index] = self._update(
-                    record, holder, 'update', 'merged',
-                    gettext('crm_counterparty.msg_import_merged_with_file',
-                        row=ours[holder]))
-            elif batch.on_duplicate == 'skip':
-                results[index] = ('skipped', holder, gettext(
-                        'crm_counterparty.msg_import_duplicate',
-                        party=Party(holder).rec_name, key=key,
-                        by=gettext('crm_counterparty.msg_import_key_' + kind)),
-                    None)
-            else:
-                results[index] = self._update(
-                    record, holder, batch.on_duplicate, 'updated',
-                    gettext('crm_counterparty.msg_import_duplicate',
-                        party=Party(holder).rec_name, key=key,
-                        by=gettext('crm_counterparty.msg_import_key_' + kind)))
+            results[index] = self._duplicate(record, match, writable)
         for target, indexes in merged_into.items():
             outcome, party_id, _, _ = results.get(
                 target, ('failed', None, None, None))
@@ -912,9 +944,34 @@ class _Importer:
         self._stamp(results)
         return self._report(records, results, rows_of)
 
-    def _created_by_batch(self, existing):
+    def _duplicate(self, record, match, writable):
+        """What becomes of record, the existing counterparty of match: one
+        the user may not see holds its INN (the only key such a card keeps);
+        one he may not edit is left as it is"""
+        _, holder, kind, key = match
+        if holder not in self.readable:
+            return ('failed', None,
+                self.Party.duplicate_tax_identifier_message(
+                    record.name, record.kind, record.inn, record.kpp,
+                    self.Party(holder), False), None)
+        if holder in self.ours:
+            mode, outcome = 'update', 'merged'
+            reason = gettext('crm_counterparty.msg_import_merged_with_file',
+                row=self.ours[holder])
+        else:
+            mode, outcome = self.batch.on_duplicate, 'updated'
+            reason = gettext('crm_counterparty.msg_import_duplicate',
+                party=self.Party(holder).rec_name, key=key,
+                by=gettext('crm_counterparty.msg_import_key_' + kind))
+        if mode == 'skip':
+            return ('skipped', holder, reason, None)
+        if holder not in writable:
+            return ('skipped', holder, reason + ' ' + gettext(
+                    'crm_counterparty.msg_import_not_editable'), None)
+        return self._update(record, holder, mode, outcome, reason)
+
+    def _created_by_batch(self, holders):
         "The parties among the holders that this batch created, by row"
-        holders = existing.holders()
         if not holders:
             return {}
         lines = self.Line.search([
@@ -1001,7 +1058,7 @@ class _Importer:
 
     def _created_ids(self, index, party_id, name, person_ids, results):
         if self.names is not None:
-            self.names.setdefault(import_rules.normalise_name(name), party_id)
+            self._add_name(name, party_id)
         results[index] = (
             'created', party_id, '', {'created': [party_id] + person_ids})
 

@@ -338,8 +338,9 @@ class Party(ChatMixin, metaclass=PoolMeta):
                 if holder.id == party.id:
                     continue
                 visible = bool(allowed_ids(cls, [holder.id]))
-                message = cls._duplicate_tax_identifier_message(
-                    party, holder, visible)
+                message = cls.duplicate_tax_identifier_message(
+                    party.rec_name, party.kind, party.inn, party.kpp, holder,
+                    visible)
                 if mode == 'error':
                     raise DuplicateTaxIdentifier(message)
                 # Keyed by what the user accepts, so a retried creation
@@ -371,13 +372,14 @@ class Party(ChatMixin, metaclass=PoolMeta):
         return holders
 
     @classmethod
-    def _duplicate_tax_identifier_message(cls, party, holder, visible):
-        "The refusal names the holder only to a user who may see it"
+    def duplicate_tax_identifier_message(
+            cls, name, kind, inn, kpp, holder, visible):
+        """The refusal of the INN (and KPP) of the counterparty name, held
+        by holder: it names the holder only to a user who may see it"""
         values = {
-            'party': party.rec_name,
-            'inn': party.inn,
-            'kpp': (' / %s' % party.kpp)
-            if party.kind == 'company' and party.kpp else '',
+            'party': name,
+            'inn': inn,
+            'kpp': (' / %s' % kpp) if kind == 'company' and kpp else '',
             }
         if visible:
             return gettext('crm_counterparty.msg_duplicate_tax_identifier',

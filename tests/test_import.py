@@ -9,12 +9,14 @@ from unittest.mock import patch
 
 import openpyxl
 
+from trytond.i18n import gettext
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
 from trytond.modules.crm_counterparty import import_, import_rules, tabular
 from trytond.model.modelview import AccessButtonError
 from trytond.modules.crm_counterparty.exceptions import (
     ImportFileError, ImportRevertError)
+from trytond.modules.crm_counterparty.tests import test_access
 from trytond.modules.crm_counterparty.tests.test_access import call
 from trytond.modules.crm_counterparty.tests.test_import_rules import (
     HEADER, ROWS, csv_bytes, xlsx)
@@ -605,3 +607,156 @@ class ImportTestCase(_DBTestCase):
             [l.reason for l in batch.lines])
         romashka, = Party.search([('inn', '=', '7707083893')])
         self.assertEqual(len(romashka.contact_persons), 2)
+
+
+# Rows carrying what Anna's "Romashka" holds: its INN, phone, e-mail, name
+ROMASHKA_KEYS = xlsx([['Название', 'ИНН', 'Телефон', 'E-mail',
+            'Сфера деятельности'],
+        ['ООО «Лютик»', '7707083893', '', '', 'Опт'],
+        ['ООО «Фиалка»', '', '8 (495) 123-45-67', '', 'Опт'],
+        ['ООО «Пион»', '', '', 'info@romashka.ru', 'Опт'],
+        ['Ромашка', '', '', '', 'Опт'],
+        ])
+
+
+class ImportAccessTestCase(_DBTestCase):
+    """The import matches, names and changes only the counterparties its
+    user may see and edit, as the queue runs it and over RPC"""
+    module = 'crm_counterparty'
+    setup_company = test_access.CounterpartyAccessTestCase.setup_company
+
+    def setup_romashka(self, **policy):
+        "The company of test_access, Anna's Romashka with its keys"
+        pool = Pool()
+        Party = pool.get('party.party')
+        self.setup_company(**policy)
+        Party.write([self.romashka], {
+                'inn': '7707083893',
+                'contact_mechanisms': [('create', [
+                            {'type': 'phone', 'value': '+74951234567'},
+                            {'type': 'email', 'value': 'info@romashka.ru'},
+                            ])],
+                })
+        return self.state(self.romashka)
+
+    @staticmethod
+    def state(party):
+        "What an import could change of party"
+        party = Pool().get('party.party')(party.id)
+        return (party.name, party.industry, party.write_date,
+            sorted((m.type, m.value) for m in party.contact_mechanisms),
+            sorted((i.type, i.code) for i in party.identifiers),
+            len(party.contact_persons))
+
+    def texts(self, user, batch_id):
+        """The report lines and preview of the batch as user reads them over
+        RPC, and the batch's own texts"""
+        lines = call(user, 'crm.counterparty.import.line', 'search_read',
+            [('batch', '=', batch_id)], 0, None, None,
+            ['row', 'outcome', 'party', 'party.rec_name', 'reason'])
+        previews = call(user, 'crm.counterparty.import.preview',
+            'search_read', [('batch', '=', batch_id)], 0, None, None,
+            ['row', 'outcome', 'party_name', 'reason'])
+        batch, = call(user, 'crm.counterparty.import', 'read', [batch_id],
+            ['error', 'rec_name'])
+        return lines, previews, batch
+
+    def assertHidden(self, lines, previews, batch):
+        "Nothing of Romashka in what the user reads of his import"
+        romashka = self.romashka
+        for record in lines + previews + [batch]:
+            with self.subTest(record=record):
+                self.assertNotEqual(record.get('party'), romashka.id)
+                text = json.dumps(record, ensure_ascii=False)
+                self.assertNotIn("«Ромашка»", text)
+                # As the refusal naming a holder gives its code
+                self.assertNotIn('(code %s)' % romashka.code, text)
+
+    def import_and_preview(self, user, on_duplicate):
+        """Preview, then import ROMASHKA_KEYS as user: the texts he reads
+        of it over RPC"""
+        batch_id, = call(user, 'crm.counterparty.import', 'create', [{
+                    'file': ROMASHKA_KEYS, 'file_name': 'clients.xlsx',
+                    'on_duplicate': on_duplicate}])
+        call(user, 'crm.counterparty.import', 'preview', [batch_id])
+        Import = Pool().get('crm.counterparty.import')
+        batch = Import(batch_id)
+        Import.read_columns([batch])
+        Import.write([batch], {'state': 'waiting'})
+        for _ in batch.process():
+            pass
+        return self.texts(user, batch_id)
+
+    @with_transaction()
+    def test_hidden_card_neither_named_nor_changed(self):
+        """Boris, who may not see Anna's Romashka, imports rows with its
+        INN, phone, e-mail and name: each mode fails the INN's row saying
+        whom to ask, makes new cards of the others, and neither names nor
+        changes Romashka"""
+        before = self.setup_romashka()
+        boris = self.users['Boris']
+        hidden = gettext(
+            'crm_counterparty.msg_duplicate_tax_identifier_hidden',
+            inn='7707083893', kpp='', party="ООО «Лютик»", responsible="Anna")
+        for mode in ['skip', 'update', 'overwrite', 'create']:
+            with self.subTest(mode=mode), import_._savepoint(rollback=True):
+                lines, previews, batch = self.import_and_preview(boris, mode)
+                self.assertHidden(lines, previews, batch)
+                for rows in [lines, previews]:
+                    self.assertEqual(
+                        [(r['row'], r['outcome']) for r in rows],
+                        [(2, 'failed'), (3, 'created'), (4, 'created'),
+                            (5, 'created')])
+                    self.assertEqual(rows[0]['reason'], hidden)
+                self.assertIsNone(lines[0]['party'])
+                self.assertEqual(self.state(self.romashka), before)
+
+    @with_transaction()
+    def test_visible_card_still_matched(self):
+        "Anna importing the same rows matches and updates her Romashka"
+        self.setup_romashka()
+        anna = self.users['Anna']
+        romashka = self.romashka
+        for mode, outcomes, name, industry in [
+                ('skip', ['skipped'] * 4, "ООО «Ромашка»", None),
+                ('update', ['updated'] + ['skipped'] * 3, "ООО «Ромашка»",
+                    'Опт'),
+                # Each row gives it its name
+                ('overwrite', ['updated'] * 4, "Ромашка", 'Опт'),
+                ]:
+            with self.subTest(mode=mode), import_._savepoint(rollback=True):
+                lines, previews, _ = self.import_and_preview(anna, mode)
+                for rows in [lines, previews]:
+                    self.assertEqual([r['outcome'] for r in rows], outcomes)
+                self.assertEqual({r['party'] for r in lines}, {romashka.id})
+                self.assertEqual(
+                    {p['party_name'] for p in previews}, {name})
+                self.assertIn('has the same INN: 7707083893',
+                    lines[0]['reason'])
+                self.assertEqual(
+                    self.state(romashka)[:2], (name, industry))
+        with import_._savepoint(rollback=True):
+            lines, _, _ = self.import_and_preview(anna, 'create')
+            self.assertEqual([r['outcome'] for r in lines],
+                ['failed', 'created', 'created', 'created'])
+            self.assertIn('"ООО «Ромашка»"', lines[0]['reason'])
+
+    @with_transaction()
+    def test_visible_card_not_editable_skipped(self):
+        """Boris, who sees Romashka but may not edit it, has its rows
+        skipped with the reason, whatever he asks on a duplicate"""
+        before = self.setup_romashka(visibility='all', editing='involved')
+        boris = self.users['Boris']
+        for mode in ['update', 'overwrite']:
+            with self.subTest(mode=mode), import_._savepoint(rollback=True):
+                lines, previews, _ = self.import_and_preview(boris, mode)
+                for rows in [lines, previews]:
+                    self.assertEqual(
+                        [r['outcome'] for r in rows], ['skipped'] * 4)
+                    for row in rows:
+                        self.assertTrue(row['reason'].endswith(gettext(
+                                    'crm_counterparty.'
+                                    'msg_import_not_editable')))
+                self.assertEqual(
+                    {r['party'] for r in lines}, {self.romashka.id})
+                self.assertEqual(self.state(self.romashka), before)

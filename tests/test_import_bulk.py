@@ -8,6 +8,7 @@ import re
 from unittest.mock import patch
 
 from trytond import backend
+from trytond.i18n import gettext
 from trytond.model import ModelSQL, fields
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import (
@@ -16,6 +17,8 @@ from trytond.modules.crm_counterparty import bulk, import_
 from trytond.modules.crm_counterparty.exceptions import (
     DuplicateTaxIdentifier)
 from trytond.modules.crm_counterparty.import_ import _savepoint
+from trytond.modules.crm_counterparty.tests import test_access
+from trytond.modules.crm_counterparty.tests.test_import import ROMASHKA_KEYS
 from trytond.modules.crm_counterparty.tests.test_import_rules import xlsx
 from trytond.modules.crm_counterparty.tests.tools import (
     create_user, run_import)
@@ -397,3 +400,46 @@ class ImportBulkTestCase(_DBTestCase):
         Trigger._get_triggers_cache.clear()
         self.assertEqual(bulk.BulkWriter().unavailable,
             'trigger on create of party.contact_mechanism')
+
+    @with_transaction()
+    def test_hidden_holder_leaks_nothing(self):
+        """Rows with the phone, e-mail and name of a card the user may not
+        see are new cards written in bulk as by the ORM; the bulk path's INN
+        rule names no holder he may not see"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Identifier = pool.get('party.identifier')
+        User = pool.get('res.user')
+        test_access.CounterpartyAccessTestCase.setup_company(self)
+        Party.write([self.romashka], {
+                'inn': '7707083893',
+                'contact_mechanisms': [('create', [
+                            {'type': 'phone', 'value': '+74951234567'},
+                            {'type': 'email', 'value': 'info@romashka.ru'},
+                            ])],
+                })
+        boris = self.users['Boris']
+        orm, bulk_, batch, orm_lines, logs = self.import_both_ways(
+            ROMASHKA_KEYS, boris)
+        self.assertEqual(
+            [(l.row, l.outcome, l.reason) for l in batch.lines], orm_lines)
+        self.assertEqual([l.outcome for l in batch.lines],
+            ['failed', 'created', 'created', 'created'])
+        self.assertNotIn(self.romashka, [l.party for l in batch.lines])
+        self.assertIn('3 in bulk, 0 by the ORM', '\n'.join(logs))
+        self.assertSame(orm, bulk_)
+
+        writer = bulk.BulkWriter()
+        with Transaction().set_user(boris.id):
+            context = User.get_preferences(context_only=True)
+        with Transaction().set_user(boris.id), \
+                Transaction().set_context(context, _check_access=True), \
+                self.assertRaises(DuplicateTaxIdentifier) as error, \
+                _savepoint(rollback=True):
+            writer.write([({'name': "ООО А", 'kind': 'company'}, [
+                            Identifier.preprocess_values('create', {
+                                    'type': 'ru_vat', 'code': '7707083893'})],
+                    [], [])])
+        self.assertEqual(error.exception.message, gettext(
+                'crm_counterparty.msg_duplicate_tax_identifier_hidden',
+                inn='7707083893', kpp='', party="ООО А", responsible="Anna"))
