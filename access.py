@@ -41,7 +41,9 @@ conditions are a join whatever Tryton believes of the table's size.
 
 Tryton's core reads without the rules where this module reads first as the
 user: ``Party.export_data`` here, and ``CopyAccessMixin``, which tryton.cfg
-mixes into every stored model, for ``copy``.  ``allowed_ids`` tells which
+mixes into every stored model, for ``copy``, and ``ValuesAccessMixin``,
+mixed into every view model, for the on_change family, whose record is
+built from the client's values.  ``allowed_ids`` tells which
 records the user's rules let through where the caller's checks are off
 (the INN rule names only a holder the user sees).
 
