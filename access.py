@@ -502,9 +502,11 @@ def check_readable(records):
     for name, ids in records.items():
         Named = pool.get(name)
         # The read checks all that a client's read would: the model access,
-        # the rules and the resources' own checks (notes, attachments)
+        # the rules and the resources' own checks (notes, attachments); who
+        # may read a record now may read its history, not the other way
         try:
-            Named.read(list(ids), ['id'])
+            with Transaction().set_context(_datetime=None):
+                Named.read(list(ids), ['id'])
         except AccessError as exception:
             raise AccessError(gettext(
                     'crm_counterparty.msg_access_values_refused',

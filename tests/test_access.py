@@ -899,9 +899,11 @@ class CounterpartyAccessTestCase(_DBTestCase):
         self.setup_company()
         for model, method, *args, shown in self.on_change_calls():
             with self.subTest(model=model, method=method, values=args[0]):
-                for user in ['Boris', 'Pavel']:
+                for user, context in [('Boris', None), ('Pavel', None),
+                        ('Boris', {'_datetime': datetime.datetime.now()})]:
                     with self.assertRaises(AccessError) as refusal:
-                        call(self.users[user], model, method, *args)
+                        call(self.users[user], model, method, *args,
+                            context=context)
                     self.assertNotIn("Ромашка", str(refusal.exception))
                 result = call(self.users['Anna'], model, method, *args)
                 if shown:
