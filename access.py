@@ -42,27 +42,32 @@ conditions are a join whatever Tryton believes of the table's size.
 
 Tryton's core reads without the rules where this module reads first as the
 user: ``Party.export_data`` here, and ``CopyAccessMixin``, which tryton.cfg
-mixes into every stored model, for ``copy``.  ``allowed_ids`` tells which
-records the user's rules let through where the caller's checks are off:
-the INN rule names only a holder the user sees, the import matches and
-names only the cards he sees and updates only those he may edit.
+mixes into every stored model, for ``copy``, and ``ValuesAccessMixin``,
+mixed into every view model, for the on_change family, whose record is
+built from the client's values.  ``allowed_ids`` tells which records the
+user's rules let through where the caller's checks are off: the INN rule
+names only a holder the user sees, the import matches and names only the
+cards he sees and updates only those he may edit.
 
 Wizards run without the access checks of RPC: those that change
 counterparties write them within ``editing``, which applies the checks,
 and every way out to a file (``export_data``, the export wizard, the
 printed lists) calls ``check_export``.
 """
+import copy
+from collections import defaultdict
 from contextlib import contextmanager
+from functools import wraps
 
 from trytond import backend
 from trytond.cache import Cache
 from trytond.i18n import gettext
-from trytond.model import ModelSQL, fields
+from trytond.model import Model, ModelSQL, ModelStorage, fields
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.model import (
     CompanyMultiValueMixin, CompanyValueMixin)
 from trytond.pool import Pool, PoolMeta
-from trytond.tools import grouped_slice
+from trytond.tools import grouped_slice, is_instance_method
 from trytond.transaction import (
     Transaction, check_access, inactive_records, without_check_access)
 
@@ -426,3 +431,90 @@ class CopyAccessMixin:
         if Transaction().check_access and records:
             cls.read(list(map(int, records)), ['id'])
         return super().copy(records, default=default)
+
+
+class ValuesAccessMixin:
+    """Build an on_change record only of values naming what the user reads
+
+    The on_change family (``on_change``, ``on_change_with``, their
+    ``_<field>`` forms, ``on_change_notify``, ``on_scan_code``, the buttons
+    that change the form) is called on a record that ``RPC.convert`` builds
+    from the values the client sends, its ``id`` and the ids of its
+    relations included; the record then loads what it lacks lazily, and
+    Tryton's lazy loading reads without the rules (``ModelStorage.
+    __getattr__``) because a record held by the server came from a checked
+    read or from the model's own code.  So the check belongs where the ids
+    come in: every record the values name is refused unless the user may
+    read it, before the call.  Checking the lazy loading instead would also
+    refuse what the model's code follows on purpose (a card's company, an
+    employee's party) and cost a query per read of every function field.
+
+    The mixin is applied after the pool's setup, so it takes effect when
+    it subclasses the model (``__init_subclass__``): it wraps the RPC
+    entries that run on such a record, only them, so that server code
+    calling the same methods is unchanged."""
+    __slots__ = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.__rpc__ = {
+            name: (_checking_values(rpc)
+                if rpc.instantiate == 0 and is_instance_method(cls, name)
+                else rpc)
+            for name, rpc in cls.__rpc__.items()}
+
+
+def _checking_values(rpc):
+    "A copy of rpc whose method first checks the records named by its values"
+    if getattr(rpc.decorator, 'checks_values', False):
+        return rpc
+    decorator = rpc.decorator
+
+    def check_values(func):
+        func = decorator(func) if decorator else func
+
+        @wraps(func)
+        def wrapper(record, *args, **kwargs):
+            if Transaction().check_access:
+                check_readable(named_records(record))
+            return func(record, *args, **kwargs)
+        return wrapper
+    check_values.checks_values = True
+    rpc = copy.copy(rpc)
+    rpc.decorator = check_values
+    return rpc
+
+
+def named_records(record):
+    """The ids by model of the stored records that record and the records
+    of its values are, read from what the client sent, not loaded"""
+    found, seen, stack = defaultdict(set), set(), [record]
+    while stack:
+        record = stack.pop()
+        if id(record) in seen:
+            continue
+        seen.add(id(record))
+        if (isinstance(record, ModelStorage)
+                and record.id is not None and record.id >= 0):
+            found[record.__name__].add(record.id)
+        for _, value in (record._values._items() if record._values else []):
+            values = value if isinstance(value, (list, tuple)) else [value]
+            stack.extend(v for v in values if isinstance(v, Model))
+    return found
+
+
+def check_readable(records):
+    "Refuse, naming no record, when the user may not read one of records"
+    pool = Pool()
+    for name, ids in records.items():
+        Named = pool.get(name)
+        # The read checks all that a client's read would: the model access,
+        # the rules and the resources' own checks (notes, attachments); who
+        # may read a record now may read its history, not the other way
+        try:
+            with Transaction().set_context(_datetime=None):
+                Named.read(list(ids), ['id'])
+        except AccessError as exception:
+            raise AccessError(gettext(
+                    'crm_counterparty.msg_access_values_refused',
+                    model=Named.__names__()['model'])) from exception

@@ -852,6 +852,79 @@ class CounterpartyAccessTestCase(_DBTestCase):
         self.assertTrue(revisions)
         self.assertEqual({r[1] for r in revisions}, {romashka})
 
+    def on_change_calls(self):
+        """The on_change calls of the forms that name Romashka, its parts
+        or its note; each with what it returns of them"""
+        pool = Pool()
+        Address = pool.get('party.address')
+        ContactMechanism = pool.get('party.contact_mechanism')
+        Party = pool.get('party.party')
+        romashka = self.romashka
+        with set_company(self.company):
+            Party.write([romashka], {'inn': '7707083893'})
+            address, = Address.create([{
+                        'party': romashka.id, 'street': "ул. Тайная, 7"}])
+            phone, = ContactMechanism.create([{
+                        'party': romashka.id, 'type': 'phone',
+                        'value': '+74957770707'}])
+        identifier, = romashka.identifiers
+        note = self.note
+        return [
+            ('party.address', 'on_change_with',
+                {'id': address.id}, ['street_single_line'], "Тайная"),
+            ('party.address', 'on_change_street',
+                {'id': address.id}, "Тайная"),
+            ('party.contact_mechanism', 'on_change',
+                {'id': phone.id}, ['other_value'], "74957770707"),
+            ('party.identifier', 'on_change_with_code',
+                {'id': identifier.id}, "7707083893"),
+            ('ir.note', 'on_change_with',
+                {'id': note.id}, ['message_wrapped'], "в отпуске"),
+            # A new record naming them by its relations
+            ('company.company.tax_identifier', 'on_change_with',
+                {'id': -1, 'tax_identifier': identifier.id},
+                ['company_party'], None),
+            ('party.party', 'on_change',
+                {'id': -1, 'employer': romashka.id}, ['employer'], None),
+            ('party.party', 'on_change_with',
+                {'id': -1, 'addresses': [{'id': address.id}]}, [], None),
+            ('ir.note', 'on_change_with',
+                {'id': -1, 'resource': str(romashka)},
+                ['message_wrapped'], None),
+            ]
+
+    @with_transaction()
+    def test_on_change_of_hidden_records(self):
+        "An on_change names only records its user may read"
+        self.setup_company()
+        for model, method, *args, shown in self.on_change_calls():
+            with self.subTest(model=model, method=method, values=args[0]):
+                for user, context in [('Boris', None), ('Pavel', None),
+                        ('Boris', {'_datetime': datetime.datetime.now()})]:
+                    with self.assertRaises(AccessError) as refusal:
+                        call(self.users[user], model, method, *args,
+                            context=context)
+                    self.assertNotIn("Ромашка", str(refusal.exception))
+                result = call(self.users['Anna'], model, method, *args)
+                if shown:
+                    self.assertIn(shown, str(result))
+
+    @with_transaction()
+    def test_on_change_of_new_records(self):
+        "The forms' on_change of a new record naming visible records works"
+        self.setup_company()
+        boris, anna = self.users['Boris'], self.users['Anna']
+        for user, party in [(anna, self.romashka), (boris, self.vasilek)]:
+            with self.subTest(user=user.login):
+                result = call(user, 'party.contact_mechanism', 'on_change', {
+                        'id': -1, 'party': party.id, 'type': 'phone',
+                        'value': '+7 495 111-22-33'}, ['value'])
+                self.assertIn('74951112233', str(result))
+                result = call(user, 'party.party', 'on_change', {
+                        'id': -1, 'employer': party.id,
+                        'responsible': user.employee.id}, ['employer'])
+                self.assertEqual(result.get('kind'), 'person')
+
     @with_transaction()
     def test_preferences_of_others_refused(self):
         "A user does not work as another's employee nor in another company"
