@@ -40,8 +40,8 @@ follow their company; the employer is a ``JoinedMany2One`` so that those
 conditions are a join whatever Tryton believes of the table's size.
 
 Tryton's core reads without the rules where this module reads first as the
-user: ``Party.export_data`` here, and ``CopyAccessMixin``, which tryton.cfg
-mixes into every stored model, for ``copy``.  ``allowed_ids`` tells which
+user: ``ReadFirstMixin``, which tryton.cfg mixes into every stored model,
+for ``copy`` and ``export_data``.  ``allowed_ids`` tells which
 records the user's rules let through where the caller's checks are off
 (the INN rule names only a holder the user sees).
 
@@ -359,9 +359,6 @@ class Party(metaclass=PoolMeta):
     @classmethod
     def export_data(cls, records, fields_names, header=False):
         if Transaction().check_access:
-            # Core exports the records it is given without applying the
-            # record rules: read them first as the client would
-            cls.read([r.id for r in records], ['id'])
             check_export()
         return super().export_data(records, fields_names, header=header)
 
@@ -406,15 +403,24 @@ class Channel(metaclass=PoolMeta):
         Rule.check(model, [int(id_)], 'read')
 
 
-class CopyAccessMixin:
-    "Copy only the records the user may read"
+class ReadFirstMixin:
+    "Copy and export only the records the user may read"
     __slots__ = ()
 
     @classmethod
-    def copy(cls, records, default=None):
-        # Core reads the records it copies, and copies their children with
-        # the same method, without the record rules: read them first as
-        # the client would
+    def _read_first(cls, records):
+        # Core reads the records it copies or exports, and those they
+        # contain, without the record rules: read them first as the client
+        # would
         if Transaction().check_access and records:
             cls.read(list(map(int, records)), ['id'])
+
+    @classmethod
+    def copy(cls, records, default=None):
+        cls._read_first(records)
         return super().copy(records, default=default)
+
+    @classmethod
+    def export_data(cls, records, fields_names, header=False):
+        cls._read_first(records)
+        return super().export_data(records, fields_names, header=header)

@@ -4,7 +4,8 @@ from trytond.ir.rule import _get_access_models
 from trytond.model import fields
 from trytond.model.modelstorage import is_leaf
 from trytond.pool import Pool, PoolMeta
-from trytond.transaction import Transaction
+from trytond.transaction import (
+    Transaction, inactive_records, without_check_access)
 
 from .access import counterparty_rule_context
 
@@ -17,9 +18,13 @@ _USER_MODELS = {
     'crm.counterparty.group',
     'crm.counterparty.group-party.party',
     'ir.ui.view_search',
+    'project.work',
     }
 # Rules that depend on the user's employees and the company's policy
-_COUNTERPARTY_MODELS = {'party.party', 'crm.communication'}
+_COUNTERPARTY_MODELS = {'party.party', 'crm.communication', 'project.work'}
+# Rules that name the counterparties the user sees (the read domain of
+# party.party, as counterparty_visible)
+_LINKED_MODELS = {'project.work'}
 
 
 class Rule(metaclass=PoolMeta):
@@ -32,6 +37,9 @@ class Rule(metaclass=PoolMeta):
             context['user_id'] = Transaction().user
         if model_name in _COUNTERPARTY_MODELS:
             context.update(counterparty_rule_context())
+        if model_name in _LINKED_MODELS:
+            context['counterparty_visible'] = cls.domain_get(
+                'party.party', mode='read')
         return context
 
     @classmethod
@@ -48,6 +56,9 @@ class Rule(metaclass=PoolMeta):
 
     @classmethod
     def domain_get(cls, model_name, mode='read'):
+        transaction = Transaction()
+        if transaction.context.get('_datetime'):
+            return cls._domain_get_now(model_name, mode)
         domain = super().domain_get(model_name, mode=mode)
         if mode == 'read' or not _reached_through_counterparty(model_name):
             return domain
@@ -59,6 +70,27 @@ class Rule(metaclass=PoolMeta):
         # The editing rule groups do not repeat the visibility: editing is
         # always within what one sees
         return _and(super().domain_get(model_name, mode='read'), domain)
+
+    @classmethod
+    def _domain_get_now(cls, model_name, mode):
+        """The rule domain as the ids of the records the rules let through
+        now: Tryton filters each history search twice by its domain, so
+        that every nested search of the rules doubles the query when the
+        client asks for a past state (_datetime), until the database's
+        parser overflows; who may reach a record is decided by its present
+        state anyway"""
+        Model = Pool().get(model_name)
+        transaction = Transaction()
+        with transaction.set_context(_datetime=None):
+            domain = cls.domain_get(model_name, mode=mode)
+            if not domain:
+                return domain
+            # As ir.rule queries: as root, not to apply the rules to
+            # themselves
+            with transaction.set_user(0, set_context=True), \
+                    without_check_access(), inactive_records():
+                return [('id', 'in', Model.search(
+                            domain, order=[], query=True))]
 
     @classmethod
     def _get_cache_key(cls, model_names):

@@ -8,7 +8,7 @@ from trytond.exceptions import UserWarning
 from trytond.model import ModelStorage
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import set_company
-from trytond.modules.crm_counterparty.access import CopyAccessMixin
+from trytond.modules.crm_counterparty.access import ReadFirstMixin
 from trytond.modules.crm_counterparty.exceptions import (
     DuplicateTaxIdentifier)
 from trytond.modules.crm_counterparty.import_ import _savepoint
@@ -170,13 +170,69 @@ class AccessPathsTestCase(_DBTestCase):
                     [a.street for a in copy.addresses], ["ул. Тайная, 1"])
 
     @with_transaction()
+    def test_export_hidden_children(self):
+        """The contact data, notes, files and payers of a card one may not
+        read are not exported by their ids"""
+        pool = Pool()
+        Payer = pool.get('crm.counterparty.payer')
+        self.setup_company()
+        records = {
+            **self.romashka_children(),
+            'ir.note': self.note,
+            'ir.attachment': self.attachment,
+            }
+        records['crm.counterparty.payer'], = Payer.create([{
+                    'party': self.romashka.id, 'name': "ООО Плательщик",
+                    'inn': '500100732259'}])
+        for model, record in records.items():
+            # Anna exports them: the refusal below is not for want of data
+            self.assertEqual(call(
+                    self.users['Anna'], model, 'export_data', [record.id],
+                    ['id']), [[record.id]])
+            for name in ['Boris', 'Pavel']:
+                with self.subTest(model=model, user=name), \
+                        self.assertRaises(AccessError):
+                    call(self.users[name], model, 'export_data',
+                        [record.id], ['id'])
+
+    @with_transaction()
+    def test_past_state_keeps_rules(self):
+        """Asking for a past state (_datetime) answers under the rules
+        instead of overflowing the database's parser"""
+        self.setup_company()
+        phone = self.romashka_children()['party.contact_mechanism']
+        context = {'_datetime': datetime.datetime.max}
+        targets = [
+            ('party.party', self.romashka),
+            ('party.contact_mechanism', phone),
+            ('ir.note', self.note),
+            ]
+        for model, record in targets:
+            # Anna still reaches hers in the past state
+            self.assertIn(record.id, call(
+                    self.users['Anna'], model, 'search', [], 0, None, None,
+                    context=context))
+            for name in ['Boris', 'Pavel']:
+                user = self.users[name]
+                with self.subTest(model=model, user=name):
+                    self.assertNotIn(record.id, call(
+                            user, model, 'search', [], 0, None, None,
+                            context=context))
+                    self.assertEqual(call(
+                            user, model, 'search_count',
+                            [('id', '=', record.id)], context=context), 0)
+                    with self.assertRaises(AccessError):
+                        call(user, model, 'read', [record.id], ['id'],
+                            context=context)
+
+    @with_transaction()
     def test_copy_checked_for_every_model(self):
         "Every model whose copy is exposed reads as the user first"
         for name, Model in Pool().iterobject():
             if (issubclass(Model, ModelStorage)
                     and 'copy' in getattr(Model, '__rpc__', {})):
                 with self.subTest(model=name):
-                    self.assertTrue(issubclass(Model, CopyAccessMixin))
+                    self.assertTrue(issubclass(Model, ReadFirstMixin))
 
     def setup_inn(self, **values):
         "The company, with Romashka holding INN"
