@@ -28,6 +28,7 @@ from trytond.wizard import (
     Button, StateAction, StateReport, StateView, Wizard)
 
 from . import child_process, import_rules, mail_contacts, running, tabular
+from .access import allowed_ids
 from .bulk import BulkRefused, BulkWriter
 from .exceptions import ImportFileError, ImportRevertError
 from .party import REQUISITE_TYPES
@@ -402,6 +403,10 @@ class Import(Workflow, ModelSQL, ModelView):
             columns = Mapping.dump(
                 [(c.header, c.field, c.contact) for c in batch.columns])
             mappings = Mapping.search([('name', '=', batch.mapping_name)])
+            # A colleague's mapping of the same name stays his: the user
+            # saves his own beside it
+            writable = allowed_ids(Mapping, [m.id for m in mappings], 'write')
+            mappings = [m for m in mappings if m.id in writable]
             if mappings:
                 Mapping.write(mappings, {'columns': columns})
             else:

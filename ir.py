@@ -13,6 +13,7 @@ from .access import counterparty_rule_context
 _USER_MODELS = {
     'crm.counterparty.favorite',
     'crm.counterparty.import',
+    'crm.counterparty.import.mapping',
     'crm.counterparty.tag',
     'crm.counterparty.tag-party.party',
     'crm.counterparty.group',
@@ -21,10 +22,10 @@ _USER_MODELS = {
     'project.work',
     }
 # Rules that depend on the user's employees and the company's policy
-_COUNTERPARTY_MODELS = {'party.party', 'crm.communication', 'project.work'}
+_COUNTERPARTY_MODELS = {'party.party', 'crm.communication'}
 # Rules that name the counterparties the user sees (the read domain of
-# party.party, as counterparty_visible)
-_LINKED_MODELS = {'project.work'}
+# party.party, as counterparty_visible), and so depend on the same
+_LINKED_MODELS = {'project.work', 'party.relation.all'}
 
 
 class Rule(metaclass=PoolMeta):
@@ -35,7 +36,7 @@ class Rule(metaclass=PoolMeta):
         context = super()._get_context(model_name)
         if model_name in _USER_MODELS:
             context['user_id'] = Transaction().user
-        if model_name in _COUNTERPARTY_MODELS:
+        if model_name in _COUNTERPARTY_MODELS | _LINKED_MODELS:
             context.update(counterparty_rule_context())
         if model_name in _LINKED_MODELS:
             context['counterparty_visible'] = cls.domain_get(
@@ -44,6 +45,8 @@ class Rule(metaclass=PoolMeta):
 
     @classmethod
     def get(cls, model_name, mode='read'):
+        if Transaction().context.get('_datetime'):
+            return cls._get_now(model_name, mode)
         clause, clause_global = super().get(model_name, mode=mode)
         # One rule group that lets every record through (the company lets
         # everyone see every counterparty, a manager's group) makes the
@@ -56,9 +59,6 @@ class Rule(metaclass=PoolMeta):
 
     @classmethod
     def domain_get(cls, model_name, mode='read'):
-        transaction = Transaction()
-        if transaction.context.get('_datetime'):
-            return cls._domain_get_now(model_name, mode)
         domain = super().domain_get(model_name, mode=mode)
         if mode == 'read' or not _reached_through_counterparty(model_name):
             return domain
@@ -72,32 +72,34 @@ class Rule(metaclass=PoolMeta):
         return _and(super().domain_get(model_name, mode='read'), domain)
 
     @classmethod
-    def _domain_get_now(cls, model_name, mode):
-        """The rule domain as the ids of the records the rules let through
-        now: Tryton filters each history search twice by its domain, so
-        that every nested search of the rules doubles the query when the
-        client asks for a past state (_datetime), until the database's
-        parser overflows; who may reach a record is decided by its present
-        state anyway"""
+    def _get_now(cls, model_name, mode):
+        """The rules as the ids of the records they let through now:
+        Tryton filters each history search twice by its domain, so that
+        every nested search of the rules doubles the query when the client
+        asks for a past state (_datetime), until the database's parser
+        overflows; who may reach a record is decided by its present state
+        anyway"""
         Model = Pool().get(model_name)
         transaction = Transaction()
         with transaction.set_context(_datetime=None):
-            domain = cls.domain_get(model_name, mode=mode)
-            if not domain:
-                return domain
+            clauses = cls.get(model_name, mode=mode)
             # As ir.rule queries: as root, not to apply the rules to
             # themselves
             with transaction.set_user(0, set_context=True), \
                     without_check_access(), inactive_records():
-                return [('id', 'in', Model.search(
-                            domain, order=[], query=True))]
+                return tuple({
+                        group: [('id', 'in', Model.search(
+                                    domain, order=[], query=True))]
+                        if domain else domain
+                        for group, domain in clause.items()}
+                    for clause in clauses)
 
     @classmethod
     def _get_cache_key(cls, model_names):
         key = super()._get_cache_key(model_names)
         if model_names & _USER_MODELS:
             key = (*key, Transaction().user)
-        if model_names & _COUNTERPARTY_MODELS:
+        if model_names & (_COUNTERPARTY_MODELS | _LINKED_MODELS):
             key = (*key, *sorted(counterparty_rule_context().items()))
         return key
 

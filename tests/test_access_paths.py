@@ -7,7 +7,7 @@ import datetime
 from trytond.exceptions import UserWarning
 from trytond.model import ModelStorage
 from trytond.model.exceptions import AccessError
-from trytond.modules.company.tests import set_company
+from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.crm_counterparty.access import ReadFirstMixin
 from trytond.modules.crm_counterparty.exceptions import (
     DuplicateTaxIdentifier)
@@ -224,6 +224,103 @@ class AccessPathsTestCase(_DBTestCase):
                     with self.assertRaises(AccessError):
                         call(user, model, 'read', [record.id], ['id'],
                             context=context)
+
+    @with_transaction()
+    def test_forged_company_on_own_card(self):
+        """A company the client names that is not the user's changes
+        nothing on his own card: phones are added and cards copied as
+        with his own company"""
+        pool = Pool()
+        Communication = pool.get('crm.communication')
+        company = self.setup_company()
+        other = create_company(
+            name="Чужая компания", currency=company.currency)
+        boris = self.users['Boris']
+        for forged in [-1, other.id]:
+            context = {'company': forged}
+            with self.subTest(company=forged):
+                phone_id, = call(
+                    boris, 'party.contact_mechanism', 'create', [{
+                            'party': self.vasilek.id, 'type': 'phone',
+                            'value': '84951234567'}], context=context)
+                self.assertEqual(call(
+                        boris, 'party.contact_mechanism', 'read',
+                        [phone_id], ['value'])[0]['value'],
+                    '8 (495) 123-45-67')
+                copy_id, = call(
+                    boris, 'party.party', 'copy', [self.vasilek.id], {},
+                    context=context)
+                self.assertNotEqual(copy_id, self.vasilek.id)
+                with Transaction().set_user(boris.id), \
+                        Transaction().set_context(context):
+                    self.assertEqual(
+                        Communication.default_company(), company.id)
+
+    @with_transaction()
+    def test_import_mapping_changed_by_author(self):
+        """A colleague uses an import mapping but neither changes nor
+        deletes it; a user without the CRM does not even read it"""
+        pool = Pool()
+        Mapping = pool.get('crm.counterparty.import.mapping')
+        self.setup_company()
+        model = 'crm.counterparty.import.mapping'
+        mapping_id, = call(self.users['Anna'], model, 'create', [{
+                    'name': "Выгрузка 1С"}])
+        boris = self.users['Boris']
+        self.assertEqual(call(boris, model, 'read', [mapping_id], ['name']),
+            [{'id': mapping_id, 'name': "Выгрузка 1С"}])
+        for method, args in [
+                ('write', [[mapping_id], {'name': "Моя"}]),
+                ('delete', [[mapping_id]]),
+                ]:
+            with self.subTest(method=method), \
+                    self.assertRaises(AccessError):
+                call(boris, model, method, *args)
+        self.assertEqual(Mapping(mapping_id).name, "Выгрузка 1С")
+        with self.assertRaises(AccessError):
+            call(self.users['Pavel'], model, 'read', [mapping_id], ['name'])
+        # Its author changes it
+        call(self.users['Anna'], model, 'write', [mapping_id], {
+                'name': "Выгрузка 1С (новая)"})
+        self.assertEqual(Mapping(mapping_id).name, "Выгрузка 1С (новая)")
+
+    @with_transaction()
+    def test_relation_seen_with_both_ends(self):
+        """A relation, in either direction, is found and counted only by
+        who sees both its counterparties"""
+        pool = Pool()
+        Relation = pool.get('party.relation')
+        RelationType = pool.get('party.relation.type')
+        self.setup_company()
+        type_, = RelationType.create([{
+                    'name': "Филиал",
+                    'reverse': RelationType.create([{
+                                'name': "Головная компания"}])[0].id,
+                    }])
+        across, within = Relation.create([{
+                    'from_': self.romashka.id, 'to': self.vasilek.id,
+                    'type': type_.id,
+                    }, {
+                    'from_': self.romashka.id, 'to': self.ivan.id,
+                    'type': type_.id,
+                    }])
+        # party.relation.all gives each relation as 2 id and 2 id + 1
+        rows = {r: {r.id * 2, r.id * 2 + 1} for r in [across, within]}
+
+        def found(name):
+            return set(call(self.users[name], 'party.relation.all',
+                    'search', [], 0, None, None)) & (
+                rows[across] | rows[within])
+        self.assertEqual(found('Maria'), rows[across] | rows[within])
+        self.assertEqual(found('Anna'), rows[within])
+        self.assertEqual(found('Boris'), set())
+        self.assertEqual(found('Pavel'), set())
+        for name in ['Anna', 'Boris', 'Pavel']:
+            with self.subTest(user=name):
+                self.assertEqual(call(
+                        self.users[name], 'party.relation.all',
+                        'search_count',
+                        [('id', 'in', list(rows[across]))]), 0)
 
     @with_transaction()
     def test_copy_checked_for_every_model(self):
