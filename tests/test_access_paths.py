@@ -262,6 +262,7 @@ class AccessPathsTestCase(_DBTestCase):
         deletes it; a user without the CRM does not even read it"""
         pool = Pool()
         Mapping = pool.get('crm.counterparty.import.mapping')
+        Import = pool.get('crm.counterparty.import')
         self.setup_company()
         model = 'crm.counterparty.import.mapping'
         mapping_id, = call(self.users['Anna'], model, 'create', [{
@@ -283,6 +284,20 @@ class AccessPathsTestCase(_DBTestCase):
         call(self.users['Anna'], model, 'write', [mapping_id], {
                 'name': "Выгрузка 1С (новая)"})
         self.assertEqual(Mapping(mapping_id).name, "Выгрузка 1С (новая)")
+        # Saving his columns under the same name, Boris saves his own
+        batch, = Import.create([{
+                    'file_name': "клиенты.csv", 'file': b"name\n",
+                    'user': boris.id, 'mapping_name': "Выгрузка 1С (новая)",
+                    'columns': [('create', [{
+                                    'header': "Наименование",
+                                    'field': 'name'}])],
+                    }])
+        call(boris, 'crm.counterparty.import', 'save_mapping', [batch.id])
+        self.assertEqual(Mapping(mapping_id).columns, None)
+        mine, = Mapping.search([
+                ('name', '=', "Выгрузка 1С (новая)"),
+                ('id', '!=', mapping_id)])
+        self.assertEqual(mine.create_uid, boris)
 
     @with_transaction()
     def test_relation_seen_with_both_ends(self):
