@@ -28,7 +28,6 @@ from trytond.wizard import (
     Button, StateAction, StateReport, StateView, Wizard)
 
 from . import child_process, import_rules, mail_contacts, running, tabular
-from .access import allowed_ids
 from .bulk import BulkRefused, BulkWriter
 from .exceptions import ImportFileError, ImportRevertError
 from .party import REQUISITE_TYPES
@@ -402,11 +401,12 @@ class Import(Workflow, ModelSQL, ModelView):
         for batch in batches:
             columns = Mapping.dump(
                 [(c.header, c.field, c.contact) for c in batch.columns])
-            mappings = Mapping.search([('name', '=', batch.mapping_name)])
-            # A colleague's mapping of the same name stays his: the user
-            # saves his own beside it
-            writable = allowed_ids(Mapping, [m.id for m in mappings], 'write')
-            mappings = [m for m in mappings if m.id in writable]
+            # A colleague's mapping of the same name (which a CRM
+            # administrator sees) stays his: the user saves his own
+            mappings = Mapping.search([
+                    ('name', '=', batch.mapping_name),
+                    ('create_uid', '=', Transaction().user),
+                    ])
             if mappings:
                 Mapping.write(mappings, {'columns': columns})
             else:

@@ -257,9 +257,10 @@ class AccessPathsTestCase(_DBTestCase):
                         Communication.default_company(), company.id)
 
     @with_transaction()
-    def test_import_mapping_changed_by_author(self):
-        """A colleague uses an import mapping but neither changes nor
-        deletes it; a user without the CRM does not even read it"""
+    def test_import_mapping_own(self):
+        """An import mapping is its author's: a colleague neither finds,
+        reads, copies, changes nor deletes it, and saves his own of the
+        same name beside it; a user without the CRM has no mappings"""
         pool = Pool()
         Mapping = pool.get('crm.counterparty.import.mapping')
         Import = pool.get('crm.counterparty.import')
@@ -267,37 +268,38 @@ class AccessPathsTestCase(_DBTestCase):
         model = 'crm.counterparty.import.mapping'
         mapping_id, = call(self.users['Anna'], model, 'create', [{
                     'name': "Выгрузка 1С"}])
-        boris = self.users['Boris']
-        self.assertEqual(call(boris, model, 'read', [mapping_id], ['name']),
-            [{'id': mapping_id, 'name': "Выгрузка 1С"}])
-        for method, args in [
-                ('write', [[mapping_id], {'name': "Моя"}]),
-                ('delete', [[mapping_id]]),
-                ]:
-            with self.subTest(method=method), \
-                    self.assertRaises(AccessError):
-                call(boris, model, method, *args)
+        self.assertEqual(
+            call(self.users['Boris'], model, 'search', [], 0, None, None),
+            [])
+        for name in ['Boris', 'Pavel']:
+            user = self.users[name]
+            for method, args in [
+                    ('read', [[mapping_id], ['name']]),
+                    ('copy', [[mapping_id]]),
+                    ('write', [[mapping_id], {'name': "Моя"}]),
+                    ('delete', [[mapping_id]]),
+                    ]:
+                with self.subTest(user=name, method=method), \
+                        self.assertRaises(AccessError):
+                    call(user, model, method, *args)
+        self.assertEqual(count(model), 1)
         self.assertEqual(Mapping(mapping_id).name, "Выгрузка 1С")
-        with self.assertRaises(AccessError):
-            call(self.users['Pavel'], model, 'read', [mapping_id], ['name'])
         # Its author changes it
         call(self.users['Anna'], model, 'write', [mapping_id], {
-                'name': "Выгрузка 1С (новая)"})
-        self.assertEqual(Mapping(mapping_id).name, "Выгрузка 1С (новая)")
+                'columns': "наименование → name"})
         # Saving his columns under the same name, Boris saves his own
+        boris = self.users['Boris']
         batch, = Import.create([{
                     'file_name': "клиенты.csv", 'file': b"name\n",
-                    'user': boris.id, 'mapping_name': "Выгрузка 1С (новая)",
+                    'user': boris.id, 'mapping_name': "Выгрузка 1С",
                     'columns': [('create', [{
                                     'header': "Наименование",
                                     'field': 'name'}])],
                     }])
         call(boris, 'crm.counterparty.import', 'save_mapping', [batch.id])
-        self.assertEqual(Mapping(mapping_id).columns, None)
-        mine, = Mapping.search([
-                ('name', '=', "Выгрузка 1С (новая)"),
-                ('id', '!=', mapping_id)])
-        self.assertEqual(mine.create_uid, boris)
+        self.assertEqual(Mapping(mapping_id).columns, "наименование → name")
+        mine, = call(boris, model, 'search', [], 0, None, None)
+        self.assertNotEqual(mine, mapping_id)
 
     @with_transaction()
     def test_relation_seen_with_both_ends(self):
