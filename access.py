@@ -41,13 +41,13 @@ follow their company; the employer is a ``JoinedMany2One`` so that those
 conditions are a join whatever Tryton believes of the table's size.
 
 Tryton's core reads without the rules where this module reads first as the
-user: ``Party.export_data`` here, and ``CopyAccessMixin``, which tryton.cfg
-mixes into every stored model, for ``copy``, and ``ValuesAccessMixin``,
-mixed into every view model, for the on_change family, whose record is
-built from the client's values.  ``allowed_ids`` tells which records the
-user's rules let through where the caller's checks are off: the INN rule
-names only a holder the user sees, the import matches and names only the
-cards he sees and updates only those he may edit.
+user: ``ReadFirstMixin``, which tryton.cfg mixes into every stored model,
+for ``copy`` and ``export_data``, and ``ValuesAccessMixin``, mixed into
+every view model, for the on_change family, whose record is built from the
+client's values.  ``allowed_ids`` tells which records the user's rules let
+through where the caller's checks are off: the INN rule names only a
+holder the user sees, the import matches and names only the cards he sees
+and updates only those he may edit.
 
 Wizards run without the access checks of RPC: those that change
 counterparties write them within ``editing``, which applies the checks,
@@ -309,6 +309,16 @@ def policy_company():
             return company
 
 
+def own_company_context():
+    """The context naming the user's own company (policy_company) in place
+    of the one the client sent, for the core code that reads the company
+    of the context as a record; empty for root, which works for every
+    company"""
+    if not Transaction().user:
+        return {}
+    return {'company': policy_company()}
+
+
 def counterparty_rule_context():
     """The values the rules of party.party are evaluated with; they are
     hashable as they are also the key of the cached rule domains"""
@@ -372,9 +382,6 @@ class Party(metaclass=PoolMeta):
     @classmethod
     def export_data(cls, records, fields_names, header=False):
         if Transaction().check_access:
-            # Core exports the records it is given without applying the
-            # record rules: read them first as the client would
-            cls.read([r.id for r in records], ['id'])
             check_export()
         return super().export_data(records, fields_names, header=header)
 
@@ -419,18 +426,27 @@ class Channel(metaclass=PoolMeta):
         Rule.check(model, [int(id_)], 'read')
 
 
-class CopyAccessMixin:
-    "Copy only the records the user may read"
+class ReadFirstMixin:
+    "Copy and export only the records the user may read"
     __slots__ = ()
 
     @classmethod
-    def copy(cls, records, default=None):
-        # Core reads the records it copies, and copies their children with
-        # the same method, without the record rules: read them first as
-        # the client would
+    def _read_first(cls, records):
+        # Core reads the records it copies or exports, and those they
+        # contain, without the record rules: read them first as the client
+        # would
         if Transaction().check_access and records:
             cls.read(list(map(int, records)), ['id'])
+
+    @classmethod
+    def copy(cls, records, default=None):
+        cls._read_first(records)
         return super().copy(records, default=default)
+
+    @classmethod
+    def export_data(cls, records, fields_names, header=False):
+        cls._read_first(records)
+        return super().export_data(records, fields_names, header=header)
 
 
 class ValuesAccessMixin:

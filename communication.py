@@ -26,6 +26,7 @@ from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
 from . import schedule
+from .access import policy_company
 from .exceptions import (
     CommunicationOverlapWarning, InvalidCommunication,
     ParticipantWithoutAccess)
@@ -165,7 +166,8 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
 
     @classmethod
     def default_company(cls):
-        return Transaction().context.get('company')
+        # The client may name a company that is none of the user's
+        return policy_company()
 
     @classmethod
     def default_state(cls):

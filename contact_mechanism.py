@@ -9,8 +9,10 @@ from trytond.i18n import gettext
 from trytond.model import Index, fields
 from trytond.modules.party.exceptions import InvalidEMail
 from trytond.pool import PoolMeta
+from trytond.transaction import Transaction
 
 from . import phone
+from .access import policy_company
 from .phone import DEFAULT_REGION
 
 # Messengers Russian-speaking clients use, which Tryton does not know
@@ -58,8 +60,12 @@ class ContactMechanism(metaclass=PoolMeta):
     def _phone_country_codes(self):
         # A number written the national way must parse even when the
         # counterparty, its address and the phone are created in one call,
-        # before the address country is known: fall back to Russia.
-        yield from super()._phone_country_codes()
+        # before the address country is known: fall back to Russia.  The
+        # company module reads the company the client names, which may be
+        # none of the user's (or none at all): the user's own instead.
+        with Transaction().set_context(company=policy_company()):
+            codes = list(super()._phone_country_codes())
+        yield from codes
         yield DEFAULT_REGION
 
     @fields.depends(methods=['_parse_phonenumber', '_phone_country_codes'])

@@ -402,7 +402,12 @@ class Import(Workflow, ModelSQL, ModelView):
         for batch in batches:
             columns = Mapping.dump(
                 [(c.header, c.field, c.contact) for c in batch.columns])
-            mappings = Mapping.search([('name', '=', batch.mapping_name)])
+            # A colleague's mapping of the same name (which a CRM
+            # administrator sees) stays his: the user saves his own
+            mappings = Mapping.search([
+                    ('name', '=', batch.mapping_name),
+                    ('create_uid', '=', Transaction().user),
+                    ])
             if mappings:
                 Mapping.write(mappings, {'columns': columns})
             else:

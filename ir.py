@@ -4,7 +4,8 @@ from trytond.ir.rule import _get_access_models
 from trytond.model import fields
 from trytond.model.modelstorage import is_leaf
 from trytond.pool import Pool, PoolMeta
-from trytond.transaction import Transaction
+from trytond.transaction import (
+    Transaction, inactive_records, without_check_access)
 
 from .access import counterparty_rule_context
 
@@ -12,14 +13,19 @@ from .access import counterparty_rule_context
 _USER_MODELS = {
     'crm.counterparty.favorite',
     'crm.counterparty.import',
+    'crm.counterparty.import.mapping',
     'crm.counterparty.tag',
     'crm.counterparty.tag-party.party',
     'crm.counterparty.group',
     'crm.counterparty.group-party.party',
     'ir.ui.view_search',
+    'project.work',
     }
 # Rules that depend on the user's employees and the company's policy
 _COUNTERPARTY_MODELS = {'party.party', 'crm.communication'}
+# Rules that name the counterparties the user sees (the read domain of
+# party.party, as counterparty_visible), and so depend on the same
+_LINKED_MODELS = {'project.work', 'party.relation.all'}
 
 
 class Rule(metaclass=PoolMeta):
@@ -30,12 +36,17 @@ class Rule(metaclass=PoolMeta):
         context = super()._get_context(model_name)
         if model_name in _USER_MODELS:
             context['user_id'] = Transaction().user
-        if model_name in _COUNTERPARTY_MODELS:
+        if model_name in _COUNTERPARTY_MODELS | _LINKED_MODELS:
             context.update(counterparty_rule_context())
+        if model_name in _LINKED_MODELS:
+            context['counterparty_visible'] = cls.domain_get(
+                'party.party', mode='read')
         return context
 
     @classmethod
     def get(cls, model_name, mode='read'):
+        if Transaction().context.get('_datetime'):
+            return cls._get_now(model_name, mode)
         clause, clause_global = super().get(model_name, mode=mode)
         # One rule group that lets every record through (the company lets
         # everyone see every counterparty, a manager's group) makes the
@@ -59,11 +70,34 @@ class Rule(metaclass=PoolMeta):
         return _and(super().domain_get(model_name, mode='read'), domain)
 
     @classmethod
+    def _get_now(cls, model_name, mode):
+        """The rules as the ids of the records they let through now:
+        Tryton filters each history search twice by its domain, so that
+        every nested search of the rules doubles the query when the client
+        asks for a past state (_datetime), until the database's parser
+        overflows; who may reach a record is decided by its present state
+        anyway"""
+        Model = Pool().get(model_name)
+        transaction = Transaction()
+        with transaction.set_context(_datetime=None):
+            clauses = cls.get(model_name, mode=mode)
+            # As ir.rule queries: as root, not to apply the rules to
+            # themselves
+            with transaction.set_user(0, set_context=True), \
+                    without_check_access(), inactive_records():
+                return tuple({
+                        group: [('id', 'in', Model.search(
+                                    domain, order=[], query=True))]
+                        if domain else domain
+                        for group, domain in clause.items()}
+                    for clause in clauses)
+
+    @classmethod
     def _get_cache_key(cls, model_names):
         key = super()._get_cache_key(model_names)
         if model_names & _USER_MODELS:
             key = (*key, Transaction().user)
-        if model_names & _COUNTERPARTY_MODELS:
+        if model_names & (_COUNTERPARTY_MODELS | _LINKED_MODELS):
             key = (*key, *sorted(counterparty_rule_context().items()))
         return key
 

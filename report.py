@@ -10,7 +10,7 @@ from trytond.pool import Pool
 from trytond.report import Report
 from trytond.transaction import Transaction
 
-from .access import check_export
+from .access import check_export, policy_company
 
 # The convert command Tryton runs when none is configured
 DEFAULT_CONVERTER = 'soffice'
@@ -40,7 +40,9 @@ class CounterpartyList(Report):
         Company = pool.get('company.company')
         Party = pool.get('party.party')
         context = super().get_context(records, header, data)
-        company_id = Transaction().context.get('company')
+        # The header names the user's own company, not whichever the client
+        # sends
+        company_id = policy_company()
         context['company'] = Company(company_id) if company_id else None
         # A contact person printed with its company is not printed again
         selected = {r.id for r in records}

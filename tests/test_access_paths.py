@@ -7,8 +7,8 @@ import datetime
 from trytond.exceptions import UserWarning
 from trytond.model import ModelStorage
 from trytond.model.exceptions import AccessError
-from trytond.modules.company.tests import set_company
-from trytond.modules.crm_counterparty.access import CopyAccessMixin
+from trytond.modules.company.tests import create_company, set_company
+from trytond.modules.crm_counterparty.access import ReadFirstMixin
 from trytond.modules.crm_counterparty.exceptions import (
     DuplicateTaxIdentifier)
 from trytond.modules.crm_counterparty.import_ import _savepoint
@@ -170,13 +170,183 @@ class AccessPathsTestCase(_DBTestCase):
                     [a.street for a in copy.addresses], ["ул. Тайная, 1"])
 
     @with_transaction()
+    def test_export_hidden_children(self):
+        """The contact data, notes, files and payers of a card one may not
+        read are not exported by their ids"""
+        pool = Pool()
+        Payer = pool.get('crm.counterparty.payer')
+        self.setup_company()
+        records = {
+            **self.romashka_children(),
+            'ir.note': self.note,
+            'ir.attachment': self.attachment,
+            }
+        records['crm.counterparty.payer'], = Payer.create([{
+                    'party': self.romashka.id, 'name': "ООО Плательщик",
+                    'inn': '500100732259'}])
+        for model, record in records.items():
+            # Anna exports them: the refusal below is not for want of data
+            self.assertEqual(call(
+                    self.users['Anna'], model, 'export_data', [record.id],
+                    ['id']), [[record.id]])
+            for name in ['Boris', 'Pavel']:
+                with self.subTest(model=model, user=name), \
+                        self.assertRaises(AccessError):
+                    call(self.users[name], model, 'export_data',
+                        [record.id], ['id'])
+
+    @with_transaction()
+    def test_past_state_keeps_rules(self):
+        """Asking for a past state (_datetime) answers under the rules
+        instead of overflowing the database's parser"""
+        self.setup_company()
+        phone = self.romashka_children()['party.contact_mechanism']
+        context = {'_datetime': datetime.datetime.max}
+        targets = [
+            ('party.party', self.romashka),
+            ('party.contact_mechanism', phone),
+            ('ir.note', self.note),
+            ]
+        for model, record in targets:
+            # Anna still reaches hers in the past state
+            self.assertIn(record.id, call(
+                    self.users['Anna'], model, 'search', [], 0, None, None,
+                    context=context))
+            for name in ['Boris', 'Pavel']:
+                user = self.users[name]
+                with self.subTest(model=model, user=name):
+                    self.assertNotIn(record.id, call(
+                            user, model, 'search', [], 0, None, None,
+                            context=context))
+                    self.assertEqual(call(
+                            user, model, 'search_count',
+                            [('id', '=', record.id)], context=context), 0)
+                    with self.assertRaises(AccessError):
+                        call(user, model, 'read', [record.id], ['id'],
+                            context=context)
+
+    @with_transaction()
+    def test_forged_company_on_own_card(self):
+        """A company the client names that is not the user's changes
+        nothing on his own card: phones are added and cards copied as
+        with his own company"""
+        pool = Pool()
+        Communication = pool.get('crm.communication')
+        company = self.setup_company()
+        other = create_company(
+            name="Чужая компания", currency=company.currency)
+        boris = self.users['Boris']
+        for forged in [-1, other.id]:
+            context = {'company': forged}
+            with self.subTest(company=forged):
+                phone_id, = call(
+                    boris, 'party.contact_mechanism', 'create', [{
+                            'party': self.vasilek.id, 'type': 'phone',
+                            'value': '84951234567'}], context=context)
+                self.assertEqual(call(
+                        boris, 'party.contact_mechanism', 'read',
+                        [phone_id], ['value'])[0]['value'],
+                    '8 (495) 123-45-67')
+                copy_id, = call(
+                    boris, 'party.party', 'copy', [self.vasilek.id], {},
+                    context=context)
+                self.assertNotEqual(copy_id, self.vasilek.id)
+                with Transaction().set_user(boris.id), \
+                        Transaction().set_context(context):
+                    self.assertEqual(
+                        Communication.default_company(), company.id)
+
+    @with_transaction()
+    def test_import_mapping_own(self):
+        """An import mapping is its author's: a colleague neither finds,
+        reads, copies, changes nor deletes it, and saves his own of the
+        same name beside it; a user without the CRM has no mappings"""
+        pool = Pool()
+        Mapping = pool.get('crm.counterparty.import.mapping')
+        Import = pool.get('crm.counterparty.import')
+        self.setup_company()
+        model = 'crm.counterparty.import.mapping'
+        mapping_id, = call(self.users['Anna'], model, 'create', [{
+                    'name': "Выгрузка 1С"}])
+        self.assertEqual(
+            call(self.users['Boris'], model, 'search', [], 0, None, None),
+            [])
+        for name in ['Boris', 'Pavel']:
+            user = self.users[name]
+            for method, args in [
+                    ('read', [[mapping_id], ['name']]),
+                    ('copy', [[mapping_id]]),
+                    ('write', [[mapping_id], {'name': "Моя"}]),
+                    ('delete', [[mapping_id]]),
+                    ]:
+                with self.subTest(user=name, method=method), \
+                        self.assertRaises(AccessError):
+                    call(user, model, method, *args)
+        self.assertEqual(count(model), 1)
+        self.assertEqual(Mapping(mapping_id).name, "Выгрузка 1С")
+        # Its author changes it
+        call(self.users['Anna'], model, 'write', [mapping_id], {
+                'columns': "наименование → name"})
+        # Saving his columns under the same name, Boris saves his own
+        boris = self.users['Boris']
+        batch, = Import.create([{
+                    'file_name': "клиенты.csv", 'file': b"name\n",
+                    'user': boris.id, 'mapping_name': "Выгрузка 1С",
+                    'columns': [('create', [{
+                                    'header': "Наименование",
+                                    'field': 'name'}])],
+                    }])
+        call(boris, 'crm.counterparty.import', 'save_mapping', [batch.id])
+        self.assertEqual(Mapping(mapping_id).columns, "наименование → name")
+        mine, = call(boris, model, 'search', [], 0, None, None)
+        self.assertNotEqual(mine, mapping_id)
+
+    @with_transaction()
+    def test_relation_seen_with_both_ends(self):
+        """A relation, in either direction, is found and counted only by
+        who sees both its counterparties"""
+        pool = Pool()
+        Relation = pool.get('party.relation')
+        RelationType = pool.get('party.relation.type')
+        self.setup_company()
+        type_, = RelationType.create([{
+                    'name': "Филиал",
+                    'reverse': RelationType.create([{
+                                'name': "Головная компания"}])[0].id,
+                    }])
+        across, within = Relation.create([{
+                    'from_': self.romashka.id, 'to': self.vasilek.id,
+                    'type': type_.id,
+                    }, {
+                    'from_': self.romashka.id, 'to': self.ivan.id,
+                    'type': type_.id,
+                    }])
+        # party.relation.all gives each relation as 2 id and 2 id + 1
+        rows = {r: {r.id * 2, r.id * 2 + 1} for r in [across, within]}
+
+        def found(name):
+            return set(call(self.users[name], 'party.relation.all',
+                    'search', [], 0, None, None)) & (
+                rows[across] | rows[within])
+        self.assertEqual(found('Maria'), rows[across] | rows[within])
+        self.assertEqual(found('Anna'), rows[within])
+        self.assertEqual(found('Boris'), set())
+        self.assertEqual(found('Pavel'), set())
+        for name in ['Anna', 'Boris', 'Pavel']:
+            with self.subTest(user=name):
+                self.assertEqual(call(
+                        self.users[name], 'party.relation.all',
+                        'search_count',
+                        [('id', 'in', list(rows[across]))]), 0)
+
+    @with_transaction()
     def test_copy_checked_for_every_model(self):
         "Every model whose copy is exposed reads as the user first"
         for name, Model in Pool().iterobject():
             if (issubclass(Model, ModelStorage)
                     and 'copy' in getattr(Model, '__rpc__', {})):
                 with self.subTest(model=name):
-                    self.assertTrue(issubclass(Model, CopyAccessMixin))
+                    self.assertTrue(issubclass(Model, ReadFirstMixin))
 
     def setup_inn(self, **values):
         "The company, with Romashka holding INN"

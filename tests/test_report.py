@@ -177,6 +177,26 @@ class CounterpartyListReportTestCase(_DBTestCase):
         self.assertIn("Иванов Иван", text)
 
     @with_transaction()
+    def test_forged_company_not_in_header(self):
+        """A company the client names that is not the user's does not
+        break the print: the header names the user's own"""
+        company, romashka, _ = self.create_parties()
+        with set_company(company):
+            anna = create_user('anna', romashka.responsible)
+        for forged in [-1, None, company.id + 1]:
+            with self.subTest(company=forged), \
+                    patch.object(config, 'get', config_get(None)):
+                _, content, _, _ = call(
+                    anna, 'crm.counterparty.list', 'execute',
+                    [romashka.id],
+                    {'model': 'party.party', 'ids': [romashka.id]},
+                    type='report', context={'company': forged})
+                text = document_text(content)
+                self.assertIn("ООО «Ромашка»", text)
+                self.assertTrue(
+                    any(line.startswith(company.rec_name) for line in text))
+
+    @with_transaction()
     def test_print_managers(self):
         "Where only managers export, neither print gives a salesperson a file"
         pool = Pool()

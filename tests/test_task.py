@@ -1,7 +1,10 @@
 # This file is part of crm_counterparty.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
 """The project module's tasks on the counterparty's card."""
+from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import create_company, set_company
+from trytond.modules.crm_counterparty.tests import test_access
+from trytond.modules.crm_counterparty.tests.test_access import call
 from trytond.pool import Pool
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
 from trytond.transaction import Transaction
@@ -11,6 +14,7 @@ class CounterpartyTaskTestCase(_DBTestCase):
     "Test the tasks of a counterparty with the project module"
     module = 'crm_counterparty'
     extras = ['project']
+    setup_company = test_access.CounterpartyAccessTestCase.setup_company
 
     @with_transaction()
     def test_card_tasks(self):
@@ -51,3 +55,48 @@ class CounterpartyTaskTestCase(_DBTestCase):
         view = Party.fields_view_get(view_type='form')
         self.assertIn('tasks', view['fields'])
         self.assertIn('activity', view['fields'])
+
+    @with_transaction()
+    def test_tasks_of_hidden_counterparty(self):
+        """A task is seen with its counterparty, or by who takes part in
+        it: not found, counted, read, exported nor completed by others"""
+        pool = Pool()
+        Work = pool.get('project.work')
+        company = self.setup_company()
+        users = self.users
+
+        def task(name, party=None):
+            return {'name': name, 'type': 'task', 'company': company.id,
+                'party': party.id if party else None}
+        with set_company(company):
+            anna_task, free_task = Work.create([
+                    task("Отправить договор Ромашке", self.romashka),
+                    task("Обновить прайс")])
+            # Boris took part before the card left his sight
+            with Transaction().set_user(users['Boris'].id):
+                boris_task, = Work.create([
+                        task("Позвонить в Ромашку", self.romashka)])
+
+        def found(user):
+            ids = call(users[user], 'project.work', 'search', [], 0, None,
+                None)
+            return {i for i in ids
+                if i in {anna_task.id, free_task.id, boris_task.id}}
+        self.assertEqual(
+            found('Anna'), {anna_task.id, free_task.id, boris_task.id})
+        self.assertEqual(found('Boris'), {free_task.id, boris_task.id})
+        self.assertEqual(found('Pavel'), {free_task.id})
+        for user in ['Boris', 'Pavel']:
+            with self.subTest(user=user):
+                self.assertEqual(call(
+                        users[user], 'project.work', 'search_count',
+                        [('id', '=', anna_task.id)]), 0)
+                self.assertEqual(call(
+                        users[user], 'project.work', 'autocomplete',
+                        "Ромашке", []), [])
+                for method, args in [
+                        ('read', [[anna_task.id], ['name']]),
+                        ('export_data', [[anna_task.id], ['name']]),
+                        ]:
+                    with self.assertRaises(AccessError):
+                        call(users[user], 'project.work', method, *args)
