@@ -1,12 +1,13 @@
 # This file is part of crm_counterparty.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
 """The printed list of counterparties; a print takes them out as an export
-does, so the company's export policy (access.check_export) applies."""
+does, so the company's export policy (access.check_export) applies, to
+the company module's letter to a party too."""
 import shlex
 import shutil
 
 import trytond.config as config
-from trytond.pool import Pool
+from trytond.pool import Pool, PoolMeta
 from trytond.report import Report
 from trytond.transaction import Transaction
 
@@ -70,3 +71,14 @@ class CounterpartyList(Report):
                 report.template_extension) and not converter_available():
             return report.template_extension, data
         return super().convert(report, data, **kwargs)
+
+
+class LetterReport(metaclass=PoolMeta):
+    "The company module's letter: a party's name and address on paper"
+    __name__ = 'party.letter'
+
+    @classmethod
+    def check_access(cls, action, model, ids):
+        super().check_access(action, model, ids)
+        if Transaction().user:
+            check_export()
