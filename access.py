@@ -309,16 +309,6 @@ def policy_company():
             return company
 
 
-def own_company_context():
-    """The context naming the user's own company (policy_company) in place
-    of the one the client sent, for the core code that reads the company
-    of the context as a record; empty for root, which works for every
-    company"""
-    if not Transaction().user:
-        return {}
-    return {'company': policy_company()}
-
-
 def counterparty_rule_context():
     """The values the rules of party.party are evaluated with; they are
     hashable as they are also the key of the cached rule domains"""

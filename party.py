@@ -17,8 +17,7 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import requisites
 from .access import (
-    JoinedMany2One, allowed_ids, check_editable, crm_manager_names,
-    own_company_context)
+    JoinedMany2One, allowed_ids, check_editable, crm_manager_names)
 from .client_list import in_card_order
 from .exceptions import DuplicateTaxIdentifier, DuplicateTaxIdentifierWarning
 
@@ -160,10 +159,7 @@ class Party(ChatMixin, metaclass=PoolMeta):
         # The identifiers created with the cards are checked by the cards'
         # own validation, which runs once they are all there: not each
         # identifier again.  The records are given back outside that context.
-        # The languages of the cards are stored for the company of the
-        # context, which must be the user's own.
-        with Transaction().set_context(
-                _defer_tax_identifier_check=True, **own_company_context()):
+        with Transaction().set_context(_defer_tax_identifier_check=True):
             parties = super().create(vlist)
         return cls.browse(parties)
 
