@@ -1418,7 +1418,7 @@ class RPCAccessTestCase(_DBTestCase):
         "No method exposed over RPC reaches a counterparty one may not"
         self.crashes, self.drifts = [], []
         self.preferences, self.snapshot_time = {}, 0
-        started = time.monotonic()
+        begun = time.monotonic()
         self.set_up()
         self.party_family = {'party.party'} | {
             n for n, M in self.targets()
@@ -1476,7 +1476,7 @@ class RPCAccessTestCase(_DBTestCase):
         print('\n(model, method) pairs tried: %d; not tried: %d; '
             'open holes: %d' % (tried, len(not_tried), len(known_open)))
         print('  %.0f s in all, %.0f s of them taking snapshots' % (
-                time.monotonic() - started, self.snapshot_time))
+                time.monotonic() - begun, self.snapshot_time))
         for model, seconds in sorted(times.items(), key=lambda t: -t[1])[:8]:
             print('  %.1f s: %s' % (seconds, model))
         for row in not_tried:
