@@ -387,6 +387,12 @@ DATETIME_OVERFLOW = {
     ('report crm.counterparty.list', 'execute'),
     ('report party.letter', 'execute'),
     }
+# The raw error a forged _datetime gets from each backend, and where: the
+# open hole (b), reported and not failed
+DATETIME_RAW = {
+    'sqlite': ('parser stack overflow', DATETIME_OVERFLOW),
+    'postgresql': ('UndefinedColumn', {('party.party', 'write')}),
+    }
 # Who sees Anna's cards but may not export them
 EXPORTER = 'Olga'
 EXPORT_METHODS = {'export_data', 'export_data_domain'}
@@ -1426,7 +1432,7 @@ class RPCAccessTestCase(_DBTestCase):
                 for f in self.stored(M).values())}
         user_ids = {n: u.id for n, u in self.users.items()}
         open_ = dict(OPEN)
-        overflows = DATETIME_OVERFLOW if backend.name == 'sqlite' else set()
+        marker, overflows = DATETIME_RAW.get(backend.name, (None, set()))
         tried, not_tried, unknown, pointless = 0, [], [], []
         known_open, tried_pairs = [], set()
         times = defaultdict(float)
@@ -1452,14 +1458,14 @@ class RPCAccessTestCase(_DBTestCase):
                     model, method, probe, caller, label, '; '.join(found))
                 for caller, label, probe, found in leaks)
             overflowed = [(c, lb, p, f) for c, lb, p, f in leaks
-                if lb == '_datetime' and all(
-                    'parser stack overflow' in x for x in f)]
+                if lb == '_datetime' and marker and all(
+                    marker in x for x in f)]
             if (model, method) in overflows:
                 leaks = [x for x in leaks if x not in overflowed]
             with self.subTest(model=model, method=method):
                 if (model, method) in overflows:
                     self.assertTrue(overflowed, msg="%s.%s is listed in "
-                        "DATETIME_OVERFLOW but no longer overflows: remove "
+                        "DATETIME_RAW but no longer fails: remove "
                         "it" % (model, method))
                 self.assertTrue(meaningful or why,
                     msg="no probe of %s.%s shows anything even to Anna or "
