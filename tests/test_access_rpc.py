@@ -384,6 +384,12 @@ DATETIME_OVERFLOW = {
     ('report crm.counterparty.list', 'execute'),
     ('report party.letter', 'execute'),
     }
+# The raw error a forged _datetime gets from each backend, and where: the
+# open hole (b), reported and not failed
+DATETIME_RAW = {
+    'sqlite': ('parser stack overflow', DATETIME_OVERFLOW),
+    'postgresql': ('UndefinedColumn', {('party.party', 'write')}),
+    }
 # Who sees Anna's cards but may not export them
 EXPORTER = 'Olga'
 EXPORT_METHODS = {'export_data', 'export_data_domain'}
@@ -1415,7 +1421,7 @@ class RPCAccessTestCase(_DBTestCase):
         "No method exposed over RPC reaches a counterparty one may not"
         self.crashes, self.drifts = [], []
         self.preferences, self.snapshot_time = {}, 0
-        started = time.monotonic()
+        begun = time.monotonic()
         self.set_up()
         self.party_family = {'party.party'} | {
             n for n, M in self.targets()
@@ -1423,7 +1429,7 @@ class RPCAccessTestCase(_DBTestCase):
                 for f in self.stored(M).values())}
         user_ids = {n: u.id for n, u in self.users.items()}
         open_ = dict(OPEN)
-        overflows = DATETIME_OVERFLOW if backend.name == 'sqlite' else set()
+        marker, overflows = DATETIME_RAW.get(backend.name, (None, set()))
         tried, not_tried, unknown, pointless = 0, [], [], []
         known_open, tried_pairs = [], set()
         times = defaultdict(float)
@@ -1449,14 +1455,14 @@ class RPCAccessTestCase(_DBTestCase):
                     model, method, probe, caller, label, '; '.join(found))
                 for caller, label, probe, found in leaks)
             overflowed = [(c, lb, p, f) for c, lb, p, f in leaks
-                if lb == '_datetime' and all(
-                    'parser stack overflow' in x for x in f)]
+                if lb == '_datetime' and marker and all(
+                    marker in x for x in f)]
             if (model, method) in overflows:
                 leaks = [x for x in leaks if x not in overflowed]
             with self.subTest(model=model, method=method):
                 if (model, method) in overflows:
                     self.assertTrue(overflowed, msg="%s.%s is listed in "
-                        "DATETIME_OVERFLOW but no longer overflows: remove "
+                        "DATETIME_RAW but no longer fails: remove "
                         "it" % (model, method))
                 self.assertTrue(meaningful or why,
                     msg="no probe of %s.%s shows anything even to Anna or "
@@ -1473,7 +1479,7 @@ class RPCAccessTestCase(_DBTestCase):
         print('\n(model, method) pairs tried: %d; not tried: %d; '
             'open holes: %d' % (tried, len(not_tried), len(known_open)))
         print('  %.0f s in all, %.0f s of them taking snapshots' % (
-                time.monotonic() - started, self.snapshot_time))
+                time.monotonic() - begun, self.snapshot_time))
         for model, seconds in sorted(times.items(), key=lambda t: -t[1])[:8]:
             print('  %.1f s: %s' % (seconds, model))
         for row in not_tried:
