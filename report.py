@@ -24,16 +24,20 @@ def converter_available():
     return bool(command) and bool(shutil.which(shlex.split(command)[0]))
 
 
-class CounterpartyList(Report):
-    "The selected counterparties with their contact persons and phones"
-    __name__ = 'crm.counterparty.list'
+class ExportPolicyMixin:
+    "A print takes the counterparties out as an export does"
+    __slots__ = ()
 
     @classmethod
     def check_access(cls, action, model, ids):
         super().check_access(action, model, ids)
-        # A printed list takes the counterparties out as an export does
         if Transaction().user:
             check_export()
+
+
+class CounterpartyList(ExportPolicyMixin, Report):
+    "The selected counterparties with their contact persons and phones"
+    __name__ = 'crm.counterparty.list'
 
     @classmethod
     def get_context(cls, records, header, data):
@@ -73,12 +77,6 @@ class CounterpartyList(Report):
         return super().convert(report, data, **kwargs)
 
 
-class LetterReport(metaclass=PoolMeta):
+class LetterReport(ExportPolicyMixin, metaclass=PoolMeta):
     "The company module's letter: a party's name and address on paper"
     __name__ = 'party.letter'
-
-    @classmethod
-    def check_access(cls, action, model, ids):
-        super().check_access(action, model, ids)
-        if Transaction().user:
-            check_export()
