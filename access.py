@@ -42,12 +42,14 @@ conditions are a join whatever Tryton believes of the table's size.
 
 Tryton's core reads without the rules where this module reads first as the
 user: ``ReadFirstMixin``, which tryton.cfg mixes into every stored model,
-for ``copy`` and ``export_data``, and ``ValuesAccessMixin``, mixed into
-every view model, for the on_change family, whose record is built from the
-client's values.  ``allowed_ids`` tells which records the user's rules let
-through where the caller's checks are off: the INN rule names only a
-holder the user sees, the import matches and names only the cards he sees
-and updates only those he may edit.
+for ``copy``, ``export_data`` and ``history_revisions``, and
+``ValuesAccessMixin``, mixed into every view model, for the on_change
+family, whose record is built from the client's values; and it checks the
+rules of a write as of the past state a client names (``_datetime``),
+which ``PresentWritesMixin`` leaves out.  ``allowed_ids`` tells which
+records the user's rules let through where the caller's checks are off:
+the INN rule names only a holder the user sees, the import matches and
+names only the cards he sees and updates only those he may edit.
 
 Wizards run without the access checks of RPC: those that change
 counterparties write them within ``editing``, which applies the checks,
@@ -375,15 +377,6 @@ class Party(metaclass=PoolMeta):
             check_export()
         return super().export_data(records, fields_names, header=header)
 
-    @classmethod
-    def history_revisions(cls, ids):
-        pool = Pool()
-        Rule = pool.get('ir.rule')
-        # Core checks only the model access: the times and editors of a
-        # card are as private as the card
-        Rule.check(cls.__name__, ids, 'read')
-        return super().history_revisions(ids)
-
 
 class User(metaclass=PoolMeta):
     __name__ = 'res.user'
@@ -417,14 +410,14 @@ class Channel(metaclass=PoolMeta):
 
 
 class ReadFirstMixin:
-    "Copy and export only the records the user may read"
+    "Copy, export and list the revisions of only the records one may read"
     __slots__ = ()
 
     @classmethod
     def _read_first(cls, records):
         # Core reads the records it copies or exports, and those they
-        # contain, without the record rules: read them first as the client
-        # would
+        # contain, and the revisions of any, without the record rules: read
+        # them first as the client would
         if Transaction().check_access and records:
             cls.read(list(map(int, records)), ['id'])
 
@@ -437,6 +430,28 @@ class ReadFirstMixin:
     def export_data(cls, records, fields_names, header=False):
         cls._read_first(records)
         return super().export_data(records, fields_names, header=header)
+
+    @classmethod
+    def history_revisions(cls, ids):
+        cls._read_first(ids)
+        return super().history_revisions(ids)
+
+
+class PresentWritesMixin:
+    "A write or deletion changes the present, whatever past the client reads"
+    __slots__ = ()
+
+    @classmethod
+    def write(cls, *args):
+        # Core checks the rules of a write as of the past state the client
+        # names (_datetime) on the present table: a database error
+        with Transaction().set_context(_datetime=None):
+            return super().write(*args)
+
+    @classmethod
+    def delete(cls, records):
+        with Transaction().set_context(_datetime=None):
+            return super().delete(records)
 
 
 class ValuesAccessMixin:

@@ -7,16 +7,19 @@ edits, but not which ids he may write into another record's field: a
 record that points at a hidden counterparty reveals it (its name comes
 back with the record, a shared group shows it to everyone), and one that
 is a part of a counterparty's card (a phone, a payer, a relation, the
-groups and tags it is in) changes it.  So every model with a Many2One or
-Reference to party.party is registered below with CounterpartyLinkMixin,
-which checks each create a user makes before the records exist (one that
+groups and tags it is in) changes it.  So CounterpartyLinkMixin, which
+tryton.cfg mixes into every stored model (of any module, activated before
+or after this one), finds the Many2One and Reference fields that may hold
+a counterparty and checks each create a user makes before the records
+exist (one that
 names a counterparty in a communication he takes part in or in a shared
 group would show it to him), and each write and delete
 (``check_modification`` with ``external``):
 
-- a plain link (a communication's counterparty, a task's, a favourite, a
-  card's replacement): the user must see the counterparty it is set to;
-- a child link, named in ``_counterparty_children`` (contact data,
+- a plain link (a communication's counterparty, a task's, a favourite,
+  whose star only its user sees, a card's replacement): the user must see
+  the counterparty it is set to;
+- a child link, named in ``CHILDREN`` (contact data,
   identifiers, payers, relations, group and tag memberships, categories,
   languages, a contact person's employer, the party of a company or an
   employee, attachments, notes, avatars, e-mails): the record belongs to
@@ -25,10 +28,10 @@ group would show it to him), and each write and delete
 
 A card created in the same call is its creator's to fill in (the form
 creates its phones and contact persons with it).  One2Many and Many2Many
-fields write through these models.  tests/test_counterparty_link.py reads
-the pool for every field that points at party.party and fails on one that
-is neither checked here nor listed there with the reason it needs no
-check."""
+fields write through these models; a table query is written through the
+models it reads.  tests/test_counterparty_link.py reads the pool for every
+field that points at party.party and fails on one that is neither checked
+here nor listed there with the reason it needs no check."""
 from sql.aggregate import Max
 
 from trytond.i18n import gettext
@@ -41,26 +44,54 @@ from .access import allowed_ids
 from .exceptions import CounterpartyLinkError
 
 
+# The fields that make a record a part of a counterparty's card, by model:
+# who adds, changes or removes one must edit the card
+CHILDREN = {
+    # A contact person is listed on its company's card
+    'party.party': {'employer'},
+    'party.party.lang': {'party'},
+    'party.party-party.category': {'party'},
+    'party.identifier': {'party'},
+    'party.address': {'party'},
+    'party.contact_mechanism': {'party'},
+    # The reverse relation is shown on the other card
+    'party.relation': {'from_', 'to'},
+    # The party of a company or an employee is seen by everyone
+    'company.company': {'party'},
+    'company.employee': {'party'},
+    'crm.counterparty.responsible_change': {'party'},
+    'crm.counterparty.payer': {'party'},
+    'crm.counterparty.tag-party.party': {'party'},
+    # A shared group shows its counterparties to everyone
+    'crm.counterparty.group-party.party': {'party'},
+    'ir.attachment': {'resource'},
+    'ir.note': {'resource'},
+    'ir.avatar': {'resource'},
+    'ir.email': {'resource'},
+    }
+
+
 class CounterpartyLinkMixin:
     "Links to counterparties only to those the user sees or edits"
     __slots__ = ()
-    # The fields that make the record a part of the counterparty's card
-    _counterparty_children = set()
-
-    @classmethod
-    def __post_setup__(cls):
-        super().__post_setup__()
-        # Once, not at each write
-        cls._counterparty_links = [name
-            for name, field in cls._fields.items()
-            if isinstance(field, fields.Reference)
-            or (isinstance(field, fields.Many2One)
-                and field.model_name == 'party.party')]
 
     @classmethod
     def counterparty_links(cls):
         "The names of the stored fields that may hold a counterparty"
-        return cls._counterparty_links
+        # Found once, not at each write (a mixin comes after the setup)
+        links = cls.__dict__.get('_counterparty_links')
+        if links is None:
+            links = cls._counterparty_links = [] if cls._is_table_query() \
+                else [name for name, field in cls._fields.items()
+                    if isinstance(field, fields.Reference)
+                    or (isinstance(field, fields.Many2One)
+                        and field.model_name == 'party.party')]
+        return links
+
+    @classmethod
+    def _counterparty_child(cls, name):
+        "Whether the field name makes the record a part of the card"
+        return name in CHILDREN.get(cls.__name__, ())
 
     @classmethod
     def _before_create(cls, vlist):
@@ -74,7 +105,7 @@ class CounterpartyLinkMixin:
             for name in links:
                 cls._check_counterparties(name, _party_ids(
                         v.get(name, defaults.get(name)) for v in vlist),
-                    name in cls._counterparty_children)
+                    cls._counterparty_child(name))
         return vlist
 
     @classmethod
@@ -84,7 +115,7 @@ class CounterpartyLinkMixin:
         if not external or mode == 'create':
             return
         for name in cls.counterparty_links():
-            child = name in cls._counterparty_children
+            child = cls._counterparty_child(name)
             linked = []
             if mode == 'write' and name in values:
                 linked = [values[name]]
@@ -109,17 +140,17 @@ class CounterpartyLinkMixin:
                                 [('id', 'in', list(new))], order=[])))
         if not ids:
             return
-        hidden = _forbidden(ids, 'read')
-        if hidden:
+        # Editing is within what one sees (ir.py): one query when it passes
+        refused = _forbidden(ids, 'write' if child else 'read')
+        if not refused:
+            return
+        if not child or _forbidden(set(refused), 'read'):
             raise CounterpartyLinkError(gettext(
                     'crm_counterparty.msg_counterparty_link_hidden',
                     **cls.__names__(name)))
-        locked = _forbidden(ids, 'write') if child else []
-        if locked:
-            raise CounterpartyLinkError(gettext(
-                    'crm_counterparty.msg_counterparty_link_not_editable',
-                    party=Party(locked[0]).rec_name,
-                    **cls.__names__(name)))
+        raise CounterpartyLinkError(gettext(
+                'crm_counterparty.msg_counterparty_link_not_editable',
+                party=Party(refused[0]).rec_name, **cls.__names__(name)))
 
 
 def _party_ids(values):
@@ -146,10 +177,8 @@ def _forbidden(ids, mode):
     return sorted(ids - allowed_ids(Party, ids, mode))
 
 
-class Party(CounterpartyLinkMixin, metaclass=PoolMeta):
+class Party(metaclass=PoolMeta):
     __name__ = 'party.party'
-    # A contact person is listed on its company's card
-    _counterparty_children = {'employer'}
 
     @classmethod
     def create(cls, vlist):
@@ -167,115 +196,3 @@ class Party(CounterpartyLinkMixin, metaclass=PoolMeta):
         last, = cursor.fetchone()
         with transaction.set_context(_counterparty_new_above=last or 0):
             return super().create(vlist)
-
-
-class PartyLang(CounterpartyLinkMixin, metaclass=PoolMeta):
-    __name__ = 'party.party.lang'
-    _counterparty_children = {'party'}
-
-
-class PartyCategory(CounterpartyLinkMixin, metaclass=PoolMeta):
-    __name__ = 'party.party-party.category'
-    _counterparty_children = {'party'}
-
-
-class Identifier(CounterpartyLinkMixin, metaclass=PoolMeta):
-    __name__ = 'party.identifier'
-    _counterparty_children = {'party'}
-
-
-class Address(CounterpartyLinkMixin, metaclass=PoolMeta):
-    __name__ = 'party.address'
-    _counterparty_children = {'party'}
-
-
-class ContactMechanism(CounterpartyLinkMixin, metaclass=PoolMeta):
-    __name__ = 'party.contact_mechanism'
-    _counterparty_children = {'party'}
-
-
-class Relation(CounterpartyLinkMixin, metaclass=PoolMeta):
-    __name__ = 'party.relation'
-    # The reverse relation is shown on the other card
-    _counterparty_children = {'from_', 'to'}
-
-
-class Company(CounterpartyLinkMixin, metaclass=PoolMeta):
-    __name__ = 'company.company'
-    # The party of a company or an employee is seen by everyone
-    _counterparty_children = {'party'}
-
-
-class Employee(CounterpartyLinkMixin, metaclass=PoolMeta):
-    __name__ = 'company.employee'
-    _counterparty_children = {'party'}
-
-
-class ResponsibleChange(CounterpartyLinkMixin, metaclass=PoolMeta):
-    __name__ = 'crm.counterparty.responsible_change'
-    _counterparty_children = {'party'}
-
-
-class Favorite(CounterpartyLinkMixin, metaclass=PoolMeta):
-    # Only its user sees the star: it changes nothing of the card
-    __name__ = 'crm.counterparty.favorite'
-
-
-class Payer(CounterpartyLinkMixin, metaclass=PoolMeta):
-    __name__ = 'crm.counterparty.payer'
-    _counterparty_children = {'party'}
-
-
-class TagParty(CounterpartyLinkMixin, metaclass=PoolMeta):
-    __name__ = 'crm.counterparty.tag-party.party'
-    _counterparty_children = {'party'}
-
-
-class GroupParty(CounterpartyLinkMixin, metaclass=PoolMeta):
-    __name__ = 'crm.counterparty.group-party.party'
-    # A shared group shows its counterparties to everyone
-    _counterparty_children = {'party'}
-
-
-class CommunicationParty(CounterpartyLinkMixin, metaclass=PoolMeta):
-    __name__ = 'crm.communication-party.party'
-
-
-class ImportLine(CounterpartyLinkMixin, metaclass=PoolMeta):
-    __name__ = 'crm.counterparty.import.line'
-
-
-class Attachment(CounterpartyLinkMixin, metaclass=PoolMeta):
-    __name__ = 'ir.attachment'
-    _counterparty_children = {'resource'}
-
-
-class Note(CounterpartyLinkMixin, metaclass=PoolMeta):
-    __name__ = 'ir.note'
-    _counterparty_children = {'resource'}
-
-
-class Avatar(CounterpartyLinkMixin, metaclass=PoolMeta):
-    __name__ = 'ir.avatar'
-    _counterparty_children = {'resource'}
-
-
-class Email(CounterpartyLinkMixin, metaclass=PoolMeta):
-    __name__ = 'ir.email'
-    _counterparty_children = {'resource'}
-
-
-class Channel(CounterpartyLinkMixin, metaclass=PoolMeta):
-    __name__ = 'ir.chat.channel'
-
-
-class ModelLog(CounterpartyLinkMixin, metaclass=PoolMeta):
-    __name__ = 'ir.model.log'
-
-
-class Work(CounterpartyLinkMixin, metaclass=PoolMeta):
-    __name__ = 'project.work'
-
-
-class ActionKeyword(CounterpartyLinkMixin, metaclass=PoolMeta):
-    __name__ = 'ir.action.keyword'

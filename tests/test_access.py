@@ -127,6 +127,22 @@ class CounterpartyAccessTestCase(_DBTestCase):
                         'data': b"contract"}])
         return company
 
+    def create_meeting(self, company, party):
+        "Anna's meeting with party, organised by her"
+        Communication = Pool().get('crm.communication')
+        anna = self.users['Anna']
+        with set_company(company):
+            meeting, = Communication.create([{
+                        'subject': "Встреча с директором",
+                        'company': company.id,
+                        'start': datetime.datetime(2026, 11, 3, 10),
+                        'end': datetime.datetime(2026, 11, 3, 11),
+                        'organiser': anna.employee.id,
+                        'employees': [('add', [anna.employee.id])],
+                        'parties': [('add', [party.id])],
+                        }])
+        return meeting
+
     def reveals(self, user):
         """What the calls of the web client reveal of "Romashka" and its
         contact person to user; None when a call is refused"""
@@ -254,20 +270,9 @@ class CounterpartyAccessTestCase(_DBTestCase):
     @with_transaction()
     def test_communications_follow_their_counterparties(self):
         "The communications of a hidden counterparty are hidden too"
-        pool = Pool()
-        Communication = pool.get('crm.communication')
         company = self.setup_company()
-        anna, boris = self.users['Anna'], self.users['Boris']
-        with set_company(company):
-            meeting, = Communication.create([{
-                        'subject': "Встреча с директором",
-                        'company': company.id,
-                        'start': datetime.datetime(2026, 11, 3, 10),
-                        'end': datetime.datetime(2026, 11, 3, 11),
-                        'organiser': anna.employee.id,
-                        'employees': [('add', [anna.employee.id])],
-                        'parties': [('add', [self.ivan.id])],
-                        }])
+        boris = self.users['Boris']
+        meeting = self.create_meeting(company, self.ivan)
 
         def subjects(user):
             return [c['subject'] for c in call(

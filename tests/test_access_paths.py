@@ -7,7 +7,7 @@ import datetime
 from trytond.exceptions import UserWarning
 from trytond.model import ModelStorage
 from trytond.model.exceptions import AccessError
-from trytond.modules.company.tests import create_company, set_company
+from trytond.modules.company.tests import create_company
 from trytond.modules.crm_counterparty.access import ReadFirstMixin
 from trytond.modules.crm_counterparty.exceptions import (
     DuplicateTaxIdentifier)
@@ -32,6 +32,7 @@ class AccessPathsTestCase(_DBTestCase):
     "Test the paths around the visibility policy"
     module = 'crm_counterparty'
     setup_company = test_access.CounterpartyAccessTestCase.setup_company
+    create_meeting = test_access.CounterpartyAccessTestCase.create_meeting
 
     def romashka_children(self):
         "A phone, an address and the INN of Romashka"
@@ -130,20 +131,9 @@ class AccessPathsTestCase(_DBTestCase):
     @with_transaction()
     def test_copy_hidden_communication(self):
         "A communication one may not read is not copied"
-        pool = Pool()
-        Communication = pool.get('crm.communication')
         company = self.setup_company()
-        anna, boris = self.users['Anna'], self.users['Boris']
-        with set_company(company):
-            meeting, = Communication.create([{
-                        'subject': "Встреча с директором",
-                        'company': company.id,
-                        'start': datetime.datetime(2026, 11, 3, 10),
-                        'end': datetime.datetime(2026, 11, 3, 11),
-                        'organiser': anna.employee.id,
-                        'employees': [('add', [anna.employee.id])],
-                        'parties': [('add', [self.romashka.id])],
-                        }])
+        boris = self.users['Boris']
+        meeting = self.create_meeting(company, self.romashka)
         for default in [None, {'organiser': boris.employee.id}]:
             with self.subTest(default=default):
                 self.assertCopyRefused(
@@ -224,6 +214,26 @@ class AccessPathsTestCase(_DBTestCase):
                     with self.assertRaises(AccessError):
                         call(user, model, 'read', [record.id], ['id'],
                             context=context)
+
+    @with_transaction()
+    def test_past_state_written_as_present(self):
+        """A write or deletion with a past state (_datetime) in the context
+        is checked and done in the present, not failed by the database"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        self.setup_company()
+        context = {'_datetime': datetime.datetime.max}
+        for name in ['Boris', 'Pavel']:
+            for method, args in [
+                    ('write', ([self.romashka.id], {'name': "Взлом"})),
+                    ('delete', ([self.romashka.id],))]:
+                with self.subTest(user=name, method=method):
+                    with self.assertRaises(AccessError):
+                        call(self.users[name], 'party.party', method, *args,
+                            context=context)
+        call(self.users['Anna'], 'party.party', 'write', [self.romashka.id],
+            {'name': "ООО «Ромашка-2»"}, context=context)
+        self.assertEqual(Party(self.romashka.id).name, "ООО «Ромашка-2»")
 
     @with_transaction()
     def test_forged_company_on_own_card(self):
