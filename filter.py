@@ -15,6 +15,7 @@ import datetime as dt
 from trytond.i18n import gettext
 from trytond.model import Index, fields
 from trytond.model.fields import SQL_OPERATORS
+from trytond.model.modelstorage import is_leaf
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import PYSON, PYSONDecoder
 from trytond.transaction import Transaction
@@ -68,12 +69,10 @@ def formula_domain(field_name, clause, label, date=False):
 def _clauses(domain):
     "The conditions (field, operator, value...) of domain, at any depth"
     for item in domain:
-        if isinstance(item, (list, tuple)):
-            if item and isinstance(item[0], str) and item[0] not in {
-                    'AND', 'OR'}:
-                yield item
-            else:
-                yield from _clauses(item)
+        if is_leaf(item):
+            yield item
+        elif isinstance(item, (list, tuple)):
+            yield from _clauses(item)
 
 
 class ViewSearch(SharedMixin, metaclass=PoolMeta):

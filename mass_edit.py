@@ -3,6 +3,7 @@
 """Mass editing of the selected counterparties: type, status, responsible,
 tags, groups or a custom field at once, with a summary of what changed and
 a line in the journal of each card that changed."""
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from trytond.i18n import gettext
@@ -18,6 +19,17 @@ from .sharing import check_chosen
 
 _YES = {'1', 'y', 'yes', 'true', 'да', 'д'}
 _NO = {'0', 'n', 'no', 'false', 'нет', 'н'}
+
+
+@dataclass
+class Change:
+    "One change asked for: what the summary and the journal say of it"
+    label: str
+    shown: str
+    parties: list
+    values: dict
+    # A new responsible journals itself (see party.py)
+    journaled: bool = True
 
 
 class MassEditStart(ModelView):
@@ -91,22 +103,23 @@ class MassEdit(Wizard):
         pool = Pool()
         Party = pool.get('party.party')
         changes = self._changes()
-        changed = {p for _, _, parties, _, _ in changes for p in parties}
+        changed = {p for c in changes for p in c.parties}
         with editing([p for p in self.records if p in changed]):
-            for _, _, parties, values, _ in changes:
-                if parties:
-                    Party.write(parties, values)
+            for change in changes:
+                if change.parties:
+                    Party.write(change.parties, change.values)
         # The journal is the system's account of the changes just checked,
         # not a message of the user: posted with the wizard's rights
         journal = {}
         summary = []
-        for label, shown, parties, values, journaled in changes:
-            for party in parties if journaled else []:
+        for change in changes:
+            for party in change.parties if change.journaled else []:
                 journal.setdefault(party, []).append(
-                    '%s: %s' % (label, shown))
+                    '%s: %s' % (change.label, change.shown))
             summary.append(gettext(
                     'crm_counterparty.msg_mass_edit_summary_line',
-                    field=label, value=shown, count=len(parties)))
+                    field=change.label, value=change.shown,
+                    count=len(change.parties)))
         for party, lines in journal.items():
             Party.chat_post(
                 [party], 'crm_counterparty.msg_mass_edit_journal',
@@ -116,9 +129,7 @@ class MassEdit(Wizard):
         return 'done'
 
     def _changes(self):
-        """The changes asked for, each as (label, value shown, parties to
-        change, values to write, whether to journal it: a new responsible
-        journals itself, see party.py)"""
+        "The changes asked for, refusing tags and groups kept by others"
         pool = Pool()
         Party = pool.get('party.party')
         start = self.start
@@ -132,9 +143,9 @@ class MassEdit(Wizard):
             label = label or Party.fields_get([name])[name]['string']
             if isinstance(value, Model):
                 value = value.id
-            changes.append((
+            changes.append(Change(
                     label, shown, to_change, {name: value},
-                    name != 'responsible'))
+                    journaled=name != 'responsible'))
 
         for name in ['counterparty_type', 'counterparty_status',
                 'responsible']:
@@ -148,10 +159,12 @@ class MassEdit(Wizard):
                 start.custom_value or '—', label=start.custom_field.name)
         for field, adds, removes, add_label, remove_label in [
                 ('tags', start.add_tags, start.remove_tags,
-                    'msg_mass_edit_tags_added', 'msg_mass_edit_tags_removed'),
+                    'crm_counterparty.msg_mass_edit_tags_added',
+                    'crm_counterparty.msg_mass_edit_tags_removed'),
                 ('counterparty_groups', start.add_groups,
-                    start.remove_groups, 'msg_mass_edit_groups_added',
-                    'msg_mass_edit_groups_removed'),
+                    start.remove_groups,
+                    'crm_counterparty.msg_mass_edit_groups_added',
+                    'crm_counterparty.msg_mass_edit_groups_removed'),
                 ]:
             for records, action, label in [
                     (adds, 'add', add_label),
@@ -163,10 +176,9 @@ class MassEdit(Wizard):
                     to_change = (
                         [p for p in self.records if p not in present]
                         if action == 'add' else present)
-                    changes.append((
-                            gettext('crm_counterparty.' + label),
-                            record.name, to_change,
-                            {field: [(action, [record.id])]}, True))
+                    changes.append(Change(
+                            gettext(label), record.name, to_change,
+                            {field: [(action, [record.id])]}))
         return changes
 
     def default_done(self, fields):

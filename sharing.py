@@ -12,7 +12,9 @@ from trytond.i18n import gettext
 from trytond.model import Index, Unique, fields
 from trytond.model.exceptions import AccessError
 from trytond.model.fields import SQL_OPERATORS
-from trytond.transaction import Transaction, check_access, inactive_records
+from trytond.transaction import Transaction
+
+from .access import allowed_ids
 
 
 def joined_names(parties, field_name):
@@ -45,9 +47,8 @@ def check_chosen(records):
     if not records:
         return
     Model = records[0].__class__
-    with check_access(), inactive_records():
-        seen = Model.search([('id', 'in', [r.id for r in records])])
-    if set(records) - set(seen):
+    ids = {r.id for r in records}
+    if ids - allowed_ids(Model, ids):
         raise AccessError(gettext(
                 'crm_counterparty.msg_shared_not_visible',
                 **Model.__names__()))
