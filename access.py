@@ -53,8 +53,9 @@ names only the cards he sees and updates only those he may edit.
 
 Wizards run without the access checks of RPC: those that change
 counterparties write them within ``editing``, which applies the checks,
-and every way out to a file (``export_data``, the export wizard, the
-printed lists) calls ``check_export``.
+and every way out to a file (the export wizard, the printed lists, and
+``export_data`` of counterparties and of every record that names one:
+``CardExportMixin``) calls ``check_export``.
 """
 import copy
 from collections import defaultdict
@@ -266,13 +267,18 @@ def editing(parties):
         yield
 
 
-def check_export():
-    "Refuse the export of counterparties when the policy keeps it to managers"
+def export_allowed():
+    "Whether the policy lets the user export counterparties"
     pool = Pool()
     Configuration = pool.get('party.configuration')
     policy = Configuration.get_counterparty_policy(policy_company())
-    if (policy['counterparty_export'] == 'managers'
-            and not in_crm_group('group_crm_manager')):
+    return (policy['counterparty_export'] != 'managers'
+        or in_crm_group('group_crm_manager'))
+
+
+def check_export():
+    "Refuse the export of counterparties when the policy keeps it to managers"
+    if not export_allowed():
         raise AccessError(gettext(
                 'crm_counterparty.msg_access_export_managers'))
 
@@ -371,12 +377,6 @@ class Party(metaclass=PoolMeta):
             return [('id', 'in', cls._internal_query())]
         return [('id', 'not in', cls._internal_query())]
 
-    @classmethod
-    def export_data(cls, records, fields_names, header=False):
-        if Transaction().check_access:
-            check_export()
-        return super().export_data(records, fields_names, header=header)
-
 
 class User(metaclass=PoolMeta):
     __name__ = 'res.user'
@@ -437,8 +437,92 @@ class ReadFirstMixin:
         return super().history_revisions(ids)
 
 
+class CardExportMixin:
+    """Export counterparties and the parts of their cards only as the policy
+    says.  A record is a part of a card when a stored link holds a
+    counterparty (a phone, a payer, a note) or when its model names the
+    lists that make it one in ``_card_part_of`` (a communication's
+    counterparties); any other list of counterparties only when exported."""
+    __slots__ = ()
+
+    @classmethod
+    def export_data(cls, records, fields_names, header=False):
+        if (Transaction().check_access and records and not export_allowed()
+                and cls._hold_counterparties(records, fields_names)):
+            check_export()
+        return super().export_data(records, fields_names, header=header)
+
+    @classmethod
+    def _hold_counterparties(cls, records, fields_names):
+        "Whether the export of fields_names of records carries counterparties"
+        pool = Pool()
+        Party = pool.get('party.party')
+        if cls.__name__ == 'party.party':
+            return True
+        paths = defaultdict(list)
+        for path in [*fields_names, *getattr(cls, '_card_part_of', ())]:
+            head, _, rest = path.partition('/')
+            paths[head].extend([rest] if rest else [])
+        names = set(paths) | {n for n, f in cls._fields.items()
+            if _stored_link(f)}
+        names = [n for n in names if n in cls._fields
+            and isinstance(_inner(cls._fields[n]), RELATIONAL)]
+        parties, targets = set(), defaultdict(set)
+        with without_check_access(), inactive_records():
+            for row in cls.read(list(map(int, records)), names):
+                for name in names:
+                    target, ids = _linked(cls._fields[name], row[name])
+                    if target == 'party.party':
+                        parties |= ids
+                    elif target and name in paths:
+                        targets[name] |= ids
+            if parties and Party.search([
+                        ('id', 'in', list(parties)),
+                        ('internal', '=', False),
+                        ], limit=1, order=[]):
+                return True
+        return any(_target(cls._fields[n])._hold_counterparties(
+                _target(cls._fields[n]).browse(list(ids)), paths[n])
+            for n, ids in targets.items() if ids)
+
+
+RELATIONAL = (fields.Many2One, fields.One2Many, fields.Many2Many,
+    fields.Reference)
+
+
+def _inner(field):
+    "The field a function field computes, or the field itself"
+    return field._field if isinstance(field, fields.Function) else field
+
+
+def _target(field):
+    "The model a relational field points at"
+    return _inner(field).get_target()
+
+
+def _stored_link(field):
+    "Whether the field is a stored link that may hold a counterparty"
+    return (isinstance(field, fields.Reference)
+        or (isinstance(field, fields.Many2One)
+            and not isinstance(field, fields.Function)
+            and field.model_name == 'party.party'))
+
+
+def _linked(field, value):
+    "The model and the ids a value of a relational field holds"
+    if isinstance(_inner(field), fields.Reference):
+        # Only a counterparty is followed through a reference
+        model, _, id_ = (value or '').partition(',')
+        if model == 'party.party' and id_.isdigit():
+            return model, {int(id_)}
+        return None, set()
+    ids = value if isinstance(value, (list, tuple)) else [value]
+    return _target(field).__name__, {i for i in ids if isinstance(i, int)}
+
+
 class PresentWritesMixin:
-    "A write or deletion changes the present, whatever past the client reads"
+    """A write, deletion or import changes the present, whatever past the
+    client reads"""
     __slots__ = ()
 
     @classmethod
@@ -452,6 +536,12 @@ class PresentWritesMixin:
     def delete(cls, records):
         with Transaction().set_context(_datetime=None):
             return super().delete(records)
+
+    @classmethod
+    def import_data(cls, fields_names, data):
+        # The rows name the present records they link to
+        with Transaction().set_context(_datetime=None):
+            return super().import_data(fields_names, data)
 
 
 class ValuesAccessMixin:

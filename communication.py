@@ -62,6 +62,8 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
     __name__ = 'crm.communication'
     __string__ = "Communication"
     _rec_name = 'subject'
+    # It is exported as a part of its counterparties' cards
+    _card_part_of = {'parties'}
 
     _states = {
         'readonly': Eval('state') != 'planned',

@@ -663,6 +663,60 @@ class CounterpartyAccessTestCase(_DBTestCase):
                 self.users['Maria'], 'party.party', 'export_data',
                 [self.romashka.id], ['name']), [[self.romashka.name]])
 
+    @with_transaction()
+    def test_export_card_parts(self):
+        """Where only managers export, a salesperson exports no part of a
+        card from its own model either; our own company's phone he does"""
+        pool = Pool()
+        ContactMechanism = pool.get('party.contact_mechanism')
+        Note = pool.get('ir.note')
+        self.setup_company(visibility='all', export='managers')
+        phone, own_phone = ContactMechanism.create([{
+                    'party': self.romashka.id, 'type': 'phone',
+                    'value': '+74951234567'}, {
+                    'party': self.company.party.id, 'type': 'phone',
+                    'value': '+74957654321'}])
+        note, = Note.create([{
+                    'resource': str(self.romashka), 'message': "Скидка 5%"}])
+        meeting = self.create_meeting(self.company, self.ivan)
+        parts = [
+            ('party.contact_mechanism', phone.id, 'value'),
+            ('ir.note', note.id, 'message'),
+            ('crm.communication', meeting.id, 'subject'),
+            ]
+        for model, id_, name in parts:
+            with self.subTest(model=model):
+                with self.assertRaises(AccessError):
+                    call(self.users['Anna'], model, 'export_data',
+                        [id_], [name])
+                with self.assertRaises(AccessError):
+                    call(self.users['Anna'], model, 'export_data_domain',
+                        [('id', '=', id_)], [name])
+                self.assertEqual(len(call(self.users['Maria'], model,
+                            'export_data', [id_], [name])), 1)
+        self.assertEqual(call(
+                self.users['Anna'], 'party.contact_mechanism', 'export_data',
+                [own_phone.id], ['value']), [['8 (495) 765-43-21']])
+        with self.assertRaises(AccessError):
+            call(self.users['Anna'], 'crm.counterparty.statistics',
+                'export_data_domain', [], ['count'])
+
+    @with_transaction()
+    def test_export_group_of_counterparties(self):
+        "A list of counterparties is exported by name, not its counterparties"
+        Group = Pool().get('crm.counterparty.group')
+        self.setup_company(visibility='all', export='managers')
+        anna = self.users['Anna']
+        group, = Group.create([{
+                    'name': "Ключевые", 'user': anna.id,
+                    'parties': [('add', [self.romashka.id])]}])
+        self.assertEqual(call(anna, 'crm.counterparty.group', 'export_data',
+                [group.id], ['name']), [["Ключевые"]])
+        for path in ['parties', 'parties/name', 'parties/phone']:
+            with self.subTest(path=path), self.assertRaises(AccessError):
+                call(anna, 'crm.counterparty.group', 'export_data',
+                    [group.id], ['name', path])
+
 
     def edits_of_romashka(self, user):
         """The changes of Romashka a user may try over RPC, in order:
