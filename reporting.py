@@ -9,6 +9,9 @@ from sql.functions import DateTrunc
 
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool
+from trytond.transaction import Transaction
+
+from .access import check_export
 
 
 class CounterpartyStatistics(ModelSQL, ModelView):
@@ -29,6 +32,13 @@ class CounterpartyStatistics(ModelSQL, ModelView):
         cls._order = [('month', 'ASC'), ('id', 'ASC')]
 
     @classmethod
+    def export_data(cls, records, fields_names, header=False):
+        # Its rows count the counterparties: exported as they are
+        if Transaction().check_access:
+            check_export()
+        return super().export_data(records, fields_names, header=header)
+
+    @classmethod
     def table_query(cls):
         pool = Pool()
         Party = pool.get('party.party')
@@ -39,8 +49,11 @@ class CounterpartyStatistics(ModelSQL, ModelView):
         # our companies and employees are not counterparties
         where = ((party.active == Literal(True))
             & ~party.id.in_(Party._internal_query()))
-        if Rule.domain_get('party.party'):
-            where &= party.id.in_(Rule.query_get('party.party'))
+        # It counts the present table: a past state would make the rules
+        # search the history of every card
+        with Transaction().set_context(_datetime=None):
+            if Rule.domain_get('party.party'):
+                where &= party.id.in_(Rule.query_get('party.party'))
         # A group is named by its first counterparty
         return party.select(
             Min(party.id).as_('id'),

@@ -216,6 +216,21 @@ class AccessPathsTestCase(_DBTestCase):
                             context=context)
 
     @with_transaction()
+    def test_past_state_statistics(self):
+        "The statistics asked for in a past state count what one sees now"
+        self.setup_company()
+        context = {'_datetime': datetime.datetime.max}
+        counted = {}
+        for name in ['Anna', 'Boris', 'Pavel']:
+            with self.subTest(user=name):
+                counted[name] = [sum(r['count'] for r in call(
+                            self.users[name], 'crm.counterparty.statistics',
+                            'search_read', [], 0, None, None, ['count'],
+                            context=c)) for c in [context, {}]]
+                self.assertEqual(*counted[name])
+        self.assertGreater(counted['Anna'][0], counted['Boris'][0])
+
+    @with_transaction()
     def test_past_state_written_as_present(self):
         """A write or deletion with a past state (_datetime) in the context
         is checked and done in the present, not failed by the database"""
@@ -234,6 +249,12 @@ class AccessPathsTestCase(_DBTestCase):
         call(self.users['Anna'], 'party.party', 'write', [self.romashka.id],
             {'name': "ООО «Ромашка-2»"}, context=context)
         self.assertEqual(Party(self.romashka.id).name, "ООО «Ромашка-2»")
+        self.assertEqual(call(self.users['Anna'], 'party.contact_mechanism',
+                'import_data', ['party', 'type', 'value'],
+                [["ООО «Ромашка-2»", 'phone', '+74950000001']],
+                context=context), 1)
+        self.assertIn('8 (495) 000-00-01', [
+                m.value for m in Party(self.romashka.id).contact_mechanisms])
 
     @with_transaction()
     def test_forged_company_on_own_card(self):
