@@ -9,11 +9,14 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr
 
+from sql.aggregate import Max
+
 import trytond.config as config
 from trytond.i18n import gettext
 from trytond.model import (
     ChatMixin, DeactivableMixin, Index, ModelSQL, ModelView, Unique,
     Workflow, fields, sequence_ordered)
+from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
 from trytond.sendmail import send_message_transactional
@@ -26,10 +29,9 @@ from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
 from . import schedule
-from .access import policy_company
+from .access import allowed_ids, policy_company
 from .exceptions import (
-    CommunicationOverlapWarning, InvalidCommunication,
-    ParticipantWithoutAccess)
+    CommunicationOverlapWarning, InvalidCommunication)
 from .invitation import build_ics
 
 STATES = [
@@ -291,6 +293,21 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
             ]
 
     @classmethod
+    def create(cls, vlist):
+        # Its participants come with a new communication: the ids above
+        # the last one before the call are the call's own (repeatable read)
+        transaction = Transaction()
+        if (not transaction.check_access
+                or '_communication_new_above' in transaction.context):
+            return super().create(vlist)
+        table = cls.__table__()
+        cursor = transaction.connection.cursor()
+        cursor.execute(*table.select(Max(table.id)))
+        last, = cursor.fetchone()
+        with transaction.set_context(_communication_new_above=last or 0):
+            return super().create(vlist)
+
+    @classmethod
     def copy(cls, communications, default=None):
         default = default.copy() if default is not None else {}
         default.setdefault('state', 'planned')
@@ -327,7 +344,6 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
     def validate_fields(cls, communications, field_names):
         super().validate_fields(communications, field_names)
         cls.check_participants(communications, field_names)
-        cls.check_participant_access(communications, field_names)
         cls.check_overlap(communications, field_names)
 
     @classmethod
@@ -351,40 +367,6 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
                 raise InvalidCommunication(gettext(
                         'crm_counterparty.msg_communication_no_employee',
                         communication=communication.rec_name))
-
-    @classmethod
-    def check_participant_access(cls, communications, field_names=None):
-        "Each participating employee's user must see each counterparty"
-        pool = Pool()
-        Party = pool.get('party.party')
-        transaction = Transaction()
-        if not _touches(field_names, {'parties', 'employees'}):
-            return
-        users = cls._users_of({
-                e for c in communications for e in c.employees})
-        for communication in communications:
-            party_ids = {p.id for p in communication.parties}
-            for employee in communication.employees:
-                for user in users.get(employee, []):
-                    with transaction.set_user(user.id), \
-                            transaction.set_context(
-                                _check_access=True,
-                                company=communication.company.id,
-                                communications_excluded_from_access=[
-                                    communication.id]):
-                        visible = {p.id for p in Party.search([
-                                    ('id', 'in', list(party_ids)),
-                                    ])}
-                    hidden = party_ids - visible
-                    if hidden:
-                        party = Party(min(hidden))
-                        raise ParticipantWithoutAccess(gettext(
-                                'crm_counterparty'
-                                '.msg_communication_participant_no_access',
-                                communication=communication.rec_name,
-                                employee=employee.rec_name,
-                                user=user.rec_name,
-                                party=party.rec_name))
 
     @classmethod
     def check_overlap(cls, communications, field_names=None):
@@ -744,6 +726,35 @@ class _Participation(ModelSQL):
     communication = fields.Many2One(
         'crm.communication', "Communication", required=True,
         ondelete='CASCADE')
+
+    @classmethod
+    def _before_create(cls, vlist):
+        vlist = super()._before_create(vlist)
+        # Before the rows exist: taking part would itself show it
+        if Transaction().check_access:
+            cls._check_communications(
+                {v.get('communication') for v in vlist})
+        return vlist
+
+    @classmethod
+    def check_modification(cls, mode, records, values=None, external=False):
+        super().check_modification(
+            mode, records, values=values, external=external)
+        if mode == 'write' and external and 'communication' in values:
+            cls._check_communications({values['communication']})
+
+    @classmethod
+    def _check_communications(cls, ids):
+        "Refuse joining a communication the user may not edit"
+        pool = Pool()
+        Communication = pool.get('crm.communication')
+        new_above = Transaction().context.get('_communication_new_above')
+        ids = {int(i) for i in ids if i is not None
+            and (new_above is None or int(i) <= new_above)}
+        if ids - allowed_ids(Communication, ids, 'write'):
+            raise AccessError(gettext(
+                    'crm_counterparty.msg_communication_participation_refused',
+                    model=cls.__names__()['model']))
 
     @classmethod
     def __setup__(cls):
