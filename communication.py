@@ -41,6 +41,8 @@ STATES = [
     ]
 # What the participants are told again about when it changes
 _SCHEDULE_FIELDS = {'subject', 'start', 'end', 'place', 'parties'}
+# The lists of names shown for the participants, by field
+_NAMED = {'party_names': 'parties', 'employee_names': 'employees'}
 
 
 def _touches(field_names, names):
@@ -77,11 +79,15 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
     category = fields.Many2One(
         'crm.communication.category', "Category", ondelete='RESTRICT',
         states=_states)
-    start = fields.DateTime("Start", required=True, states=_states)
+    start = fields.DateTime(
+        "Start", required=True, format=schedule.TIME_FORMAT,
+        states=_states)
     duration = fields.Function(
         fields.TimeDelta("Duration", states=_states),
         'on_change_with_duration', setter='set_duration')
-    end = fields.DateTime("End", required=True, states=_states)
+    end = fields.DateTime(
+        "End", required=True, format=schedule.TIME_FORMAT,
+        states=_states)
     place = fields.Char(
         "Place or Link", states=_states,
         help="Where it takes place: an address, a phone number "
@@ -104,6 +110,12 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
             },
         depends={'company'},
         help="The counterparties and their contact persons who take part.")
+    # The list names them: a Many2Many column shows only a count
+    party_names = fields.Function(
+        fields.Char("Counterparties and Contact Persons"),
+        'get_names', searcher='search_names')
+    employee_names = fields.Function(
+        fields.Char("Employees"), 'get_names', searcher='search_names')
     state = fields.Selection(
         STATES, "State", readonly=True, required=True, sort=False)
     result = fields.Text(
@@ -228,6 +240,10 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
         if values.get('duration') is not None and values.get('start'):
             values['end'] = schedule.end_of(
                 values['start'], values['duration'])
+        # Kept to the minute (TIME_FORMAT): the client may send seconds
+        for name in ['start', 'end']:
+            if values.get(name):
+                values[name] = schedule.to_minute(values[name])
         return values
 
     @fields.depends('start', 'end', 'duration')
@@ -270,6 +286,20 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
             return list(context['employees'])
         user = User(Transaction().user)
         return [e.id for e in user.employees]
+
+    @classmethod
+    def get_names(cls, communications, names):
+        result = {}
+        for name in names:
+            field = _NAMED[name]
+            result[name] = {c.id: ', '.join(
+                    r.rec_name for r in getattr(c, field))
+                for c in communications}
+        return result
+
+    @classmethod
+    def search_names(cls, name, clause):
+        return [(_NAMED[name] + '.rec_name',) + tuple(clause[1:])]
 
     def get_color(self, name):
         if self.category:
@@ -985,7 +1015,7 @@ class CompleteStart(ModelView):
             'required': Bool(Eval('plan_next')),
             })
     next_start = fields.DateTime(
-        "Next Start",
+        "Next Start", format=schedule.TIME_FORMAT,
         states={
             'invisible': ~Eval('plan_next'),
             'required': Bool(Eval('plan_next')),

@@ -6,6 +6,8 @@ import datetime as dt
 
 # The length of a new communication until somebody says otherwise
 DEFAULT_DURATION = dt.timedelta(hours=1)
+# Times to the minute: seconds mean nothing to a meeting
+TIME_FORMAT = '%H:%M'
 
 
 def end_of(start, duration):
@@ -13,6 +15,11 @@ def end_of(start, duration):
     if start is None or duration is None:
         return None
     return start + duration
+
+
+def to_minute(value):
+    "value without its seconds, as the times of communications are kept"
+    return value.replace(second=0, microsecond=0)
 
 
 def duration_of(start, end):

@@ -23,6 +23,8 @@ class ScheduleTestCase(unittest.TestCase):
         self.assertIsNone(schedule.end_of(None, H))
         self.assertIsNone(schedule.end_of(T, None))
         self.assertIsNone(schedule.duration_of(T, None))
+        self.assertEqual(
+            schedule.to_minute(T.replace(second=41, microsecond=7)), T)
 
     def test_overlaps(self):
         for other, expected in [

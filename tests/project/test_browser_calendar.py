@@ -5,6 +5,7 @@ A real trytond serving sao, and Debian's chromium driven by Playwright
 (browser.py).
 """
 import datetime as dt
+import re
 
 from .browser import BrowserTestCase, expect
 
@@ -126,7 +127,7 @@ class CommunicationCalendarBrowserTest(BrowserTestCase):
         self._enter(dialog.locator('input[name="subject"]'), NEW_MEETING)
         start = dialog.locator('[name="start"] input[type="text"], '
             'input[name="start"]').first
-        self._enter(start, NEW_START.strftime('%m/%d/%Y %H:%M:%S'))
+        self._enter(start, NEW_START.strftime('%m/%d/%Y %H:%M'))
         self._wait_quiet()
         dialog.locator('.modal-footer button#save').click()
         self._wait_quiet()
@@ -151,3 +152,26 @@ class CommunicationCalendarBrowserTest(BrowserTestCase):
         self.assertEqual(planned.organiser.rec_name, 'Марина Соколова')
         self.assertEqual(planned.start, NEW_START)
         self.assertEqual(planned.end, NEW_START + dt.timedelta(hours=1))
+
+    def test_list_and_form_readable(self):
+        """The list names the participants, the form heads its employees
+        as employees, and times show no seconds"""
+        self._log_in()
+        tab = self._open_menu('Clients', 'Communications')
+        row = tab.locator('.treeview tbody tr').filter(
+            visible=True).filter(has_text=MY_CALL)
+        expect(row).to_contain_text(CLIENT)
+        expect(row).to_contain_text('Марина Соколова')
+        expect(row).not_to_contain_text('( 1 )')
+        expect(row.locator('td', has_text=re.compile(r'^09:00$'))) \
+            .to_have_count(1)
+        tab.locator('button#new_').click()
+        self._wait_quiet()
+        employees = tab.locator('.form-many2many').filter(
+            has=self.page.locator('.form-many2many-string',
+                has_text='Employees'))
+        expect(employees.locator('thead')).to_contain_text('Employee')
+        expect(employees.locator('thead')).not_to_contain_text('Party')
+        expect(employees.locator('tbody')).to_contain_text('Марина Соколова')
+        self._screenshot('communication_form_readable.png')
+        self._check_page_errors()
