@@ -18,7 +18,7 @@ from trytond.model import (
     Workflow, fields, sequence_ordered)
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Bool, Eval, If
+from trytond.pyson import Bool, Eval, If, PYSONEncoder
 from trytond.sendmail import send_message_transactional
 from trytond.tools import timezone as tz
 from trytond.tools.email_ import set_from_header
@@ -123,6 +123,10 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
             'readonly': Eval('state') == 'cancelled',
             },
         help="What came out of the communication.")
+    held = fields.DateTime(
+        "Held", readonly=True, format=schedule.TIME_FORMAT,
+        help="When it took place: its start, or when it was marked done "
+        "if that was earlier.")
     previous = fields.Many2One(
         'crm.communication', "Follows", readonly=True, ondelete='SET NULL',
         help="The communication this one continues.")
@@ -177,6 +181,19 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
                     'depends': ['state'],
                     },
                 })
+
+    @classmethod
+    def __register__(cls, module):
+        table_h = cls.__table_handler__(module)
+        fill_held = not table_h.column_exist('held')
+        super().__register__(module)
+        # Migration: what was held before the column took place at its start
+        if fill_held:
+            table = cls.__table__()
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*table.update(
+                    [table.held], [table.start],
+                    where=table.state == 'done'))
 
     @classmethod
     def default_company(cls):
@@ -342,6 +359,7 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
         default = default.copy() if default is not None else {}
         default.setdefault('state', 'planned')
         default.setdefault('result', None)
+        default.setdefault('held', None)
         default.setdefault('sequence', 0)
         default.setdefault('reminders', None)
         return super().copy(communications, default=default)
@@ -354,7 +372,12 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
     @classmethod
     @Workflow.transition('done')
     def do(cls, communications):
-        pass
+        # Marked done before its start: it took place now
+        now = schedule.to_minute(
+            dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
+        for communication in communications:
+            communication.held = min(communication.start, now)
+        cls.save(communications)
 
     @classmethod
     @ModelView.button
@@ -366,7 +389,7 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
     @ModelView.button
     @Workflow.transition('planned')
     def plan(cls, communications):
-        pass
+        cls.write(communications, {'held': None})
 
     # Validation
 
@@ -451,9 +474,8 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
                 tz.get_tzinfo(timezone))
         return lang.strftime(value, lang.date + ' %H:%M')
 
-    def local_date(self):
-        "The day of the start on the company's clock"
-        value = self.start
+    def local_date(self, value):
+        "The day of value (UTC) on the company's clock"
         timezone = self.company.timezone if self.company else None
         if timezone:
             value = value.replace(tzinfo=dt.timezone.utc).astimezone(
@@ -688,7 +710,7 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
             for c in communications if c.state == 'planned'}
         removed = {c: list(e) for c, e in removed.items() if e}
         cls.tell_participants(list(removed), 'cancelled', employees=removed)
-        if fields & {'state', 'start', 'parties'}:
+        if fields & {'state', 'held', 'parties'}:
             Party = Pool().get('party.party')
             parties = {p for _, _, ps in before.values() for p in ps}
             Party.update_last_contact(
@@ -965,8 +987,8 @@ class Party(metaclass=PoolMeta):
                 last = Communication.search([
                         ('parties', 'in', members),
                         ('state', '=', 'done'),
-                        ], order=[('start', 'DESC')], limit=1)
-                day = last[0].local_date() if last else None
+                        ], order=[('held', 'DESC')], limit=1)
+                day = last[0].local_date(last[0].held) if last else None
                 if party.last_contact != day:
                     to_write.extend(([party], {'last_contact': day}))
             if to_write:
@@ -1070,8 +1092,11 @@ class Complete(Wizard):
         return 'open_next'
 
     def do_open_next(self, action):
-        action['views'].reverse()
-        return action, {'res_id': [self.start.next_communication.id]}
+        # A tab of the new one alone, not of every communication
+        next_id = self.start.next_communication.id
+        action['pyson_domain'] = PYSONEncoder().encode(
+            [('id', '=', next_id)])
+        return action, {'res_id': [next_id]}
 
     def end(self):
         return 'reload'

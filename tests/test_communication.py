@@ -19,6 +19,7 @@ from trytond.transaction import Transaction
 from trytond.modules.crm_counterparty.tests.smtp_server import smtp_server
 
 START = dt.datetime(2030, 3, 4, 9, 0)
+PAST = dt.datetime(2025, 3, 4, 9, 0)
 HOUR = dt.timedelta(hours=1)
 
 
@@ -245,15 +246,15 @@ class CommunicationTestCase(_Sales, _DBTestCase):
         Communication = pool.get('crm.communication')
         Party = pool.get('party.party')
         self.setup_sales()
-        first = self.plan(start=START)
+        first = self.plan(start=PAST)
         second = self.plan(
-            start=START + 24 * HOUR, parties=[('add', [self.director.id])])
+            start=PAST + 24 * HOUR, parties=[('add', [self.director.id])])
         self.assertIsNone(self.client.last_contact)
         Communication.do([first])
-        self.assertEqual(self.client.last_contact, START.date())
+        self.assertEqual(self.client.last_contact, PAST.date())
         self.assertIsNone(self.director.last_contact)
         Communication.do([second])
-        day = (START + 24 * HOUR).date()
+        day = (PAST + 24 * HOUR).date()
         self.assertEqual(Party(self.client.id).last_contact, day)
         self.assertEqual(Party(self.director.id).last_contact, day)
         self.assertEqual(
@@ -261,12 +262,31 @@ class CommunicationTestCase(_Sales, _DBTestCase):
             {self.client, self.director})
         # Done by mistake: back to planned, the date goes back
         Communication.plan([second])
-        self.assertEqual(Party(self.client.id).last_contact, START.date())
+        self.assertIsNone(second.held)
+        self.assertEqual(Party(self.client.id).last_contact, PAST.date())
         self.assertIsNone(Party(self.director.id).last_contact)
         Communication.delete([first])
         self.assertIsNone(Party(self.client.id).last_contact)
         # Sortable on the list
         Party.search([], order=[('last_contact', 'DESC NULLS LAST')])
+
+    @with_transaction()
+    def test_done_early(self):
+        "Marked done before its start, it was held then, not in the future"
+        pool = Pool()
+        Communication = pool.get('crm.communication')
+        Party = pool.get('party.party')
+        self.setup_sales()
+        before = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        communication = self.plan(start=START)
+        Communication.do([communication])
+        self.assertEqual(communication.start, START)
+        self.assertTrue(
+            before.replace(second=0, microsecond=0)
+            <= communication.held <= START)
+        self.assertEqual(
+            Party(self.client.id).last_contact, communication.held.date())
+        self.assertLess(Party(self.client.id).last_contact, START.date())
 
     @with_transaction()
     def test_filters_of_contacts(self):
@@ -322,7 +342,7 @@ class CommunicationTestCase(_Sales, _DBTestCase):
         Replace = pool.get('party.replace', type='wizard')
         self.setup_sales()
         duplicate, = Party.create([{'name': self.client.name}])
-        held = self.plan(parties=[('add', [duplicate.id])])
+        held = self.plan(start=PAST, parties=[('add', [duplicate.id])])
         Communication.do([held])
         self.assertIsNone(self.client.last_contact)
         session_id, _, _ = Replace.create()
@@ -331,7 +351,7 @@ class CommunicationTestCase(_Sales, _DBTestCase):
         replace.ask.destination = self.client
         replace.transition_replace()
         self.assertEqual(list(Communication(held.id).parties), [self.client])
-        self.assertEqual(Party(self.client.id).last_contact, START.date())
+        self.assertEqual(Party(self.client.id).last_contact, PAST.date())
         self.assertIsNone(Party(duplicate.id).last_contact)
 
     @with_transaction()
@@ -357,10 +377,14 @@ class CommunicationTestCase(_Sales, _DBTestCase):
             wizard.start.next_start = START + 48 * HOUR
             self.assertEqual(wizard.transition_complete(), 'open_next')
             action, data = wizard.do_open_next(
-                {'views': [(1, 'tree'), (2, 'form')]})
+                {'views': [(2, 'form'), (1, 'tree')]})
         self.assertEqual(communication.state, 'done')
         self.assertEqual(communication.result, "Согласны, ждут договор")
         next_, = Communication.browse(data['res_id'])
+        # Its tab opens on its form and holds it alone
+        self.assertEqual(action['views'][0][1], 'form')
+        self.assertEqual(Communication.search(
+                PYSONDecoder().decode(action['pyson_domain'])), [next_])
         self.assertEqual(next_.state, 'planned')
         self.assertEqual(next_.subject, "Подписание договора")
         self.assertEqual(next_.start, START + 48 * HOUR)
@@ -369,7 +393,9 @@ class CommunicationTestCase(_Sales, _DBTestCase):
         self.assertEqual(next_.purpose, "Договориться о поставке")
         self.assertEqual(list(next_.parties), [self.client])
         self.assertIsNone(next_.result)
-        self.assertEqual(self.client.last_contact, START.date())
+        self.assertIsNone(next_.held)
+        self.assertEqual(
+            self.client.last_contact, communication.held.date())
 
     @with_transaction()
     def test_crm_user_rights(self):
@@ -392,7 +418,7 @@ class CommunicationTestCase(_Sales, _DBTestCase):
                 Channel.post(communication, "Договорились")
             Communication.do([communication])
             self.assertEqual(
-                self.client.last_contact, (START + HOUR).date())
+                self.client.last_contact, communication.held.date())
             Communication.plan([communication])
             Communication.cancel([communication])
             Communication.delete([communication])
