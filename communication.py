@@ -17,6 +17,7 @@ from trytond.model import (
     ChatMixin, DeactivableMixin, Index, ModelSQL, ModelView, Unique,
     Workflow, fields, sequence_ordered)
 from trytond.model.exceptions import AccessError
+from trytond.modules.company.company import TIMEZONES
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If, PYSONEncoder
 from trytond.sendmail import send_message_transactional
@@ -463,16 +464,23 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
 
     # Formatting for people
 
-    def format_datetime(self, value):
-        "value (UTC) as the company's clock shows it, in the user's language"
+    def zone(self, user):
+        "The clock of user (or of who has none): his own, else the company's"
+        return ((user.timezone if user else None)
+            or (self.company.timezone if self.company else None) or 'UTC')
+
+    def format_datetime(self, value, zone=None):
+        """value (UTC) on the clock of zone (the user's when None), in the
+        user's language, the zone named"""
         pool = Pool()
         Lang = pool.get('ir.lang')
+        User = pool.get('res.user')
         lang = Lang.get()
-        timezone = self.company.timezone if self.company else None
-        if timezone:
-            value = value.replace(tzinfo=dt.timezone.utc).astimezone(
-                tz.get_tzinfo(timezone))
-        return lang.strftime(value, lang.date + ' %H:%M')
+        if zone is None:
+            zone = self.zone(User(Transaction().user))
+        value = value.replace(tzinfo=dt.timezone.utc).astimezone(
+            tz.get_tzinfo(zone))
+        return '%s (%s)' % (lang.strftime(value, lang.date + ' %H:%M'), zone)
 
     def local_date(self, value):
         "The day of value (UTC) on the company's clock"
@@ -526,12 +534,13 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
     def uid(self):
         return f'crm-communication-{self.id}@{host()}'
 
-    def invitation_ics(self, method='REQUEST'):
+    def invitation_ics(self, method='REQUEST', zone=None):
         return build_ics(
             self.uid, self.sequence or 0, self.start, self.end,
             self.subject, method=method, description=self.purpose,
             location=self.place, organizer=self._organiser_address(),
-            attendees=[(n, e) for _, _, n, e in self._addressees() if e])
+            attendees=[(n, e) for _, _, n, e in self._addressees() if e],
+            timezone=zone)
 
     @classmethod
     def tell_participants(cls, communications, kind, employees=None):
@@ -544,13 +553,14 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
             return
         method = 'CANCEL' if kind == 'cancelled' else 'REQUEST'
         for communication in communications:
-            ics = communication.invitation_ics(method)
             for employee, user, name, email in communication._addressees(
                     employees.get(communication) if employees else None):
                 language = user.language.code if user and user.language \
                     else None
+                zone = communication.zone(user)
+                ics = communication.invitation_ics(method, zone)
                 with transaction.set_context(language=language):
-                    label, body = communication._message(kind)
+                    label, body = communication._message(kind, zone)
                 if user and user.id != transaction.user:
                     cls.notify_user(
                         [communication], 'tryton-calendar', label,
@@ -559,8 +569,9 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
                     communication._send_email(
                         name, email, label, body, ics, method)
 
-    def _message(self, kind):
-        "The subject and text of what the participants are told"
+    def _message(self, kind, zone):
+        """The subject and text of what the participants are told, the times
+        on the clock of zone"""
         pool = Pool()
         Communication = pool.get('crm.communication')
         Employee = pool.get('company.employee')
@@ -571,8 +582,8 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
             organiser = Employee(self.organiser.id)
         values = {
             'subject': self.subject,
-            'start': self.format_datetime(self.start),
-            'end': self.format_datetime(self.end),
+            'start': self.format_datetime(self.start, zone),
+            'end': self.format_datetime(self.end, zone),
             'category': self.category.name if self.category else '',
             'place': self.place or '',
             'organiser': organiser.rec_name,
@@ -638,7 +649,8 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
                 sent.add((communication.id, user.id))
                 language = user.language.code if user.language else None
                 with transaction.set_context(language=language):
-                    label, body = communication._message('reminder')
+                    label, body = communication._message(
+                        'reminder', communication.zone(user))
                 cls.notify_user(
                     [communication], 'tryton-calendar', label,
                     description=communication.subject, user=user.id)
@@ -656,7 +668,7 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
             return
         language = user.language.code if user.language else None
         with transaction.set_context(language=language):
-            label, _ = self._message('comment')
+            label, _ = self._message('comment', self.zone(user))
         body = '%s:\n\n%s' % (message.author, message.content)
         self._send_email(user.rec_name, user.email, label, body)
 
@@ -1108,11 +1120,15 @@ class User(metaclass=PoolMeta):
     communication_reminder = fields.TimeDelta(
         "Communication Reminder",
         help="How long before a communication you are reminded of it.")
+    timezone = fields.Selection(
+        [(None, "")] + TIMEZONES, "Timezone", translate=False,
+        help="The clock of the times in your notifications, e-mails and "
+        "invitations; the company's when empty.")
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls._preferences_fields.append('communication_reminder')
+        cls._preferences_fields.extend(['communication_reminder', 'timezone'])
 
     @classmethod
     def default_communication_reminder(cls):

@@ -14,12 +14,15 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import demo_data
 
 ADMIN_PASSWORD = 'admin'
 STAFF_PASSWORD = 'crm-demo'
 OUR_COMPANY = "ООО «Вектор Продаж»"
+# The company's clock, which its users (none has his own) keep
+TIMEZONE = 'Europe/Moscow'
 
 
 def create_database(database, config):
@@ -89,6 +92,7 @@ def setup_company(pool, employees):
                                             'city': "Москва"}])],
                             }])[0].id,
                 'currency': rouble.id,
+                'timezone': TIMEZONE,
                 }])
     russian, = Lang.search([('code', '=', 'ru')])
     party_admin = Group(ModelData.get_id('party', 'group_party_admin'))
@@ -209,14 +213,17 @@ def load_communications(pool, data, company, parties, staff):
     Communication = pool.get('crm.communication')
     ModelData = pool.get('ir.model.data')
     by_name = {r['name']: p for p, r in zip(parties, data['companies'])}
-    today = dt.datetime.combine(dt.date.today(), dt.time())
+    # The hours of the data are Moscow's; Tryton stores UTC
+    today = dt.datetime.combine(
+        dt.date.today(), dt.time(), tzinfo=ZoneInfo(TIMEZONE))
     communications = []
     for record in data['communications']:
         party = by_name[record['company']]
         participants = [party.id]
         if record['with_contact']:
             participants.append(party.contact_persons[0].id)
-        start = today + dt.timedelta(days=record['day'], hours=record['hour'])
+        start = (today + dt.timedelta(days=record['day'], hours=record['hour'])
+            ).astimezone(dt.timezone.utc).replace(tzinfo=None)
         employee = staff[record['responsible']].id
         communications.append({
                 'company': company.id,

@@ -472,6 +472,57 @@ class CommunicationMailTestCase(_Sales, _DBTestCase):
         return part, calendar, event
 
     @with_transaction()
+    def test_times_in_recipients_zone(self):
+        """Each participant is told the time on his own clock, the zone
+        named: his own, else the company's"""
+        pool = Pool()
+        Notification = pool.get('res.notification')
+        User = pool.get('res.user')
+        self.setup_sales()
+        self.company.timezone = 'Europe/Moscow'
+        self.company.save()
+        User.write([self.oleg_user], {'timezone': 'Asia/Yekaterinburg'})
+        # 08:00 UTC: 11:00 in Moscow, 13:00 in Yekaterinburg
+        start = dt.datetime(2030, 3, 4, 8, 0)
+        with Transaction().set_user(self.marina_user.id), \
+                set_company(self.company):
+            communication = self.plan(
+                start=start,
+                employees=[('add', [self.marina.id, self.oleg.id])])
+        self.commit()
+        for email, local, zone in [
+                ('marina@example.com', "11:00", 'Europe/Moscow'),
+                ('oleg@example.com', "13:00", 'Asia/Yekaterinburg'),
+                ]:
+            with self.subTest(email=email):
+                message, = self.mailbox.to(email)
+                subject = message['Subject'].replace('\xa0', ' ')
+                self.assertIn("03/04/2030 %s (%s)" % (local, zone), subject)
+                body = message.get_body(('plain',)).get_content()
+                self.assertIn("%s (%s)" % (local, zone), body)
+                self.assertNotIn("08:00", subject + body)
+                _, calendar, event = self.calendar_of(message)
+                self.assertEqual(event['DTSTART'].params['TZID'], zone)
+                self.assertEqual(
+                    event.decoded('DTSTART').strftime('%H:%M'), local)
+                self.assertEqual(
+                    event.decoded('DTSTART').astimezone(dt.timezone.utc),
+                    start.replace(tzinfo=dt.timezone.utc))
+                self.assertEqual(
+                    [str(t['TZID']) for t in calendar.walk('VTIMEZONE')],
+                    [zone])
+        notification, = Notification.search([('user', '=', self.oleg_user.id)])
+        self.assertIn("13:00 (Asia/Yekaterinburg)", notification.label)
+        # The reminder too
+        self.mailbox.clear()
+        Communication = pool.get('crm.communication')
+        Communication.send_reminders(now=start - dt.timedelta(minutes=10))
+        self.commit()
+        message, = self.mailbox.to('oleg@example.com')
+        self.assertIn("13:00 (Asia/Yekaterinburg)",
+            message['Subject'].replace('\xa0', ' '))
+
+    @with_transaction()
     def test_invitation_update_and_cancel(self):
         "The colleague is invited, told of a new time and of a cancellation"
         pool = Pool()
@@ -488,7 +539,7 @@ class CommunicationMailTestCase(_Sales, _DBTestCase):
         message, = self.mailbox.to('oleg@example.com')
         self.assertEqual(
             message['Subject'].replace('\xa0', ' '),
-            "Invitation: Переговоры о поставке, 03/04/2030 09:00")
+            "Invitation: Переговоры о поставке, 03/04/2030 09:00 (UTC)")
         self.assertEqual(message['From'], 'crm@example.com')
         self.assertIn('oleg@example.com', message['To'])
         body = message.get_body(('plain',)).get_content()
@@ -669,7 +720,7 @@ class CommunicationRussianMailTestCase(_Sales, _DBTestCase):
         message, = self.mailbox.to('oleg@example.com')
         self.assertEqual(
             message['Subject'].replace('\xa0', ' '),
-            "Приглашение: Звонок, 04.03.2030 09:00")
+            "Приглашение: Звонок, 04.03.2030 09:00 (UTC)")
         body = message.get_body(('plain',)).get_content()
         self.assertIn("Встреча: Звонок", body)
         self.assertIn("Организатор: Марина Соколова", body)

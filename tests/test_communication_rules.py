@@ -111,6 +111,21 @@ class InvitationTestCase(unittest.TestCase):
         self.assertEqual(
             event.decoded('DTSTART'), T.replace(tzinfo=dt.timezone.utc))
 
+    def test_recipients_clock(self):
+        "On the recipient's clock, the zone named and defined"
+        calendar, event = self.invitation(timezone='Europe/Moscow')
+        self.assertEqual(event['DTSTART'].params['TZID'], 'Europe/Moscow')
+        self.assertEqual(event['DTSTART'].to_ical(), b'20261125T120000')
+        self.assertEqual(
+            event.decoded('DTEND').astimezone(dt.timezone.utc),
+            (T + H).replace(tzinfo=dt.timezone.utc))
+        timezone, = calendar.walk('VTIMEZONE')
+        self.assertEqual(str(timezone['TZID']), 'Europe/Moscow')
+        # UTC needs no definition
+        calendar, event = self.invitation(timezone='UTC')
+        self.assertEqual(event['DTSTART'].to_ical(), b'20261125T090000Z')
+        self.assertEqual(calendar.walk('VTIMEZONE'), [])
+
     def test_wrong_method(self):
         with self.assertRaises(AssertionError):
             self.invitation(method='PUBLISH')
