@@ -21,6 +21,13 @@ import demo_data
 ADMIN_PASSWORD = 'admin'
 STAFF_PASSWORD = 'crm-demo'
 OUR_COMPANY = "ООО «Вектор Продаж»"
+# What the sales staff has to do for a client
+TASKS = [
+    "Подготовить коммерческое предложение",
+    "Выставить счёт",
+    "Согласовать договор",
+    "Отправить образцы",
+    ]
 # The company's clock, which its users (none has his own) keep
 TIMEZONE = 'Europe/Moscow'
 
@@ -41,7 +48,7 @@ def create_database(database, config):
         subprocess.run([
                 Path(sys.executable).with_name('trytond-admin'),
                 '-c', config, '-d', database, '--all',
-                '--activate-dependencies', '-u', 'crm_counterparty',
+                '--activate-dependencies', '-u', 'crm_counterparty', 'project',
                 '-l', 'ru'],
             # An empty answer for the admin's e-mail: Tryton asks DNS about
             # its domain, and a demo machine may have none
@@ -65,6 +72,7 @@ def load(database, data):
             # Made up history: nobody is to be told of it
             with transaction.set_context(communication_notify=False):
                 load_communications(pool, data, company, parties, staff)
+            load_tasks(pool, company, parties, staff)
         transaction.commit()
 
 
@@ -242,6 +250,29 @@ def load_communications(pool, data, company, parties, staff):
     created = Communication.create(communications)
     Communication.do([c for c, r in zip(created, data['communications'])
             if r['result']])
+
+
+def load_tasks(pool, company, parties, staff):
+    """Tasks of Tryton's project module for some companies, as Megaplan's
+    card shows them with the communications: every fifth company has one,
+    every third of those is done"""
+    Work = pool.get('project.work')
+    ModelData = pool.get('ir.model.data')
+    status = {key: ModelData.get_id('project', f'work_{key}_status')
+        for key in ['open', 'done']}
+    tasks = []
+    for i, party in enumerate(parties[::5]):
+        done = i % 3 == 2
+        tasks.append({
+                'name': TASKS[i % len(TASKS)],
+                'type': 'task',
+                'company': company.id,
+                'party': party.id,
+                'effort_duration': dt.timedelta(hours=1 + i % 4),
+                'status': status['done' if done else 'open'],
+                'progress': 1 if done else None,
+                })
+    Work.create(tasks)
 
 
 def main():

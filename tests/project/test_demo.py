@@ -85,6 +85,16 @@ class DemoDatabaseTestCase(unittest.TestCase):
                 "SELECT strftime('%H', start) FROM crm_communication")}
         self.assertTrue(hours <= set(range(6, 15)), hours)
 
+    def test_tasks(self):
+        "Tryton's project is activated: the cards show their tasks"
+        self.assertEqual(self.count(
+                "SELECT state FROM ir_module WHERE name = 'project'"),
+            'activated')
+        self.assertGreaterEqual(self.count(
+                "SELECT COUNT(*) FROM project_work w "
+                "JOIN party_party p ON w.party = p.id "
+                "WHERE w.type = 'task' AND p.responsible IS NOT NULL"), 40)
+
     def test_comments_and_files(self):
         self.assertGreaterEqual(self.count(
                 "SELECT COUNT(*) FROM ir_chat_message"), 100)
