@@ -202,6 +202,24 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
         return policy_company()
 
     @classmethod
+    def default_start(cls):
+        return cls(company=cls.default_company()).planned_start(None)
+
+    def planned_start(self, clicked):
+        """The start (UTC) of a new communication planned at clicked (UTC,
+        as the calendar gives it), on the user's clock"""
+        pool = Pool()
+        User = pool.get('res.user')
+        zone = tz.get_tzinfo(self.zone(User(Transaction().user)))
+        now = dt.datetime.now(zone).replace(tzinfo=None)
+        if clicked is not None:
+            clicked = clicked.replace(tzinfo=dt.timezone.utc).astimezone(
+                zone).replace(tzinfo=None)
+        start = schedule.planned_start(clicked, now)
+        return start.replace(tzinfo=zone).astimezone(
+            dt.timezone.utc).replace(tzinfo=None)
+
+    @classmethod
     def default_state(cls):
         return 'planned'
 
@@ -264,8 +282,11 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
                 values[name] = schedule.to_minute(values[name])
         return values
 
-    @fields.depends('start', 'end', 'duration')
+    @fields.depends('start', 'end', 'duration', 'id', 'company')
     def on_change_start(self):
+        # A new one takes the day or time clicked in the calendar
+        if self.start and (self.id is None or self.id < 0):
+            self.start = self.planned_start(self.start)
         duration = self.duration
         if duration is None:
             duration = schedule.DEFAULT_DURATION

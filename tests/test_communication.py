@@ -116,6 +116,42 @@ class CommunicationTestCase(_Sales, _DBTestCase):
         self.assertEqual(saved.duration, dt.timedelta(minutes=45))
 
     @with_transaction()
+    def test_new_start_from_calendar(self):
+        """A new one starts at the next round quarter hour, on the day the
+        calendar gives (its midnight on the user's clock)"""
+        pool = Pool()
+        Communication = pool.get('crm.communication')
+        self.setup_sales()
+        self.company.timezone = 'Europe/Moscow'
+        self.company.save()
+        moscow = dt.timezone(dt.timedelta(hours=3))
+        with Transaction().set_user(self.marina_user.id), \
+                set_company(self.company):
+            before = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+            start = Communication.default_start()
+            self.assertEqual(start.minute % 15, 0)
+            self.assertTrue(
+                before < start <= before + dt.timedelta(minutes=15))
+            # The first of the month shown, at its midnight in Moscow
+            day = dt.datetime(2030, 3, 1, tzinfo=moscow).astimezone(
+                dt.timezone.utc).replace(tzinfo=None)
+            communication = Communication(
+                company=self.company, start=day, end=None, duration=None)
+            communication.on_change_start()
+            local = communication.start.replace(
+                tzinfo=dt.timezone.utc).astimezone(moscow)
+            self.assertEqual(local.date(), dt.date(2030, 3, 1))
+            self.assertEqual(
+                local.time(), start.replace(
+                    tzinfo=dt.timezone.utc).astimezone(moscow).time())
+            self.assertEqual(communication.end, communication.start + HOUR)
+            # Saved, a start of midnight is the user's to keep
+            saved = self.plan(start=day)
+            saved.start = day
+            saved.on_change_start()
+            self.assertEqual(saved.start, day)
+
+    @with_transaction()
     def test_bad_input_refused(self):
         "An end before the start, nobody to talk to or nobody talking"
         pool = Pool()

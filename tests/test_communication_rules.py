@@ -26,6 +26,28 @@ class ScheduleTestCase(unittest.TestCase):
         self.assertEqual(
             schedule.to_minute(T.replace(second=41, microsecond=7)), T)
 
+    def test_planned_start(self):
+        "A new one starts at the next round quarter hour of the day clicked"
+        now = dt.datetime(2026, 12, 3, 11, 40, 41)
+        quarter = dt.datetime(2026, 12, 3, 11, 45)
+        for clicked, expected in [
+                (None, quarter),
+                # Today clicked in the month: from now
+                (dt.datetime(2026, 12, 3), quarter),
+                # Another day: the same round quarter hour on that day
+                (dt.datetime(2026, 12, 10), dt.datetime(2026, 12, 10, 11, 45)),
+                # A time clicked in the week stays
+                (dt.datetime(2026, 12, 10, 14), dt.datetime(2026, 12, 10, 14)),
+                (now, quarter),
+                ]:
+            with self.subTest(clicked=clicked):
+                self.assertEqual(
+                    schedule.planned_start(clicked, now), expected)
+        self.assertEqual(schedule.next_quarter(quarter), quarter)
+        self.assertEqual(
+            schedule.next_quarter(dt.datetime(2026, 12, 3, 23, 50)),
+            dt.datetime(2026, 12, 4))
+
     def test_overlaps(self):
         for other, expected in [
                 ((T + H / 2, T + 2 * H), True),
