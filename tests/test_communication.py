@@ -522,7 +522,7 @@ class CommunicationMailTestCase(_Sales, _DBTestCase):
         start = dt.datetime(2030, 3, 4, 8, 0)
         with Transaction().set_user(self.marina_user.id), \
                 set_company(self.company):
-            communication = self.plan(
+            self.plan(
                 start=start,
                 employees=[('add', [self.marina.id, self.oleg.id])])
         self.commit()
