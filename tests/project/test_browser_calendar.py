@@ -86,8 +86,8 @@ class CommunicationCalendarBrowserTest(BrowserTestCase):
         expect(rows.filter(has_text=MY_CALL)).to_have_count(1)
         expect(rows.filter(has_text=HIS_CALL)).to_have_count(0)
 
-        tab.locator('button#switch_').click()
-        self._wait_quiet()
+        tab = self._open_menu(
+            'Clients', 'Communications', 'Communication Calendar')
         calendar = tab.locator('.fc-view-container')
         expect(calendar).to_be_visible()
         events = calendar.locator('.fc-event')
@@ -174,4 +174,57 @@ class CommunicationCalendarBrowserTest(BrowserTestCase):
         expect(employees.locator('thead')).not_to_contain_text('Party')
         expect(employees.locator('tbody')).to_contain_text('Марина Соколова')
         self._screenshot('communication_form_readable.png')
+        self._check_page_errors()
+
+    def test_create_from_calendar(self):
+        """A click in the calendar plans one at the time clicked, a click
+        on a day at the next round quarter hour of it; no JavaScript error,
+        and the form goes back to the calendar, the list being an entry of
+        its own"""
+        self._log_in()
+        page = self.page
+        tab = self._open_menu(
+            'Clients', 'Communications', 'Communication Calendar')
+        expect(tab.locator('.fc-view-container')).to_be_visible()
+        # Tomorrow at 14:00 in the week (Sunday first: the next column)
+        tomorrow = dt.date.today() + dt.timedelta(days=1)
+        if tomorrow.weekday() == 6:
+            tab.locator('.fc-next-button').click()
+            self._wait_quiet()
+        column = tab.locator('.fc-day-header').nth(
+            (tomorrow.weekday() + 1) % 7).bounding_box()
+        slot = tab.locator('.fc-slats tr[data-time="14:00:00"]')
+        slot.scroll_into_view_if_needed()
+        row = slot.bounding_box()
+        page.mouse.click(
+            column['x'] + column['width'] / 2, row['y'] + row['height'] / 2)
+        self._wait_quiet()
+        start = tab.locator('input[name="start"]').filter(visible=True)
+        expect(start).to_have_value(tomorrow.strftime('%m/%d/%Y 14:00'))
+        end = tab.locator('input[name="end"]').filter(visible=True)
+        expect(end).to_have_value(tomorrow.strftime('%m/%d/%Y 15:00'))
+        self._check_page_errors()
+        # Back to the calendar, nothing saved
+        tab.locator('button#switch_').click()
+        page.locator('.modal.in button', has_text='No').click()
+        self._wait_quiet()
+        expect(tab.locator('.fc-view-container')).to_be_visible()
+
+        # Today in the month: from now
+        tab.locator('.fc-month-button').click()
+        self._wait_quiet()
+        before = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        today = tab.locator('td.fc-day.fc-today').bounding_box()
+        page.mouse.click(
+            today['x'] + today['width'] / 2, today['y'] + today['height'] / 2)
+        self._wait_quiet()
+        start = tab.locator('input[name="start"]').filter(visible=True)
+        expect(start).to_have_value(
+            re.compile(dt.date.today().strftime('%m/%d/%Y') + r' \d\d:\d\d'))
+        value = dt.datetime.strptime(start.input_value(), '%m/%d/%Y %H:%M')
+        self.assertEqual(value.minute % 15, 0)
+        self.assertTrue(
+            before.replace(second=0, microsecond=0) <= value
+            <= before + dt.timedelta(minutes=15), value)
+        self._screenshot('communication_from_calendar.png')
         self._check_page_errors()
