@@ -14,6 +14,7 @@ MY_CALL = 'Звонок о поставке'
 MY_MEETING = 'Встреча в офисе'
 HIS_CALL = 'Звонок коллеги'
 NEW_MEETING = 'Встреча с директором'
+NEXT_MEETING = 'Подписание договора'
 NEW_START = dt.datetime(2030, 3, 4, 10, 0)
 CALL_COLOR = 'rgb(33, 150, 243)'  # #2196f3, the colour of "Call"
 
@@ -174,6 +175,35 @@ class CommunicationCalendarBrowserTest(BrowserTestCase):
         expect(employees.locator('thead')).not_to_contain_text('Party')
         expect(employees.locator('tbody')).to_contain_text('Марина Соколова')
         self._screenshot('communication_form_readable.png')
+        self._check_page_errors()
+
+    def test_done_plans_next(self):
+        "Done with the next one planned opens the new one, alone"
+        self._log_in()
+        tab = self._open_menu('Clients', 'Communications')
+        row = tab.locator('.treeview tbody tr').filter(
+            visible=True).filter(has_text=MY_MEETING)
+        # A button of the list acts on the selected row
+        row.locator('td', has_text=MY_MEETING).click()
+        row.get_by_role('button', name='Done').click()
+        dialog = self.page.locator('.wizard-dialog.modal.in')
+        self._wait_quiet()
+        dialog.locator('textarea[name="result"]').fill("Договорились")
+        dialog.locator('input[name="plan_next"]').check()
+        self._wait_quiet()
+        self._enter(
+            dialog.locator('input[name="next_subject"]'), NEXT_MEETING)
+        dialog.locator('.modal-footer button', has_text='Done').click()
+        self._wait_quiet()
+        self._expect_closed(dialog)
+        expect(self.page.locator('#tablist li')).to_have_count(2)
+        next_tab = self.page.locator('#tabcontent > .tab-pane.active')
+        expect(next_tab.locator('input[name="subject"]').filter(
+                visible=True)).to_have_value(NEXT_MEETING)
+        # Its tab holds the new one only
+        expect(next_tab.locator('.navbar-text .badge').filter(
+                visible=True).first).to_have_text('1/1')
+        self._screenshot('communication_next_planned.png')
         self._check_page_errors()
 
     def test_create_from_calendar(self):
