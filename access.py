@@ -13,9 +13,7 @@ evaluated with the context built here:
   counterparty;
 - ``counterparty_edit_all``: every user edits what they see;
 - ``counterparty_editors``: the employees whose involvement grants editing
-  (the user's employees, or none when only managers edit);
-- ``communications_excluded``: the communications whose participation
-  does not count (while checking who may take part in them).
+  (the user's employees, or none when only managers edit).
 
 The policy is the one of the company the client names in its context only
 when it is one of the user's companies (``policy_company``), else of the
@@ -328,10 +326,6 @@ def counterparty_rule_context():
     editing = policy['counterparty_editing']
     return {
         'employees': employees,
-        # Whether a colleague may take part in a communication is checked
-        # by the rules as that colleague: not through this communication
-        'communications_excluded': tuple(Transaction().context.get(
-                'communications_excluded_from_access', ())),
         'counterparty_see_all': policy['counterparty_visibility'] == 'all',
         'counterparty_edit_all': editing == 'all',
         'counterparty_editors': employees if editing == 'involved' else (),

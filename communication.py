@@ -9,13 +9,17 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr
 
+from sql.aggregate import Max
+
 import trytond.config as config
 from trytond.i18n import gettext
 from trytond.model import (
     ChatMixin, DeactivableMixin, Index, ModelSQL, ModelView, Unique,
     Workflow, fields, sequence_ordered)
+from trytond.model.exceptions import AccessError
+from trytond.modules.company.company import TIMEZONES
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Bool, Eval, If
+from trytond.pyson import Bool, Eval, If, PYSONEncoder
 from trytond.sendmail import send_message_transactional
 from trytond.tools import timezone as tz
 from trytond.tools.email_ import set_from_header
@@ -26,10 +30,9 @@ from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
 from . import schedule
-from .access import policy_company
+from .access import allowed_ids, policy_company
 from .exceptions import (
-    CommunicationOverlapWarning, InvalidCommunication,
-    ParticipantWithoutAccess)
+    CommunicationOverlapWarning, InvalidCommunication)
 from .invitation import build_ics
 
 STATES = [
@@ -39,6 +42,8 @@ STATES = [
     ]
 # What the participants are told again about when it changes
 _SCHEDULE_FIELDS = {'subject', 'start', 'end', 'place', 'parties'}
+# The lists of names shown for the participants, by field
+_NAMED = {'party_names': 'parties', 'employee_names': 'employees'}
 
 
 def _touches(field_names, names):
@@ -77,11 +82,15 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
     category = fields.Many2One(
         'crm.communication.category', "Category", ondelete='RESTRICT',
         states=_states)
-    start = fields.DateTime("Start", required=True, states=_states)
+    start = fields.DateTime(
+        "Start", required=True, format=schedule.TIME_FORMAT,
+        states=_states)
     duration = fields.Function(
         fields.TimeDelta("Duration", states=_states),
         'on_change_with_duration', setter='set_duration')
-    end = fields.DateTime("End", required=True, states=_states)
+    end = fields.DateTime(
+        "End", required=True, format=schedule.TIME_FORMAT,
+        states=_states)
     place = fields.Char(
         "Place or Link", states=_states,
         help="Where it takes place: an address, a phone number "
@@ -104,6 +113,12 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
             },
         depends={'company'},
         help="The counterparties and their contact persons who take part.")
+    # The list names them: a Many2Many column shows only a count
+    party_names = fields.Function(
+        fields.Char("Counterparties and Contact Persons"),
+        'get_names', searcher='search_names')
+    employee_names = fields.Function(
+        fields.Char("Employees"), 'get_names', searcher='search_names')
     state = fields.Selection(
         STATES, "State", readonly=True, required=True, sort=False)
     result = fields.Text(
@@ -111,6 +126,10 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
             'readonly': Eval('state') == 'cancelled',
             },
         help="What came out of the communication.")
+    held = fields.DateTime(
+        "Held", readonly=True, format=schedule.TIME_FORMAT,
+        help="When it took place: its start, or when it was marked done "
+        "if that was earlier.")
     previous = fields.Many2One(
         'crm.communication', "Follows", readonly=True, ondelete='SET NULL',
         help="The communication this one continues.")
@@ -167,9 +186,40 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
                 })
 
     @classmethod
+    def __register__(cls, module):
+        table_h = cls.__table_handler__(module)
+        fill_held = not table_h.column_exist('held')
+        super().__register__(module)
+        # Migration: what was held before the column took place at its start
+        if fill_held:
+            table = cls.__table__()
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*table.update(
+                    [table.held], [table.start],
+                    where=table.state == 'done'))
+
+    @classmethod
     def default_company(cls):
         # The client may name a company that is none of the user's
         return policy_company()
+
+    @classmethod
+    def default_start(cls):
+        return cls(company=cls.default_company()).planned_start(None)
+
+    def planned_start(self, clicked):
+        """The start (UTC) of a new communication planned at clicked (UTC,
+        as the calendar gives it), on the user's clock"""
+        pool = Pool()
+        User = pool.get('res.user')
+        zone = tz.get_tzinfo(self.zone(User(Transaction().user)))
+        now = dt.datetime.now(zone).replace(tzinfo=None)
+        if clicked is not None:
+            clicked = clicked.replace(tzinfo=dt.timezone.utc).astimezone(
+                zone).replace(tzinfo=None)
+        start = schedule.planned_start(clicked, now)
+        return start.replace(tzinfo=zone).astimezone(
+            dt.timezone.utc).replace(tzinfo=None)
 
     @classmethod
     def default_state(cls):
@@ -228,10 +278,17 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
         if values.get('duration') is not None and values.get('start'):
             values['end'] = schedule.end_of(
                 values['start'], values['duration'])
+        # Kept to the minute (TIME_FORMAT): the client may send seconds
+        for name in ['start', 'end']:
+            if values.get(name):
+                values[name] = schedule.to_minute(values[name])
         return values
 
-    @fields.depends('start', 'end', 'duration')
+    @fields.depends('start', 'end', 'duration', 'id', 'company')
     def on_change_start(self):
+        # A new one takes the day or time clicked in the calendar
+        if self.start and (self.id is None or self.id < 0):
+            self.start = self.planned_start(self.start)
         duration = self.duration
         if duration is None:
             duration = schedule.DEFAULT_DURATION
@@ -271,6 +328,20 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
         user = User(Transaction().user)
         return [e.id for e in user.employees]
 
+    @classmethod
+    def get_names(cls, communications, names):
+        result = {}
+        for name in names:
+            field = _NAMED[name]
+            result[name] = {c.id: ', '.join(
+                    r.rec_name for r in getattr(c, field))
+                for c in communications}
+        return result
+
+    @classmethod
+    def search_names(cls, name, clause):
+        return [(_NAMED[name] + '.rec_name',) + tuple(clause[1:])]
+
     def get_color(self, name):
         if self.category:
             return self.category.color
@@ -293,10 +364,26 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
             ]
 
     @classmethod
+    def create(cls, vlist):
+        # Its participants come with a new communication: the ids above
+        # the last one before the call are the call's own (repeatable read)
+        transaction = Transaction()
+        if (not transaction.check_access
+                or '_communication_new_above' in transaction.context):
+            return super().create(vlist)
+        table = cls.__table__()
+        cursor = transaction.connection.cursor()
+        cursor.execute(*table.select(Max(table.id)))
+        last, = cursor.fetchone()
+        with transaction.set_context(_communication_new_above=last or 0):
+            return super().create(vlist)
+
+    @classmethod
     def copy(cls, communications, default=None):
         default = default.copy() if default is not None else {}
         default.setdefault('state', 'planned')
         default.setdefault('result', None)
+        default.setdefault('held', None)
         default.setdefault('sequence', 0)
         default.setdefault('reminders', None)
         return super().copy(communications, default=default)
@@ -309,7 +396,12 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
     @classmethod
     @Workflow.transition('done')
     def do(cls, communications):
-        pass
+        # Marked done before its start: it took place now
+        now = schedule.to_minute(
+            dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
+        for communication in communications:
+            communication.held = min(communication.start, now)
+        cls.save(communications)
 
     @classmethod
     @ModelView.button
@@ -321,7 +413,7 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
     @ModelView.button
     @Workflow.transition('planned')
     def plan(cls, communications):
-        pass
+        cls.write(communications, {'held': None})
 
     # Validation
 
@@ -329,7 +421,6 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
     def validate_fields(cls, communications, field_names):
         super().validate_fields(communications, field_names)
         cls.check_participants(communications, field_names)
-        cls.check_participant_access(communications, field_names)
         cls.check_overlap(communications, field_names)
 
     @classmethod
@@ -353,40 +444,6 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
                 raise InvalidCommunication(gettext(
                         'crm_counterparty.msg_communication_no_employee',
                         communication=communication.rec_name))
-
-    @classmethod
-    def check_participant_access(cls, communications, field_names=None):
-        "Each participating employee's user must see each counterparty"
-        pool = Pool()
-        Party = pool.get('party.party')
-        transaction = Transaction()
-        if not _touches(field_names, {'parties', 'employees'}):
-            return
-        users = cls._users_of({
-                e for c in communications for e in c.employees})
-        for communication in communications:
-            party_ids = {p.id for p in communication.parties}
-            for employee in communication.employees:
-                for user in users.get(employee, []):
-                    with transaction.set_user(user.id), \
-                            transaction.set_context(
-                                _check_access=True,
-                                company=communication.company.id,
-                                communications_excluded_from_access=[
-                                    communication.id]):
-                        visible = {p.id for p in Party.search([
-                                    ('id', 'in', list(party_ids)),
-                                    ])}
-                    hidden = party_ids - visible
-                    if hidden:
-                        party = Party(min(hidden))
-                        raise ParticipantWithoutAccess(gettext(
-                                'crm_counterparty'
-                                '.msg_communication_participant_no_access',
-                                communication=communication.rec_name,
-                                employee=employee.rec_name,
-                                user=user.rec_name,
-                                party=party.rec_name))
 
     @classmethod
     def check_overlap(cls, communications, field_names=None):
@@ -430,20 +487,26 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
 
     # Formatting for people
 
-    def format_datetime(self, value):
-        "value (UTC) as the company's clock shows it, in the user's language"
+    def zone(self, user):
+        "The clock of user (or of who has none): his own, else the company's"
+        return ((user.timezone if user else None)
+            or (self.company.timezone if self.company else None) or 'UTC')
+
+    def format_datetime(self, value, zone=None):
+        """value (UTC) on the clock of zone (the user's when None), in the
+        user's language, the zone named"""
         pool = Pool()
         Lang = pool.get('ir.lang')
+        User = pool.get('res.user')
         lang = Lang.get()
-        timezone = self.company.timezone if self.company else None
-        if timezone:
-            value = value.replace(tzinfo=dt.timezone.utc).astimezone(
-                tz.get_tzinfo(timezone))
-        return lang.strftime(value, lang.date + ' %H:%M')
+        if zone is None:
+            zone = self.zone(User(Transaction().user))
+        value = value.replace(tzinfo=dt.timezone.utc).astimezone(
+            tz.get_tzinfo(zone))
+        return '%s (%s)' % (lang.strftime(value, lang.date + ' %H:%M'), zone)
 
-    def local_date(self):
-        "The day of the start on the company's clock"
-        value = self.start
+    def local_date(self, value):
+        "The day of value (UTC) on the company's clock"
         timezone = self.company.timezone if self.company else None
         if timezone:
             value = value.replace(tzinfo=dt.timezone.utc).astimezone(
@@ -494,12 +557,13 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
     def uid(self):
         return f'crm-communication-{self.id}@{host()}'
 
-    def invitation_ics(self, method='REQUEST'):
+    def invitation_ics(self, method='REQUEST', zone=None):
         return build_ics(
             self.uid, self.sequence or 0, self.start, self.end,
             self.subject, method=method, description=self.purpose,
             location=self.place, organizer=self._organiser_address(),
-            attendees=[(n, e) for _, _, n, e in self._addressees() if e])
+            attendees=[(n, e) for _, _, n, e in self._addressees() if e],
+            timezone=zone)
 
     @classmethod
     def tell_participants(cls, communications, kind, employees=None):
@@ -512,13 +576,14 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
             return
         method = 'CANCEL' if kind == 'cancelled' else 'REQUEST'
         for communication in communications:
-            ics = communication.invitation_ics(method)
             for employee, user, name, email in communication._addressees(
                     employees.get(communication) if employees else None):
                 language = user.language.code if user and user.language \
                     else None
+                zone = communication.zone(user)
+                ics = communication.invitation_ics(method, zone)
                 with transaction.set_context(language=language):
-                    label, body = communication._message(kind)
+                    label, body = communication._message(kind, zone)
                 if user and user.id != transaction.user:
                     cls.notify_user(
                         [communication], 'tryton-calendar', label,
@@ -527,8 +592,9 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
                     communication._send_email(
                         name, email, label, body, ics, method)
 
-    def _message(self, kind):
-        "The subject and text of what the participants are told"
+    def _message(self, kind, zone):
+        """The subject and text of what the participants are told, the times
+        on the clock of zone"""
         pool = Pool()
         Communication = pool.get('crm.communication')
         Employee = pool.get('company.employee')
@@ -539,8 +605,8 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
             organiser = Employee(self.organiser.id)
         values = {
             'subject': self.subject,
-            'start': self.format_datetime(self.start),
-            'end': self.format_datetime(self.end),
+            'start': self.format_datetime(self.start, zone),
+            'end': self.format_datetime(self.end, zone),
             'category': self.category.name if self.category else '',
             'place': self.place or '',
             'organiser': organiser.rec_name,
@@ -606,7 +672,8 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
                 sent.add((communication.id, user.id))
                 language = user.language.code if user.language else None
                 with transaction.set_context(language=language):
-                    label, body = communication._message('reminder')
+                    label, body = communication._message(
+                        'reminder', communication.zone(user))
                 cls.notify_user(
                     [communication], 'tryton-calendar', label,
                     description=communication.subject, user=user.id)
@@ -624,7 +691,7 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
             return
         language = user.language.code if user.language else None
         with transaction.set_context(language=language):
-            label, _ = self._message('comment')
+            label, _ = self._message('comment', self.zone(user))
         body = '%s:\n\n%s' % (message.author, message.content)
         self._send_email(user.rec_name, user.email, label, body)
 
@@ -678,7 +745,7 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
             for c in communications if c.state == 'planned'}
         removed = {c: list(e) for c, e in removed.items() if e}
         cls.tell_participants(list(removed), 'cancelled', employees=removed)
-        if fields & {'state', 'start', 'parties'}:
+        if fields & {'state', 'held', 'parties'}:
             Party = Pool().get('party.party')
             parties = {p for _, _, ps in before.values() for p in ps}
             Party.update_last_contact(
@@ -746,6 +813,35 @@ class _Participation(ModelSQL):
     communication = fields.Many2One(
         'crm.communication', "Communication", required=True,
         ondelete='CASCADE')
+
+    @classmethod
+    def _before_create(cls, vlist):
+        vlist = super()._before_create(vlist)
+        # Before the rows exist: taking part would itself show it
+        if Transaction().check_access:
+            cls._check_communications(
+                {v.get('communication') for v in vlist})
+        return vlist
+
+    @classmethod
+    def check_modification(cls, mode, records, values=None, external=False):
+        super().check_modification(
+            mode, records, values=values, external=external)
+        if mode == 'write' and external and 'communication' in values:
+            cls._check_communications({values['communication']})
+
+    @classmethod
+    def _check_communications(cls, ids):
+        "Refuse joining a communication the user may not edit"
+        pool = Pool()
+        Communication = pool.get('crm.communication')
+        new_above = Transaction().context.get('_communication_new_above')
+        ids = {int(i) for i in ids if i is not None
+            and (new_above is None or int(i) <= new_above)}
+        if ids - allowed_ids(Communication, ids, 'write'):
+            raise AccessError(gettext(
+                    'crm_counterparty.msg_communication_participation_refused',
+                    model=cls.__names__()['model']))
 
     @classmethod
     def __setup__(cls):
@@ -926,8 +1022,8 @@ class Party(metaclass=PoolMeta):
                 last = Communication.search([
                         ('parties', 'in', members),
                         ('state', '=', 'done'),
-                        ], order=[('start', 'DESC')], limit=1)
-                day = last[0].local_date() if last else None
+                        ], order=[('held', 'DESC')], limit=1)
+                day = last[0].local_date(last[0].held) if last else None
                 if party.last_contact != day:
                     to_write.extend(([party], {'last_contact': day}))
             if to_write:
@@ -976,7 +1072,7 @@ class CompleteStart(ModelView):
             'required': Bool(Eval('plan_next')),
             })
     next_start = fields.DateTime(
-        "Next Start",
+        "Next Start", format=schedule.TIME_FORMAT,
         states={
             'invisible': ~Eval('plan_next'),
             'required': Bool(Eval('plan_next')),
@@ -1031,8 +1127,11 @@ class Complete(Wizard):
         return 'open_next'
 
     def do_open_next(self, action):
-        action['views'].reverse()
-        return action, {'res_id': [self.start.next_communication.id]}
+        # A tab of the new one alone, not of every communication
+        next_id = self.start.next_communication.id
+        action['pyson_domain'] = PYSONEncoder().encode(
+            [('id', '=', next_id)])
+        return action, {'res_id': [next_id]}
 
     def end(self):
         return 'reload'
@@ -1044,11 +1143,15 @@ class User(metaclass=PoolMeta):
     communication_reminder = fields.TimeDelta(
         "Communication Reminder",
         help="How long before a communication you are reminded of it.")
+    timezone = fields.Selection(
+        [(None, "")] + TIMEZONES, "Timezone", translate=False,
+        help="The clock of the times in your notifications, e-mails and "
+        "invitations; the company's when empty.")
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls._preferences_fields.append('communication_reminder')
+        cls._preferences_fields.extend(['communication_reminder', 'timezone'])
 
     @classmethod
     def default_communication_reminder(cls):

@@ -36,10 +36,6 @@ class InvalidCommunication(ValidationError):
     pass
 
 
-class ParticipantWithoutAccess(ValidationError):
-    pass
-
-
 class CommunicationOverlapWarning(UserWarning):
     pass
 

@@ -3,6 +3,7 @@
 """The iCalendar (RFC 5546) invitation sent with a communication, so that
 it lands in the participants' own calendars."""
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import icalendar
 
@@ -12,10 +13,12 @@ PRODID = '-//crm_counterparty//Tryton//EN'
 def build_ics(
         uid, sequence, start, end, summary, method='REQUEST',
         description=None, location=None, organizer=None, attendees=(),
-        stamp=None):
+        stamp=None, timezone=None):
     """The .ics of one event as bytes.
 
     start, end and stamp are naive UTC datetimes (as Tryton stores them);
+    the event is written on the clock of timezone (a zone name) with its
+    definition, in UTC without one;
     organizer and attendees are (name, email) pairs.  method is REQUEST for
     an invitation or its update (with a higher sequence) and CANCEL when
     the event does not take place."""
@@ -28,8 +31,8 @@ def build_ics(
     event.add('uid', uid)
     event.add('sequence', sequence)
     event.add('dtstamp', _utc(stamp or dt.datetime.now(dt.timezone.utc)))
-    event.add('dtstart', _utc(start))
-    event.add('dtend', _utc(end or start))
+    event.add('dtstart', _local(start, timezone))
+    event.add('dtend', _local(end or start, timezone))
     event.add('summary', summary)
     if description:
         event.add('description', description)
@@ -45,6 +48,7 @@ def build_ics(
         attendee.params['RSVP'] = 'FALSE'
         event.add('attendee', attendee, encode=0)
     calendar.add_component(event)
+    calendar.add_missing_timezones()
     return calendar.to_ical()
 
 
@@ -52,6 +56,14 @@ def _utc(value):
     if value.tzinfo is None:
         return value.replace(tzinfo=dt.timezone.utc)
     return value.astimezone(dt.timezone.utc)
+
+
+def _local(value, timezone):
+    "value on the clock of timezone, named (UTC is written as such)"
+    value = _utc(value)
+    if timezone and timezone != 'UTC':
+        value = value.astimezone(ZoneInfo(timezone))
+    return value
 
 
 def _address(name, email):

@@ -6,6 +6,9 @@ import datetime as dt
 
 # The length of a new communication until somebody says otherwise
 DEFAULT_DURATION = dt.timedelta(hours=1)
+QUARTER = dt.timedelta(minutes=15)
+# Times to the minute: seconds mean nothing to a meeting
+TIME_FORMAT = '%H:%M'
 
 
 def end_of(start, duration):
@@ -13,6 +16,31 @@ def end_of(start, duration):
     if start is None or duration is None:
         return None
     return start + duration
+
+
+def next_quarter(value):
+    "The first round quarter hour at or after value"
+    floor = value.replace(
+        minute=value.minute - value.minute % 15, second=0, microsecond=0)
+    return floor if floor == value else floor + QUARTER
+
+
+def planned_start(clicked, now):
+    """When a new communication starts, clicked (local, or None) being
+    what the calendar gives: a time it keeps (to the next round quarter
+    hour), a day (its midnight) the next round quarter hour from now on
+    that day, nothing the next one from now"""
+    start = next_quarter(now)
+    if clicked is None:
+        return start
+    if clicked.time() == dt.time():
+        return dt.datetime.combine(clicked.date(), start.time())
+    return next_quarter(clicked)
+
+
+def to_minute(value):
+    "value without its seconds, as the times of communications are kept"
+    return value.replace(second=0, microsecond=0)
 
 
 def duration_of(start, end):

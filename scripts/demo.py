@@ -14,12 +14,22 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import demo_data
 
 ADMIN_PASSWORD = 'admin'
 STAFF_PASSWORD = 'crm-demo'
 OUR_COMPANY = "ООО «Вектор Продаж»"
+# What the sales staff has to do for a client
+TASKS = [
+    "Подготовить коммерческое предложение",
+    "Выставить счёт",
+    "Согласовать договор",
+    "Отправить образцы",
+    ]
+# The company's clock, which its users (none has his own) keep
+TIMEZONE = 'Europe/Moscow'
 
 
 def create_database(database, config):
@@ -38,7 +48,7 @@ def create_database(database, config):
         subprocess.run([
                 Path(sys.executable).with_name('trytond-admin'),
                 '-c', config, '-d', database, '--all',
-                '--activate-dependencies', '-u', 'crm_counterparty',
+                '--activate-dependencies', '-u', 'crm_counterparty', 'project',
                 '-l', 'ru'],
             # An empty answer for the admin's e-mail: Tryton asks DNS about
             # its domain, and a demo machine may have none
@@ -62,6 +72,7 @@ def load(database, data):
             # Made up history: nobody is to be told of it
             with transaction.set_context(communication_notify=False):
                 load_communications(pool, data, company, parties, staff)
+            load_tasks(pool, company, parties, staff)
         transaction.commit()
 
 
@@ -89,6 +100,7 @@ def setup_company(pool, employees):
                                             'city': "Москва"}])],
                             }])[0].id,
                 'currency': rouble.id,
+                'timezone': TIMEZONE,
                 }])
     russian, = Lang.search([('code', '=', 'ru')])
     party_admin = Group(ModelData.get_id('party', 'group_party_admin'))
@@ -209,14 +221,17 @@ def load_communications(pool, data, company, parties, staff):
     Communication = pool.get('crm.communication')
     ModelData = pool.get('ir.model.data')
     by_name = {r['name']: p for p, r in zip(parties, data['companies'])}
-    today = dt.datetime.combine(dt.date.today(), dt.time())
+    # The hours of the data are Moscow's; Tryton stores UTC
+    today = dt.datetime.combine(
+        dt.date.today(), dt.time(), tzinfo=ZoneInfo(TIMEZONE))
     communications = []
     for record in data['communications']:
         party = by_name[record['company']]
         participants = [party.id]
         if record['with_contact']:
             participants.append(party.contact_persons[0].id)
-        start = today + dt.timedelta(days=record['day'], hours=record['hour'])
+        start = (today + dt.timedelta(days=record['day'], hours=record['hour'])
+            ).astimezone(dt.timezone.utc).replace(tzinfo=None)
         employee = staff[record['responsible']].id
         communications.append({
                 'company': company.id,
@@ -235,6 +250,29 @@ def load_communications(pool, data, company, parties, staff):
     created = Communication.create(communications)
     Communication.do([c for c, r in zip(created, data['communications'])
             if r['result']])
+
+
+def load_tasks(pool, company, parties, staff):
+    """Tasks of Tryton's project module for some companies, as Megaplan's
+    card shows them with the communications: every fifth company has one,
+    every third of those is done"""
+    Work = pool.get('project.work')
+    ModelData = pool.get('ir.model.data')
+    status = {key: ModelData.get_id('project', f'work_{key}_status')
+        for key in ['open', 'done']}
+    tasks = []
+    for i, party in enumerate(parties[::5]):
+        done = i % 3 == 2
+        tasks.append({
+                'name': TASKS[i % len(TASKS)],
+                'type': 'task',
+                'company': company.id,
+                'party': party.id,
+                'effort_duration': dt.timedelta(hours=1 + i % 4),
+                'status': status['done' if done else 'open'],
+                'progress': 1 if done else None,
+                })
+    Work.create(tasks)
 
 
 def main():

@@ -287,6 +287,87 @@ class CounterpartyAccessTestCase(_DBTestCase):
                 subjects(self.users[name]), ["Встреча с директором"])
 
     @with_transaction()
+    def test_invited_colleague_sees_counterparty(self):
+        """Who sees a counterparty invites a colleague who does not; the
+        colleague then sees it, as one of those he takes part in"""
+        company = self.setup_company()
+        anna, boris = self.users['Anna'], self.users['Boris']
+        meeting = self.create_meeting(company, self.romashka)
+        self.assertEqual(self.reveals(boris)['search'], [])
+        call(anna, 'crm.communication', 'write', [meeting.id], {
+                'employees': [('add', [boris.employee.id])]})
+        self.assertRevealed(boris)
+        # A meeting planned with him at once does the same
+        call(anna, 'crm.communication', 'create', [{
+                    'subject': "Переговоры", 'company': company.id,
+                    'start': datetime.datetime(2026, 11, 4, 10),
+                    'end': datetime.datetime(2026, 11, 4, 11),
+                    'organiser': anna.employee.id,
+                    'employees': [('add', [
+                                anna.employee.id,
+                                self.users['Pavel'].employee.id])],
+                    'parties': [('add', [self.ivan.id])],
+                    }])
+
+    @with_transaction()
+    def test_inviter_adds_only_counterparties_he_sees(self):
+        "A counterparty the inviter does not see is never added"
+        company = self.setup_company()
+        anna, boris = self.users['Anna'], self.users['Boris']
+        for parties in [[self.vasilek.id, self.romashka.id], [self.ivan.id]]:
+            with self.subTest(parties=parties), \
+                    self.assertRaises(self.denied):
+                call(boris, 'crm.communication', 'create', [{
+                            'subject': "Встреча", 'company': company.id,
+                            'start': datetime.datetime(2026, 11, 4, 10),
+                            'end': datetime.datetime(2026, 11, 4, 11),
+                            'organiser': boris.employee.id,
+                            'employees': [('add', [
+                                        boris.employee.id,
+                                        anna.employee.id])],
+                            'parties': [('add', parties)],
+                            }])
+        own = self.create_meeting(company, self.romashka)
+        with self.assertRaises(self.denied):
+            call(boris, 'crm.communication', 'write', [own.id], {
+                    'parties': [('add', [self.vasilek.id])]})
+        self.assertEqual(self.reveals(boris)['search'], [])
+
+    @with_transaction()
+    def test_no_joining_a_hidden_communication(self):
+        "Nobody adds himself to a communication he does not see"
+        pool = Pool()
+        Communication = pool.get('crm.communication')
+        company = self.setup_company()
+        boris = self.users['Boris']
+        meeting = self.create_meeting(company, self.romashka)
+        with self.assertRaises(self.denied):
+            call(boris, 'crm.communication-company.employee', 'create', [{
+                        'communication': meeting.id,
+                        'employee': boris.employee.id}])
+        # Nor moves his own participation to it
+        with set_company(company):
+            his, = Communication.create([{
+                        'subject': "Звонок", 'company': company.id,
+                        'start': datetime.datetime(2026, 11, 5, 10),
+                        'end': datetime.datetime(2026, 11, 5, 11),
+                        'organiser': boris.employee.id,
+                        'employees': [('add', [boris.employee.id])],
+                        'parties': [('add', [self.vasilek.id])],
+                        }])
+        Participation = pool.get('crm.communication-company.employee')
+        row, = Participation.search([
+                ('communication', '=', his.id),
+                ('employee', '=', boris.employee.id)])
+        with self.assertRaises(self.denied):
+            call(boris, Participation.__name__, 'write', [row.id], {
+                    'communication': meeting.id})
+        self.assertEqual(call(
+                boris, 'crm.communication', 'search_count',
+                [('id', '=', meeting.id)]), 0)
+        self.assertEqual(self.reveals(boris)['search'], [])
+
+    @with_transaction()
     def test_shared_group_shows_counterparty(self):
         "A group shared with everyone shows its counterparties to everyone"
         pool = Pool()

@@ -19,6 +19,7 @@ from trytond.transaction import Transaction
 from trytond.modules.crm_counterparty.tests.smtp_server import smtp_server
 
 START = dt.datetime(2030, 3, 4, 9, 0)
+PAST = dt.datetime(2025, 3, 4, 9, 0)
 HOUR = dt.timedelta(hours=1)
 
 
@@ -115,6 +116,42 @@ class CommunicationTestCase(_Sales, _DBTestCase):
         self.assertEqual(saved.duration, dt.timedelta(minutes=45))
 
     @with_transaction()
+    def test_new_start_from_calendar(self):
+        """A new one starts at the next round quarter hour, on the day the
+        calendar gives (its midnight on the user's clock)"""
+        pool = Pool()
+        Communication = pool.get('crm.communication')
+        self.setup_sales()
+        self.company.timezone = 'Europe/Moscow'
+        self.company.save()
+        moscow = dt.timezone(dt.timedelta(hours=3))
+        with Transaction().set_user(self.marina_user.id), \
+                set_company(self.company):
+            before = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+            start = Communication.default_start()
+            self.assertEqual(start.minute % 15, 0)
+            self.assertTrue(
+                before < start <= before + dt.timedelta(minutes=15))
+            # The first of the month shown, at its midnight in Moscow
+            day = dt.datetime(2030, 3, 1, tzinfo=moscow).astimezone(
+                dt.timezone.utc).replace(tzinfo=None)
+            communication = Communication(
+                company=self.company, start=day, end=None, duration=None)
+            communication.on_change_start()
+            local = communication.start.replace(
+                tzinfo=dt.timezone.utc).astimezone(moscow)
+            self.assertEqual(local.date(), dt.date(2030, 3, 1))
+            self.assertEqual(
+                local.time(), start.replace(
+                    tzinfo=dt.timezone.utc).astimezone(moscow).time())
+            self.assertEqual(communication.end, communication.start + HOUR)
+            # Saved, a start of midnight is the user's to keep
+            saved = self.plan(start=day)
+            saved.start = day
+            saved.on_change_start()
+            self.assertEqual(saved.start, day)
+
+    @with_transaction()
     def test_bad_input_refused(self):
         "An end before the start, nobody to talk to or nobody talking"
         pool = Pool()
@@ -137,36 +174,31 @@ class CommunicationTestCase(_Sales, _DBTestCase):
         self.assertIn("at least one counterparty", cm.exception.message)
 
     @with_transaction()
-    def test_participant_without_access(self):
-        "An employee whose user cannot see the counterparty cannot take part"
+    def test_invited_colleague_sees_counterparty(self):
+        """A colleague who does not see the counterparty may be invited and
+        then sees it"""
         pool = Pool()
-        Communication = pool.get('crm.communication')
         Configuration = pool.get('party.configuration')
         Party = pool.get('party.party')
         self.setup_sales()
-        # Each sees the counterparties they look after, Marina those of
-        # Oleg too as his supervisor
         with set_company(self.company):
             configuration = Configuration(1)
             configuration.counterparty_visibility = 'involved'
             configuration.save()
-        self.oleg.supervisor = self.marina
-        self.oleg.save()
-        Party.write([self.client], {'responsible': self.oleg.id})
         secret, = Party.create([{
                     'name': "Secret client", 'responsible': self.marina.id}])
+
+        def oleg_sees():
+            with Transaction().set_user(self.oleg_user.id), \
+                    Transaction().set_context(
+                        _check_access=True, company=self.company.id):
+                return Party.search([('id', '=', secret.id)])
+        self.assertEqual(oleg_sees(), [])
         communication = self.plan(
-            employees=[('add', [self.marina.id, self.oleg.id])])
+            employees=[('add', [self.marina.id, self.oleg.id])],
+            parties=[('add', [secret.id])])
         self.assertEqual(len(communication.employees), 2)
-        with self.assertRaises(ValidationError) as cm:
-            Communication.write([communication], {
-                    'parties': [('add', [secret.id])]})
-        message = cm.exception.message
-        self.assertIn("Олег Ветров", message)
-        self.assertIn("Secret client", message)
-        self.assertIn("Олег", message)
-        # Marina alone may meet the secret client
-        self.plan(parties=[('add', [secret.id])], start=START + 24 * HOUR)
+        self.assertEqual(oleg_sees(), [secret])
 
     @with_transaction()
     def test_overlap_warns(self):
@@ -250,15 +282,15 @@ class CommunicationTestCase(_Sales, _DBTestCase):
         Communication = pool.get('crm.communication')
         Party = pool.get('party.party')
         self.setup_sales()
-        first = self.plan(start=START)
+        first = self.plan(start=PAST)
         second = self.plan(
-            start=START + 24 * HOUR, parties=[('add', [self.director.id])])
+            start=PAST + 24 * HOUR, parties=[('add', [self.director.id])])
         self.assertIsNone(self.client.last_contact)
         Communication.do([first])
-        self.assertEqual(self.client.last_contact, START.date())
+        self.assertEqual(self.client.last_contact, PAST.date())
         self.assertIsNone(self.director.last_contact)
         Communication.do([second])
-        day = (START + 24 * HOUR).date()
+        day = (PAST + 24 * HOUR).date()
         self.assertEqual(Party(self.client.id).last_contact, day)
         self.assertEqual(Party(self.director.id).last_contact, day)
         self.assertEqual(
@@ -266,12 +298,31 @@ class CommunicationTestCase(_Sales, _DBTestCase):
             {self.client, self.director})
         # Done by mistake: back to planned, the date goes back
         Communication.plan([second])
-        self.assertEqual(Party(self.client.id).last_contact, START.date())
+        self.assertIsNone(second.held)
+        self.assertEqual(Party(self.client.id).last_contact, PAST.date())
         self.assertIsNone(Party(self.director.id).last_contact)
         Communication.delete([first])
         self.assertIsNone(Party(self.client.id).last_contact)
         # Sortable on the list
         Party.search([], order=[('last_contact', 'DESC NULLS LAST')])
+
+    @with_transaction()
+    def test_done_early(self):
+        "Marked done before its start, it was held then, not in the future"
+        pool = Pool()
+        Communication = pool.get('crm.communication')
+        Party = pool.get('party.party')
+        self.setup_sales()
+        before = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        communication = self.plan(start=START)
+        Communication.do([communication])
+        self.assertEqual(communication.start, START)
+        self.assertTrue(
+            before.replace(second=0, microsecond=0)
+            <= communication.held <= START)
+        self.assertEqual(
+            Party(self.client.id).last_contact, communication.held.date())
+        self.assertLess(Party(self.client.id).last_contact, START.date())
 
     @with_transaction()
     def test_filters_of_contacts(self):
@@ -327,7 +378,7 @@ class CommunicationTestCase(_Sales, _DBTestCase):
         Replace = pool.get('party.replace', type='wizard')
         self.setup_sales()
         duplicate, = Party.create([{'name': self.client.name}])
-        held = self.plan(parties=[('add', [duplicate.id])])
+        held = self.plan(start=PAST, parties=[('add', [duplicate.id])])
         Communication.do([held])
         self.assertIsNone(self.client.last_contact)
         session_id, _, _ = Replace.create()
@@ -336,7 +387,7 @@ class CommunicationTestCase(_Sales, _DBTestCase):
         replace.ask.destination = self.client
         replace.transition_replace()
         self.assertEqual(list(Communication(held.id).parties), [self.client])
-        self.assertEqual(Party(self.client.id).last_contact, START.date())
+        self.assertEqual(Party(self.client.id).last_contact, PAST.date())
         self.assertIsNone(Party(duplicate.id).last_contact)
 
     @with_transaction()
@@ -362,10 +413,14 @@ class CommunicationTestCase(_Sales, _DBTestCase):
             wizard.start.next_start = START + 48 * HOUR
             self.assertEqual(wizard.transition_complete(), 'open_next')
             action, data = wizard.do_open_next(
-                {'views': [(1, 'tree'), (2, 'form')]})
+                {'views': [(2, 'form'), (1, 'tree')]})
         self.assertEqual(communication.state, 'done')
         self.assertEqual(communication.result, "Согласны, ждут договор")
         next_, = Communication.browse(data['res_id'])
+        # Its tab opens on its form and holds it alone
+        self.assertEqual(action['views'][0][1], 'form')
+        self.assertEqual(Communication.search(
+                PYSONDecoder().decode(action['pyson_domain'])), [next_])
         self.assertEqual(next_.state, 'planned')
         self.assertEqual(next_.subject, "Подписание договора")
         self.assertEqual(next_.start, START + 48 * HOUR)
@@ -374,7 +429,9 @@ class CommunicationTestCase(_Sales, _DBTestCase):
         self.assertEqual(next_.purpose, "Договориться о поставке")
         self.assertEqual(list(next_.parties), [self.client])
         self.assertIsNone(next_.result)
-        self.assertEqual(self.client.last_contact, START.date())
+        self.assertIsNone(next_.held)
+        self.assertEqual(
+            self.client.last_contact, communication.held.date())
 
     @with_transaction()
     def test_crm_user_rights(self):
@@ -397,7 +454,7 @@ class CommunicationTestCase(_Sales, _DBTestCase):
                 Channel.post(communication, "Договорились")
             Communication.do([communication])
             self.assertEqual(
-                self.client.last_contact, (START + HOUR).date())
+                self.client.last_contact, communication.held.date())
             Communication.plan([communication])
             Communication.cancel([communication])
             Communication.delete([communication])
@@ -451,6 +508,57 @@ class CommunicationMailTestCase(_Sales, _DBTestCase):
         return part, calendar, event
 
     @with_transaction()
+    def test_times_in_recipients_zone(self):
+        """Each participant is told the time on his own clock, the zone
+        named: his own, else the company's"""
+        pool = Pool()
+        Notification = pool.get('res.notification')
+        User = pool.get('res.user')
+        self.setup_sales()
+        self.company.timezone = 'Europe/Moscow'
+        self.company.save()
+        User.write([self.oleg_user], {'timezone': 'Asia/Yekaterinburg'})
+        # 08:00 UTC: 11:00 in Moscow, 13:00 in Yekaterinburg
+        start = dt.datetime(2030, 3, 4, 8, 0)
+        with Transaction().set_user(self.marina_user.id), \
+                set_company(self.company):
+            self.plan(
+                start=start,
+                employees=[('add', [self.marina.id, self.oleg.id])])
+        self.commit()
+        for email, local, zone in [
+                ('marina@example.com', "11:00", 'Europe/Moscow'),
+                ('oleg@example.com', "13:00", 'Asia/Yekaterinburg'),
+                ]:
+            with self.subTest(email=email):
+                message, = self.mailbox.to(email)
+                subject = message['Subject'].replace('\xa0', ' ')
+                self.assertIn("03/04/2030 %s (%s)" % (local, zone), subject)
+                body = message.get_body(('plain',)).get_content()
+                self.assertIn("%s (%s)" % (local, zone), body)
+                self.assertNotIn("08:00", subject + body)
+                _, calendar, event = self.calendar_of(message)
+                self.assertEqual(event['DTSTART'].params['TZID'], zone)
+                self.assertEqual(
+                    event.decoded('DTSTART').strftime('%H:%M'), local)
+                self.assertEqual(
+                    event.decoded('DTSTART').astimezone(dt.timezone.utc),
+                    start.replace(tzinfo=dt.timezone.utc))
+                self.assertEqual(
+                    [str(t['TZID']) for t in calendar.walk('VTIMEZONE')],
+                    [zone])
+        notification, = Notification.search([('user', '=', self.oleg_user.id)])
+        self.assertIn("13:00 (Asia/Yekaterinburg)", notification.label)
+        # The reminder too
+        self.mailbox.clear()
+        Communication = pool.get('crm.communication')
+        Communication.send_reminders(now=start - dt.timedelta(minutes=10))
+        self.commit()
+        message, = self.mailbox.to('oleg@example.com')
+        self.assertIn("13:00 (Asia/Yekaterinburg)",
+            message['Subject'].replace('\xa0', ' '))
+
+    @with_transaction()
     def test_invitation_update_and_cancel(self):
         "The colleague is invited, told of a new time and of a cancellation"
         pool = Pool()
@@ -467,7 +575,7 @@ class CommunicationMailTestCase(_Sales, _DBTestCase):
         message, = self.mailbox.to('oleg@example.com')
         self.assertEqual(
             message['Subject'].replace('\xa0', ' '),
-            "Invitation: Переговоры о поставке, 03/04/2030 09:00")
+            "Invitation: Переговоры о поставке, 03/04/2030 09:00 (UTC)")
         self.assertEqual(message['From'], 'crm@example.com')
         self.assertIn('oleg@example.com', message['To'])
         body = message.get_body(('plain',)).get_content()
@@ -648,7 +756,7 @@ class CommunicationRussianMailTestCase(_Sales, _DBTestCase):
         message, = self.mailbox.to('oleg@example.com')
         self.assertEqual(
             message['Subject'].replace('\xa0', ' '),
-            "Приглашение: Звонок, 04.03.2030 09:00")
+            "Приглашение: Звонок, 04.03.2030 09:00 (UTC)")
         body = message.get_body(('plain',)).get_content()
         self.assertIn("Встреча: Звонок", body)
         self.assertIn("Организатор: Марина Соколова", body)

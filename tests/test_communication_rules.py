@@ -23,6 +23,30 @@ class ScheduleTestCase(unittest.TestCase):
         self.assertIsNone(schedule.end_of(None, H))
         self.assertIsNone(schedule.end_of(T, None))
         self.assertIsNone(schedule.duration_of(T, None))
+        self.assertEqual(
+            schedule.to_minute(T.replace(second=41, microsecond=7)), T)
+
+    def test_planned_start(self):
+        "A new one starts at the next round quarter hour of the day clicked"
+        now = dt.datetime(2026, 12, 3, 11, 40, 41)
+        quarter = dt.datetime(2026, 12, 3, 11, 45)
+        for clicked, expected in [
+                (None, quarter),
+                # Today clicked in the month: from now
+                (dt.datetime(2026, 12, 3), quarter),
+                # Another day: the same round quarter hour on that day
+                (dt.datetime(2026, 12, 10), dt.datetime(2026, 12, 10, 11, 45)),
+                # A time clicked in the week stays
+                (dt.datetime(2026, 12, 10, 14), dt.datetime(2026, 12, 10, 14)),
+                (now, quarter),
+                ]:
+            with self.subTest(clicked=clicked):
+                self.assertEqual(
+                    schedule.planned_start(clicked, now), expected)
+        self.assertEqual(schedule.next_quarter(quarter), quarter)
+        self.assertEqual(
+            schedule.next_quarter(dt.datetime(2026, 12, 3, 23, 50)),
+            dt.datetime(2026, 12, 4))
 
     def test_overlaps(self):
         for other, expected in [
@@ -108,6 +132,21 @@ class InvitationTestCase(unittest.TestCase):
             end=dt.datetime(2026, 11, 25, 13, tzinfo=moscow))
         self.assertEqual(
             event.decoded('DTSTART'), T.replace(tzinfo=dt.timezone.utc))
+
+    def test_recipients_clock(self):
+        "On the recipient's clock, the zone named and defined"
+        calendar, event = self.invitation(timezone='Europe/Moscow')
+        self.assertEqual(event['DTSTART'].params['TZID'], 'Europe/Moscow')
+        self.assertEqual(event['DTSTART'].to_ical(), b'20261125T120000')
+        self.assertEqual(
+            event.decoded('DTEND').astimezone(dt.timezone.utc),
+            (T + H).replace(tzinfo=dt.timezone.utc))
+        timezone, = calendar.walk('VTIMEZONE')
+        self.assertEqual(str(timezone['TZID']), 'Europe/Moscow')
+        # UTC needs no definition
+        calendar, event = self.invitation(timezone='UTC')
+        self.assertEqual(event['DTSTART'].to_ical(), b'20261125T090000Z')
+        self.assertEqual(calendar.walk('VTIMEZONE'), [])
 
     def test_wrong_method(self):
         with self.assertRaises(AssertionError):

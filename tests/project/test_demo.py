@@ -76,6 +76,25 @@ class DemoDatabaseTestCase(unittest.TestCase):
                 "SELECT COUNT(*) FROM party_party "
                 "WHERE last_contact IS NOT NULL"), 30)
 
+    def test_moscow_clock(self):
+        "The company keeps Moscow's clock: the meetings are in its hours"
+        self.assertEqual(self.count(
+                "SELECT timezone FROM company_company"), 'Europe/Moscow')
+        # 9:00 to 17:00 in Moscow is 6:00 to 14:00 UTC
+        hours = {int(h) for h, in self.db.execute(
+                "SELECT strftime('%H', start) FROM crm_communication")}
+        self.assertTrue(hours <= set(range(6, 15)), hours)
+
+    def test_tasks(self):
+        "Tryton's project is activated: the cards show their tasks"
+        self.assertEqual(self.count(
+                "SELECT state FROM ir_module WHERE name = 'project'"),
+            'activated')
+        self.assertGreaterEqual(self.count(
+                "SELECT COUNT(*) FROM project_work w "
+                "JOIN party_party p ON w.party = p.id "
+                "WHERE w.type = 'task' AND p.responsible IS NOT NULL"), 40)
+
     def test_comments_and_files(self):
         self.assertGreaterEqual(self.count(
                 "SELECT COUNT(*) FROM ir_chat_message"), 100)
