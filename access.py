@@ -60,6 +60,8 @@ from collections import defaultdict
 from contextlib import contextmanager
 from functools import wraps
 
+from sql.aggregate import Max
+
 from trytond import backend
 from trytond.cache import Cache
 from trytond.i18n import gettext
@@ -272,6 +274,24 @@ def export_allowed():
     policy = Configuration.get_counterparty_policy(policy_company())
     return (policy['counterparty_export'] != 'managers'
         or in_crm_group('group_crm_manager'))
+
+
+@contextmanager
+def new_ids_above(Model, key):
+    """Run the block, a create of Model, with the last id of Model before
+    it in the context under key: the ids above it are the call's own
+    (repeatable read: the call sees no other's made since), which the
+    access checks of its parts let the creator fill in"""
+    transaction = Transaction()
+    if not transaction.check_access or key in transaction.context:
+        yield
+        return
+    table = Model.__table__()
+    cursor = transaction.connection.cursor()
+    cursor.execute(*table.select(Max(table.id)))
+    last, = cursor.fetchone()
+    with transaction.set_context({key: last or 0}):
+        yield
 
 
 def check_export():

@@ -9,8 +9,6 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr
 
-from sql.aggregate import Max
-
 import trytond.config as config
 from trytond.i18n import gettext
 from trytond.model import (
@@ -30,7 +28,7 @@ from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
 from . import schedule
-from .access import allowed_ids, policy_company
+from .access import allowed_ids, new_ids_above, policy_company
 from .exceptions import (
     CommunicationOverlapWarning, InvalidCommunication)
 from .invitation import build_ics
@@ -365,17 +363,8 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
 
     @classmethod
     def create(cls, vlist):
-        # Its participants come with a new communication: the ids above
-        # the last one before the call are the call's own (repeatable read)
-        transaction = Transaction()
-        if (not transaction.check_access
-                or '_communication_new_above' in transaction.context):
-            return super().create(vlist)
-        table = cls.__table__()
-        cursor = transaction.connection.cursor()
-        cursor.execute(*table.select(Max(table.id)))
-        last, = cursor.fetchone()
-        with transaction.set_context(_communication_new_above=last or 0):
+        # Its participants come with a new communication
+        with new_ids_above(cls, '_communication_new_above'):
             return super().create(vlist)
 
     @classmethod

@@ -32,15 +32,13 @@ fields write through these models; a table query is written through the
 models it reads.  tests/test_counterparty_link.py reads the pool for every
 field that points at party.party and fails on one that is neither checked
 here nor listed there with the reason it needs no check."""
-from sql.aggregate import Max
-
 from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import (
     Transaction, inactive_records, without_check_access)
 
-from .access import allowed_ids
+from .access import allowed_ids, new_ids_above
 from .exceptions import CounterpartyLinkError
 
 
@@ -183,16 +181,6 @@ class Party(metaclass=PoolMeta):
     @classmethod
     def create(cls, vlist):
         # The form creates a card with its contact data and contact persons
-        # in one call: a new card is its creator's to fill in.  The cards
-        # of ids above the last one before that this transaction sees are
-        # new (repeatable read: it sees no other's made since)
-        transaction = Transaction()
-        if (not transaction.check_access
-                or '_counterparty_new_above' in transaction.context):
-            return super().create(vlist)
-        party = cls.__table__()
-        cursor = transaction.connection.cursor()
-        cursor.execute(*party.select(Max(party.id)))
-        last, = cursor.fetchone()
-        with transaction.set_context(_counterparty_new_above=last or 0):
+        # in one call: a new card is its creator's to fill in
+        with new_ids_above(cls, '_counterparty_new_above'):
             return super().create(vlist)
