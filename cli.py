@@ -95,14 +95,15 @@ def _import(args, pool, user_id, context):
     from trytond.i18n import gettext
     from trytond.transaction import Transaction
 
-    from . import import_rules, tabular
+    from .importing import tabular
+    from .importing.columns import open_table
 
     with open(args.path, 'rb') as file:
         data = file.read()
     with Transaction().start(
             args.database, user_id, readonly=True, context=context):
         try:
-            import_rules.open_table(data)
+            open_table(data)
         except tabular.FileUnusable as e:
             message = gettext('crm_counterparty.' + e.message, **e.values)
             if args.json:

@@ -11,7 +11,7 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from . import tabular
+from .importing import tabular
 from .access import check_export
 
 # The columns, named as the import's "Imported Into" so that the file goes

@@ -12,7 +12,9 @@ import openpyxl
 from trytond.i18n import gettext
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
-from trytond.modules.crm_counterparty import import_, import_rules, tabular
+from trytond.modules.crm_counterparty import import_
+from trytond.modules.crm_counterparty.importing import (
+    columns, importer, rules, tabular)
 from trytond.model.modelview import AccessButtonError
 from trytond.modules.crm_counterparty.exceptions import (
     ImportFileError, ImportRevertError)
@@ -330,7 +332,7 @@ class ImportTestCase(_DBTestCase):
         rows[3][3] = '7707083894'
         with patch.object(import_, 'CHUNK', 3), \
                 patch.object(import_, 'READ_APART', 0), \
-                self.assertLogs('trytond.modules.crm_counterparty.import_',
+                self.assertLogs('trytond.modules.crm_counterparty.importing.importer',
                     'INFO') as logs:
             batch = self.run_import(xlsx(rows), user)
         self.assertEqual(self.outcomes(batch),
@@ -354,7 +356,7 @@ class ImportTestCase(_DBTestCase):
         data = xlsx([['Название'], ['ООО Ромашка']])
         with Transaction().set_user(user.id), \
                 patch.object(import_, 'READ_APART', 0), \
-                patch.object(import_rules, 'read_chunks', _unusable):
+                patch.object(rules, 'read_chunks', _unusable):
             batch = self.run_import(data, user)
         self.assertEqual(batch.state, 'failed')
         self.assertEqual(batch.error, 'The file has no rows.')
@@ -600,7 +602,7 @@ class ImportTestCase(_DBTestCase):
                 ext, content, _, name = Template.execute([], {})
             self.assertEqual(ext, 'xlsx')
             header = next(tabular.rows(content))[1]
-            mapping = import_rules.recognise(header)
+            mapping = columns.recognise(header)
             self.assertNotIn(None, [f for f, _ in mapping], header)
         batch = self.run_import(content, user)
         self.assertEqual((batch.created, batch.failed), (3, None),
@@ -699,7 +701,7 @@ class ImportAccessTestCase(_DBTestCase):
             'crm_counterparty.msg_duplicate_tax_identifier_hidden',
             inn='7707083893', kpp='', party="ООО «Лютик»", responsible="Anna")
         for mode in ['skip', 'update', 'overwrite', 'create']:
-            with self.subTest(mode=mode), import_._savepoint(rollback=True):
+            with self.subTest(mode=mode), importer.savepoint(rollback=True):
                 lines, previews, batch = self.import_and_preview(boris, mode)
                 self.assertHidden(lines, previews, batch)
                 for rows in [lines, previews]:
@@ -724,7 +726,7 @@ class ImportAccessTestCase(_DBTestCase):
                 # Each row gives it its name
                 ('overwrite', ['updated'] * 4, "Ромашка", 'Опт'),
                 ]:
-            with self.subTest(mode=mode), import_._savepoint(rollback=True):
+            with self.subTest(mode=mode), importer.savepoint(rollback=True):
                 lines, previews, _ = self.import_and_preview(anna, mode)
                 for rows in [lines, previews]:
                     self.assertEqual([r['outcome'] for r in rows], outcomes)
@@ -735,7 +737,7 @@ class ImportAccessTestCase(_DBTestCase):
                     lines[0]['reason'])
                 self.assertEqual(
                     self.state(romashka)[:2], (name, industry))
-        with import_._savepoint(rollback=True):
+        with importer.savepoint(rollback=True):
             lines, _, _ = self.import_and_preview(anna, 'create')
             self.assertEqual([r['outcome'] for r in lines],
                 ['failed', 'created', 'created', 'created'])
@@ -748,7 +750,7 @@ class ImportAccessTestCase(_DBTestCase):
         before = self.setup_romashka(visibility='all', editing='involved')
         boris = self.users['Boris']
         for mode in ['update', 'overwrite']:
-            with self.subTest(mode=mode), import_._savepoint(rollback=True):
+            with self.subTest(mode=mode), importer.savepoint(rollback=True):
                 lines, previews, _ = self.import_and_preview(boris, mode)
                 for rows in [lines, previews]:
                     self.assertEqual(

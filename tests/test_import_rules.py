@@ -11,8 +11,8 @@ from unittest.mock import patch
 
 import openpyxl
 
-from trytond.modules.crm_counterparty import import_rules, tabular
-from trytond.modules.crm_counterparty.tabular import FileUnusable
+from trytond.modules.crm_counterparty.importing import columns, rules, tabular
+from trytond.modules.crm_counterparty.importing.tabular import FileUnusable
 
 HEADER = ['Название', 'ИНН', 'КПП', 'Телефон', 'Эл. почта',
     'Контактное лицо', 'Должность', 'Моб. телефон контакта']
@@ -100,8 +100,8 @@ def ods(rows):
 
 
 def read(data):
-    header, mapping, rows = import_rules.open_table(data)
-    return header, mapping, list(import_rules.records(rows, mapping, header))
+    header, mapping, rows = columns.open_table(data)
+    return header, mapping, list(rules.records(rows, mapping, header))
 
 
 class ReadFileTestCase(unittest.TestCase):
@@ -411,11 +411,11 @@ class RecogniseTestCase(unittest.TestCase):
                 ]:
             with self.subTest(header=header):
                 self.assertEqual(
-                    import_rules.recognise([header]), [(expected, 0)])
+                    columns.recognise([header]), [(expected, 0)])
 
     def test_numbered_contacts(self):
         "Телефон 1 is the first contact's when there is a Контакт 1"
-        mapping = import_rules.recognise([
+        mapping = columns.recognise([
                 'Компания', 'Телефон 1', 'Телефон 2', 'Контакт 1',
                 'Телефон контакта 1', 'Контакт 2', 'E-mail 2'])
         self.assertEqual(mapping, [
@@ -424,7 +424,7 @@ class RecogniseTestCase(unittest.TestCase):
                 ('contact_name', 2), ('contact_email', 2)])
         # Without numbered contacts they are the company's phones
         self.assertEqual(
-            import_rules.recognise(['Компания', 'Телефон 1', 'Телефон 2']),
+            columns.recognise(['Компания', 'Телефон 1', 'Телефон 2']),
             [('name', 0), ('phone', 0), ('phone', 0)])
 
     def test_several_contacts_on_one_row(self):
@@ -433,8 +433,8 @@ class RecogniseTestCase(unittest.TestCase):
         rows = [(2, ['ООО «Ромашка»', '7707083893', 'Иванов',
                     '8 916 123-45-67', 'Петрова', '8 916 765-43-21',
                     'petrova@romashka.ru'])]
-        (record,) = import_rules.records(
-            rows, import_rules.recognise(header), header)
+        (record,) = rules.records(
+            rows, columns.recognise(header), header)
         self.assertEqual(
             [(c.name, c.phones, c.emails) for c in record.contacts],
             [('Иванов', ['8 916 123-45-67'], []),
@@ -453,8 +453,8 @@ class RecogniseTestCase(unittest.TestCase):
 class RecordsTestCase(unittest.TestCase):
 
     def records(self, header, rows, kind='company'):
-        mapping = import_rules.recognise(header)
-        return list(import_rules.records(
+        mapping = columns.recognise(header)
+        return list(rules.records(
                 enumerate(rows, 2), mapping, header, kind))
 
     def test_problems(self):
@@ -501,13 +501,13 @@ class RecordsTestCase(unittest.TestCase):
 class MatchTestCase(unittest.TestCase):
 
     def record(self, **values):
-        record = import_rules.Record(rows=[2], **values)
+        record = rules.Record(rows=[2], **values)
         return record
 
     def test_keys(self):
         record = self.record(name='ООО «Ромашка»', inn='7707083893',
             emails=['Info@Romashka.RU'], phones=['8 (916) 123-45-67'])
-        self.assertEqual(list(import_rules.keys(record)), [
+        self.assertEqual(list(rules.keys(record)), [
                 ('inn', '7707083893'), ('email', 'info@romashka.ru'),
                 ('phone', '+79161234567'), ('name', 'ромашка')])
 
@@ -518,11 +518,11 @@ class MatchTestCase(unittest.TestCase):
                 ('Ёлка LLC', 'елка'),
                 ]:
             self.assertEqual(
-                import_rules.normalise_name(a), import_rules.normalise_name(b))
+                rules.normalise_name(a), rules.normalise_name(b))
 
     def test_order_of_keys(self):
         "INN, then e-mail, then phone, then name; another INN never matches"
-        index = import_rules.KeyIndex()
+        index = rules.KeyIndex()
         index.add('inn', '7707083893', 1)
         index.add('name', 'ромашка', 1)
         index.add('email', 'info@lyutik.ru', 2)
@@ -548,7 +548,7 @@ class MatchTestCase(unittest.TestCase):
 
     def test_branches(self):
         "A company's branches share its INN, each with its own KPP"
-        index = import_rules.KeyIndex()
+        index = rules.KeyIndex()
         index.add('inn', '7707083893', 1)
         index.add_kpp(1, '773601001')
         index.add('inn', '7707083893', 2)
@@ -568,7 +568,7 @@ class MatchTestCase(unittest.TestCase):
 
     def test_match_chunk(self):
         "Rows of one counterparty anywhere in the file are one"
-        existing = import_rules.KeyIndex()
+        existing = rules.KeyIndex()
         existing.add('inn', '7707083893', 42)
         chunk = [
             self.record(name='ООО «Ромашка»', inn='7707083893'),
@@ -578,7 +578,7 @@ class MatchTestCase(unittest.TestCase):
                 problems=[(5, 'msg_import_bad_inn', {})]),
             self.record(name='Василёк'),
             ]
-        self.assertEqual(import_rules.match_chunk(chunk, existing), [
+        self.assertEqual(rules.match_chunk(chunk, existing), [
                 ('existing', 42, 'inn', '7707083893'),
                 ('new',),
                 ('same', 1, 'name', 'лютик'),

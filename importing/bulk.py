@@ -3,7 +3,7 @@
 """New counterparties of an import written with set-based SQL, row for row
 as ``Party.create`` writes them.
 
-The import's pure rules (import_rules) have already accepted every value of
+The import's pure rules (rules.py) have already accepted every value of
 the rows given here; what Tryton's create does with such values is mirrored
 below and proven equal, column by column, by tests/test_import_bulk.py (on
 SQLite and PostgreSQL): a new column or a new override that changes what a
@@ -75,9 +75,10 @@ from trytond.tools import grouped_slice
 from trytond.transaction import (
     Transaction, inactive_records, without_check_access)
 
-from . import import_rules, requisites, search_box
-from .party import REQUISITE_TYPES
-from .search import PHONE_TYPES
+from .. import requisites, search_box
+from ..party import REQUISITE_TYPES
+from ..search import PHONE_TYPES
+from . import rules
 
 # The models written, each by its own INSERTs
 MODELS = ['party.party', 'party.party.lang', 'party.identifier',
@@ -238,11 +239,11 @@ class BulkWriter:
         contacts) as Tryton stores them, or None"""
         known = set()
         result = []
-        for type_, attribute in import_rules.MECHANISM_LISTS.items():
+        for type_, attribute in rules.MECHANISM_LISTS.items():
             for raw in getattr(holder, attribute, []):
                 if type_ in _PHONE_TYPES:
                     stored = record.check(
-                        import_rules.stored_phone, raw, self.regions)
+                        rules.stored_phone, raw, self.regions)
                     if stored is None:
                         return None
                     value, compact = stored
@@ -250,14 +251,14 @@ class BulkWriter:
                     key = ('phone', compact)
                 elif type_ == 'email':
                     normalised = record.check(
-                        import_rules.normalised_email, raw)
+                        rules.normalised_email, raw)
                     if normalised != raw:
                         # Tryton would rewrite its compact value after
                         return None
-                    key = ('email', import_rules.email_key(normalised))
+                    key = ('email', rules.email_key(normalised))
                     value = compact = raw
                 else:
-                    key = import_rules.mechanism_key(type_, raw)
+                    key = rules.mechanism_key(type_, raw)
                     value = compact = raw
                 if key in known:
                     continue
