@@ -22,7 +22,8 @@ from trytond.wizard import (
 from . import running
 from .exceptions import ImportFileError, ImportRevertError
 from .importing import carddav, reader_process, rules, tabular
-from .importing.columns import normalise_header, open_table
+from .importing.columns import (
+    CONTACT_FIELDS, FIELDS, normalise_header, open_table)
 from .importing.importer import (
     Importer, last_revisions, reported_rows, savepoint)
 
@@ -58,30 +59,7 @@ OUTCOMES = [
     ('failed', "Failed"),
     ]
 # What a column may be imported into, as the user picks it
-COLUMN_FIELDS = [
-    (None, ""),
-    ('name', "Name"),
-    ('kind', "Kind"),
-    ('inn', "INN"),
-    ('kpp', "KPP"),
-    ('ogrn', "OGRN"),
-    ('phone', "Phone"),
-    ('mobile', "Mobile Phone"),
-    ('email', "E-Mail"),
-    ('website', "Website"),
-    ('address', "Address"),
-    ('type', "Type"),
-    ('status', "Status"),
-    ('responsible', "Responsible"),
-    ('tags', "Tags"),
-    ('industry', "Line of Business"),
-    ('description', "About"),
-    ('contact_name', "Contact Person"),
-    ('contact_position', "Position of Contact"),
-    ('contact_phone', "Phone of Contact"),
-    ('contact_mobile', "Mobile Phone of Contact"),
-    ('contact_email', "E-Mail of Contact"),
-    ]
+COLUMN_FIELDS = [(None, "")] + [(f.name, f.label) for f in FIELDS]
 
 
 class ImportMapping(ModelSQL, ModelView):
@@ -603,9 +581,7 @@ class ImportColumn(_OfImport, ModelSQL, ModelView):
     contact = fields.Integer(
         "Contact Number",
         states={
-            'invisible': ~Eval('field', '').in_([
-                    'contact_name', 'contact_position', 'contact_phone',
-                    'contact_mobile', 'contact_email']),
+            'invisible': ~Eval('field', '').in_(CONTACT_FIELDS),
             },
         help="Which contact person of the row: 1 for \"Контакт 1\"; "
         "0 for the only one.")
@@ -764,6 +740,24 @@ class ImportWizard(Wizard):
         return action, {'res_id': [batch.id]}
 
 
+# The rows of the example file, by field
+TEMPLATE_ROWS = [
+    {'name': 'ООО «Ромашка»', 'inn': '7707083893', 'kpp': '773601001',
+        'phone': '8 (495) 123-45-67', 'email': 'info@romashka.ru',
+        'website': 'romashka.ru', 'address': 'Москва, ул. Ленина, д. 1',
+        'contact_name': 'Иванов Иван', 'contact_position': 'Директор',
+        'contact_mobile': '8 (916) 123-45-67',
+        'contact_email': 'ivanov@romashka.ru'},
+    {'name': 'ООО «Ромашка»', 'inn': '7707083893', 'kpp': '773601001',
+        'contact_name': 'Петрова Анна', 'contact_position': 'Бухгалтер',
+        'contact_mobile': '8 (916) 765-43-21',
+        'contact_email': 'petrova@romashka.ru'},
+    {'name': 'ИП Смирнов Сергей', 'inn': '500100732259',
+        'phone': '+7 812 555-55-55', 'email': 'smirnov@example.com',
+        'address': 'Санкт-Петербург'},
+    ]
+
+
 class ImportTemplate(Report):
     "An example file to fill, its headers in the user's language"
     __name__ = 'crm.counterparty.import.template'
@@ -773,22 +767,10 @@ class ImportTemplate(Report):
         pool = Pool()
         Column = pool.get('crm.counterparty.import.column')
         labels = dict(Column.fields_get(['field'])['field']['selection'])
-        fields_ = ['name', 'inn', 'kpp', 'phone', 'email', 'website',
-            'address', 'type', 'tags', 'contact_name', 'contact_position',
-            'contact_mobile', 'contact_email']
-        rows = [
-            ['ООО «Ромашка»', '7707083893', '773601001',
-                '8 (495) 123-45-67', 'info@romashka.ru', 'romashka.ru',
-                'Москва, ул. Ленина, д. 1', '', '', 'Иванов Иван',
-                'Директор', '8 (916) 123-45-67', 'ivanov@romashka.ru'],
-            ['ООО «Ромашка»', '7707083893', '773601001', '', '', '', '',
-                '', '', 'Петрова Анна', 'Бухгалтер', '8 (916) 765-43-21',
-                'petrova@romashka.ru'],
-            ['ИП Смирнов Сергей', '500100732259', '', '+7 812 555-55-55',
-                'smirnov@example.com', '', 'Санкт-Петербург', '', '', '',
-                '', '', ''],
-            ]
+        fields_ = [f.name for f in FIELDS if f.template]
         data = io.BytesIO()
-        tabular.write_xlsx([labels[f] for f in fields_], rows, data)
+        tabular.write_xlsx([labels[f] for f in fields_],
+            ([row.get(f, '') for f in fields_] for row in TEMPLATE_ROWS),
+            data)
         return ('xlsx', data.getvalue(), False,
             gettext('crm_counterparty.msg_import_template_name'))

@@ -24,6 +24,7 @@ from trytond.transaction import Transaction
 from ..access import allowed_ids
 from ..party import REQUISITE_TYPES
 from . import rules
+from .columns import FIELDS
 from .bulk import BulkRefused, BulkWriter
 
 logger = logging.getLogger(__name__)
@@ -79,11 +80,7 @@ class Importer:
         self.Party = pool.get('party.party')
         self.Line = pool.get('crm.counterparty.import.line')
         self.lookups = {
-            'type': self._names('crm.counterparty.type'),
-            'status': self._names('crm.counterparty.status'),
-            'responsible': self._names('company.employee'),
-            'tags': self._names('party.category'),
-            }
+            f.name: self._names(f.lookup) for f in FIELDS if f.lookup}
         Status = pool.get('crm.counterparty.status')
         statuses = Status.search([], limit=1)
         self.default_status = statuses[0].id if statuses else None
@@ -109,36 +106,32 @@ class Importer:
                     names.setdefault(record.rec_name.lower(), record.id)
         return names
 
-    def _lookup(self, record, name):
-        "The id of the type, status or responsible the record names"
-        value = getattr(record, name)
-        if not value:
-            return None
-        found = self.lookups[name].get(value.lower())
+    def _lookup(self, record, field_):
+        "The id of the record that the value of field_ names"
+        value = getattr(record, field_.attribute)
+        found = self.lookups[field_.name].get(value.lower())
         if found is None:
             record.problems.append((
-                    record.rows[0], 'msg_import_unknown_' + name,
-                    {'value': value}))
+                    record.rows[0], field_.unknown, {'value': value}))
         return found
 
     def _scalar_values(self, record):
-        "The values of the party of record itself, its lookups checked"
+        """The values of the party of record itself (the catalogue's party
+        fields the row fills), its lookups checked"""
         values = {
             'name': record.name,
             'kind': record.kind,
+            'counterparty_type': self.default_type,
+            'counterparty_status': self.default_status,
             }
-        type_ = self.default_type
-        if record.type and not self.batch.type_for_all:
-            type_ = self._lookup(record, 'type')
-        values['counterparty_type'] = type_
-        values['counterparty_status'] = (
-            self._lookup(record, 'status') if record.status
-            else self.default_status)
-        if record.responsible:
-            values['responsible'] = self._lookup(record, 'responsible')
-        for name in ['industry', 'description']:
-            if getattr(record, name):
-                values[name] = getattr(record, name)
+        for field_ in FIELDS:
+            value = field_.party and getattr(record, field_.attribute)
+            # The batch's type, when given to all, replaces the file's
+            if not value or (
+                    field_.name == 'type' and self.batch.type_for_all):
+                continue
+            values[field_.party] = (self._lookup(record, field_)
+                if field_.lookup else value)
         return values
 
     def values(self, record):
@@ -532,13 +525,11 @@ class Importer:
         try:
             with savepoint():
                 new = {}
-                given = {n: values[n] for n in [
-                        'name', 'responsible', 'industry', 'description']
-                    if values.get(n)}
-                if record.status:
-                    given['counterparty_status'] = values[
-                        'counterparty_status']
-                if record.type or self.batch.type_for_all:
+                # What the row itself fills, of what an update may write
+                given = {f.party: values[f.party] for f in FIELDS
+                    if f.updated and getattr(record, f.attribute)
+                    and values.get(f.party)}
+                if self.batch.type_for_all:
                     given['counterparty_type'] = values['counterparty_type']
                 for name, value in given.items():
                     old = getattr(party, name)

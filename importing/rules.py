@@ -6,7 +6,7 @@ and which rows are the same counterparty."""
 import functools
 import itertools
 import re
-from dataclasses import dataclass, field
+from dataclasses import field, make_dataclass
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -15,52 +15,34 @@ from stdnum.ru import inn as stdnum_inn
 from .. import requisites
 from ..phone import DEFAULT_REGION, display
 from . import tabular
-from .columns import PUNCTUATION, normalise_header, open_table
+from .columns import (
+    FIELD, FIELDS, PUNCTUATION, normalise_header, open_table)
 
 
-@dataclass
-class Contact:
-    name: str = ''
-    position: str = ''
-    phones: list = field(default_factory=list)
-    mobiles: list = field(default_factory=list)
-    emails: list = field(default_factory=list)
+def _values(fields_):
+    "The dataclass fields of what the importable fields_ fill"
+    return [(f.attribute, list, field(default_factory=list)) if f.split
+        else (f.attribute, str, field(default='')) for f in fields_]
+
+
+class _Contact:
+    "A contact person read from a row"
 
     def __bool__(self):
         return bool(self.name or self.phones or self.mobiles or self.emails)
 
 
-@dataclass
-class Record:
-    "One counterparty read from one or more rows of a file"
-    rows: list
-    kind: str = ''
-    name: str = ''
-    inn: str = ''
-    kpp: str = ''
-    ogrn: str = ''
-    phones: list = field(default_factory=list)
-    mobiles: list = field(default_factory=list)
-    emails: list = field(default_factory=list)
-    websites: list = field(default_factory=list)
-    address: str = ''
-    type: str = ''
-    status: str = ''
-    responsible: str = ''
-    tags: list = field(default_factory=list)
-    industry: str = ''
-    description: str = ''
-    contacts: list = field(default_factory=list)
-    # (row number, message id, values) of what stops the row
-    problems: list = field(default_factory=list)
-    # What the phone and e-mail checks said of each value of the record
-    # and its contacts, kept for its later checks (perhaps in another
-    # process than the one that read it)
-    checked: dict = field(default_factory=dict)
+# Made of the catalogue (columns.FIELDS): a new field is read without more
+Contact = make_dataclass('Contact',
+    _values(f for f in FIELDS if f.contact),
+    bases=(_Contact,), namespace={'__module__': __name__})
 
-    SCALARS = ('kind', 'name', 'inn', 'kpp', 'ogrn', 'address', 'type',
-        'status', 'responsible', 'industry', 'description')
-    LISTS = ('phones', 'mobiles', 'emails', 'websites', 'tags')
+
+class _Record:
+    "One counterparty read from one or more rows of a file"
+    SCALARS = tuple(
+        f.attribute for f in FIELDS if not f.contact and not f.split)
+    LISTS = tuple(f.attribute for f in FIELDS if not f.contact and f.split)
 
     def absorb(self, other):
         "Add what other (a later row of the same counterparty) says"
@@ -90,43 +72,51 @@ class Record:
         return self.checked[key]
 
 
-_SPLIT = re.compile(r'\s*[,;\n]\s*')
-_PHONE_SPLIT = re.compile(r'\s*[;\n]\s*|,\s+(?=[+\d(])')
+Record = make_dataclass('Record', [('rows', list)]
+    + _values(f for f in FIELDS if not f.contact) + [
+        ('contacts', list, field(default_factory=list)),
+        # (row number, message id, values) of what stops the row
+        ('problems', list, field(default_factory=list)),
+        # What the phone and e-mail checks said of each value of the
+        # record and its contacts, kept for its later checks (perhaps in
+        # another process than the one that read it)
+        ('checked', dict, field(default_factory=dict)),
+        ],
+    bases=(_Record,), namespace={'__module__': __name__})
+
+_SPLIT = {
+    'list': re.compile(r'\s*[,;\n]\s*'),
+    'phones': re.compile(r'\s*[;\n]\s*|,\s+(?=[+\d(])'),
+    }
 
 
-def _split(value, pattern=_SPLIT):
-    return [v for v in pattern.split(value) if v]
-
-
-def _add_value(target, field_, value, row, record):
-    "Put the text of one cell into record (or a contact) as field_ says"
-    if field_ in {'phones', 'mobiles'}:
-        for number in _split(value, _PHONE_SPLIT):
-            getattr(target, field_).append(number)
-    elif field_ in {'emails', 'websites', 'tags'}:
-        getattr(target, field_).extend(_split(value))
-    elif getattr(target, field_):
-        setattr(target, field_, getattr(target, field_) + ' ' + value)
+def _add_value(target, field_, value):
+    "Put the text of one cell into a Record or a Contact as field_ says"
+    if field_.split:
+        getattr(target, field_.attribute).extend(
+            v for v in _SPLIT[field_.split].split(value) if v)
+    elif getattr(target, field_.attribute):
+        setattr(target, field_.attribute,
+            getattr(target, field_.attribute) + ' ' + value)
     else:
-        setattr(target, field_, value)
+        setattr(target, field_.attribute, value)
 
 
 # The contact mechanisms of a record: type, then the record's list of them
-MECHANISM_LISTS = {'phone': 'phones', 'mobile': 'mobiles', 'email': 'emails',
-    'website': 'websites'}
+MECHANISM_LISTS = {
+    f.name: f.attribute for f in FIELDS if f.mechanism and not f.contact}
 
 
 def read_row(number, values, mapping, header=()):
     "The Record that one row gives"
     record = Record(rows=[number])
     contacts = {}
-    for index, (field_, group) in enumerate(mapping):
-        if field_ is None or index >= len(values):
+    for index, (name, group) in enumerate(mapping):
+        if name is None or index >= len(values):
             continue
+        field_ = FIELD[name]
         value = values[index]
-        if tabular.shortened_number(value) and field_ in {
-                'inn', 'kpp', 'ogrn', 'phone', 'mobile', 'contact_phone',
-                'contact_mobile'}:
+        if field_.number and tabular.shortened_number(value):
             record.problems.append((number, 'msg_import_shortened_number', {
                         'column': header[index] if index < len(header)
                         else str(index + 1),
@@ -135,13 +125,9 @@ def read_row(number, values, mapping, header=()):
         value = tabular.text(value)
         if not value:
             continue
-        if field_.startswith('contact_'):
-            target = contacts.setdefault(group, Contact())
-            field_ = field_[len('contact_'):]
-        else:
-            target = record
-        _add_value(target, MECHANISM_LISTS.get(field_, field_), value, number,
-            record)
+        target = (contacts.setdefault(group, Contact()) if field_.contact
+            else record)
+        _add_value(target, field_, value)
     record.contacts = [c for _, c in sorted(contacts.items()) if c]
     return record
 
