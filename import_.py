@@ -274,22 +274,20 @@ class Import(Workflow, ModelSQL, ModelView):
             default.setdefault(name, None)
         return super().copy(batches, default=default)
 
-    def table(self):
-        """The header and mapping of the file, as the columns say;
-        FileUnusable says why the file cannot be read"""
-        header, mapping, _ = open_table(
-            self.file, self.file_format)
+    def mapping(self):
+        """What each column of the file is imported into, as the columns
+        say, else as recognised; FileUnusable says why the file cannot be
+        read"""
         if self.columns:
-            mapping = [(c.field, c.contact or 0) for c in sorted(
+            return [(c.field, c.contact or 0) for c in sorted(
                     self.columns, key=lambda c: c.index)]
-            mapping += [(None, 0)] * (len(header) - len(mapping))
-        return header, mapping
+        return open_table(self.file, self.file_format).mapping
 
-    def read_rows(self, header, mapping, size, after=0, regions=None):
+    def read_rows(self, size, after=0, regions=None):
         """The (records, cells by row) of the file after row after, size
         records at a time (rules.read_chunks); a big file is read by
         a process of its own"""
-        reading = (self.file, self.file_format, mapping, header, self.kind,
+        reading = (self.file, self.file_format, self.mapping(), self.kind,
             after, size, regions)
         if len(self.file) > config.getint(
                 'crm_counterparty', 'import_read_apart', default=READ_APART):
@@ -298,24 +296,25 @@ class Import(Workflow, ModelSQL, ModelView):
         return rules.read_chunks(*reading)
 
     @classmethod
-    def read_columns(cls, batches, mapping=None):
-        """Fill the columns of batches from their files' headers; FileUnusable
+    def read_columns(cls, batches, mapping=None, tables=None):
+        """Fill the columns of batches from their files' headers, the saved
+        mapping's columns first; tables holds the Table of a file opened
+        already, by batch id, and gets the columns' mapping.  FileUnusable
         says why a file cannot be read"""
         pool = Pool()
         Column = pool.get('crm.counterparty.import.column')
         Column.delete([c for b in batches for c in b.columns])
         to_save = []
         for batch in batches:
-            batch.file_format = tabular.sniff(batch.file)
-            header, found, rows = open_table(
-                batch.file, batch.file_format)
-            first = next(rows)[1]
+            table = (tables or {}).get(batch.id) or open_table(batch.file)
+            header, first = table.header, table.first
             saved = mapping.apply(header) if mapping else [None] * len(header)
+            table.mapping = [s or f for s, f in zip(saved, table.mapping)]
+            batch.file_format = table.format
             batch.header = json.dumps(header, ensure_ascii=False)
-            batch.rows_total = tabular.count_rows(
-                batch.file, batch.file_format)
+            batch.rows_total = table.rows_total
             for index, name in enumerate(header):
-                field_, number = saved[index] or found[index]
+                field_, number = table.mapping[index]
                 to_save.append(Column(
                         batch=batch, index=index, header=name,
                         field=field_, contact=number,
@@ -326,25 +325,28 @@ class Import(Workflow, ModelSQL, ModelView):
 
     @classmethod
     @ModelView.button
-    def preview(cls, batches, size=20):
+    def preview(cls, batches, size=20, tables=None):
         """Show what importing the first rows would do, by importing them
-        and undoing it"""
+        and undoing it; tables holds the Table of a file opened already
+        (with its columns' mapping), by batch id"""
         pool = Pool()
         Preview = pool.get('crm.counterparty.import.preview')
         Preview.delete([p for b in batches for p in b.preview_lines])
         to_create = []
         for batch in batches:
             try:
-                header, mapping = batch.table()
-                records, rows_of = next(
-                    rules.read_chunks(batch.file, batch.file_format,
-                        mapping, header, batch.kind, 0, size), ([], {}))
+                table = (tables or {}).get(batch.id)
+                if table is None:
+                    table = open_table(batch.file, batch.file_format)
+                    if batch.columns:
+                        table.mapping = batch.mapping()
+                records, rows_of = next(rules.table_chunks(
+                        table, batch.kind, 0, size), ([], {}))
             except tabular.FileUnusable as e:
-                raise ImportFileError(gettext(
-                        'crm_counterparty.' + e.message, **e.values))
+                raise ImportFileError(e.translated())
             with savepoint(rollback=True), \
                     Transaction().set_context(_check_access=True):
-                lines = Importer(batch, header).import_chunk(
+                lines = Importer(batch).import_chunk(
                     records, rows_of)
                 names = {p.id: p.rec_name for p in pool.get(
                         'party.party').browse(
@@ -391,8 +393,7 @@ class Import(Workflow, ModelSQL, ModelView):
                 try:
                     cls.read_columns([batch])
                 except tabular.FileUnusable as e:
-                    raise ImportFileError(gettext(
-                            'crm_counterparty.' + e.message, **e.values))
+                    raise ImportFileError(e.translated())
         cls.__queue__.run(batches)
 
     @classmethod
@@ -430,9 +431,8 @@ class Import(Workflow, ModelSQL, ModelView):
                 Transaction().set_context(
                     self._user_context(user), _check_access=True):
             try:
-                header, mapping = self.table()
-                helper = Importer(self, header)
-                for chunk, rows_of in self.read_rows(header, mapping, CHUNK,
+                helper = Importer(self)
+                for chunk, rows_of in self.read_rows(CHUNK,
                         self.last_row or 0, helper.bulk.regions):
                     reported = reported_rows(
                         self, [n for r in chunk for n in r.rows])
@@ -445,8 +445,7 @@ class Import(Workflow, ModelSQL, ModelView):
                 # imported, and can be reverted)
                 self.__class__.write([self], {
                         'state': 'failed',
-                        'error': gettext(
-                            'crm_counterparty.' + e.message, **e.values),
+                        'error': e.translated(),
                         })
                 yield
                 return
@@ -719,8 +718,7 @@ class ImportWizard(Wizard):
                 data = carddav.carddav_vcards(
                     start.carddav_url, start.login, password)
             except carddav.CardDAVError as e:
-                raise ImportFileError(gettext(
-                        'crm_counterparty.' + e.message, **e.values))
+                raise ImportFileError(e.translated())
             finally:
                 del password
             file_name = '%s.vcf' % start.login
@@ -728,14 +726,15 @@ class ImportWizard(Wizard):
             data, file_name = start.file, start.file_name
         try:
             # An unusable file leaves no batch behind
-            open_table(data)
-            batch = Import(file=data, file_name=file_name)
-            batch.save()
-            Import.read_columns([batch], self.start.mapping)
+            table = open_table(data)
         except tabular.FileUnusable as e:
-            raise ImportFileError(gettext(
-                    'crm_counterparty.' + e.message, **e.values))
-        Import.preview([batch])
+            raise ImportFileError(e.translated())
+        batch = Import(file=data, file_name=file_name)
+        batch.save()
+        # The file read once: its columns, then the preview of its rows
+        tables = {batch.id: table}
+        Import.read_columns([batch], self.start.mapping, tables)
+        Import.preview([batch], tables=tables)
         action['views'].reverse()
         return action, {'res_id': [batch.id]}
 

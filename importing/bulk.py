@@ -65,6 +65,8 @@ rows forgotten (``analyze``), so that a base just imported is searched as
 fast as one that has settled.
 """
 
+from dataclasses import dataclass
+
 from sql import Cast, Column, Literal, Select
 from sql.functions import CurrentTimestamp
 
@@ -117,6 +119,18 @@ class _Formatted:
         except TypeError:
             # Not hashable: formatted each time
             return self.sql_format(value)
+
+
+@dataclass
+class Card:
+    """A new counterparty as the bulk path writes it: the values of the
+    party, its identifiers, its contact mechanisms, each (type, value,
+    value_compact) as vouch gives them, and its contact persons, each
+    (values, contact mechanisms)"""
+    values: dict
+    identifiers: list
+    mechanisms: list
+    persons: list
 
 
 class BulkRefused(Exception):
@@ -269,10 +283,8 @@ class BulkWriter:
     # The writing
 
     def write(self, cards):
-        """Create the counterparties of cards, each (values of the party,
-        its identifiers, its contact mechanisms, [(values of a contact
-        person, its contact mechanisms)]) as vouch and the importer give
-        them; return [(party id, [contact person ids])].  Raises BulkRefused
+        """Create the counterparties of cards (Card); return [(party id,
+        [contact person ids])].  Raises BulkRefused
         (or the ORM's own errors) when the ORM must write the chunk."""
         pool = Pool()
         ModelAccess = pool.get('ir.model.access')
@@ -283,13 +295,13 @@ class BulkWriter:
 
         companies, persons = [], []
         identifiers, mechanisms = [], []  # (party, values)
-        for values, card_identifiers, card_mechanisms, contacts in cards:
-            company = dict(values, _persons=[])
+        for card in cards:
+            company = dict(card.values, _persons=[])
             companies.append(company)
-            identifiers.extend((company, v) for v in card_identifiers)
+            identifiers.extend((company, v) for v in card.identifiers)
             mechanisms.extend((company, {'type': t, 'value': v,
-                        'value_compact': c}) for t, v, c in card_mechanisms)
-            for person_values, person_mechanisms in contacts:
+                        'value_compact': c}) for t, v, c in card.mechanisms)
+            for person_values, person_mechanisms in card.persons:
                 person = dict(person_values, _employer=company)
                 company['_persons'].append(person)
                 persons.append(person)

@@ -13,16 +13,13 @@ from xml.etree import ElementTree
 
 import trytond.config as config
 
+from .problem import ImportProblem
+
 logger = logging.getLogger(__name__)
 
 
-class CardDAVError(Exception):
-    "The address book cannot be read: message names an ir.message"
-
-    def __init__(self, message, **values):
-        super().__init__(message, values)
-        self.message = message
-        self.values = values
+class CardDAVError(ImportProblem):
+    "The address book cannot be read"
 
 
 # How many times the server may send the reading on to another of its

@@ -4,6 +4,7 @@
 header row found among the first rows, and a file opened as a table."""
 import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from . import contacts, tabular
@@ -232,15 +233,31 @@ def find_header(rows, limit=20):
     return number, [tabular.text(h) for h in header], mapping, remaining()
 
 
+@dataclass
+class Table:
+    """A file opened once for all that a request does with it: its format,
+    its header and what each column is imported into (as recognised, until
+    the import's columns say otherwise), how many rows it has (None when
+    only reading them all would tell), the values of the first row under
+    the header, and the (number, values) of the rows under the header, the
+    first included, read as they are used"""
+    format: str
+    header: list
+    mapping: list
+    rows_total: int
+    first: list
+    rows: Iterator
+
+
 def open_table(data, format_=None):
-    """Return (header, mapping, rows) of the file in data: its header, the
-    recognised columns and an iterator of the (number, values) after it;
-    FileUnusable when there is no header or no row under it"""
+    """The Table of the file in data; FileUnusable when there is no header
+    or no row under it"""
     format_ = format_ or tabular.sniff(data)
+    sizes = []
     if format_ == 'vcf':
         source = contacts.rows(contacts.vcards(data))
     else:
-        source = tabular.rows(data, format_)
+        source = tabular.rows(data, format_, sizes.append)
         first = next(source, None)
         kind = first and contacts.csv_kind(first[1])
         if kind:
@@ -257,4 +274,5 @@ def open_table(data, format_=None):
     def rows():
         yield first
         yield from remaining
-    return header, mapping, rows()
+    return Table(format_, header, mapping, next(iter(sizes), None), first[1],
+        rows())

@@ -8,6 +8,7 @@ import dataclasses
 import json
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
 
 from sql import Column, Literal
 from sql.aggregate import Max
@@ -25,14 +26,42 @@ from ..access import allowed_ids
 from ..party import REQUISITE_TYPES
 from . import rules
 from .columns import FIELDS
-from .bulk import BulkRefused, BulkWriter
+from .problem import translated
+from .bulk import BulkRefused, BulkWriter, Card
 
 logger = logging.getLogger(__name__)
 
 
-def _message(problem):
-    _, message, values = problem
-    return gettext('crm_counterparty.' + message, **values)
+# The message naming each kind of key (rules.KEY_KINDS)
+_KEY_MESSAGES = {
+    'inn': 'crm_counterparty.msg_import_key_inn',
+    'email': 'crm_counterparty.msg_import_key_email',
+    'phone': 'crm_counterparty.msg_import_key_phone',
+    'name': 'crm_counterparty.msg_import_key_name',
+    }
+
+
+@dataclass
+class Outcome:
+    """What became of a record: its outcome (created, updated, merged,
+    skipped or failed), the counterparty it made or met, why, and what it
+    changed, to revert it (the ids created, the contact mechanisms and
+    identifiers added, the previous values, the stamps)"""
+    outcome: str
+    party: int = None
+    reason: str = None
+    changes: dict = None
+
+    def written(self):
+        "The ids of the parties the record wrote"
+        if not self.changes:
+            return set()
+        return set(self.changes['created']) | ({self.party} - {None})
+
+
+def _reason(record):
+    "The problems of record, translated"
+    return '; '.join(translated(m, v) for _, m, v in record.problems)
 
 
 def reported_rows(batch, rows):
@@ -73,10 +102,9 @@ def last_revisions(party_ids):
 class Importer:
     "Imports the chunks of one batch"
 
-    def __init__(self, batch, header):
+    def __init__(self, batch):
         pool = Pool()
         self.batch = batch
-        self.header = header
         self.Party = pool.get('party.party')
         self.Line = pool.get('crm.counterparty.import.line')
         self.lookups = {
@@ -338,67 +366,76 @@ class Importer:
             held.append(party_id)
 
     def import_chunk(self, records, rows_of):
-        batch = self.batch
+        "Import records, return the report lines of their rows"
         existing = self.existing([r for r in records if not r.failed])
-        ours = self.ours
         matches = rules.match_chunk(records, existing)
-        results = {}  # index of record: (outcome, party id, reason, changes)
-        to_create = []  # (index, values)
+        results = {}  # index of record: its Outcome
+        to_create, merged_into = self._plan(records, matches)
+        self._create(records, to_create, results)
+        duplicates = {i: m for i, m in enumerate(matches)
+            if m and not m.same and i not in results
+            and not records[i].failed}
+        writable = allowed_ids(self.Party, {
+                m.holder for m in duplicates.values()
+                if m.holder in self.readable
+                and (m.holder in self.ours
+                    or self.batch.on_duplicate in {'update', 'overwrite'})},
+            'write')
+        for index, match in duplicates.items():
+            results[index] = self._duplicate(
+                records[index], match, writable)
+        self._merged(records, results, merged_into)
+        self._stamp(results)
+        return self._report(records, results, rows_of)
+
+    def _plan(self, records, matches):
+        """The (index, values) of the records to create, and the indexes
+        of those merged into an earlier one, by its index"""
+        to_create = []
         merged_into = defaultdict(list)
         for index, (record, match) in enumerate(zip(records, matches)):
             if record.failed:
                 continue
-            if match[0] == 'same':
+            if match and match.same:
                 # Rows of the file that are one counterparty are merged
-                merged_into[match[1]].append(index)
-                records[match[1]].absorb(_without_rows(record))
+                merged_into[match.holder].append(index)
+                records[match.holder].absorb(_without_rows(record))
                 continue
-            if match[0] == 'existing' and (
-                    batch.on_duplicate != 'create' or match[1] in ours):
+            if match and (self.batch.on_duplicate != 'create'
+                    or match.holder in self.ours):
                 continue
             # A duplicate created anyway is for the ORM and its INN rule
-            values = (self._card(record) if match[0] != 'existing'
-                else None)
+            values = self._card(record) if not match else None
             if values is None and not record.failed:
                 values = self.values(record)
             if not record.failed:
                 to_create.append((index, values))
-        self._create(records, to_create, results)
-        writable = allowed_ids(self.Party, {
-                m[1] for m in matches if m[0] == 'existing'
-                and m[1] in self.readable
-                and (m[1] in ours
-                    or batch.on_duplicate in {'update', 'overwrite'})},
-            'write')
-        for index, (record, match) in enumerate(zip(records, matches)):
-            if (index in results or record.failed
-                    or match[0] != 'existing'):
-                continue
-            results[index] = self._duplicate(record, match, writable)
+        return to_create, merged_into
+
+    def _merged(self, records, results, merged_into):
+        "The outcome of the records merged into another: the other's"
         for target, indexes in merged_into.items():
-            outcome, party_id, _, _ = results.get(
-                target, ('failed', None, None, None))
+            outcome = results.get(target, Outcome('failed'))
             for index in indexes:
-                if outcome == 'failed':
-                    results[index] = results[target][:1] + (
-                        None, results[target][2], None)
+                if outcome.outcome == 'failed':
+                    results[index] = Outcome(
+                        'failed', reason=results[target].reason)
                 else:
-                    results[index] = ('merged', party_id, gettext(
+                    results[index] = Outcome('merged', outcome.party,
+                        gettext(
                             'crm_counterparty.msg_import_merged_with_file',
-                            row=records[target].rows[0]), None)
-        self._stamp(results)
-        return self._report(records, results, rows_of)
+                            row=records[target].rows[0]))
 
     def _duplicate(self, record, match, writable):
         """What becomes of record, the existing counterparty of match: one
         the user may not see holds its INN (the only key such a card keeps);
         one he may not edit is left as it is"""
-        _, holder, kind, key = match
+        holder = match.holder
         if holder not in self.readable:
-            return ('failed', None,
-                self.Party.duplicate_tax_identifier_message(
+            return Outcome('failed',
+                reason=self.Party.duplicate_tax_identifier_message(
                     record.name, record.kind, record.inn, record.kpp,
-                    self.Party(holder), False), None)
+                    self.Party(holder), False))
         if holder in self.ours:
             mode, outcome = 'update', 'merged'
             reason = gettext('crm_counterparty.msg_import_merged_with_file',
@@ -406,13 +443,13 @@ class Importer:
         else:
             mode, outcome = self.batch.on_duplicate, 'updated'
             reason = gettext('crm_counterparty.msg_import_duplicate',
-                party=self.Party(holder).rec_name, key=key,
-                by=gettext('crm_counterparty.msg_import_key_' + kind))
+                party=self.Party(holder).rec_name, key=match.key,
+                by=gettext(_KEY_MESSAGES[match.kind]))
         if mode == 'skip':
-            return ('skipped', holder, reason, None)
+            return Outcome('skipped', holder, reason)
         if holder not in writable:
-            return ('skipped', holder, reason + ' ' + gettext(
-                    'crm_counterparty.msg_import_not_editable'), None)
+            return Outcome('skipped', holder, reason + ' ' + gettext(
+                    'crm_counterparty.msg_import_not_editable'))
         return self._update(record, holder, mode, outcome, reason)
 
     def _created_by_batch(self, holders):
@@ -439,7 +476,7 @@ class Importer:
         if record.failed or vouched is None:
             return None
         identifiers, (mechanisms, *contacts) = vouched
-        return (values, identifiers, mechanisms, [
+        return Card(values, identifiers, mechanisms, [
                 (self._contact_values(c, mechanisms=False), m)
                 for c, m in zip(record.contacts, contacts)])
 
@@ -447,7 +484,7 @@ class Importer:
         """Create the counterparties: the cards the pure rules vouch for in
         set-based SQL, the others (or all, when that is refused) through the
         ORM"""
-        bulk = [(i, v) for i, v in to_create if isinstance(v, tuple)]
+        bulk = [(i, v) for i, v in to_create if isinstance(v, Card)]
         to_create = [(i, v) for i, v in to_create if isinstance(v, dict)]
         logger.info('import %s: %d in bulk, %d by the ORM%s',
             self.batch.id, len(bulk), len(to_create),
@@ -468,7 +505,7 @@ class Importer:
                 for (index, card), (party_id, person_ids) in zip(
                         bulk, created):
                     self._created_ids(
-                        index, party_id, card[0]['name'], person_ids,
+                        index, party_id, card.values['name'], person_ids,
                         results)
         self._create_orm(to_create, results)
 
@@ -488,7 +525,7 @@ class Importer:
                     with savepoint():
                         party, = Party.create([values])
                 except (TrytonUserError, AccessError) as e:
-                    results[index] = ('failed', None, e.message, None)
+                    results[index] = Outcome('failed', reason=e.message)
                 else:
                     parties.append(party)
                     self._created(index, party, results)
@@ -504,8 +541,8 @@ class Importer:
     def _created_ids(self, index, party_id, name, person_ids, results):
         if self.names is not None:
             self._add_name(name, party_id)
-        results[index] = (
-            'created', party_id, '', {'created': [party_id] + person_ids})
+        results[index] = Outcome('created', party_id, '',
+            {'created': [party_id] + person_ids})
 
     def _update(self, record, holder, mode, outcome, reason):
         """Give the existing counterparty holder what record says: only its
@@ -518,8 +555,7 @@ class Importer:
         party = Party(holder)
         values = self.values(record)
         if record.failed:
-            return ('failed', None, '; '.join(
-                    _message(p) for p in record.problems), None)
+            return Outcome('failed', reason=_reason(record))
         changes = {'created': [], 'mechanisms': [], 'identifiers': [],
             'previous': {}}
         try:
@@ -570,34 +606,29 @@ class Importer:
                     changes['created'] = [
                         p.id for p in Party.create(contacts)]
         except (TrytonUserError, AccessError) as e:
-            return ('failed', holder, e.message, None)
+            return Outcome('failed', holder, e.message)
         if not (new or changes['identifiers'] or changes['mechanisms']
                 or changes['created']):
             # A row repeating one of the file is merged all the same
-            return (outcome if outcome == 'merged' else 'skipped', holder,
-                reason + ' ' + gettext(
-                    'crm_counterparty.msg_import_nothing_new'), None)
-        return (outcome, holder, reason, changes)
+            return Outcome(outcome if outcome == 'merged' else 'skipped',
+                holder, reason + ' ' + gettext(
+                    'crm_counterparty.msg_import_nothing_new'))
+        return Outcome(outcome, holder, reason, changes)
 
     def _stamp(self, results):
         "Note when each party was last written, to tell later edits"
         touched = set()
-        for outcome, party_id, _, changes in results.values():
-            if changes:
-                touched.update(changes['created'])
-                if party_id:
-                    touched.add(party_id)
+        for result in results.values():
+            touched.update(result.written())
         # Those the bulk path wrote it knows; the others are read
         stamps = {i: self.bulk.stamps[i] for i in touched
             if i in self.bulk.stamps}
         stamps.update(last_revisions(touched - stamps.keys()))
         self.bulk.stamps.clear()
-        for outcome, party_id, _, changes in results.values():
-            if changes:
-                ids = set(changes['created'])
-                if party_id:
-                    ids.add(party_id)
-                changes['stamps'] = {i: stamps[i] for i in ids if i in stamps}
+        for result in results.values():
+            if result.changes:
+                result.changes['stamps'] = {
+                    i: stamps[i] for i in result.written() if i in stamps}
 
     def _report(self, records, results, rows_of):
         "A line per input row of records, and the counts of the batch"
@@ -605,24 +636,21 @@ class Importer:
         lines = []
         counts = defaultdict(int)
         for index, record in enumerate(records):
-            if index in results:
-                outcome, party_id, reason, changes = results[index]
-            else:
-                outcome, party_id, changes = 'failed', None, None
-                reason = '; '.join(_message(p) for p in record.problems)
+            result = results.get(index) or Outcome(
+                'failed', reason=_reason(record))
             for number in record.rows:
                 first = number == record.rows[0]
-                counts[outcome] += 1
+                counts[result.outcome] += 1
                 lines.append({
                         'batch': self.batch.id,
                         'row': number,
-                        'outcome': outcome,
-                        'party': party_id,
-                        'reason': reason,
+                        'outcome': result.outcome,
+                        'party': result.party,
+                        'reason': result.reason,
                         'values': json.dumps(
                             rows_of.get(number, []), ensure_ascii=False),
-                        'changes': json.dumps(changes)
-                        if changes and first else None,
+                        'changes': json.dumps(result.changes)
+                        if result.changes and first else None,
                         })
         # The report is written with the root's rights: the user may not
         # edit the batch's lines by hand

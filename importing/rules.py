@@ -6,7 +6,8 @@ and which rows are the same counterparty."""
 import functools
 import itertools
 import re
-from dataclasses import field, make_dataclass
+import dataclasses
+from dataclasses import dataclass, field, make_dataclass
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -341,6 +342,17 @@ def keys(record):
         yield 'name', name
 
 
+@dataclass(frozen=True)
+class Match:
+    """A key of a record that another holds: holder is the id of a
+    counterparty, or with same, the index of an earlier record of the
+    chunk; kind is the kind of the key (KEY_KINDS)"""
+    holder: int
+    kind: str
+    key: str
+    same: bool = False
+
+
 class KeyIndex:
     "Which counterparty holds a key, by kind of key"
 
@@ -389,8 +401,8 @@ class KeyIndex:
         return next((h for h in holders if not self.kpps.get(h)), None)
 
     def match(self, record):
-        """Return (holder, kind, key) of the first key of record held, or
-        None; a holder with another INN is never the same counterparty, even
+        """Return the Match of the first key of record held, or None; a
+        holder with another INN is never the same counterparty, even
         with the same phone or name (a branch, a namesake)"""
         inn = requisites.compact(record.inn)
         kpp = requisites.compact(record.kpp)
@@ -408,29 +420,26 @@ class KeyIndex:
                 continue
             if kpp and self.kpps.get(holder, kpp) != kpp:
                 continue
-            return holder, kind, key
+            return Match(holder, kind, key)
         return None
 
 
 def match_chunk(chunk, existing):
-    """Return for each record of chunk (records from the same file) what it
-    is: ('existing', holder, kind, key) when existing (a KeyIndex) holds one
-    of its keys, ('same', index, kind, key) when an earlier record of chunk
-    is the same counterparty, else ('new',)"""
+    """Return for each record of chunk (records from the same file) the
+    Match of a counterparty that existing (a KeyIndex) holds one of its keys,
+    else that of an earlier record of chunk that is the same counterparty
+    (with same), else None: a new one"""
     in_file = KeyIndex()
     result = []
     for index, record in enumerate(chunk):
         found = existing.match(record)
-        if found:
-            result.append(('existing',) + found)
-            continue
-        found = in_file.match(record)
-        if found:
-            result.append(('same',) + found)
-        else:
-            result.append(('new',))
-            if not record.failed:
+        if not found:
+            found = in_file.match(record)
+            if found:
+                found = dataclasses.replace(found, same=True)
+            elif not record.failed:
                 in_file.add_record(record, index)
+        result.append(found)
     return result
 
 
@@ -446,21 +455,27 @@ def chunks(iterable, size):
         yield chunk
 
 
-def read_chunks(data, format_, mapping, header, kind, after, size,
-        regions=None):
-    """Yield (records, cells) for the rows of the file in data after row
-    number after, size records at a time: cells holds the text of each
-    cell of their rows by row number, for the report.  Pure, so that it
-    may run in a process of its own (see reader_process)."""
-    _, _, rows = open_table(data, format_)
+def read_chunks(data, format_, mapping, kind, after, size, regions=None):
+    """table_chunks of the file in data, its columns as mapping says.  Pure,
+    so that it may run in a process of its own (see reader_process)."""
+    table = open_table(data, format_)
+    table.mapping = mapping
+    yield from table_chunks(table, kind, after, size, regions)
+
+
+def table_chunks(table, kind, after, size, regions=None):
+    """Yield (records, cells) for the rows of table after row number after,
+    size records at a time: cells holds the text of each cell of their rows
+    by row number, for the report"""
     cells = {}
 
     def keeping():
-        for number, values in rows:
+        for number, values in table.rows:
             if number > after:
                 cells[number] = [tabular.text(v) for v in values]
             yield number, values
-    found = (r for r in records(keeping(), mapping, header, kind, regions)
+    found = (r for r in records(
+            keeping(), table.mapping, table.header, kind, regions)
         if r.rows[-1] > after)
     for chunk in chunks(found, size):
         # The rows read ahead (the next record's first) stay for it

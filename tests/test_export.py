@@ -171,8 +171,8 @@ class ExportTestCase(_DBTestCase):
         for format_ in ['xlsx', 'csv']:
             result = self.run_wizard(parties, format=format_,
                 encoding='cp1251' if format_ == 'csv' else None)
-            header, mapping, _ = columns.open_table(result['file'])
-            self.assertNotIn(None, [f for f, _ in mapping])
+            table = columns.open_table(result['file'])
+            self.assertNotIn(None, [f for f, _ in table.mapping])
             batch, = Import.create([{'file': result['file']}])
             Import.read_columns([batch])
             Import.write([batch], {'state': 'waiting'})

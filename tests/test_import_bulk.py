@@ -283,7 +283,8 @@ class ImportBulkTestCase(_DBTestCase):
             with self.assertRaises(AccessError) as orm_error:
                 Party.create([{'name': "Б"}])
             with self.assertRaises(AccessError) as bulk_error:
-                writer.write([({'name': "Б", 'kind': 'company'}, [], [], [])])
+                writer.write(
+                    [bulk.Card({'name': "Б", 'kind': 'company'}, [], [], [])])
         self.assertEqual(bulk_error.exception.message,
             orm_error.exception.message)
 
@@ -344,7 +345,7 @@ class ImportBulkTestCase(_DBTestCase):
                             'identifiers': [('create', identifiers)]}])
             with self.assertRaises(DuplicateTaxIdentifier) as bulk_error, \
                     savepoint(rollback=True):
-                writer.write([({'name': "ООО А", 'kind': 'company'}, [
+                writer.write([bulk.Card({'name': "ООО А", 'kind': 'company'}, [
                                 Identifier.preprocess_values('create', i)
                                 for i in identifiers], [], [])])
         self.assertEqual(
@@ -437,7 +438,7 @@ class ImportBulkTestCase(_DBTestCase):
                 Transaction().set_context(context, _check_access=True), \
                 self.assertRaises(DuplicateTaxIdentifier) as error, \
                 savepoint(rollback=True):
-            writer.write([({'name': "ООО А", 'kind': 'company'}, [
+            writer.write([bulk.Card({'name': "ООО А", 'kind': 'company'}, [
                             Identifier.preprocess_values('create', {
                                     'type': 'ru_vat', 'code': '7707083893'})],
                     [], [])])

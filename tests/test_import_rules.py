@@ -100,8 +100,9 @@ def ods(rows):
 
 
 def read(data):
-    header, mapping, rows = columns.open_table(data)
-    return header, mapping, list(rules.records(rows, mapping, header))
+    table = columns.open_table(data)
+    return table.header, table.mapping, list(
+        rules.records(table.rows, table.mapping, table.header))
 
 
 class ReadFileTestCase(unittest.TestCase):
@@ -531,13 +532,13 @@ class MatchTestCase(unittest.TestCase):
         for values, expected in [
                 ({'inn': '7707083893', 'name': 'Лютик',
                     'emails': ['info@lyutik.ru']},
-                    (1, 'inn', '7707083893')),
+                    rules.Match(1, 'inn', '7707083893')),
                 ({'name': 'Ромашка', 'emails': ['INFO@lyutik.ru'],
                     'phones': ['+7 916 123-45-67']},
-                    (2, 'email', 'info@lyutik.ru')),
+                    rules.Match(2, 'email', 'info@lyutik.ru')),
                 ({'name': 'Ромашка', 'phones': ['8 916 123 45 67']},
-                    (3, 'phone', '+79161234567')),
-                ({'name': 'ООО Василёк'}, (4, 'name', 'василек')),
+                    rules.Match(3, 'phone', '+79161234567')),
+                ({'name': 'ООО Василёк'}, rules.Match(4, 'name', 'василек')),
                 # A branch of another company with the same name
                 ({'inn': '500100732259', 'name': 'Ромашка'}, None),
                 ({'name': 'Незнакомец'}, None),
@@ -564,7 +565,7 @@ class MatchTestCase(unittest.TestCase):
             with self.subTest(kpp=kpp):
                 found = index.match(self.record(
                         name='Сбербанк', inn=inn, kpp=kpp))
-                self.assertEqual(found and found[0], expected)
+                self.assertEqual(found and found.holder, expected)
 
     def test_match_chunk(self):
         "Rows of one counterparty anywhere in the file are one"
@@ -579,11 +580,11 @@ class MatchTestCase(unittest.TestCase):
             self.record(name='Василёк'),
             ]
         self.assertEqual(rules.match_chunk(chunk, existing), [
-                ('existing', 42, 'inn', '7707083893'),
-                ('new',),
-                ('same', 1, 'name', 'лютик'),
-                ('new',),
-                ('new',),
+                rules.Match(42, 'inn', '7707083893'),
+                None,
+                rules.Match(1, 'name', 'лютик', same=True),
+                None,
+                None,
                 ])
 
 

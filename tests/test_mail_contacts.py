@@ -61,8 +61,9 @@ VCARD_40 = (
 
 
 def contacts(data):
-    header, mapping, rows = columns.open_table(data)
-    return list(rules.records(rows, mapping, header, 'company'))
+    table = columns.open_table(data)
+    return list(rules.records(
+            table.rows, table.mapping, table.header, 'company'))
 
 
 class VCardTestCase(unittest.TestCase):
