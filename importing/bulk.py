@@ -121,6 +121,13 @@ class _Formatted:
             return self.sql_format(value)
 
 
+def requisites_of(record, kind):
+    "The (identifier type, code) of the requisites record gives a kind"
+    return [(type_, getattr(record, name))
+        for name, type_ in REQUISITE_TYPES.items()
+        if getattr(record, name) and (name != 'kpp' or kind == 'company')]
+
+
 @dataclass
 class Card:
     """A new counterparty as the bulk path writes it: the values of the
@@ -230,10 +237,7 @@ class BulkWriter:
                 or (record.contacts and record.kind != 'company')):
             return None
         identifiers = []
-        for name, type_ in REQUISITE_TYPES.items():
-            code = getattr(record, name)
-            if not code or (name == 'kpp' and record.kind != 'company'):
-                continue
+        for type_, code in requisites_of(record, record.kind):
             values = self.Identifier.preprocess_values(
                 'create', {'type': type_, 'code': code})
             # Tryton would write it again after the creation
@@ -371,9 +375,6 @@ class BulkWriter:
         if not vlist:
             return []
         transaction = Transaction()
-        cursor = transaction.connection.cursor()
-        table = Model.__table__()
-        user = transaction.user
         defaults = self._defaults(Model)
         rows = []
         for values in vlist:
@@ -395,34 +396,9 @@ class BulkWriter:
         values = ([columns[n](r.get(n, defaults.get(n))) for n in names]
             for r in rows)
         if backend.name == 'postgresql':
-            # COPY spares the parsing of a statement per row or of a long one
-            ids = self._next_ids(Model._table, len(rows))
-            # The PostgreSQL backend's own driver
-            from psycopg import sql as pgsql
-            cursor.execute(*Select([Cast(CurrentTimestamp(), 'TIMESTAMP')]))
-            now, = cursor.fetchone()
-            head = [user, now] * (len(stamps) // 2)
-            statement = pgsql.SQL(
-                'COPY {} ({}) FROM STDIN').format(
-                pgsql.Identifier(Model._table),
-                pgsql.SQL(', ').join(map(pgsql.Identifier,
-                        stamps + names + ['id'])))
-            with cursor.copy(statement) as copy:
-                for value, id_ in zip(values, ids):
-                    copy.write_row(head + value + [id_])
+            ids = self._copy(Model, stamps, names, values, len(rows))
         else:
-            sql_columns = [Column(table, n) for n in stamps + names]
-            head = [user, CurrentTimestamp()] * (len(stamps) // 2)
-            ids = []
-            for value in values:
-                if transaction.database.has_returning():
-                    cursor.execute(*table.insert(
-                            sql_columns, [head + value], [table.id]))
-                    ids.append(cursor.fetchone()[0])
-                else:
-                    cursor.execute(*table.insert(
-                            sql_columns, [head + value]))
-                    ids.append(transaction.database.lastid(cursor))
+            ids = self._insert_rows(Model, stamps, names, values)
         # As ModelStorage._before_create and _after_create keep them
         transaction.counter += 1
         transaction.create_records[Model.__name__].extend(ids)
@@ -431,6 +407,49 @@ class BulkWriter:
         if count is not None:
             Model._count_cache.set(Model.__name__, count + len(ids))
         self.wrote(Model._table, len(ids))
+        return ids
+
+    def _copy(self, Model, stamps, names, values, count):
+        """COPY the count rows of values into the columns names of Model's
+        table, with the stamps (who and when: the user, now); their ids.
+        COPY spares the parsing of a statement per row or of a long one."""
+        # The PostgreSQL backend's own driver
+        from psycopg import sql as pgsql
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
+        ids = self._next_ids(Model._table, count)
+        cursor.execute(*Select([Cast(CurrentTimestamp(), 'TIMESTAMP')]))
+        now, = cursor.fetchone()
+        head = [transaction.user, now] * (len(stamps) // 2)
+        statement = pgsql.SQL(
+            'COPY {} ({}) FROM STDIN').format(
+            pgsql.Identifier(Model._table),
+            pgsql.SQL(', ').join(map(pgsql.Identifier,
+                    stamps + names + ['id'])))
+        with cursor.copy(statement) as copy:
+            for value, id_ in zip(values, ids):
+                copy.write_row(head + value + [id_])
+        return ids
+
+    def _insert_rows(self, Model, stamps, names, values):
+        """INSERT the rows of values into the columns names of Model's
+        table, with the stamps (who and when: the user, now), one at a time
+        as Tryton does on SQLite; their ids"""
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
+        table = Model.__table__()
+        sql_columns = [Column(table, n) for n in stamps + names]
+        head = [transaction.user, CurrentTimestamp()] * (len(stamps) // 2)
+        ids = []
+        for value in values:
+            if transaction.database.has_returning():
+                cursor.execute(*table.insert(
+                        sql_columns, [head + value], [table.id]))
+                ids.append(cursor.fetchone()[0])
+            else:
+                cursor.execute(*table.insert(
+                        sql_columns, [head + value]))
+                ids.append(transaction.database.lastid(cursor))
         return ids
 
     def wrote(self, table, count):

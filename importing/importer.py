@@ -23,11 +23,10 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 from ..access import allowed_ids
-from ..party import REQUISITE_TYPES
 from . import rules
 from .columns import FIELDS
 from .problem import translated
-from .bulk import BulkRefused, BulkWriter, Card
+from .bulk import BulkRefused, BulkWriter, Card, requisites_of
 
 logger = logging.getLogger(__name__)
 
@@ -165,11 +164,8 @@ class Importer:
     def values(self, record):
         "The values to create the counterparty of record"
         values = self._scalar_values(record)
-        identifiers = [
-            {'type': type_, 'code': getattr(record, name)}
-            for name, type_ in REQUISITE_TYPES.items()
-            if getattr(record, name)
-            and (name != 'kpp' or record.kind == 'company')]
+        identifiers = [{'type': type_, 'code': code}
+            for type_, code in requisites_of(record, record.kind)]
         if identifiers:
             values['identifiers'] = [('create', identifiers)]
         mechanisms = self._mechanisms(record)
@@ -548,72 +544,83 @@ class Importer:
         """Give the existing counterparty holder what record says: only its
         empty fields (update) or every field the file fills (overwrite),
         adding the contact data and persons it lacks"""
-        pool = Pool()
-        Party = self.Party
-        ContactMechanism = pool.get('party.contact_mechanism')
-        Identifier = pool.get('party.identifier')
-        party = Party(holder)
+        party = self.Party(holder)
         values = self.values(record)
         if record.failed:
             return Outcome('failed', reason=_reason(record))
-        changes = {'created': [], 'mechanisms': [], 'identifiers': [],
-            'previous': {}}
         try:
             with savepoint():
-                new = {}
-                # What the row itself fills, of what an update may write
-                given = {f.party: values[f.party] for f in FIELDS
-                    if f.updated and getattr(record, f.attribute)
-                    and values.get(f.party)}
-                if self.batch.type_for_all:
-                    given['counterparty_type'] = values['counterparty_type']
-                for name, value in given.items():
-                    old = getattr(party, name)
-                    old = old.id if hasattr(old, 'id') else old
-                    if old != value and (mode == 'overwrite' or not old or (
-                                name == 'counterparty_type'
-                                and self.batch.type_for_all)):
-                        new[name] = value
-                        changes['previous'][name] = old
-                if new:
-                    Party.write([party], new)
-                held = {i.type: i for i in party.identifiers}
-                identifiers = []
-                for name, type_ in REQUISITE_TYPES.items():
-                    code = getattr(record, name)
-                    if not code or (name == 'kpp' and party.kind != 'company'):
-                        continue
-                    if type_ not in held:
-                        identifiers.append(Identifier(
-                                party=party, type=type_, code=code))
-                if identifiers:
-                    Identifier.save(identifiers)
-                    changes['identifiers'] = [i.id for i in identifiers]
-                known = {rules.mechanism_key(m.type, m.value)
-                    for m in party.contact_mechanisms}
-                mechanisms = [ContactMechanism(party=party, **m)
-                    for m in self._mechanisms(record, known)]
-                if mechanisms:
-                    ContactMechanism.save(mechanisms)
-                    changes['mechanisms'] = [m.id for m in mechanisms]
-                names = {rules.normalise_name(c.name)
-                    for c in party.contact_persons}
-                contacts = [self._contact_values(c) for c in record.contacts
-                    if rules.normalise_name(c.name) not in names]
-                if contacts and party.kind == 'company':
-                    for contact in contacts:
-                        contact['employer'] = party.id
-                    changes['created'] = [
-                        p.id for p in Party.create(contacts)]
+                previous = self._write_given(party, record, values, mode)
+                identifiers = self._add_identifiers(party, record)
+                mechanisms = self._add_mechanisms(party, record)
+                created = self._add_contacts(party, record)
         except (TrytonUserError, AccessError) as e:
             return Outcome('failed', holder, e.message)
-        if not (new or changes['identifiers'] or changes['mechanisms']
-                or changes['created']):
+        if not (previous or identifiers or mechanisms or created):
             # A row repeating one of the file is merged all the same
             return Outcome(outcome if outcome == 'merged' else 'skipped',
                 holder, reason + ' ' + gettext(
                     'crm_counterparty.msg_import_nothing_new'))
-        return Outcome(outcome, holder, reason, changes)
+        return Outcome(outcome, holder, reason, {
+                'created': created, 'mechanisms': mechanisms,
+                'identifiers': identifiers, 'previous': previous})
+
+    def _write_given(self, party, record, values, mode):
+        """Write on party what values has of the fields that the row fills
+        and that an update may write: those party has empty, or all with
+        overwrite (the type too when the batch gives it to all); return
+        their previous values"""
+        given = {f.party: values[f.party] for f in FIELDS
+            if f.updated and getattr(record, f.attribute)
+            and values.get(f.party)}
+        if self.batch.type_for_all:
+            given['counterparty_type'] = values['counterparty_type']
+        new, previous = {}, {}
+        for name, value in given.items():
+            old = getattr(party, name)
+            old = old.id if hasattr(old, 'id') else old
+            if old != value and (mode == 'overwrite' or not old or (
+                        name == 'counterparty_type'
+                        and self.batch.type_for_all)):
+                new[name] = value
+                previous[name] = old
+        if new:
+            self.Party.write([party], new)
+        return previous
+
+    def _add_identifiers(self, party, record):
+        "Add to party the requisites of record of a type it lacks; their ids"
+        Identifier = Pool().get('party.identifier')
+        held = {i.type for i in party.identifiers}
+        identifiers = [Identifier(party=party, type=type_, code=code)
+            for type_, code in requisites_of(record, party.kind)
+            if type_ not in held]
+        if identifiers:
+            Identifier.save(identifiers)
+        return [i.id for i in identifiers]
+
+    def _add_mechanisms(self, party, record):
+        "Add to party the contact data of record it lacks; their ids"
+        ContactMechanism = Pool().get('party.contact_mechanism')
+        known = {rules.mechanism_key(m.type, m.value)
+            for m in party.contact_mechanisms}
+        mechanisms = [ContactMechanism(party=party, **m)
+            for m in self._mechanisms(record, known)]
+        if mechanisms:
+            ContactMechanism.save(mechanisms)
+        return [m.id for m in mechanisms]
+
+    def _add_contacts(self, party, record):
+        """Add to party, a company, the contact persons of record it has
+        none of the name of; their ids"""
+        names = {rules.normalise_name(c.name) for c in party.contact_persons}
+        contacts = [self._contact_values(c) for c in record.contacts
+            if rules.normalise_name(c.name) not in names]
+        if not contacts or party.kind != 'company':
+            return []
+        for contact in contacts:
+            contact['employer'] = party.id
+        return [p.id for p in self.Party.create(contacts)]
 
     def _stamp(self, results):
         "Note when each party was last written, to tell later edits"

@@ -451,6 +451,42 @@ class RecogniseTestCase(unittest.TestCase):
         self.assertEqual(records[0].rows, [4, 5])
 
 
+class CatalogueTestCase(unittest.TestCase):
+    "The field catalogue is what the recognition and the records read"
+
+    def test_headers_name_their_field(self):
+        "Every header of the catalogue is recognised as its own field"
+        for field_ in columns.FIELDS:
+            for header in field_.headers:
+                with self.subTest(header=header):
+                    self.assertEqual(
+                        columns.recognise([header.upper()]),
+                        [(field_.name, 0)])
+
+    def test_row_fills_each_field(self):
+        """A row giving every field fills each one's attribute, on the
+        record or on its contact person, split into a list where it is one"""
+        mapping = [(f.name, 0) for f in columns.FIELDS]
+        values = ['value %s' % i for i, _ in enumerate(mapping)]
+        record = rules.read_row(2, values, mapping)
+        self.assertEqual(len(record.contacts), 1)
+        for field_, value in zip(columns.FIELDS, values):
+            with self.subTest(field=field_.name):
+                holder = record.contacts[0] if field_.contact else record
+                self.assertEqual(getattr(holder, field_.attribute),
+                    [value] if field_.split else value)
+
+    def test_shortened_numbers(self):
+        "Only the fields of numbers refuse a number Excel shortened"
+        for field_ in columns.FIELDS:
+            with self.subTest(field=field_.name):
+                record = rules.read_row(
+                    2, ['7,70708E+09'], [(field_.name, 0)], ['Column'])
+                self.assertEqual(
+                    [m for _, m, _ in record.problems],
+                    ['msg_import_shortened_number'] if field_.number else [])
+
+
 class RecordsTestCase(unittest.TestCase):
 
     def records(self, header, rows, kind='company'):
