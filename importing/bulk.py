@@ -140,6 +140,41 @@ class Card:
     persons: list
 
 
+@dataclass
+class _Rows:
+    """The rows that cards make: the values of the companies (and persons)
+    and of their contact persons, each knowing its own (_persons) or its
+    employer (_employer), and the identifiers and contact mechanisms, each
+    (party, values)"""
+    companies: list
+    persons: list
+    identifiers: list
+    mechanisms: list
+
+    @classmethod
+    def of(cls, cards):
+        rows = cls([], [], [], [])
+        for card in cards:
+            company = dict(card.values, _persons=[])
+            rows.companies.append(company)
+            rows.identifiers.extend((company, v) for v in card.identifiers)
+            rows.add_mechanisms(company, card.mechanisms)
+            for person_values, person_mechanisms in card.persons:
+                person = dict(person_values, _employer=company)
+                company['_persons'].append(person)
+                rows.persons.append(person)
+                rows.add_mechanisms(person, person_mechanisms)
+        return rows
+
+    def add_mechanisms(self, party, mechanisms):
+        self.mechanisms.extend((party, {'type': t, 'value': v,
+                    'value_compact': c}) for t, v, c in mechanisms)
+
+    @property
+    def parties(self):
+        return self.companies + self.persons
+
+
 class BulkRefused(Exception):
     "The chunk cannot be written as the ORM would: take the ORM path"
 
@@ -290,39 +325,44 @@ class BulkWriter:
         """Create the counterparties of cards (Card); return [(party id,
         [contact person ids])].  Raises BulkRefused
         (or the ORM's own errors) when the ORM must write the chunk."""
-        pool = Pool()
-        ModelAccess = pool.get('ir.model.access')
-        FieldAccess = pool.get('ir.model.field.access')
         Party = self.Party
         self.created = {n: [] for n in MODELS}
         self.stamps = {}
+        rows = _Rows.of(cards)
+        self._check_access(rows)
+        sequence = Party._code_sequence()
+        codes = (list(sequence.get_many(len(rows.parties))) if sequence
+            else [None] * len(rows.parties))
+        for party, code in zip(rows.parties, codes):
+            party['code'] = code
+        to_update = self._search_texts(
+            rows.parties, rows.identifiers, rows.mechanisms)
+        self._insert_rows_of(rows)
+        self._history(self.created['party.party'])
+        if to_update:
+            Party.update_search_text([p['id'] for p in to_update])
+        self._check_rules()
+        if self._inns_shared(rows.identifiers):
+            with without_check_access():
+                Party.check_duplicate_tax_identifier(
+                    Party.browse([p['id'] for p in rows.companies]), None)
+        self.analyze()
+        return [(p['id'], [q['id'] for q in p['_persons']])
+            for p in rows.companies]
 
-        companies, persons = [], []
-        identifiers, mechanisms = [], []  # (party, values)
-        for card in cards:
-            company = dict(card.values, _persons=[])
-            companies.append(company)
-            identifiers.extend((company, v) for v in card.identifiers)
-            mechanisms.extend((company, {'type': t, 'value': v,
-                        'value_compact': c}) for t, v, c in card.mechanisms)
-            for person_values, person_mechanisms in card.persons:
-                person = dict(person_values, _employer=company)
-                company['_persons'].append(person)
-                persons.append(person)
-                mechanisms.extend((person, {'type': t, 'value': v,
-                            'value_compact': c})
-                    for t, v, c in person_mechanisms)
-        parties = companies + persons
-
-        # What _before_create checks, model by model, with the fields given
-        party_fields = {k for p in parties for k in p if k[0] != '_'}
+    def _check_access(self, rows):
+        "What _before_create checks, model by model, with the fields given"
+        pool = Pool()
+        ModelAccess = pool.get('ir.model.access')
+        FieldAccess = pool.get('ir.model.field.access')
+        party_fields = {k for p in rows.parties for k in p if k[0] != '_'}
         party_fields.update(['identifiers', 'contact_mechanisms'])
-        if persons:
+        if rows.persons:
             party_fields.update(['contact_persons', 'employer'])
-        checks = [(Party, party_fields)]
-        if identifiers:
+        checks = [(self.Party, party_fields)]
+        if rows.identifiers:
             checks.append((self.Identifier, {'type', 'code', 'party'}))
-        if mechanisms:
+        if rows.mechanisms:
             checks.append((self.Mechanism,
                     {'type', 'value', 'value_compact', 'party'}))
         checks.append((self.Lang, {'party', 'lang', 'company'}))
@@ -330,44 +370,28 @@ class BulkWriter:
             ModelAccess.check(Model.__name__, 'create')
             FieldAccess.check(Model.__name__, sorted(names), 'write')
 
-        sequence = Party._code_sequence()
-        codes = (list(sequence.get_many(len(parties))) if sequence
-            else [None] * len(parties))
-        for party, code in zip(parties, codes):
-            party['code'] = code
-        to_update = self._search_texts(parties, identifiers, mechanisms)
-
-        for party, id_ in zip(companies, self._insert(
-                    Party, companies, computed=True)):
+    def _insert_rows_of(self, rows):
+        "Insert the rows, each model's in the order the ORM creates them"
+        for party, id_ in zip(rows.companies, self._insert(
+                    self.Party, rows.companies, computed=True)):
             party['id'] = id_
-        for person in persons:
+        for person in rows.persons:
             person['employer'] = person['_employer']['id']
-        for person, id_ in zip(persons, self._insert(
-                    Party, persons, computed=True)):
+        for person, id_ in zip(rows.persons, self._insert(
+                    self.Party, rows.persons, computed=True)):
             person['id'] = id_
         self._insert(self.Identifier, [dict(v, party=p['id'])
-                for p, v in identifiers])
+                for p, v in rows.identifiers])
         # The companies' first, as the ORM creates them
         self._insert(self.Mechanism, [dict(v, party=p['id'])
-                for p, v in mechanisms if p['kind'] == 'company']
+                for p, v in rows.mechanisms if p['kind'] == 'company']
             + [dict(v, party=p['id'])
-                for p, v in mechanisms if p['kind'] != 'company'])
+                for p, v in rows.mechanisms if p['kind'] != 'company'])
         company = Transaction().context.get('company')
         lang = self.defaults['party.party'].get('lang')
         self._insert(self.Lang, [{'party': p['id'], 'lang': lang,
-                    'company': company} for p in persons + companies])
-
-        self._history(self.created['party.party'])
-        if to_update:
-            Party.update_search_text([p['id'] for p in to_update])
-        self._check_rules()
-        if self._inns_shared(identifiers):
-            with without_check_access():
-                Party.check_duplicate_tax_identifier(
-                    Party.browse([p['id'] for p in companies]), None)
-        self.analyze()
-        return [(p['id'], [q['id'] for q in p['_persons']])
-            for p in companies]
+                    'company': company}
+                for p in rows.persons + rows.companies])
 
     def _insert(self, Model, vlist, computed=False):
         """Insert the rows of vlist with the defaults, returning their ids;

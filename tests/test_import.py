@@ -332,7 +332,7 @@ class ImportTestCase(_DBTestCase):
         rows[3][3] = '7707083894'
         with patch.object(import_, 'CHUNK', 3), \
                 patch.object(import_, 'READ_APART', 0), \
-                self.assertLogs('trytond.modules.crm_counterparty.importing.importer',
+                self.assertLogs(importer.__name__,
                     'INFO') as logs:
             batch = self.run_import(xlsx(rows), user)
         self.assertEqual(self.outcomes(batch),

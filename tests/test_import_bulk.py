@@ -197,7 +197,7 @@ class ImportBulkTestCase(_DBTestCase):
             orm = _dump()
         self.assertEqual(_canonical(_dump(), last),
             _canonical(before, last))
-        with self.assertLogs('trytond.modules.crm_counterparty.importing.importer',
+        with self.assertLogs(savepoint.__module__,
                 'INFO') as logs:
             batch = run_import(data, user, **values)
         bulk_dump = _dump()
