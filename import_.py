@@ -274,7 +274,7 @@ class Import(Workflow, ModelSQL, ModelView):
             default.setdefault(name, None)
         return super().copy(batches, default=default)
 
-    def mapping(self):
+    def imported_into(self):
         """What each column of the file is imported into, as the columns
         say, else as recognised; FileUnusable says why the file cannot be
         read"""
@@ -287,8 +287,8 @@ class Import(Workflow, ModelSQL, ModelView):
         """The (records, cells by row) of the file after row after, size
         records at a time (rules.read_chunks); a big file is read by
         a process of its own"""
-        reading = (self.file, self.file_format, self.mapping(), self.kind,
-            after, size, regions)
+        reading = (self.file, self.file_format, self.imported_into(),
+            self.kind, after, size, regions)
         if len(self.file) > config.getint(
                 'crm_counterparty', 'import_read_apart', default=READ_APART):
             logger.info('import %s: read by a process of its own', self.id)
@@ -339,7 +339,7 @@ class Import(Workflow, ModelSQL, ModelView):
                 if table is None:
                     table = open_table(batch.file, batch.file_format)
                     if batch.columns:
-                        table.mapping = batch.mapping()
+                        table.mapping = batch.imported_into()
                 records, rows_of = next(rules.table_chunks(
                         table, batch.kind, 0, size), ([], {}))
             except tabular.FileUnusable as e:
