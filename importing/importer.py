@@ -409,13 +409,16 @@ class Importer:
         return to_create, merged_into
 
     def _merged(self, records, results, merged_into):
-        "The outcome of the records merged into another: the other's"
+        """The outcome of the records merged into another: the other's; a
+        failure of the other (its own problems when it has no outcome: a
+        problem found only as its card was made) fails them with it"""
         for target, indexes in merged_into.items():
-            outcome = results.get(target, Outcome('failed'))
+            outcome = results.get(target) or Outcome(
+                'failed', reason=_reason(records[target]))
             for index in indexes:
                 if outcome.outcome == 'failed':
                     results[index] = Outcome(
-                        'failed', reason=results[target].reason)
+                        'failed', reason=outcome.reason)
                 else:
                     results[index] = Outcome('merged', outcome.party,
                         gettext(

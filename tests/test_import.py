@@ -229,6 +229,39 @@ class ImportTestCase(_DBTestCase):
                 (5, 'merged')])
 
     @with_transaction()
+    def test_repeated_failing_row_reported(self):
+        """A row repeating a failing row of the same file fails with it, a
+        line each: the type no one has found only when the first row's card
+        is made, and an invalid INN found on reading"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        user, _ = self.setup_user()
+        for rows, reason in [
+                ([['ООО «Ромашка»', '7707083893', 'Неведомый'],
+                        ['ИП Смирнов', '500100732259', ''],
+                        ['ООО «Ромашка»', '7707083893', 'Неведомый']],
+                    'The type "Неведомый" is not one of the counterparty '
+                    'types.'),
+                ([['ООО «Лютик»', '7707083894', ''],
+                        ['ИП Смирнов', '500100732259', ''],
+                        ['ООО «Лютик»', '7707083894', '']],
+                    'The INN "7707083894" is not valid.'),
+                ]:
+            with self.subTest(reason=reason), \
+                    importer.savepoint(rollback=True):
+                batch = self.run_import(csv_bytes(
+                        [['Название', 'ИНН', 'Тип']] + rows), user)
+                self.assertEqual(self.outcomes(batch),
+                    [(2, 'failed'), (3, 'created'), (4, 'failed')])
+                self.assertEqual(
+                    [l.reason for l in batch.lines if l.outcome == 'failed'],
+                    [reason, reason])
+                self.assertEqual(
+                    (batch.created, batch.failed), (1, 2))
+                self.assertEqual(
+                    Party.search([('name', '=', rows[0][0])]), [])
+
+    @with_transaction()
     def test_interrupted_and_resumed_over_rpc(self):
         """An import whose process stopped shows interrupted, not running;
         Resume, refused while it runs, then finishes it, each row once"""
