@@ -95,16 +95,17 @@ def _import(args, pool, user_id, context):
     from trytond.i18n import gettext
     from trytond.transaction import Transaction
 
-    from . import import_rules, tabular
+    from .importing import tabular
+    from .importing.columns import open_table
 
     with open(args.path, 'rb') as file:
         data = file.read()
     with Transaction().start(
             args.database, user_id, readonly=True, context=context):
         try:
-            import_rules.open_table(data)
+            table = open_table(data)
         except tabular.FileUnusable as e:
-            message = gettext('crm_counterparty.' + e.message, **e.values)
+            message = e.translated()
             if args.json:
                 print(json.dumps({'error': message}, ensure_ascii=False))
             else:
@@ -126,7 +127,7 @@ def _import(args, pool, user_id, context):
                     row=batch.last_row or 1), file=sys.stderr)
         else:
             batch, = Import.create([dict(values, file=data)])
-            Import.read_columns([batch])
+            Import.read_columns([batch], tables={batch.id: table})
             Import.write([batch], {'state': 'waiting'})
         if not args.dry_run:
             transaction.commit()

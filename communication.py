@@ -986,7 +986,11 @@ class Party(metaclass=PoolMeta):
 
     @classmethod
     def set_activity(cls, parties, name, value):
-        "Plan, change and delete communications from the card"
+        """Plan, change and delete communications from the card.  "add",
+        "remove" and "copy" are left out on purpose: the card's list has no
+        add_remove, so the client never sends them, and who takes part in a
+        communication is changed on the communication, where its own checks
+        run; sent by hand, they change nothing."""
         pool = Pool()
         Communication = pool.get('crm.communication')
         for action, *args in value:

@@ -11,22 +11,35 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from . import tabular
+from .importing import tabular
+from .importing.columns import FIELDS
 from .access import check_export
 
 # The columns, named as the import's "Imported Into" so that the file goes
 # back in as it came out
-COLUMNS = ['name', 'kind', 'inn', 'kpp', 'ogrn', 'phone', 'mobile', 'email',
-    'website', 'address', 'type', 'status', 'responsible', 'tags',
-    'industry', 'description', 'contact_name', 'contact_position',
-    'contact_phone', 'contact_mobile', 'contact_email']
-_MECHANISMS = {'phone': 'phone', 'mobile': 'mobile', 'email': 'email',
-    'website': 'website'}
+COLUMNS = [f.name for f in FIELDS]
 
 
 def _mechanisms(party, type_):
     return ', '.join(m.value for m in party.contact_mechanisms
         if m.type == type_ and m.active)
+
+
+def _cells(party, contact=False):
+    """The cells of the catalogue's fields of the party's own (the contact
+    person's, with contact) that are contact mechanisms or party fields"""
+    cells = {}
+    for field_ in FIELDS:
+        if field_.contact != contact:
+            continue
+        type_ = field_.name.removeprefix('contact_')
+        if field_.mechanism:
+            cells[field_.name] = _mechanisms(party, type_)
+        elif field_.party or contact:
+            value = getattr(party, field_.party or field_.attribute)
+            cells[field_.name] = (value.rec_name if field_.lookup and value
+                else value or '')
+    return cells
 
 
 def header():
@@ -52,37 +65,21 @@ def rows(parties):
                 (a.full_address.replace('\n', ', ') for a in party.addresses
                     if a.full_address.strip()), '')
             values = {
-                'name': party.name,
                 'kind': kinds.get(party.kind, ''),
                 'inn': party.inn or '',
                 'kpp': party.kpp or '',
                 'ogrn': party.ogrn or '',
                 'address': address,
-                'type': party.counterparty_type.rec_name
-                if party.counterparty_type else '',
-                'status': party.counterparty_status.rec_name
-                if party.counterparty_status else '',
-                'responsible': party.responsible.rec_name
-                if party.responsible else '',
                 'tags': ', '.join(c.rec_name for c in party.categories),
-                'industry': party.industry or '',
-                'description': party.description or '',
                 }
-            for name, type_ in _MECHANISMS.items():
-                values[name] = _mechanisms(party, type_)
+            values.update(_cells(party))
             contacts = [c for c in party.contact_persons if c.active]
             for index, contact in enumerate(contacts or [None]):
                 row = dict(values) if index == 0 else {
                     'name': party.name, 'inn': values['inn'],
                     'kpp': values['kpp']}
                 if contact:
-                    row.update({
-                            'contact_name': contact.name,
-                            'contact_position': contact.position or '',
-                            'contact_phone': _mechanisms(contact, 'phone'),
-                            'contact_mobile': _mechanisms(contact, 'mobile'),
-                            'contact_email': _mechanisms(contact, 'email'),
-                            })
+                    row.update(_cells(contact, contact=True))
                 yield [row.get(c, '') for c in COLUMNS]
 
 

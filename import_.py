@@ -3,35 +3,29 @@
 """Importing counterparties from files: a batch per file, a report line per
 input row, run in Tryton's queue a chunk at a time, resumable and undone
 (running.py tells a run whose process died from one still running)."""
-import dataclasses
 import io
 import json
 import logging
-from collections import defaultdict
 
-from sql import Column, Literal
-from sql.aggregate import Max
-from sql.functions import Lower
+from sql import Column
 
-from trytond import backend
 from trytond.config import config
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
-from trytond.model.exceptions import AccessError
-from trytond.exceptions import UserError as TrytonUserError
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.report import Report
-from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 from trytond.wizard import (
     Button, StateAction, StateReport, StateView, Wizard)
 
-from . import child_process, import_rules, mail_contacts, running, tabular
-from .access import allowed_ids
-from .bulk import BulkRefused, BulkWriter
+from . import running
 from .exceptions import ImportFileError, ImportRevertError
-from .party import REQUISITE_TYPES
+from .importing import carddav, reader_process, rules, tabular
+from .importing.columns import (
+    CONTACT_FIELDS, FIELDS, normalise_header, open_table)
+from .importing.importer import (
+    Importer, last_revisions, reported_rows, savepoint)
 
 logger = logging.getLogger(__name__)
 
@@ -65,35 +59,7 @@ OUTCOMES = [
     ('failed', "Failed"),
     ]
 # What a column may be imported into, as the user picks it
-COLUMN_FIELDS = [
-    (None, ""),
-    ('name', "Name"),
-    ('kind', "Kind"),
-    ('inn', "INN"),
-    ('kpp', "KPP"),
-    ('ogrn', "OGRN"),
-    ('phone', "Phone"),
-    ('mobile', "Mobile Phone"),
-    ('email', "E-Mail"),
-    ('website', "Website"),
-    ('address', "Address"),
-    ('type', "Type"),
-    ('status', "Status"),
-    ('responsible', "Responsible"),
-    ('tags', "Tags"),
-    ('industry', "Line of Business"),
-    ('description', "About"),
-    ('contact_name', "Contact Person"),
-    ('contact_position', "Position of Contact"),
-    ('contact_phone', "Phone of Contact"),
-    ('contact_mobile', "Mobile Phone of Contact"),
-    ('contact_email', "E-Mail of Contact"),
-    ]
-
-
-def _message(problem):
-    _, message, values = problem
-    return gettext('crm_counterparty.' + message, **values)
+COLUMN_FIELDS = [(None, "")] + [(f.name, f.label) for f in FIELDS]
 
 
 class ImportMapping(ModelSQL, ModelView):
@@ -109,7 +75,7 @@ class ImportMapping(ModelSQL, ModelView):
     def apply(self, header):
         "The mapping of header by the saved columns, None for the others"
         saved = {h: tuple(t) for h, t in self.load().items()}
-        return [saved.get(import_rules.normalise_header(h))
+        return [saved.get(normalise_header(h))
             for h in header]
 
     def load(self):
@@ -125,7 +91,7 @@ class ImportMapping(ModelSQL, ModelView):
     def dump(columns):
         "The text of columns (header, field, number)"
         return '\n'.join(
-            '%s → %s%s' % (import_rules.normalise_header(h), f or '-',
+            '%s → %s%s' % (normalise_header(h), f or '-',
                 ' #%s' % n if n else '')
             for h, f, n in columns if h)
 
@@ -308,48 +274,47 @@ class Import(Workflow, ModelSQL, ModelView):
             default.setdefault(name, None)
         return super().copy(batches, default=default)
 
-    def table(self):
-        """The header and mapping of the file, as the columns say;
-        FileUnusable says why the file cannot be read"""
-        header, mapping, _ = import_rules.open_table(
-            self.file, self.file_format)
+    def imported_into(self):
+        """What each column of the file is imported into, as the columns
+        say, else as recognised; FileUnusable says why the file cannot be
+        read"""
         if self.columns:
-            mapping = [(c.field, c.contact or 0) for c in sorted(
+            return [(c.field, c.contact or 0) for c in sorted(
                     self.columns, key=lambda c: c.index)]
-            mapping += [(None, 0)] * (len(header) - len(mapping))
-        return header, mapping
+        return open_table(self.file, self.file_format).mapping
 
-    def read_rows(self, header, mapping, size, after=0, regions=None):
+    def read_rows(self, size, after=0, regions=None):
         """The (records, cells by row) of the file after row after, size
-        records at a time (import_rules.read_chunks); a big file is read by
+        records at a time (rules.read_chunks); a big file is read by
         a process of its own"""
-        reading = (self.file, self.file_format, mapping, header, self.kind,
-            after, size, regions)
+        reading = (self.file, self.file_format, self.imported_into(),
+            self.kind, after, size, regions)
         if len(self.file) > config.getint(
                 'crm_counterparty', 'import_read_apart', default=READ_APART):
             logger.info('import %s: read by a process of its own', self.id)
-            return child_process.iterate(import_rules.read_chunks, *reading)
-        return import_rules.read_chunks(*reading)
+            return reader_process.iterate(rules.read_chunks, *reading)
+        return rules.read_chunks(*reading)
 
     @classmethod
-    def read_columns(cls, batches, mapping=None):
-        """Fill the columns of batches from their files' headers; FileUnusable
+    def read_columns(cls, batches, mapping=None, tables=None):
+        """Fill the columns of batches from their files' headers, the saved
+        mapping's columns first; tables holds the Table of a file opened
+        already, by batch id, and gets the columns' mapping.  FileUnusable
         says why a file cannot be read"""
         pool = Pool()
         Column = pool.get('crm.counterparty.import.column')
         Column.delete([c for b in batches for c in b.columns])
         to_save = []
         for batch in batches:
-            batch.file_format = tabular.sniff(batch.file)
-            header, found, rows = import_rules.open_table(
-                batch.file, batch.file_format)
-            first = next(rows)[1]
+            table = (tables or {}).get(batch.id) or open_table(batch.file)
+            header, first = table.header, table.first
             saved = mapping.apply(header) if mapping else [None] * len(header)
+            table.mapping = [s or f for s, f in zip(saved, table.mapping)]
+            batch.file_format = table.format
             batch.header = json.dumps(header, ensure_ascii=False)
-            batch.rows_total = tabular.count_rows(
-                batch.file, batch.file_format)
+            batch.rows_total = table.rows_total
             for index, name in enumerate(header):
-                field_, number = saved[index] or found[index]
+                field_, number = table.mapping[index]
                 to_save.append(Column(
                         batch=batch, index=index, header=name,
                         field=field_, contact=number,
@@ -360,25 +325,28 @@ class Import(Workflow, ModelSQL, ModelView):
 
     @classmethod
     @ModelView.button
-    def preview(cls, batches, size=20):
+    def preview(cls, batches, size=20, tables=None):
         """Show what importing the first rows would do, by importing them
-        and undoing it"""
+        and undoing it; tables holds the Table of a file opened already
+        (with its columns' mapping), by batch id"""
         pool = Pool()
         Preview = pool.get('crm.counterparty.import.preview')
         Preview.delete([p for b in batches for p in b.preview_lines])
         to_create = []
         for batch in batches:
             try:
-                header, mapping = batch.table()
-                records, rows_of = next(
-                    import_rules.read_chunks(batch.file, batch.file_format,
-                        mapping, header, batch.kind, 0, size), ([], {}))
+                table = (tables or {}).get(batch.id)
+                if table is None:
+                    table = open_table(batch.file, batch.file_format)
+                    if batch.columns:
+                        table.mapping = batch.imported_into()
+                records, rows_of = next(rules.table_chunks(
+                        table, batch.kind, 0, size), ([], {}))
             except tabular.FileUnusable as e:
-                raise ImportFileError(gettext(
-                        'crm_counterparty.' + e.message, **e.values))
-            with _savepoint(rollback=True), \
+                raise ImportFileError(e.translated())
+            with savepoint(rollback=True), \
                     Transaction().set_context(_check_access=True):
-                lines = _Importer(batch, header).import_chunk(
+                lines = Importer(batch).import_chunk(
                     records, rows_of)
                 names = {p.id: p.rec_name for p in pool.get(
                         'party.party').browse(
@@ -425,8 +393,7 @@ class Import(Workflow, ModelSQL, ModelView):
                 try:
                     cls.read_columns([batch])
                 except tabular.FileUnusable as e:
-                    raise ImportFileError(gettext(
-                            'crm_counterparty.' + e.message, **e.values))
+                    raise ImportFileError(e.translated())
         cls.__queue__.run(batches)
 
     @classmethod
@@ -464,11 +431,10 @@ class Import(Workflow, ModelSQL, ModelView):
                 Transaction().set_context(
                     self._user_context(user), _check_access=True):
             try:
-                header, mapping = self.table()
-                helper = _Importer(self, header)
-                for chunk, rows_of in self.read_rows(header, mapping, CHUNK,
+                helper = Importer(self)
+                for chunk, rows_of in self.read_rows(CHUNK,
                         self.last_row or 0, helper.bulk.regions):
-                    reported = _reported(
+                    reported = reported_rows(
                         self, [n for r in chunk for n in r.rows])
                     chunk = [r for r in chunk if not reported & set(r.rows)]
                     if chunk:
@@ -479,8 +445,7 @@ class Import(Workflow, ModelSQL, ModelView):
                 # imported, and can be reverted)
                 self.__class__.write([self], {
                         'state': 'failed',
-                        'error': gettext(
-                            'crm_counterparty.' + e.message, **e.values),
+                        'error': e.translated(),
                         })
                 yield
                 return
@@ -517,7 +482,7 @@ class Import(Workflow, ModelSQL, ModelView):
             changes = json.loads(line.changes)
             for party_id, stamp in changes.get('stamps', {}).items():
                 stamps[int(party_id)] = stamp
-        current = _stamps(stamps)
+        current = last_revisions(stamps)
         edited = [p for p, s in stamps.items() if current.get(p) != s
             and p in current]
         if edited:
@@ -587,664 +552,6 @@ class Import(Workflow, ModelSQL, ModelView):
         return data.getvalue()
 
 
-def _reported(batch, rows):
-    "The rows among rows that batch has reported, as committed"
-    pool = Pool()
-    Line = pool.get('crm.counterparty.import.line')
-    line = Line.__table__()
-    cursor = Transaction().connection.cursor()
-    # Mostly none: the last row reported, one step down the index, says so
-    # (the rows of a batch grow faster than the statistics of the table)
-    cursor.execute(*line.select(Max(line.row),
-            where=line.batch == batch.id))
-    last, = cursor.fetchone()
-    if last is None or last < min(rows):
-        return set()
-    cursor.execute(*line.select(line.row,
-            where=(line.batch == batch.id) & line.row.in_(rows)))
-    return {r for r, in cursor}
-
-
-def _stamps(party_ids):
-    """The last revision of each party in its history: it changes on any
-    write, even within one transaction, where the write date does not"""
-    pool = Pool()
-    Party = pool.get('party.party')
-    history = Party.__table_history__()
-    cursor = Transaction().connection.cursor()
-    result = {}
-    for sub_ids in grouped_slice(list(party_ids), backend.MAX_QUERY_PARAMS):
-        cursor.execute(*history.select(
-                history.id, Max(Column(history, '__id')),
-                where=history.id.in_(list(sub_ids)),
-                group_by=[history.id]))
-        result.update(cursor)
-    return result
-
-
-class _Importer:
-    "Imports the chunks of one batch"
-
-    def __init__(self, batch, header):
-        pool = Pool()
-        self.batch = batch
-        self.header = header
-        self.Party = pool.get('party.party')
-        self.Line = pool.get('crm.counterparty.import.line')
-        self.lookups = {
-            'type': self._names('crm.counterparty.type'),
-            'status': self._names('crm.counterparty.status'),
-            'responsible': self._names('company.employee'),
-            'tags': self._names('party.category'),
-            }
-        Status = pool.get('crm.counterparty.status')
-        statuses = Status.search([], limit=1)
-        self.default_status = statuses[0].id if statuses else None
-        self.default_type = (
-            batch.counterparty_type.id if batch.counterparty_type else None)
-        self.names = None
-        # Of the chunk's holders: those this batch made, by row, and those
-        # the user may see (see existing)
-        self.ours, self.readable = {}, set()
-        self.bulk = BulkWriter()
-        if Transaction().context.get('_crm_import_orm'):
-            # Only the ORM path: the tests compare the two
-            self.bulk.unavailable = 'asked'
-
-    @staticmethod
-    def _names(model):
-        "The ids of model by their names in Russian and English, lower-case"
-        Model = Pool().get(model)
-        names = {}
-        for language in ['en', 'ru']:
-            with Transaction().set_context(language=language):
-                for record in Model.search([]):
-                    names.setdefault(record.rec_name.lower(), record.id)
-        return names
-
-    def _lookup(self, record, name):
-        "The id of the type, status or responsible the record names"
-        value = getattr(record, name)
-        if not value:
-            return None
-        found = self.lookups[name].get(value.lower())
-        if found is None:
-            record.problems.append((
-                    record.rows[0], 'msg_import_unknown_' + name,
-                    {'value': value}))
-        return found
-
-    def _scalar_values(self, record):
-        "The values of the party of record itself, its lookups checked"
-        values = {
-            'name': record.name,
-            'kind': record.kind,
-            }
-        type_ = self.default_type
-        if record.type and not self.batch.type_for_all:
-            type_ = self._lookup(record, 'type')
-        values['counterparty_type'] = type_
-        values['counterparty_status'] = (
-            self._lookup(record, 'status') if record.status
-            else self.default_status)
-        if record.responsible:
-            values['responsible'] = self._lookup(record, 'responsible')
-        for name in ['industry', 'description']:
-            if getattr(record, name):
-                values[name] = getattr(record, name)
-        return values
-
-    def values(self, record):
-        "The values to create the counterparty of record"
-        values = self._scalar_values(record)
-        identifiers = [
-            {'type': type_, 'code': getattr(record, name)}
-            for name, type_ in REQUISITE_TYPES.items()
-            if getattr(record, name)
-            and (name != 'kpp' or record.kind == 'company')]
-        if identifiers:
-            values['identifiers'] = [('create', identifiers)]
-        mechanisms = self._mechanisms(record)
-        if mechanisms:
-            values['contact_mechanisms'] = [('create', mechanisms)]
-        if record.address:
-            values['addresses'] = [('create', [{
-                            'street_unstructured': record.address}])]
-        tags = self._tags(record)
-        if tags:
-            values['categories'] = [('add', tags)]
-        contacts = [self._contact_values(c) for c in record.contacts]
-        if contacts and record.kind == 'company':
-            values['contact_persons'] = [('create', contacts)]
-        return values
-
-    def _tags(self, record):
-        pool = Pool()
-        Category = pool.get('party.category')
-        ids = []
-        for tag in record.tags:
-            if tag.lower() not in self.lookups['tags']:
-                # A new tag becomes a category, if the user may make one
-                try:
-                    with _savepoint():
-                        category, = Category.create([{'name': tag}])
-                except AccessError:
-                    record.problems.append((
-                            record.rows[0], 'msg_import_unknown_tag',
-                            {'value': tag}))
-                    continue
-                self.lookups['tags'][tag.lower()] = category.id
-            ids.append(self.lookups['tags'][tag.lower()])
-        return ids
-
-    @staticmethod
-    def _mechanisms(holder, known=()):
-        ContactMechanism = Pool().get('party.contact_mechanism')
-        known = set(known)
-        mechanisms = []
-        for type_, attribute in import_rules.MECHANISM_LISTS.items():
-            for value in getattr(holder, attribute, []):
-                key = import_rules.mechanism_key(type_, value)
-                if key not in known:
-                    known.add(key)
-                    # Given as Tryton formats them, so that it finds nothing
-                    # to rewrite after the creation (a second write of each
-                    # record with its validation and history); it still
-                    # checks them as for any card
-                    mechanism = ContactMechanism(type=type_, value=value)
-                    mechanisms.append({
-                            'type': type_,
-                            'value': mechanism.format_value(
-                                value=value, type_=type_),
-                            'value_compact': mechanism.format_value_compact(
-                                value=value, type_=type_),
-                            })
-        return mechanisms
-
-    def _contact_values(self, contact, mechanisms=True):
-        values = {
-            # A contact known only by an e-mail or a phone is named by it
-            'name': contact.name or (
-                contact.emails + contact.phones + contact.mobiles)[0],
-            'kind': 'person',
-            'counterparty_type': self.default_type,
-            'counterparty_status': self.default_status,
-            }
-        if contact.position:
-            values['position'] = contact.position
-        if mechanisms:
-            mechanisms = self._mechanisms(contact)
-            if mechanisms:
-                values['contact_mechanisms'] = [('create', mechanisms)]
-        return values
-
-    def existing(self, records):
-        """A KeyIndex of the counterparties holding the keys of records: one
-        query per kind of key for the whole chunk, and one for which of them
-        the user may see.  The others never match by their e-mail, phone or
-        name: nothing ties such a card to the row for the user (a card made
-        by hand with them is not refused either), and a match would tell
-        him it exists; they still hold their INNs, unique across all
-        (_duplicate).  Sets self.ours and self.readable."""
-        pool = Pool()
-        Identifier = pool.get('party.identifier')
-        found = self._holding(records)
-        holders = {p for _, _, p in found}
-        self.ours = self._created_by_batch(holders)
-        # What this batch made came from the user's own file, whoever is
-        # responsible for it now
-        self.readable = allowed_ids(
-            self.Party, holders - self.ours.keys()) | self.ours.keys()
-        index = import_rules.KeyIndex()
-        # The holders the user sees first (the branch taken for an INN
-        # without KPP), each kind in the order of the ids
-        for kind, key, party_id in sorted(
-                found, key=lambda f: f[2] not in self.readable):
-            if kind == 'inn' or party_id in self.readable:
-                index.add(kind, key, party_id)
-        # The INN and KPP of the holders tell namesakes and branches apart
-        identifier = Identifier.__table__()
-        cursor = Transaction().connection.cursor()
-        for sub in grouped_slice(sorted(index.holders()),
-                backend.MAX_QUERY_PARAMS):
-            cursor.execute(*identifier.select(
-                    identifier.party, identifier.type, identifier.code_compact,
-                    where=identifier.type.in_(['ru_vat', 'ru_kpp'])
-                    & identifier.party.in_(list(sub))))
-            for party_id, type_, code in cursor:
-                if type_ == 'ru_vat':
-                    index.inns.setdefault(party_id, code)
-                else:
-                    index.add_kpp(party_id, code)
-        return index
-
-    def _holding(self, records):
-        """The (kind, key, party id) of the active counterparties holding
-        the keys of records, whoever may see them"""
-        pool = Pool()
-        Identifier = pool.get('party.identifier')
-        ContactMechanism = pool.get('party.contact_mechanism')
-        party = self.Party.__table__()
-        identifier = Identifier.__table__()
-        mechanism = ContactMechanism.__table__()
-        cursor = Transaction().connection.cursor()
-        found = []
-        wanted = defaultdict(set)
-        for record in records:
-            for kind, key in import_rules.keys(record):
-                wanted[kind].add(key)
-        active = party.active == Literal(True)
-        for sub in grouped_slice(sorted(wanted['inn']),
-                backend.MAX_QUERY_PARAMS):
-            cursor.execute(*identifier.join(
-                    party, condition=identifier.party == party.id
-                    ).select(identifier.code_compact, party.id,
-                    where=(identifier.type == 'ru_vat')
-                    & identifier.code_compact.in_(list(sub)) & active,
-                    order_by=party.id))
-            found.extend(('inn', code, p) for code, p in cursor)
-        for kind, where in [
-                ('email', lambda s: (mechanism.type == 'email')
-                    & Lower(mechanism.value_compact).in_(s)),
-                # Lower, as for the e-mails, so that one index serves both
-                ('phone', lambda s: mechanism.type.in_(
-                        ['phone', 'mobile', 'whatsapp'])
-                    & Lower(mechanism.value_compact).in_(s)),
-                ]:
-            for sub in grouped_slice(sorted(wanted[kind]),
-                    backend.MAX_QUERY_PARAMS):
-                cursor.execute(*mechanism.join(
-                        party, condition=mechanism.party == party.id
-                        ).select(Lower(mechanism.value_compact), party.id,
-                        where=where(list(sub)) & active
-                        & (mechanism.active == Literal(True)),
-                        order_by=party.id))
-                found.extend((kind, key, p) for key, p in cursor)
-        if wanted['name']:
-            found.extend(self._named(wanted['name']))
-        return found
-
-    def _named(self, names):
-        """The ('name', name, party id) of the counterparties named as names
-        (normalised): the names of all are read once per import, as
-        normalising them takes Python"""
-        if self.names is None:
-            party = self.Party.__table__()
-            cursor = Transaction().connection.cursor()
-            self.names = {}
-            cursor.execute(*party.select(
-                    party.id, party.name,
-                    where=party.active == Literal(True),
-                    order_by=party.id))
-            for party_id, name in cursor:
-                self._add_name(name, party_id)
-        for name in names:
-            holders = self.names.get(name, ())
-            for party_id in ([holders] if isinstance(holders, int)
-                    else holders):
-                yield 'name', name, party_id
-
-    def _add_name(self, name, party_id):
-        """Add to the names the counterparty party_id: the id alone, or a
-        list of the ids of namesakes (each may be hidden from the user)"""
-        name = import_rules.normalise_name(name)
-        held = self.names.get(name)
-        if held is None:
-            # Most names have one holder: no list for them
-            self.names[name] = party_id
-        elif isinstance(held, int):
-            self.names[name] = [held, party_id]
-        else:
-            held.append(party_id)
-
-    def import_chunk(self, records, rows_of):
-        batch = self.batch
-        existing = self.existing([r for r in records if not r.failed])
-        ours = self.ours
-        matches = import_rules.match_chunk(records, existing)
-        results = {}  # index of record: (outcome, party id, reason, changes)
-        to_create = []  # (index, values)
-        merged_into = defaultdict(list)
-        for index, (record, match) in enumerate(zip(records, matches)):
-            if record.failed:
-                continue
-            if match[0] == 'same':
-                # Rows of the file that are one counterparty are merged
-                merged_into[match[1]].append(index)
-                records[match[1]].absorb(_without_rows(record))
-                continue
-            if match[0] == 'existing' and (
-                    batch.on_duplicate != 'create' or match[1] in ours):
-                continue
-            # A duplicate created anyway is for the ORM and its INN rule
-            values = (self._card(record) if match[0] != 'existing'
-                else None)
-            if values is None and not record.failed:
-                values = self.values(record)
-            if not record.failed:
-                to_create.append((index, values))
-        self._create(records, to_create, results)
-        writable = allowed_ids(self.Party, {
-                m[1] for m in matches if m[0] == 'existing'
-                and m[1] in self.readable
-                and (m[1] in ours
-                    or batch.on_duplicate in {'update', 'overwrite'})},
-            'write')
-        for index, (record, match) in enumerate(zip(records, matches)):
-            if (index in results or record.failed
-                    or match[0] != 'existing'):
-                continue
-            results[index] = self._duplicate(record, match, writable)
-        for target, indexes in merged_into.items():
-            outcome, party_id, _, _ = results.get(
-                target, ('failed', None, None, None))
-            for index in indexes:
-                if outcome == 'failed':
-                    results[index] = results[target][:1] + (
-                        None, results[target][2], None)
-                else:
-                    results[index] = ('merged', party_id, gettext(
-                            'crm_counterparty.msg_import_merged_with_file',
-                            row=records[target].rows[0]), None)
-        self._stamp(results)
-        return self._report(records, results, rows_of)
-
-    def _duplicate(self, record, match, writable):
-        """What becomes of record, the existing counterparty of match: one
-        the user may not see holds its INN (the only key such a card keeps);
-        one he may not edit is left as it is"""
-        _, holder, kind, key = match
-        if holder not in self.readable:
-            return ('failed', None,
-                self.Party.duplicate_tax_identifier_message(
-                    record.name, record.kind, record.inn, record.kpp,
-                    self.Party(holder), False), None)
-        if holder in self.ours:
-            mode, outcome = 'update', 'merged'
-            reason = gettext('crm_counterparty.msg_import_merged_with_file',
-                row=self.ours[holder])
-        else:
-            mode, outcome = self.batch.on_duplicate, 'updated'
-            reason = gettext('crm_counterparty.msg_import_duplicate',
-                party=self.Party(holder).rec_name, key=key,
-                by=gettext('crm_counterparty.msg_import_key_' + kind))
-        if mode == 'skip':
-            return ('skipped', holder, reason, None)
-        if holder not in writable:
-            return ('skipped', holder, reason + ' ' + gettext(
-                    'crm_counterparty.msg_import_not_editable'), None)
-        return self._update(record, holder, mode, outcome, reason)
-
-    def _created_by_batch(self, holders):
-        "The parties among the holders that this batch created, by row"
-        if not holders:
-            return {}
-        lines = self.Line.search([
-                ('batch', '=', self.batch.id),
-                ('party', 'in', list(holders)),
-                ('outcome', '=', 'created'),
-                ], order=[('row', 'ASC')])
-        ours = {}
-        for line in lines:
-            ours.setdefault(line.party.id, line.row)
-        return ours
-
-    def _card(self, record):
-        """What the bulk path writes for record (see bulk.py), or None when
-        the ORM must create it"""
-        if self.bulk.unavailable:
-            return None
-        values = self._scalar_values(record)
-        vouched = self.bulk.vouch(record)
-        if record.failed or vouched is None:
-            return None
-        identifiers, (mechanisms, *contacts) = vouched
-        return (values, identifiers, mechanisms, [
-                (self._contact_values(c, mechanisms=False), m)
-                for c, m in zip(record.contacts, contacts)])
-
-    def _create(self, records, to_create, results):
-        """Create the counterparties: the cards the pure rules vouch for in
-        set-based SQL, the others (or all, when that is refused) through the
-        ORM"""
-        bulk = [(i, v) for i, v in to_create if isinstance(v, tuple)]
-        to_create = [(i, v) for i, v in to_create if isinstance(v, dict)]
-        logger.info('import %s: %d in bulk, %d by the ORM%s',
-            self.batch.id, len(bulk), len(to_create),
-            ' (%s)' % self.bulk.unavailable if self.bulk.unavailable else '')
-        if bulk:
-            try:
-                with _savepoint():
-                    created = self.bulk.write([v for _, v in bulk])
-            except (BulkRefused, TrytonUserError, AccessError) as e:
-                logger.info('import %s: bulk refused, by the ORM: %s',
-                    self.batch.id, e)
-                # Undone: their ids may be given again
-                self.bulk.stamps.clear()
-                to_create = sorted(to_create + [
-                        (i, self.values(records[i])) for i, _ in bulk],
-                    key=lambda t: t[0])
-            else:
-                for (index, card), (party_id, person_ids) in zip(
-                        bulk, created):
-                    self._created_ids(
-                        index, party_id, card[0]['name'], person_ids,
-                        results)
-        self._create_orm(to_create, results)
-
-    def _create_orm(self, to_create, results):
-        """Create the counterparties in one call; when one of them is refused
-        the others are created one by one to find which"""
-        Party = self.Party
-        if not to_create:
-            return
-        try:
-            with _savepoint():
-                parties = Party.create([v for _, v in to_create])
-        except (TrytonUserError, AccessError):
-            parties = []
-            for index, values in to_create:
-                try:
-                    with _savepoint():
-                        party, = Party.create([values])
-                except (TrytonUserError, AccessError) as e:
-                    results[index] = ('failed', None, e.message, None)
-                else:
-                    parties.append(party)
-                    self._created(index, party, results)
-            return
-        for (index, _), party in zip(to_create, parties):
-            self._created(index, party, results)
-
-    def _created(self, index, party, results):
-        # In the order of the file, as the bulk path gives them
-        self._created_ids(index, party.id, party.name,
-            sorted(c.id for c in party.contact_persons), results)
-
-    def _created_ids(self, index, party_id, name, person_ids, results):
-        if self.names is not None:
-            self._add_name(name, party_id)
-        results[index] = (
-            'created', party_id, '', {'created': [party_id] + person_ids})
-
-    def _update(self, record, holder, mode, outcome, reason):
-        """Give the existing counterparty holder what record says: only its
-        empty fields (update) or every field the file fills (overwrite),
-        adding the contact data and persons it lacks"""
-        pool = Pool()
-        Party = self.Party
-        ContactMechanism = pool.get('party.contact_mechanism')
-        Identifier = pool.get('party.identifier')
-        party = Party(holder)
-        values = self.values(record)
-        if record.failed:
-            return ('failed', None, '; '.join(
-                    _message(p) for p in record.problems), None)
-        changes = {'created': [], 'mechanisms': [], 'identifiers': [],
-            'previous': {}}
-        try:
-            with _savepoint():
-                new = {}
-                given = {n: values[n] for n in [
-                        'name', 'responsible', 'industry', 'description']
-                    if values.get(n)}
-                if record.status:
-                    given['counterparty_status'] = values[
-                        'counterparty_status']
-                if record.type or self.batch.type_for_all:
-                    given['counterparty_type'] = values['counterparty_type']
-                for name, value in given.items():
-                    old = getattr(party, name)
-                    old = old.id if hasattr(old, 'id') else old
-                    if old != value and (mode == 'overwrite' or not old or (
-                                name == 'counterparty_type'
-                                and self.batch.type_for_all)):
-                        new[name] = value
-                        changes['previous'][name] = old
-                if new:
-                    Party.write([party], new)
-                held = {i.type: i for i in party.identifiers}
-                identifiers = []
-                for name, type_ in REQUISITE_TYPES.items():
-                    code = getattr(record, name)
-                    if not code or (name == 'kpp' and party.kind != 'company'):
-                        continue
-                    if type_ not in held:
-                        identifiers.append(Identifier(
-                                party=party, type=type_, code=code))
-                if identifiers:
-                    Identifier.save(identifiers)
-                    changes['identifiers'] = [i.id for i in identifiers]
-                known = {import_rules.mechanism_key(m.type, m.value)
-                    for m in party.contact_mechanisms}
-                mechanisms = [ContactMechanism(party=party, **m)
-                    for m in self._mechanisms(record, known)]
-                if mechanisms:
-                    ContactMechanism.save(mechanisms)
-                    changes['mechanisms'] = [m.id for m in mechanisms]
-                names = {import_rules.normalise_name(c.name)
-                    for c in party.contact_persons}
-                contacts = [self._contact_values(c) for c in record.contacts
-                    if import_rules.normalise_name(c.name) not in names]
-                if contacts and party.kind == 'company':
-                    for contact in contacts:
-                        contact['employer'] = party.id
-                    changes['created'] = [
-                        p.id for p in Party.create(contacts)]
-        except (TrytonUserError, AccessError) as e:
-            return ('failed', holder, e.message, None)
-        if not (new or changes['identifiers'] or changes['mechanisms']
-                or changes['created']):
-            # A row repeating one of the file is merged all the same
-            return (outcome if outcome == 'merged' else 'skipped', holder,
-                reason + ' ' + gettext(
-                    'crm_counterparty.msg_import_nothing_new'), None)
-        return (outcome, holder, reason, changes)
-
-    def _stamp(self, results):
-        "Note when each party was last written, to tell later edits"
-        touched = set()
-        for outcome, party_id, _, changes in results.values():
-            if changes:
-                touched.update(changes['created'])
-                if party_id:
-                    touched.add(party_id)
-        # Those the bulk path wrote it knows; the others are read
-        stamps = {i: self.bulk.stamps[i] for i in touched
-            if i in self.bulk.stamps}
-        stamps.update(_stamps(touched - stamps.keys()))
-        self.bulk.stamps.clear()
-        for outcome, party_id, _, changes in results.values():
-            if changes:
-                ids = set(changes['created'])
-                if party_id:
-                    ids.add(party_id)
-                changes['stamps'] = {i: stamps[i] for i in ids if i in stamps}
-
-    def _report(self, records, results, rows_of):
-        "A line per input row of records, and the counts of the batch"
-        Line = self.Line
-        lines = []
-        counts = defaultdict(int)
-        for index, record in enumerate(records):
-            if index in results:
-                outcome, party_id, reason, changes = results[index]
-            else:
-                outcome, party_id, changes = 'failed', None, None
-                reason = '; '.join(_message(p) for p in record.problems)
-            for number in record.rows:
-                first = number == record.rows[0]
-                counts[outcome] += 1
-                lines.append({
-                        'batch': self.batch.id,
-                        'row': number,
-                        'outcome': outcome,
-                        'party': party_id,
-                        'reason': reason,
-                        'values': json.dumps(
-                            rows_of.get(number, []), ensure_ascii=False),
-                        'changes': json.dumps(changes)
-                        if changes and first else None,
-                        })
-        # The report is written with the root's rights: the user may not
-        # edit the batch's lines by hand
-        with Transaction().set_context(_check_access=False):
-            self.bulk.create_lines(Line, lines)
-            # The counts as committed, never as an instance cached them
-            Import = self.batch.__class__
-            table = Import.__table__()
-            names = ['last_row'] + [o for o, _ in OUTCOMES]
-            cursor = Transaction().connection.cursor()
-            cursor.execute(*table.select(
-                    *[Column(table, n) for n in names],
-                    where=table.id == self.batch.id))
-            current = dict(zip(names, cursor.fetchone()))
-            values = {'last_row': max(
-                    [current['last_row'] or 0] + [l['row'] for l in lines])}
-            for outcome, count in counts.items():
-                values[outcome] = (current[outcome] or 0) + count
-            Import.write([self.batch], values)
-            self.batch = Import(self.batch.id)
-        return lines
-
-
-def _without_rows(record):
-    "A copy of record to absorb into another; its rows are reported apart"
-    return dataclasses.replace(record, rows=[], problems=[])
-
-
-class _savepoint:
-    """Undo what the block wrote when it raises, and only that: a refused
-    row leaves the rest of its chunk in place; with rollback, undo it
-    always (a preview)"""
-    _count = 0
-
-    def __init__(self, rollback=False):
-        self.rollback = rollback
-
-    def __enter__(self):
-        _savepoint._count += 1
-        self.name = 'crm_import_%s' % _savepoint._count
-        connection = Transaction().connection
-        self.cursor = connection.cursor()
-        if getattr(connection, 'in_transaction', True) is False:
-            # SQLite would make the savepoint a transaction of its own,
-            # committed on release apart from the rest of the chunk
-            self.cursor.execute('BEGIN IMMEDIATE')
-        self.cursor.execute('SAVEPOINT %s' % self.name)
-        return self
-
-    def __exit__(self, type_, value, traceback):
-        if type_ is None and not self.rollback:
-            self.cursor.execute('RELEASE SAVEPOINT %s' % self.name)
-        else:
-            self.cursor.execute('ROLLBACK TO SAVEPOINT %s' % self.name)
-            self.cursor.execute('RELEASE SAVEPOINT %s' % self.name)
-            # What the cache holds of the undone writes is no more true
-            Transaction().cache.clear()
-        return False
-
-
 class _OfImport:
     "A record of one import, reached through it, in the file's order"
     __slots__ = ()
@@ -1273,9 +580,7 @@ class ImportColumn(_OfImport, ModelSQL, ModelView):
     contact = fields.Integer(
         "Contact Number",
         states={
-            'invisible': ~Eval('field', '').in_([
-                    'contact_name', 'contact_position', 'contact_phone',
-                    'contact_mobile', 'contact_email']),
+            'invisible': ~Eval('field', '').in_(CONTACT_FIELDS),
             },
         help="Which contact person of the row: 1 for \"Контакт 1\"; "
         "0 for the only one.")
@@ -1410,11 +715,10 @@ class ImportWizard(Wizard):
         if start.source == 'carddav':
             password, start.password = start.password, None
             try:
-                data = mail_contacts.carddav_vcards(
+                data = carddav.carddav_vcards(
                     start.carddav_url, start.login, password)
-            except mail_contacts.CardDAVError as e:
-                raise ImportFileError(gettext(
-                        'crm_counterparty.' + e.message, **e.values))
+            except carddav.CardDAVError as e:
+                raise ImportFileError(e.translated())
             finally:
                 del password
             file_name = '%s.vcf' % start.login
@@ -1422,16 +726,35 @@ class ImportWizard(Wizard):
             data, file_name = start.file, start.file_name
         try:
             # An unusable file leaves no batch behind
-            import_rules.open_table(data)
-            batch = Import(file=data, file_name=file_name)
-            batch.save()
-            Import.read_columns([batch], self.start.mapping)
+            table = open_table(data)
         except tabular.FileUnusable as e:
-            raise ImportFileError(gettext(
-                    'crm_counterparty.' + e.message, **e.values))
-        Import.preview([batch])
+            raise ImportFileError(e.translated())
+        batch = Import(file=data, file_name=file_name)
+        batch.save()
+        # The file read once: its columns, then the preview of its rows
+        tables = {batch.id: table}
+        Import.read_columns([batch], self.start.mapping, tables)
+        Import.preview([batch], tables=tables)
         action['views'].reverse()
         return action, {'res_id': [batch.id]}
+
+
+# The rows of the example file, by field
+TEMPLATE_ROWS = [
+    {'name': 'ООО «Ромашка»', 'inn': '7707083893', 'kpp': '773601001',
+        'phone': '8 (495) 123-45-67', 'email': 'info@romashka.ru',
+        'website': 'romashka.ru', 'address': 'Москва, ул. Ленина, д. 1',
+        'contact_name': 'Иванов Иван', 'contact_position': 'Директор',
+        'contact_mobile': '8 (916) 123-45-67',
+        'contact_email': 'ivanov@romashka.ru'},
+    {'name': 'ООО «Ромашка»', 'inn': '7707083893', 'kpp': '773601001',
+        'contact_name': 'Петрова Анна', 'contact_position': 'Бухгалтер',
+        'contact_mobile': '8 (916) 765-43-21',
+        'contact_email': 'petrova@romashka.ru'},
+    {'name': 'ИП Смирнов Сергей', 'inn': '500100732259',
+        'phone': '+7 812 555-55-55', 'email': 'smirnov@example.com',
+        'address': 'Санкт-Петербург'},
+    ]
 
 
 class ImportTemplate(Report):
@@ -1443,22 +766,10 @@ class ImportTemplate(Report):
         pool = Pool()
         Column = pool.get('crm.counterparty.import.column')
         labels = dict(Column.fields_get(['field'])['field']['selection'])
-        fields_ = ['name', 'inn', 'kpp', 'phone', 'email', 'website',
-            'address', 'type', 'tags', 'contact_name', 'contact_position',
-            'contact_mobile', 'contact_email']
-        rows = [
-            ['ООО «Ромашка»', '7707083893', '773601001',
-                '8 (495) 123-45-67', 'info@romashka.ru', 'romashka.ru',
-                'Москва, ул. Ленина, д. 1', '', '', 'Иванов Иван',
-                'Директор', '8 (916) 123-45-67', 'ivanov@romashka.ru'],
-            ['ООО «Ромашка»', '7707083893', '773601001', '', '', '', '',
-                '', '', 'Петрова Анна', 'Бухгалтер', '8 (916) 765-43-21',
-                'petrova@romashka.ru'],
-            ['ИП Смирнов Сергей', '500100732259', '', '+7 812 555-55-55',
-                'smirnov@example.com', '', 'Санкт-Петербург', '', '', '',
-                '', '', ''],
-            ]
+        fields_ = [f.name for f in FIELDS if f.template]
         data = io.BytesIO()
-        tabular.write_xlsx([labels[f] for f in fields_], rows, data)
+        tabular.write_xlsx([labels[f] for f in fields_],
+            ([row.get(f, '') for f in fields_] for row in TEMPLATE_ROWS),
+            data)
         return ('xlsx', data.getvalue(), False,
             gettext('crm_counterparty.msg_import_template_name'))

@@ -128,7 +128,7 @@ def create_database(database):
 
 def load(pool, transaction, size):
     "Our company and its staff with the ORM, the counterparties in SQL"
-    from trytond.modules.crm_counterparty.bulk import BulkWriter
+    from trytond.modules.crm_counterparty.importing.bulk import BulkWriter
     ModelData = pool.get('ir.model.data')
     Party = pool.get('party.party')
     company, staff = demo.setup_company(pool, STAFF)

@@ -5,7 +5,7 @@ import os
 import unittest
 from unittest.mock import patch
 
-from trytond.modules.crm_counterparty import child_process, tabular
+from trytond.modules.crm_counterparty.importing import reader_process, tabular
 
 
 def _pids(count):
@@ -22,7 +22,7 @@ class ChildProcessTestCase(unittest.TestCase):
     "Test a generator run in a child process"
 
     def test_items_in_order_from_another_process(self):
-        items = list(child_process.iterate(_pids, 10))
+        items = list(reader_process.iterate(_pids, 10))
         self.assertEqual([i for i, _ in items], list(range(10)))
         self.assertEqual(len({p for _, p in items}), 1)
         self.assertNotEqual(items[0][1], os.getpid())
@@ -31,7 +31,7 @@ class ChildProcessTestCase(unittest.TestCase):
         "The child's error is raised in this process, with its values"
         items = []
         with self.assertRaises(tabular.FileUnusable) as raised:
-            for item in child_process.iterate(_unusable_after, 3):
+            for item in reader_process.iterate(_unusable_after, 3):
                 items.append(item)
         self.assertEqual(items, [0, 1, 2])
         self.assertEqual(raised.exception.message, 'msg_import_file_no_data')
@@ -41,12 +41,12 @@ class ChildProcessTestCase(unittest.TestCase):
         "A server whose executable is not Python reads inline"
         with patch('multiprocessing.spawn.get_executable',
                     return_value=os.fsencode('/bin/false')), \
-                self.assertLogs(child_process.__name__, 'WARNING'):
-            items = list(child_process.iterate(_pids, 3))
+                self.assertLogs(reader_process.__name__, 'WARNING'):
+            items = list(reader_process.iterate(_pids, 3))
         self.assertEqual(items, [(i, os.getpid()) for i in range(3)])
 
     def test_stopped_early(self):
         "Leaving the loop early stops the child"
-        iterator = child_process.iterate(_pids, 1000)
+        iterator = reader_process.iterate(_pids, 1000)
         self.assertEqual(next(iterator)[0], 0)
         iterator.close()

@@ -9,7 +9,7 @@ from trytond.i18n import gettext
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
-from trytond.modules.crm_counterparty import import_rules, tabular
+from trytond.modules.crm_counterparty.importing import columns, tabular
 from trytond.modules.crm_counterparty.tests.test_access import (
     call, run_wizard)
 from trytond.modules.crm_counterparty.tests.tools import create_user
@@ -171,8 +171,8 @@ class ExportTestCase(_DBTestCase):
         for format_ in ['xlsx', 'csv']:
             result = self.run_wizard(parties, format=format_,
                 encoding='cp1251' if format_ == 'csv' else None)
-            header, mapping, _ = import_rules.open_table(result['file'])
-            self.assertNotIn(None, [f for f, _ in mapping])
+            table = columns.open_table(result['file'])
+            self.assertNotIn(None, [f for f, _ in table.mapping])
             batch, = Import.create([{'file': result['file']}])
             Import.read_columns([batch])
             Import.write([batch], {'state': 'waiting'})

@@ -12,7 +12,9 @@ import openpyxl
 from trytond.i18n import gettext
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
-from trytond.modules.crm_counterparty import import_, import_rules, tabular
+from trytond.modules.crm_counterparty import import_
+from trytond.modules.crm_counterparty.importing import (
+    columns, importer, rules, tabular)
 from trytond.model.modelview import AccessButtonError
 from trytond.modules.crm_counterparty.exceptions import (
     ImportFileError, ImportRevertError)
@@ -227,6 +229,39 @@ class ImportTestCase(_DBTestCase):
                 (5, 'merged')])
 
     @with_transaction()
+    def test_repeated_failing_row_reported(self):
+        """A row repeating a failing row of the same file fails with it, a
+        line each: the type no one has found only when the first row's card
+        is made, and an invalid INN found on reading"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        user, _ = self.setup_user()
+        for rows, reason in [
+                ([['ООО «Ромашка»', '7707083893', 'Неведомый'],
+                        ['ИП Смирнов', '500100732259', ''],
+                        ['ООО «Ромашка»', '7707083893', 'Неведомый']],
+                    'The type "Неведомый" is not one of the counterparty '
+                    'types.'),
+                ([['ООО «Лютик»', '7707083894', ''],
+                        ['ИП Смирнов', '500100732259', ''],
+                        ['ООО «Лютик»', '7707083894', '']],
+                    'The INN "7707083894" is not valid.'),
+                ]:
+            with self.subTest(reason=reason), \
+                    importer.savepoint(rollback=True):
+                batch = self.run_import(csv_bytes(
+                        [['Название', 'ИНН', 'Тип']] + rows), user)
+                self.assertEqual(self.outcomes(batch),
+                    [(2, 'failed'), (3, 'created'), (4, 'failed')])
+                self.assertEqual(
+                    [l.reason for l in batch.lines if l.outcome == 'failed'],
+                    [reason, reason])
+                self.assertEqual(
+                    (batch.created, batch.failed), (1, 2))
+                self.assertEqual(
+                    Party.search([('name', '=', rows[0][0])]), [])
+
+    @with_transaction()
     def test_interrupted_and_resumed_over_rpc(self):
         """An import whose process stopped shows interrupted, not running;
         Resume, refused while it runs, then finishes it, each row once"""
@@ -330,7 +365,7 @@ class ImportTestCase(_DBTestCase):
         rows[3][3] = '7707083894'
         with patch.object(import_, 'CHUNK', 3), \
                 patch.object(import_, 'READ_APART', 0), \
-                self.assertLogs('trytond.modules.crm_counterparty.import_',
+                self.assertLogs(importer.__name__,
                     'INFO') as logs:
             batch = self.run_import(xlsx(rows), user)
         self.assertEqual(self.outcomes(batch),
@@ -354,7 +389,7 @@ class ImportTestCase(_DBTestCase):
         data = xlsx([['Название'], ['ООО Ромашка']])
         with Transaction().set_user(user.id), \
                 patch.object(import_, 'READ_APART', 0), \
-                patch.object(import_rules, 'read_chunks', _unusable):
+                patch.object(rules, 'read_chunks', _unusable):
             batch = self.run_import(data, user)
         self.assertEqual(batch.state, 'failed')
         self.assertEqual(batch.error, 'The file has no rows.')
@@ -600,7 +635,7 @@ class ImportTestCase(_DBTestCase):
                 ext, content, _, name = Template.execute([], {})
             self.assertEqual(ext, 'xlsx')
             header = next(tabular.rows(content))[1]
-            mapping = import_rules.recognise(header)
+            mapping = columns.recognise(header)
             self.assertNotIn(None, [f for f, _ in mapping], header)
         batch = self.run_import(content, user)
         self.assertEqual((batch.created, batch.failed), (3, None),
@@ -699,7 +734,7 @@ class ImportAccessTestCase(_DBTestCase):
             'crm_counterparty.msg_duplicate_tax_identifier_hidden',
             inn='7707083893', kpp='', party="ООО «Лютик»", responsible="Anna")
         for mode in ['skip', 'update', 'overwrite', 'create']:
-            with self.subTest(mode=mode), import_._savepoint(rollback=True):
+            with self.subTest(mode=mode), importer.savepoint(rollback=True):
                 lines, previews, batch = self.import_and_preview(boris, mode)
                 self.assertHidden(lines, previews, batch)
                 for rows in [lines, previews]:
@@ -724,7 +759,7 @@ class ImportAccessTestCase(_DBTestCase):
                 # Each row gives it its name
                 ('overwrite', ['updated'] * 4, "Ромашка", 'Опт'),
                 ]:
-            with self.subTest(mode=mode), import_._savepoint(rollback=True):
+            with self.subTest(mode=mode), importer.savepoint(rollback=True):
                 lines, previews, _ = self.import_and_preview(anna, mode)
                 for rows in [lines, previews]:
                     self.assertEqual([r['outcome'] for r in rows], outcomes)
@@ -735,7 +770,7 @@ class ImportAccessTestCase(_DBTestCase):
                     lines[0]['reason'])
                 self.assertEqual(
                     self.state(romashka)[:2], (name, industry))
-        with import_._savepoint(rollback=True):
+        with importer.savepoint(rollback=True):
             lines, _, _ = self.import_and_preview(anna, 'create')
             self.assertEqual([r['outcome'] for r in lines],
                 ['failed', 'created', 'created', 'created'])
@@ -748,7 +783,7 @@ class ImportAccessTestCase(_DBTestCase):
         before = self.setup_romashka(visibility='all', editing='involved')
         boris = self.users['Boris']
         for mode in ['update', 'overwrite']:
-            with self.subTest(mode=mode), import_._savepoint(rollback=True):
+            with self.subTest(mode=mode), importer.savepoint(rollback=True):
                 lines, previews, _ = self.import_and_preview(boris, mode)
                 for rows in [lines, previews]:
                     self.assertEqual(

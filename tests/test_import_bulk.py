@@ -13,10 +13,11 @@ from trytond.model import ModelSQL, fields
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
-from trytond.modules.crm_counterparty import bulk, import_
+from trytond.modules.crm_counterparty import import_
+from trytond.modules.crm_counterparty.importing import bulk
 from trytond.modules.crm_counterparty.exceptions import (
     DuplicateTaxIdentifier)
-from trytond.modules.crm_counterparty.import_ import _savepoint
+from trytond.modules.crm_counterparty.importing.importer import savepoint
 from trytond.modules.crm_counterparty.tests import test_access
 from trytond.modules.crm_counterparty.tests.test_import import ROMASHKA_KEYS
 from trytond.modules.crm_counterparty.tests.test_import_rules import xlsx
@@ -188,7 +189,7 @@ class ImportBulkTestCase(_DBTestCase):
         database; return the two canonical dumps and the bulk path's batch"""
         before = _dump()
         last = _last_ids(before)
-        with _savepoint(rollback=True):
+        with savepoint(rollback=True):
             with Transaction().set_context(_crm_import_orm=True):
                 orm_batch = run_import(data, user, **values)
                 orm_lines = [(l.row, l.outcome, l.reason)
@@ -196,7 +197,7 @@ class ImportBulkTestCase(_DBTestCase):
             orm = _dump()
         self.assertEqual(_canonical(_dump(), last),
             _canonical(before, last))
-        with self.assertLogs('trytond.modules.crm_counterparty.import_',
+        with self.assertLogs(savepoint.__module__,
                 'INFO') as logs:
             batch = run_import(data, user, **values)
         bulk_dump = _dump()
@@ -282,7 +283,8 @@ class ImportBulkTestCase(_DBTestCase):
             with self.assertRaises(AccessError) as orm_error:
                 Party.create([{'name': "Б"}])
             with self.assertRaises(AccessError) as bulk_error:
-                writer.write([({'name': "Б", 'kind': 'company'}, [], [], [])])
+                writer.write(
+                    [bulk.Card({'name': "Б", 'kind': 'company'}, [], [], [])])
         self.assertEqual(bulk_error.exception.message,
             orm_error.exception.message)
 
@@ -338,12 +340,12 @@ class ImportBulkTestCase(_DBTestCase):
         with Transaction().set_user(user.id), \
                 Transaction().set_context(_check_access=True):
             with self.assertRaises(DuplicateTaxIdentifier) as orm_error, \
-                    _savepoint(rollback=True):
+                    savepoint(rollback=True):
                 Party.create([{'name': "ООО А",
                             'identifiers': [('create', identifiers)]}])
             with self.assertRaises(DuplicateTaxIdentifier) as bulk_error, \
-                    _savepoint(rollback=True):
-                writer.write([({'name': "ООО А", 'kind': 'company'}, [
+                    savepoint(rollback=True):
+                writer.write([bulk.Card({'name': "ООО А", 'kind': 'company'}, [
                                 Identifier.preprocess_values('create', i)
                                 for i in identifiers], [], [])])
         self.assertEqual(
@@ -435,8 +437,8 @@ class ImportBulkTestCase(_DBTestCase):
         with Transaction().set_user(boris.id), \
                 Transaction().set_context(context, _check_access=True), \
                 self.assertRaises(DuplicateTaxIdentifier) as error, \
-                _savepoint(rollback=True):
-            writer.write([({'name': "ООО А", 'kind': 'company'}, [
+                savepoint(rollback=True):
+            writer.write([bulk.Card({'name': "ООО А", 'kind': 'company'}, [
                             Identifier.preprocess_values('create', {
                                     'type': 'ru_vat', 'code': '7707083893'})],
                     [], [])])

@@ -11,8 +11,8 @@ from unittest.mock import patch
 
 import openpyxl
 
-from trytond.modules.crm_counterparty import import_rules, tabular
-from trytond.modules.crm_counterparty.tabular import FileUnusable
+from trytond.modules.crm_counterparty.importing import columns, rules, tabular
+from trytond.modules.crm_counterparty.importing.tabular import FileUnusable
 
 HEADER = ['Название', 'ИНН', 'КПП', 'Телефон', 'Эл. почта',
     'Контактное лицо', 'Должность', 'Моб. телефон контакта']
@@ -100,8 +100,9 @@ def ods(rows):
 
 
 def read(data):
-    header, mapping, rows = import_rules.open_table(data)
-    return header, mapping, list(import_rules.records(rows, mapping, header))
+    table = columns.open_table(data)
+    return table.header, table.mapping, list(
+        rules.records(table.rows, table.mapping, table.header))
 
 
 class ReadFileTestCase(unittest.TestCase):
@@ -411,11 +412,11 @@ class RecogniseTestCase(unittest.TestCase):
                 ]:
             with self.subTest(header=header):
                 self.assertEqual(
-                    import_rules.recognise([header]), [(expected, 0)])
+                    columns.recognise([header]), [(expected, 0)])
 
     def test_numbered_contacts(self):
         "Телефон 1 is the first contact's when there is a Контакт 1"
-        mapping = import_rules.recognise([
+        mapping = columns.recognise([
                 'Компания', 'Телефон 1', 'Телефон 2', 'Контакт 1',
                 'Телефон контакта 1', 'Контакт 2', 'E-mail 2'])
         self.assertEqual(mapping, [
@@ -424,7 +425,7 @@ class RecogniseTestCase(unittest.TestCase):
                 ('contact_name', 2), ('contact_email', 2)])
         # Without numbered contacts they are the company's phones
         self.assertEqual(
-            import_rules.recognise(['Компания', 'Телефон 1', 'Телефон 2']),
+            columns.recognise(['Компания', 'Телефон 1', 'Телефон 2']),
             [('name', 0), ('phone', 0), ('phone', 0)])
 
     def test_several_contacts_on_one_row(self):
@@ -433,8 +434,8 @@ class RecogniseTestCase(unittest.TestCase):
         rows = [(2, ['ООО «Ромашка»', '7707083893', 'Иванов',
                     '8 916 123-45-67', 'Петрова', '8 916 765-43-21',
                     'petrova@romashka.ru'])]
-        (record,) = import_rules.records(
-            rows, import_rules.recognise(header), header)
+        (record,) = rules.records(
+            rows, columns.recognise(header), header)
         self.assertEqual(
             [(c.name, c.phones, c.emails) for c in record.contacts],
             [('Иванов', ['8 916 123-45-67'], []),
@@ -450,11 +451,47 @@ class RecogniseTestCase(unittest.TestCase):
         self.assertEqual(records[0].rows, [4, 5])
 
 
+class CatalogueTestCase(unittest.TestCase):
+    "The field catalogue is what the recognition and the records read"
+
+    def test_headers_name_their_field(self):
+        "Every header of the catalogue is recognised as its own field"
+        for field_ in columns.FIELDS:
+            for header in field_.headers:
+                with self.subTest(header=header):
+                    self.assertEqual(
+                        columns.recognise([header.upper()]),
+                        [(field_.name, 0)])
+
+    def test_row_fills_each_field(self):
+        """A row giving every field fills each one's attribute, on the
+        record or on its contact person, split into a list where it is one"""
+        mapping = [(f.name, 0) for f in columns.FIELDS]
+        values = ['value %s' % i for i, _ in enumerate(mapping)]
+        record = rules.read_row(2, values, mapping)
+        self.assertEqual(len(record.contacts), 1)
+        for field_, value in zip(columns.FIELDS, values):
+            with self.subTest(field=field_.name):
+                holder = record.contacts[0] if field_.contact else record
+                self.assertEqual(getattr(holder, field_.attribute),
+                    [value] if field_.split else value)
+
+    def test_shortened_numbers(self):
+        "Only the fields of numbers refuse a number Excel shortened"
+        for field_ in columns.FIELDS:
+            with self.subTest(field=field_.name):
+                record = rules.read_row(
+                    2, ['7,70708E+09'], [(field_.name, 0)], ['Column'])
+                self.assertEqual(
+                    [m for _, m, _ in record.problems],
+                    ['msg_import_shortened_number'] if field_.number else [])
+
+
 class RecordsTestCase(unittest.TestCase):
 
     def records(self, header, rows, kind='company'):
-        mapping = import_rules.recognise(header)
-        return list(import_rules.records(
+        mapping = columns.recognise(header)
+        return list(rules.records(
                 enumerate(rows, 2), mapping, header, kind))
 
     def test_problems(self):
@@ -501,13 +538,13 @@ class RecordsTestCase(unittest.TestCase):
 class MatchTestCase(unittest.TestCase):
 
     def record(self, **values):
-        record = import_rules.Record(rows=[2], **values)
+        record = rules.Record(rows=[2], **values)
         return record
 
     def test_keys(self):
         record = self.record(name='ООО «Ромашка»', inn='7707083893',
             emails=['Info@Romashka.RU'], phones=['8 (916) 123-45-67'])
-        self.assertEqual(list(import_rules.keys(record)), [
+        self.assertEqual(list(rules.keys(record)), [
                 ('inn', '7707083893'), ('email', 'info@romashka.ru'),
                 ('phone', '+79161234567'), ('name', 'ромашка')])
 
@@ -518,11 +555,11 @@ class MatchTestCase(unittest.TestCase):
                 ('Ёлка LLC', 'елка'),
                 ]:
             self.assertEqual(
-                import_rules.normalise_name(a), import_rules.normalise_name(b))
+                rules.normalise_name(a), rules.normalise_name(b))
 
     def test_order_of_keys(self):
         "INN, then e-mail, then phone, then name; another INN never matches"
-        index = import_rules.KeyIndex()
+        index = rules.KeyIndex()
         index.add('inn', '7707083893', 1)
         index.add('name', 'ромашка', 1)
         index.add('email', 'info@lyutik.ru', 2)
@@ -531,13 +568,13 @@ class MatchTestCase(unittest.TestCase):
         for values, expected in [
                 ({'inn': '7707083893', 'name': 'Лютик',
                     'emails': ['info@lyutik.ru']},
-                    (1, 'inn', '7707083893')),
+                    rules.Match(1, 'inn', '7707083893')),
                 ({'name': 'Ромашка', 'emails': ['INFO@lyutik.ru'],
                     'phones': ['+7 916 123-45-67']},
-                    (2, 'email', 'info@lyutik.ru')),
+                    rules.Match(2, 'email', 'info@lyutik.ru')),
                 ({'name': 'Ромашка', 'phones': ['8 916 123 45 67']},
-                    (3, 'phone', '+79161234567')),
-                ({'name': 'ООО Василёк'}, (4, 'name', 'василек')),
+                    rules.Match(3, 'phone', '+79161234567')),
+                ({'name': 'ООО Василёк'}, rules.Match(4, 'name', 'василек')),
                 # A branch of another company with the same name
                 ({'inn': '500100732259', 'name': 'Ромашка'}, None),
                 ({'name': 'Незнакомец'}, None),
@@ -548,7 +585,7 @@ class MatchTestCase(unittest.TestCase):
 
     def test_branches(self):
         "A company's branches share its INN, each with its own KPP"
-        index = import_rules.KeyIndex()
+        index = rules.KeyIndex()
         index.add('inn', '7707083893', 1)
         index.add_kpp(1, '773601001')
         index.add('inn', '7707083893', 2)
@@ -564,11 +601,11 @@ class MatchTestCase(unittest.TestCase):
             with self.subTest(kpp=kpp):
                 found = index.match(self.record(
                         name='Сбербанк', inn=inn, kpp=kpp))
-                self.assertEqual(found and found[0], expected)
+                self.assertEqual(found and found.holder, expected)
 
     def test_match_chunk(self):
         "Rows of one counterparty anywhere in the file are one"
-        existing = import_rules.KeyIndex()
+        existing = rules.KeyIndex()
         existing.add('inn', '7707083893', 42)
         chunk = [
             self.record(name='ООО «Ромашка»', inn='7707083893'),
@@ -578,12 +615,12 @@ class MatchTestCase(unittest.TestCase):
                 problems=[(5, 'msg_import_bad_inn', {})]),
             self.record(name='Василёк'),
             ]
-        self.assertEqual(import_rules.match_chunk(chunk, existing), [
-                ('existing', 42, 'inn', '7707083893'),
-                ('new',),
-                ('same', 1, 'name', 'лютик'),
-                ('new',),
-                ('new',),
+        self.assertEqual(rules.match_chunk(chunk, existing), [
+                rules.Match(42, 'inn', '7707083893'),
+                None,
+                rules.Match(1, 'name', 'лютик', same=True),
+                None,
+                None,
                 ])
 
 

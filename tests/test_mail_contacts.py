@@ -18,7 +18,9 @@ from unittest.mock import patch
 
 import trytond.config as config
 from trytond.exceptions import UserError
-from trytond.modules.crm_counterparty import import_rules, mail_contacts
+from trytond.modules.crm_counterparty.importing import (
+    carddav, columns, rules, tabular)
+from trytond.modules.crm_counterparty.importing.contacts import vcards
 from trytond.modules.crm_counterparty.tests.test_access import call
 from trytond.modules.crm_counterparty.tests.test_import_rules import (
     csv_bytes)
@@ -59,8 +61,9 @@ VCARD_40 = (
 
 
 def contacts(data):
-    header, mapping, rows = import_rules.open_table(data)
-    return list(import_rules.records(rows, mapping, header, 'company'))
+    table = columns.open_table(data)
+    return list(rules.records(
+            table.rows, table.mapping, table.header, 'company'))
 
 
 class VCardTestCase(unittest.TestCase):
@@ -96,7 +99,7 @@ class VCardTestCase(unittest.TestCase):
         self.assertEqual(smirnov.name, 'Сергей Смирнов')
 
     def test_empty(self):
-        with self.assertRaises(mail_contacts.tabular.FileUnusable) as cm:
+        with self.assertRaises(tabular.FileUnusable) as cm:
             contacts(b'BEGIN:VCARD\r\nVERSION:3.0\r\nEND:VCARD\r\n'[:0]
                 + b'BEGIN:VCARD\r\n')
         self.assertIn(cm.exception.message,
@@ -292,18 +295,18 @@ class CardDAVTestCase(unittest.TestCase):
         for url in [self.server.url + 'anna/contacts/',
                 self.server.url + 'anna/', self.server.url]:
             with self.subTest(url=url):
-                data = mail_contacts.carddav_vcards(url, 'anna', 'секрет-1')
-                names = sorted(c['name'] for c in mail_contacts.vcards(data))
+                data = carddav.carddav_vcards(url, 'anna', 'секрет-1')
+                names = sorted(c['name'] for c in vcards(data))
                 self.assertEqual(names, ['Анна Петрова', 'Ольга Кузнецова'])
 
     def test_wrong_password(self):
-        with self.assertRaises(mail_contacts.CardDAVError) as cm:
-            mail_contacts.carddav_vcards(self.server.url, 'anna', 'не тот')
+        with self.assertRaises(carddav.CardDAVError) as cm:
+            carddav.carddav_vcards(self.server.url, 'anna', 'не тот')
         self.assertEqual(cm.exception.message, 'msg_carddav_login')
 
     def test_no_server(self):
-        with self.assertRaises(mail_contacts.CardDAVError) as cm:
-            mail_contacts.carddav_vcards(
+        with self.assertRaises(carddav.CardDAVError) as cm:
+            carddav.carddav_vcards(
                 'http://127.0.0.1:%s/' % free_port(), 'anna', 'x')
         self.assertEqual(cm.exception.message, 'msg_carddav_error')
 
@@ -312,10 +315,10 @@ class CardDAVTestCase(unittest.TestCase):
         def answer(server, path):
             return multistatus('/home/%s/' % len(server.paths))
         with HTTPServer(answer) as server:
-            with self.assertRaises(mail_contacts.CardDAVError) as cm:
-                mail_contacts.carddav_vcards(server.url, 'anna', 'x')
+            with self.assertRaises(carddav.CardDAVError) as cm:
+                carddav.carddav_vcards(server.url, 'anna', 'x')
         self.assertEqual(cm.exception.message, 'msg_carddav_error')
-        self.assertEqual(len(server.paths), mail_contacts.MAX_HOPS + 1)
+        self.assertEqual(len(server.paths), carddav.MAX_HOPS + 1)
 
     def test_timeout(self):
         "A server that never answers is left after carddav_timeout"
@@ -324,8 +327,8 @@ class CardDAVTestCase(unittest.TestCase):
             silent.listen()
             start = time.monotonic()
             with carddav_config(carddav_timeout=1), \
-                    self.assertRaises(mail_contacts.CardDAVError) as cm:
-                mail_contacts.carddav_vcards('http://127.0.0.1:%s/'
+                    self.assertRaises(carddav.CardDAVError) as cm:
+                carddav.carddav_vcards('http://127.0.0.1:%s/'
                     % silent.getsockname()[1], 'anna', 'x')
         # Bounded generously: without the timeout the call never returns
         self.assertLess(time.monotonic() - start, 30)
@@ -452,5 +455,5 @@ class CardDAVImportTestCase(_DBTestCase):
                 "that it is the https:// address of the service's CardDAV "
                 "address book, or try again later."}, messages)
         self.assertEqual(elsewhere.paths, [])
-        self.assertEqual(len(forever.paths), mail_contacts.MAX_HOPS + 1)
+        self.assertEqual(len(forever.paths), carddav.MAX_HOPS + 1)
         self.assertEqual(len(Import.search([])), 1)

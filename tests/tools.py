@@ -39,3 +39,28 @@ def run_import(data, user, **values):
         for _ in batch.process():
             pass
     return Import(batch.id)
+
+
+def crm_employee(name, login, company, email=None):
+    """An employee of company, a person named name, with a login in the CRM
+    user group working as it: (employee, user), made as a scenario makes
+    them (proteus, as the administrator)"""
+    from proteus import Model
+    Company = Model.get('company.company')
+    Employee = Model.get('company.employee')
+    Group = Model.get('res.group')
+    Party = Model.get('party.party')
+    User = Model.get('res.user')
+    crm_user, = Group.find([('name', '=', "CRM User")])
+    person = Party(name=name)
+    person.save()
+    employee = Employee(party=person, company=company)
+    employee.save()
+    user = User(name=name, login=login, email=email)
+    user.companies.append(Company(company.id))
+    user.company = Company(company.id)
+    user.employees.append(Employee(employee.id))
+    user.employee = Employee(employee.id)
+    user.groups.append(Group(crm_user.id))
+    user.save()
+    return employee, user

@@ -3,7 +3,7 @@
 """New counterparties of an import written with set-based SQL, row for row
 as ``Party.create`` writes them.
 
-The import's pure rules (import_rules) have already accepted every value of
+The import's pure rules (rules.py) have already accepted every value of
 the rows given here; what Tryton's create does with such values is mirrored
 below and proven equal, column by column, by tests/test_import_bulk.py (on
 SQLite and PostgreSQL): a new column or a new override that changes what a
@@ -65,6 +65,8 @@ rows forgotten (``analyze``), so that a base just imported is searched as
 fast as one that has settled.
 """
 
+from dataclasses import dataclass
+
 from sql import Cast, Column, Literal, Select
 from sql.functions import CurrentTimestamp
 
@@ -75,9 +77,10 @@ from trytond.tools import grouped_slice
 from trytond.transaction import (
     Transaction, inactive_records, without_check_access)
 
-from . import import_rules, requisites, search_box
-from .party import REQUISITE_TYPES
-from .search import PHONE_TYPES
+from .. import requisites, search_box
+from ..party import REQUISITE_TYPES
+from ..search import PHONE_TYPES
+from . import rules
 
 # The models written, each by its own INSERTs
 MODELS = ['party.party', 'party.party.lang', 'party.identifier',
@@ -116,6 +119,60 @@ class _Formatted:
         except TypeError:
             # Not hashable: formatted each time
             return self.sql_format(value)
+
+
+def requisites_of(record, kind):
+    "The (identifier type, code) of the requisites record gives a kind"
+    return [(type_, getattr(record, name))
+        for name, type_ in REQUISITE_TYPES.items()
+        if getattr(record, name) and (name != 'kpp' or kind == 'company')]
+
+
+@dataclass
+class Card:
+    """A new counterparty as the bulk path writes it: the values of the
+    party, its identifiers, its contact mechanisms, each (type, value,
+    value_compact) as vouch gives them, and its contact persons, each
+    (values, contact mechanisms)"""
+    values: dict
+    identifiers: list
+    mechanisms: list
+    persons: list
+
+
+@dataclass
+class _Rows:
+    """The rows that cards make: the values of the companies (and persons)
+    and of their contact persons, each knowing its own (_persons) or its
+    employer (_employer), and the identifiers and contact mechanisms, each
+    (party, values)"""
+    companies: list
+    persons: list
+    identifiers: list
+    mechanisms: list
+
+    @classmethod
+    def of(cls, cards):
+        rows = cls([], [], [], [])
+        for card in cards:
+            company = dict(card.values, _persons=[])
+            rows.companies.append(company)
+            rows.identifiers.extend((company, v) for v in card.identifiers)
+            rows.add_mechanisms(company, card.mechanisms)
+            for person_values, person_mechanisms in card.persons:
+                person = dict(person_values, _employer=company)
+                company['_persons'].append(person)
+                rows.persons.append(person)
+                rows.add_mechanisms(person, person_mechanisms)
+        return rows
+
+    def add_mechanisms(self, party, mechanisms):
+        self.mechanisms.extend((party, {'type': t, 'value': v,
+                    'value_compact': c}) for t, v, c in mechanisms)
+
+    @property
+    def parties(self):
+        return self.companies + self.persons
 
 
 class BulkRefused(Exception):
@@ -215,10 +272,7 @@ class BulkWriter:
                 or (record.contacts and record.kind != 'company')):
             return None
         identifiers = []
-        for name, type_ in REQUISITE_TYPES.items():
-            code = getattr(record, name)
-            if not code or (name == 'kpp' and record.kind != 'company'):
-                continue
+        for type_, code in requisites_of(record, record.kind):
             values = self.Identifier.preprocess_values(
                 'create', {'type': type_, 'code': code})
             # Tryton would write it again after the creation
@@ -238,11 +292,11 @@ class BulkWriter:
         contacts) as Tryton stores them, or None"""
         known = set()
         result = []
-        for type_, attribute in import_rules.MECHANISM_LISTS.items():
+        for type_, attribute in rules.MECHANISM_LISTS.items():
             for raw in getattr(holder, attribute, []):
                 if type_ in _PHONE_TYPES:
                     stored = record.check(
-                        import_rules.stored_phone, raw, self.regions)
+                        rules.stored_phone, raw, self.regions)
                     if stored is None:
                         return None
                     value, compact = stored
@@ -250,14 +304,14 @@ class BulkWriter:
                     key = ('phone', compact)
                 elif type_ == 'email':
                     normalised = record.check(
-                        import_rules.normalised_email, raw)
+                        rules.normalised_email, raw)
                     if normalised != raw:
                         # Tryton would rewrite its compact value after
                         return None
-                    key = ('email', import_rules.email_key(normalised))
+                    key = ('email', rules.email_key(normalised))
                     value = compact = raw
                 else:
-                    key = import_rules.mechanism_key(type_, raw)
+                    key = rules.mechanism_key(type_, raw)
                     value = compact = raw
                 if key in known:
                     continue
@@ -268,44 +322,47 @@ class BulkWriter:
     # The writing
 
     def write(self, cards):
-        """Create the counterparties of cards, each (values of the party,
-        its identifiers, its contact mechanisms, [(values of a contact
-        person, its contact mechanisms)]) as vouch and the importer give
-        them; return [(party id, [contact person ids])].  Raises BulkRefused
+        """Create the counterparties of cards (Card); return [(party id,
+        [contact person ids])].  Raises BulkRefused
         (or the ORM's own errors) when the ORM must write the chunk."""
-        pool = Pool()
-        ModelAccess = pool.get('ir.model.access')
-        FieldAccess = pool.get('ir.model.field.access')
         Party = self.Party
         self.created = {n: [] for n in MODELS}
         self.stamps = {}
+        rows = _Rows.of(cards)
+        self._check_access(rows)
+        sequence = Party._code_sequence()
+        codes = (list(sequence.get_many(len(rows.parties))) if sequence
+            else [None] * len(rows.parties))
+        for party, code in zip(rows.parties, codes):
+            party['code'] = code
+        to_update = self._search_texts(
+            rows.parties, rows.identifiers, rows.mechanisms)
+        self._insert_rows_of(rows)
+        self._history(self.created['party.party'])
+        if to_update:
+            Party.update_search_text([p['id'] for p in to_update])
+        self._check_rules()
+        if self._inns_shared(rows.identifiers):
+            with without_check_access():
+                Party.check_duplicate_tax_identifier(
+                    Party.browse([p['id'] for p in rows.companies]), None)
+        self.analyze()
+        return [(p['id'], [q['id'] for q in p['_persons']])
+            for p in rows.companies]
 
-        companies, persons = [], []
-        identifiers, mechanisms = [], []  # (party, values)
-        for values, card_identifiers, card_mechanisms, contacts in cards:
-            company = dict(values, _persons=[])
-            companies.append(company)
-            identifiers.extend((company, v) for v in card_identifiers)
-            mechanisms.extend((company, {'type': t, 'value': v,
-                        'value_compact': c}) for t, v, c in card_mechanisms)
-            for person_values, person_mechanisms in contacts:
-                person = dict(person_values, _employer=company)
-                company['_persons'].append(person)
-                persons.append(person)
-                mechanisms.extend((person, {'type': t, 'value': v,
-                            'value_compact': c})
-                    for t, v, c in person_mechanisms)
-        parties = companies + persons
-
-        # What _before_create checks, model by model, with the fields given
-        party_fields = {k for p in parties for k in p if k[0] != '_'}
+    def _check_access(self, rows):
+        "What _before_create checks, model by model, with the fields given"
+        pool = Pool()
+        ModelAccess = pool.get('ir.model.access')
+        FieldAccess = pool.get('ir.model.field.access')
+        party_fields = {k for p in rows.parties for k in p if k[0] != '_'}
         party_fields.update(['identifiers', 'contact_mechanisms'])
-        if persons:
+        if rows.persons:
             party_fields.update(['contact_persons', 'employer'])
-        checks = [(Party, party_fields)]
-        if identifiers:
+        checks = [(self.Party, party_fields)]
+        if rows.identifiers:
             checks.append((self.Identifier, {'type', 'code', 'party'}))
-        if mechanisms:
+        if rows.mechanisms:
             checks.append((self.Mechanism,
                     {'type', 'value', 'value_compact', 'party'}))
         checks.append((self.Lang, {'party', 'lang', 'company'}))
@@ -313,44 +370,28 @@ class BulkWriter:
             ModelAccess.check(Model.__name__, 'create')
             FieldAccess.check(Model.__name__, sorted(names), 'write')
 
-        sequence = Party._code_sequence()
-        codes = (list(sequence.get_many(len(parties))) if sequence
-            else [None] * len(parties))
-        for party, code in zip(parties, codes):
-            party['code'] = code
-        to_update = self._search_texts(parties, identifiers, mechanisms)
-
-        for party, id_ in zip(companies, self._insert(
-                    Party, companies, computed=True)):
+    def _insert_rows_of(self, rows):
+        "Insert the rows, each model's in the order the ORM creates them"
+        for party, id_ in zip(rows.companies, self._insert(
+                    self.Party, rows.companies, computed=True)):
             party['id'] = id_
-        for person in persons:
+        for person in rows.persons:
             person['employer'] = person['_employer']['id']
-        for person, id_ in zip(persons, self._insert(
-                    Party, persons, computed=True)):
+        for person, id_ in zip(rows.persons, self._insert(
+                    self.Party, rows.persons, computed=True)):
             person['id'] = id_
         self._insert(self.Identifier, [dict(v, party=p['id'])
-                for p, v in identifiers])
+                for p, v in rows.identifiers])
         # The companies' first, as the ORM creates them
         self._insert(self.Mechanism, [dict(v, party=p['id'])
-                for p, v in mechanisms if p['kind'] == 'company']
+                for p, v in rows.mechanisms if p['kind'] == 'company']
             + [dict(v, party=p['id'])
-                for p, v in mechanisms if p['kind'] != 'company'])
+                for p, v in rows.mechanisms if p['kind'] != 'company'])
         company = Transaction().context.get('company')
         lang = self.defaults['party.party'].get('lang')
         self._insert(self.Lang, [{'party': p['id'], 'lang': lang,
-                    'company': company} for p in persons + companies])
-
-        self._history(self.created['party.party'])
-        if to_update:
-            Party.update_search_text([p['id'] for p in to_update])
-        self._check_rules()
-        if self._inns_shared(identifiers):
-            with without_check_access():
-                Party.check_duplicate_tax_identifier(
-                    Party.browse([p['id'] for p in companies]), None)
-        self.analyze()
-        return [(p['id'], [q['id'] for q in p['_persons']])
-            for p in companies]
+                    'company': company}
+                for p in rows.persons + rows.companies])
 
     def _insert(self, Model, vlist, computed=False):
         """Insert the rows of vlist with the defaults, returning their ids;
@@ -358,9 +399,6 @@ class BulkWriter:
         if not vlist:
             return []
         transaction = Transaction()
-        cursor = transaction.connection.cursor()
-        table = Model.__table__()
-        user = transaction.user
         defaults = self._defaults(Model)
         rows = []
         for values in vlist:
@@ -382,34 +420,9 @@ class BulkWriter:
         values = ([columns[n](r.get(n, defaults.get(n))) for n in names]
             for r in rows)
         if backend.name == 'postgresql':
-            # COPY spares the parsing of a statement per row or of a long one
-            ids = self._next_ids(Model._table, len(rows))
-            # The PostgreSQL backend's own driver
-            from psycopg import sql as pgsql
-            cursor.execute(*Select([Cast(CurrentTimestamp(), 'TIMESTAMP')]))
-            now, = cursor.fetchone()
-            head = [user, now] * (len(stamps) // 2)
-            statement = pgsql.SQL(
-                'COPY {} ({}) FROM STDIN').format(
-                pgsql.Identifier(Model._table),
-                pgsql.SQL(', ').join(map(pgsql.Identifier,
-                        stamps + names + ['id'])))
-            with cursor.copy(statement) as copy:
-                for value, id_ in zip(values, ids):
-                    copy.write_row(head + value + [id_])
+            ids = self._copy(Model, stamps, names, values, len(rows))
         else:
-            sql_columns = [Column(table, n) for n in stamps + names]
-            head = [user, CurrentTimestamp()] * (len(stamps) // 2)
-            ids = []
-            for value in values:
-                if transaction.database.has_returning():
-                    cursor.execute(*table.insert(
-                            sql_columns, [head + value], [table.id]))
-                    ids.append(cursor.fetchone()[0])
-                else:
-                    cursor.execute(*table.insert(
-                            sql_columns, [head + value]))
-                    ids.append(transaction.database.lastid(cursor))
+            ids = self._insert_rows(Model, stamps, names, values)
         # As ModelStorage._before_create and _after_create keep them
         transaction.counter += 1
         transaction.create_records[Model.__name__].extend(ids)
@@ -418,6 +431,49 @@ class BulkWriter:
         if count is not None:
             Model._count_cache.set(Model.__name__, count + len(ids))
         self.wrote(Model._table, len(ids))
+        return ids
+
+    def _copy(self, Model, stamps, names, values, count):
+        """COPY the count rows of values into the columns names of Model's
+        table, with the stamps (who and when: the user, now); their ids.
+        COPY spares the parsing of a statement per row or of a long one."""
+        # The PostgreSQL backend's own driver
+        from psycopg import sql as pgsql
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
+        ids = self._next_ids(Model._table, count)
+        cursor.execute(*Select([Cast(CurrentTimestamp(), 'TIMESTAMP')]))
+        now, = cursor.fetchone()
+        head = [transaction.user, now] * (len(stamps) // 2)
+        statement = pgsql.SQL(
+            'COPY {} ({}) FROM STDIN').format(
+            pgsql.Identifier(Model._table),
+            pgsql.SQL(', ').join(map(pgsql.Identifier,
+                    stamps + names + ['id'])))
+        with cursor.copy(statement) as copy:
+            for value, id_ in zip(values, ids):
+                copy.write_row(head + value + [id_])
+        return ids
+
+    def _insert_rows(self, Model, stamps, names, values):
+        """INSERT the rows of values into the columns names of Model's
+        table, with the stamps (who and when: the user, now), one at a time
+        as Tryton does on SQLite; their ids"""
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
+        table = Model.__table__()
+        sql_columns = [Column(table, n) for n in stamps + names]
+        head = [transaction.user, CurrentTimestamp()] * (len(stamps) // 2)
+        ids = []
+        for value in values:
+            if transaction.database.has_returning():
+                cursor.execute(*table.insert(
+                        sql_columns, [head + value], [table.id]))
+                ids.append(cursor.fetchone()[0])
+            else:
+                cursor.execute(*table.insert(
+                        sql_columns, [head + value]))
+                ids.append(transaction.database.lastid(cursor))
         return ids
 
     def wrote(self, table, count):

@@ -11,7 +11,7 @@ import unicodedata
 import zipfile
 from xml.etree.ElementTree import iterparse
 
-FORMATS = ['xlsx', 'xls', 'ods', 'csv', 'vcf']
+from .problem import ImportProblem
 
 # A zip member that unpacks to more than this, or more than RATIO times its
 # packed size, is a zip bomb rather than a spreadsheet: a real sheet of a
@@ -32,22 +32,8 @@ _CONTROL = re.compile(rb'[\x01-\x08\x0e-\x1f]')
 _SHORTENED_NUMBER = re.compile(r'^-?\d([.,]\d+)?[eE]\+?\d+$')
 
 
-class FileUnusable(Exception):
-    """The file cannot be read as a table; message names an ir.message of
-    the module (without its prefix) and values fill it."""
-
-    def __init__(self, message, **values):
-        super().__init__(message, values)
-        self.message = message
-        self.values = values
-
-    def __reduce__(self):
-        # Raised in the process that reads the file, told to the importer
-        return _file_unusable, (self.message, self.values)
-
-
-def _file_unusable(message, values):
-    return FileUnusable(message, **values)
+class FileUnusable(ImportProblem):
+    "The file cannot be read as a table"
 
 
 def sniff(data):
@@ -116,17 +102,24 @@ def detect_delimiter(text):
     return best
 
 
-def rows(data, format_=None):
+def rows(data, format_=None, size=None):
     """Yield (row number, list of cell values) for the non-empty rows of the
-    first sheet of the file in data (bytes), one at a time."""
+    first sheet of the file in data (bytes), one at a time; size, when
+    given, is called with how many rows the file has before the first is
+    yielded, where the file tells it without reading them all (for the
+    progress)"""
     format_ = format_ or sniff(data)
-    reader = {
-        'xlsx': _xlsx_rows,
-        'xls': _xls_rows,
-        'ods': _ods_rows,
-        'csv': _csv_rows,
-        }[format_]
-    for number, values in reader(data):
+    size = size or _ignored
+    if format_ == 'csv':
+        size(data.count(b'\n') + (not data.endswith(b'\n')))
+        reader = _csv_rows(data)
+    elif format_ == 'xlsx':
+        reader = _xlsx_rows(data, size)
+    elif format_ == 'xls':
+        reader = _xls_rows(data, size)
+    else:
+        reader = _ods_rows(data)
+    for number, values in reader:
         while values and _empty(values[-1]):
             values.pop()
         if len(values) > MAX_COLUMNS:
@@ -136,22 +129,8 @@ def rows(data, format_=None):
             yield number, values
 
 
-def count_rows(data, format_):
-    """How many rows the file has, as cheaply as it tells (for progress);
-    None when only reading it all would tell"""
-    if format_ == 'csv':
-        return data.count(b'\n') + (not data.endswith(b'\n'))
-    if format_ == 'xlsx':
-        workbook = _load_xlsx(data)
-        try:
-            return _xlsx_size(workbook.worksheets[0])
-        finally:
-            workbook.close()
-    if format_ == 'xls':
-        import xlrd
-        return xlrd.open_workbook(
-            file_contents=data, on_demand=True).sheet_by_index(0).nrows
-    return None
+def _ignored(count):
+    pass
 
 
 def _empty(value):
@@ -301,7 +280,7 @@ def _calamine_value(value):
     return value
 
 
-def _xlsx_rows(data):
+def _xlsx_rows(data, size):
     _check_zip(data)
     try:
         workbook = _load_xlsx(data)
@@ -309,6 +288,7 @@ def _xlsx_rows(data):
         raise FileUnusable('msg_import_file_corrupt')
     try:
         sheet = workbook.worksheets[0]
+        size(_xlsx_size(sheet))
         if _calamine_may_read(sheet):
             yield from _calamine_rows(data, sheet.title)
             return
@@ -323,7 +303,7 @@ def _xlsx_rows(data):
         workbook.close()
 
 
-def _xls_rows(data):
+def _xls_rows(data, size):
     import xlrd
     try:
         book = xlrd.open_workbook(file_contents=data, on_demand=True)
@@ -334,6 +314,7 @@ def _xls_rows(data):
     except Exception:
         raise FileUnusable('msg_import_file_corrupt')
     sheet = book.sheet_by_index(0)
+    size(sheet.nrows)
     for index in range(sheet.nrows):
         values = []
         for cell in sheet.row(index):

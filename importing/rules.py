@@ -1,231 +1,49 @@
 # This file is part of crm_counterparty.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
-"""The rules of importing counterparties that need no database: which column
-holds what, how rows become counterparties with their contact persons, which
-problems a row has, and which rows are the same counterparty."""
+"""The rules of importing counterparties that need no database: how rows
+become counterparties with their contact persons, which problems a row has,
+and which rows are the same counterparty."""
 import functools
 import itertools
 import re
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass, field, make_dataclass
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from stdnum.ru import inn as stdnum_inn
 
-from . import mail_contacts, requisites, tabular
-from .phone import DEFAULT_REGION, display
-
-# What a column may hold, with the headers that name it in Russian and
-# English exports (Megaplan, amoCRM, Bitrix24, 1C, Excel lists, Google and
-# Outlook contacts), compared lower-case without punctuation and ё.
-COLUMNS = {
-    'name': [
-        'название', 'наименование', 'компания', 'организация', 'контрагент',
-        'клиент', 'название компании', 'наименование организации',
-        'наименование контрагента', 'краткое наименование',
-        'name', 'company', 'company name', 'organization', 'organisation',
-        'account', 'account name', 'counterparty', 'client'],
-    'kind': ['кто', 'вид', 'вид контрагента', 'тип лица', 'kind', 'who'],
-    'inn': ['инн', 'inn', 'tax id', 'taxpayer id', 'vat', 'vat number'],
-    'kpp': ['кпп', 'kpp'],
-    'ogrn': ['огрн', 'огрнип', 'ogrn', 'ogrnip'],
-    'phone': [
-        'телефон', 'тел', 'телефоны', 'рабочий телефон', 'городской телефон',
-        'phone', 'telephone', 'phones', 'work phone', 'business phone',
-        'office phone'],
-    'mobile': [
-        'моб телефон', 'мобильный', 'мобильный телефон', 'сотовый',
-        'сотовый телефон', 'моб', 'mobile', 'mobile phone', 'cell',
-        'cell phone'],
-    'email': [
-        'email', 'e mail', 'эл почта', 'электронная почта', 'почта',
-        'емейл', 'имейл', 'mail', 'email address', 'e mail address'],
-    'website': [
-        'сайт', 'веб сайт', 'вебсайт', 'website', 'web site', 'site', 'url',
-        'www', 'web page'],
-    'address': [
-        'адрес', 'юридический адрес', 'фактический адрес', 'почтовый адрес',
-        'address', 'legal address', 'postal address'],
-    'type': ['тип', 'тип контрагента', 'type', 'counterparty type'],
-    'status': ['статус', 'status'],
-    'responsible': [
-        'ответственный', 'менеджер', 'ответственный менеджер',
-        'responsible', 'owner', 'manager', 'account manager'],
-    'tags': ['метки', 'теги', 'метка', 'тег', 'категории', 'tags', 'labels',
-        'categories'],
-    'industry': ['сфера деятельности', 'отрасль', 'industry',
-        'line of business'],
-    'description': [
-        'описание', 'комментарий', 'примечание', 'заметки', 'о компании',
-        'о контрагенте', 'description', 'comment', 'comments', 'notes',
-        'note', 'about'],
-    'contact_name': [
-        'контактное лицо', 'контакт', 'фио', 'фио контакта',
-        'фио контактного лица', 'contact', 'contact person', 'contact name',
-        'full name'],
-    'contact_position': ['должность', 'position', 'job title', 'title'],
-    }
-# A column of a contact person says so: "Телефон контакта", "Contact e-mail"
-_CONTACT_WORDS = {
-    'контакта', 'контактного лица', 'контактное лицо', 'контакт', 'contact',
-    'contact person', 'of contact'}
-CONTACT_FIELDS = ['name', 'position', 'phone', 'mobile', 'email']
-_HEADERS = {h: f for f, headers in COLUMNS.items() for h in headers}
-_NUMBERED = re.compile(r'^(.*?)\s*(\d+)$')
-# Compiled once: re's own cache of patterns is small, and a server's
-# other work pushes them out of it
-_PUNCTUATION = re.compile(r'[^\w\s]')
+from .. import requisites
+from ..phone import DEFAULT_REGION, display
+from . import tabular
+from .columns import (
+    FIELD, FIELDS, PUNCTUATION, normalise_header, open_table)
 
 
-def normalise_header(header):
-    header = tabular.text(header).lower().replace('ё', 'е')
-    return ' '.join(_PUNCTUATION.sub(' ', header).split())
+def _values(fields_):
+    "The dataclass fields of what the importable fields_ fill"
+    return [(f.attribute, list, field(default_factory=list)) if f.split
+        else (f.attribute, str, field(default='')) for f in fields_]
 
 
-def _recognise_one(header):
-    """The (field, number) a header names: field is one of COLUMNS or a
-    contact_<field> (None when unknown), number the one it ends with"""
-    header = normalise_header(header)
-    number = None
-    match = _NUMBERED.match(header)
-    if match and header not in _HEADERS:
-        header, number = match.group(1), int(match.group(2))
-    if header in _HEADERS:
-        return _HEADERS[header], number
-    for word in _CONTACT_WORDS:
-        for rest in [header.removeprefix(word + ' '),
-                header.removesuffix(' ' + word)]:
-            if rest != header and _HEADERS.get(rest) in {
-                    'phone', 'mobile', 'email', 'contact_position'}:
-                field_ = _HEADERS[rest]
-                return (field_ if field_.startswith('contact_')
-                    else 'contact_' + field_), number
-    return None, None
-
-
-def recognise(header):
-    """Return for each column of header its (field, contact number): the
-    number is 0 for the columns of the row's one contact person, n for
-    "Контакт n", "Телефон n"... when the file has a "Контакт n" column; field
-    is None for a column that is not imported."""
-    found = [_recognise_one(h) for h in header]
-    numbered_contacts = {
-        n for f, n in found if f == 'contact_name' and n is not None}
-    result = []
-    for field_, number in found:
-        if field_ is None:
-            result.append((None, 0))
-        elif number in numbered_contacts and field_ in {
-                'contact_name', 'contact_position', 'phone', 'mobile',
-                'email', 'contact_phone', 'contact_mobile', 'contact_email'}:
-            result.append((
-                    field_ if field_.startswith('contact_')
-                    else 'contact_' + field_, number))
-        else:
-            result.append((field_, 0))
-    return result
-
-
-def find_header(rows, limit=20):
-    """Return (header row number, header, mapping, the remaining row
-    iterator) from the first of the first limit rows naming the most known
-    columns; FileUnusable when none names one"""
-    rows = iter(rows)
-    seen, best = [], None
-    for number, values in rows:
-        seen.append((number, values))
-        mapping = recognise(values)
-        known = sum(f is not None for f, _ in mapping)
-        if known and (best is None or known > best[0]):
-            best = (known, len(seen) - 1, mapping)
-        if len(seen) >= limit:
-            break
-    if not seen:
-        raise tabular.FileUnusable('msg_import_file_no_rows')
-    if best is None:
-        raise tabular.FileUnusable(
-            'msg_import_file_no_header',
-            header='; '.join(tabular.text(v) for v in seen[0][1])[:200])
-    _, index, mapping = best
-    number, header = seen[index]
-
-    def remaining():
-        yield from seen[index + 1:]
-        yield from rows
-    return number, [tabular.text(h) for h in header], mapping, remaining()
-
-
-def open_table(data, format_=None):
-    """Return (header, mapping, rows) of the file in data: its header, the
-    recognised columns and an iterator of the (number, values) after it;
-    FileUnusable when there is no header or no row under it"""
-    format_ = format_ or tabular.sniff(data)
-    if format_ == 'vcf':
-        source = mail_contacts.rows(mail_contacts.vcards(data))
-    else:
-        source = tabular.rows(data, format_)
-        first = next(source, None)
-        kind = first and mail_contacts.csv_kind(first[1])
-        if kind:
-            # Google and Outlook export contacts in a layout of their own
-            source = mail_contacts.rows(
-                mail_contacts.csv_contacts(kind, first[1], source))
-        elif first:
-            source = itertools.chain([first], source)
-    number, header, mapping, remaining = find_header(source)
-    first = next(remaining, None)
-    if first is None:
-        raise tabular.FileUnusable('msg_import_file_no_data')
-
-    def rows():
-        yield first
-        yield from remaining
-    return header, mapping, rows()
-
-
-@dataclass
-class Contact:
-    name: str = ''
-    position: str = ''
-    phones: list = field(default_factory=list)
-    mobiles: list = field(default_factory=list)
-    emails: list = field(default_factory=list)
+class _Contact:
+    "A contact person read from a row"
 
     def __bool__(self):
         return bool(self.name or self.phones or self.mobiles or self.emails)
 
 
-@dataclass
-class Record:
-    "One counterparty read from one or more rows of a file"
-    rows: list
-    kind: str = ''
-    name: str = ''
-    inn: str = ''
-    kpp: str = ''
-    ogrn: str = ''
-    phones: list = field(default_factory=list)
-    mobiles: list = field(default_factory=list)
-    emails: list = field(default_factory=list)
-    websites: list = field(default_factory=list)
-    address: str = ''
-    type: str = ''
-    status: str = ''
-    responsible: str = ''
-    tags: list = field(default_factory=list)
-    industry: str = ''
-    description: str = ''
-    contacts: list = field(default_factory=list)
-    # (row number, message id, values) of what stops the row
-    problems: list = field(default_factory=list)
-    # What the phone and e-mail checks said of each value of the record
-    # and its contacts, kept for its later checks (perhaps in another
-    # process than the one that read it)
-    checked: dict = field(default_factory=dict)
+# Made of the catalogue (columns.FIELDS): a new field is read without more
+Contact = make_dataclass('Contact',
+    _values(f for f in FIELDS if f.contact),
+    bases=(_Contact,), namespace={'__module__': __name__})
 
-    SCALARS = ('kind', 'name', 'inn', 'kpp', 'ogrn', 'address', 'type',
-        'status', 'responsible', 'industry', 'description')
-    LISTS = ('phones', 'mobiles', 'emails', 'websites', 'tags')
+
+class _Record:
+    "One counterparty read from one or more rows of a file"
+    SCALARS = tuple(
+        f.attribute for f in FIELDS if not f.contact and not f.split)
+    LISTS = tuple(f.attribute for f in FIELDS if not f.contact and f.split)
 
     def absorb(self, other):
         "Add what other (a later row of the same counterparty) says"
@@ -255,43 +73,51 @@ class Record:
         return self.checked[key]
 
 
-_SPLIT = re.compile(r'\s*[,;\n]\s*')
-_PHONE_SPLIT = re.compile(r'\s*[;\n]\s*|,\s+(?=[+\d(])')
+Record = make_dataclass('Record', [('rows', list)]
+    + _values(f for f in FIELDS if not f.contact) + [
+        ('contacts', list, field(default_factory=list)),
+        # (row number, message id, values) of what stops the row
+        ('problems', list, field(default_factory=list)),
+        # What the phone and e-mail checks said of each value of the
+        # record and its contacts, kept for its later checks (perhaps in
+        # another process than the one that read it)
+        ('checked', dict, field(default_factory=dict)),
+        ],
+    bases=(_Record,), namespace={'__module__': __name__})
+
+_SPLIT = {
+    'list': re.compile(r'\s*[,;\n]\s*'),
+    'phones': re.compile(r'\s*[;\n]\s*|,\s+(?=[+\d(])'),
+    }
 
 
-def _split(value, pattern=_SPLIT):
-    return [v for v in pattern.split(value) if v]
-
-
-def _add_value(target, field_, value, row, record):
-    "Put the text of one cell into record (or a contact) as field_ says"
-    if field_ in {'phones', 'mobiles'}:
-        for number in _split(value, _PHONE_SPLIT):
-            getattr(target, field_).append(number)
-    elif field_ in {'emails', 'websites', 'tags'}:
-        getattr(target, field_).extend(_split(value))
-    elif getattr(target, field_):
-        setattr(target, field_, getattr(target, field_) + ' ' + value)
+def _add_value(target, field_, value):
+    "Put the text of one cell into a Record or a Contact as field_ says"
+    if field_.split:
+        getattr(target, field_.attribute).extend(
+            v for v in _SPLIT[field_.split].split(value) if v)
+    elif getattr(target, field_.attribute):
+        setattr(target, field_.attribute,
+            getattr(target, field_.attribute) + ' ' + value)
     else:
-        setattr(target, field_, value)
+        setattr(target, field_.attribute, value)
 
 
 # The contact mechanisms of a record: type, then the record's list of them
-MECHANISM_LISTS = {'phone': 'phones', 'mobile': 'mobiles', 'email': 'emails',
-    'website': 'websites'}
+MECHANISM_LISTS = {
+    f.name: f.attribute for f in FIELDS if f.mechanism and not f.contact}
 
 
 def read_row(number, values, mapping, header=()):
     "The Record that one row gives"
     record = Record(rows=[number])
     contacts = {}
-    for index, (field_, group) in enumerate(mapping):
-        if field_ is None or index >= len(values):
+    for index, (name, group) in enumerate(mapping):
+        if name is None or index >= len(values):
             continue
+        field_ = FIELD[name]
         value = values[index]
-        if tabular.shortened_number(value) and field_ in {
-                'inn', 'kpp', 'ogrn', 'phone', 'mobile', 'contact_phone',
-                'contact_mobile'}:
+        if field_.number and tabular.shortened_number(value):
             record.problems.append((number, 'msg_import_shortened_number', {
                         'column': header[index] if index < len(header)
                         else str(index + 1),
@@ -300,13 +126,9 @@ def read_row(number, values, mapping, header=()):
         value = tabular.text(value)
         if not value:
             continue
-        if field_.startswith('contact_'):
-            target = contacts.setdefault(group, Contact())
-            field_ = field_[len('contact_'):]
-        else:
-            target = record
-        _add_value(target, MECHANISM_LISTS.get(field_, field_), value, number,
-            record)
+        target = (contacts.setdefault(group, Contact()) if field_.contact
+            else record)
+        _add_value(target, field_, value)
     record.contacts = [c for _, c in sorted(contacts.items()) if c]
     return record
 
@@ -494,7 +316,7 @@ _LEGAL_FORMS = re.compile(
 def normalise_name(name):
     "The name compared when nothing better tells two counterparties apart"
     name = (name or '').lower().replace('ё', 'е')
-    name = _PUNCTUATION.sub(' ', name)
+    name = PUNCTUATION.sub(' ', name)
     name = _LEGAL_FORMS.sub(' ', name)
     return ' '.join(name.split())
 
@@ -518,6 +340,17 @@ def keys(record):
     name = normalise_name(record.name)
     if name:
         yield 'name', name
+
+
+@dataclass(frozen=True)
+class Match:
+    """A key of a record that another holds: holder is the id of a
+    counterparty, or with same, the index of an earlier record of the
+    chunk; kind is the kind of the key (KEY_KINDS)"""
+    holder: int
+    kind: str
+    key: str
+    same: bool = False
 
 
 class KeyIndex:
@@ -568,8 +401,8 @@ class KeyIndex:
         return next((h for h in holders if not self.kpps.get(h)), None)
 
     def match(self, record):
-        """Return (holder, kind, key) of the first key of record held, or
-        None; a holder with another INN is never the same counterparty, even
+        """Return the Match of the first key of record held, or None; a
+        holder with another INN is never the same counterparty, even
         with the same phone or name (a branch, a namesake)"""
         inn = requisites.compact(record.inn)
         kpp = requisites.compact(record.kpp)
@@ -587,29 +420,26 @@ class KeyIndex:
                 continue
             if kpp and self.kpps.get(holder, kpp) != kpp:
                 continue
-            return holder, kind, key
+            return Match(holder, kind, key)
         return None
 
 
 def match_chunk(chunk, existing):
-    """Return for each record of chunk (records from the same file) what it
-    is: ('existing', holder, kind, key) when existing (a KeyIndex) holds one
-    of its keys, ('same', index, kind, key) when an earlier record of chunk
-    is the same counterparty, else ('new',)"""
+    """Return for each record of chunk (records from the same file) the
+    Match of a counterparty that existing (a KeyIndex) holds one of its keys,
+    else that of an earlier record of chunk that is the same counterparty
+    (with same), else None: a new one"""
     in_file = KeyIndex()
     result = []
     for index, record in enumerate(chunk):
         found = existing.match(record)
-        if found:
-            result.append(('existing',) + found)
-            continue
-        found = in_file.match(record)
-        if found:
-            result.append(('same',) + found)
-        else:
-            result.append(('new',))
-            if not record.failed:
+        if not found:
+            found = in_file.match(record)
+            if found:
+                found = dataclasses.replace(found, same=True)
+            elif not record.failed:
                 in_file.add_record(record, index)
+        result.append(found)
     return result
 
 
@@ -625,21 +455,27 @@ def chunks(iterable, size):
         yield chunk
 
 
-def read_chunks(data, format_, mapping, header, kind, after, size,
-        regions=None):
-    """Yield (records, cells) for the rows of the file in data after row
-    number after, size records at a time: cells holds the text of each
-    cell of their rows by row number, for the report.  Pure, so that it
-    may run in a process of its own (see child_process)."""
-    _, _, rows = open_table(data, format_)
+def read_chunks(data, format_, mapping, kind, after, size, regions=None):
+    """table_chunks of the file in data, its columns as mapping says.  Pure,
+    so that it may run in a process of its own (see reader_process)."""
+    table = open_table(data, format_)
+    table.mapping = mapping
+    yield from table_chunks(table, kind, after, size, regions)
+
+
+def table_chunks(table, kind, after, size, regions=None):
+    """Yield (records, cells) for the rows of table after row number after,
+    size records at a time: cells holds the text of each cell of their rows
+    by row number, for the report"""
     cells = {}
 
     def keeping():
-        for number, values in rows:
+        for number, values in table.rows:
             if number > after:
                 cells[number] = [tabular.text(v) for v in values]
             yield number, values
-    found = (r for r in records(keeping(), mapping, header, kind, regions)
+    found = (r for r in records(
+            keeping(), table.mapping, table.header, kind, regions)
         if r.rows[-1] > after)
     for chunk in chunks(found, size):
         # The rows read ahead (the next record's first) stay for it
