@@ -316,7 +316,8 @@ class Party(ChatMixin, metaclass=PoolMeta):
     @classmethod
     def check_duplicate_tax_identifier(cls, parties, field_names=None):
         """An INN belongs to one active counterparty, except that a
-        company's branches share the head office's INN with their own KPP."""
+        company's branches share the head office's INN with their own KPP
+        (see requisites.same_taxpayer)."""
         pool = Pool()
         Configuration = pool.get('party.configuration')
         Warning = pool.get('res.user.warning')
@@ -333,16 +334,20 @@ class Party(ChatMixin, metaclass=PoolMeta):
         mode = Configuration(1).duplicate_tax_identifier or 'error'
         holders = cls._tax_identifier_holders({inn for _, inn, _ in keys})
         for key, party in keys.items():
-            _, inn, kpp = key
-            for holder in holders[key]:
-                if holder.id == party.id:
+            kind, inn, kpp = key
+            for holder, holder_kpp in holders[kind, inn]:
+                if (holder.id == party.id
+                        or not requisites.same_taxpayer(kpp, holder_kpp)):
                     continue
                 visible = bool(allowed_ids(cls, [holder.id]))
                 message = cls.duplicate_tax_identifier_message(
                     party.rec_name, party.kind, party.inn, party.kpp, holder,
                     visible)
+                # A branch is told apart by its own KPP only
+                hint = gettext(
+                    'crm_counterparty.msg_duplicate_tax_identifier_branch')
                 if mode == 'error':
-                    raise DuplicateTaxIdentifier(message)
+                    raise DuplicateTaxIdentifier(message, hint)
                 # Keyed by what the user accepts, so a retried creation
                 # (with a new id) passes; not by a holder he may not see,
                 # whose id the key's hash would give away
@@ -350,12 +355,13 @@ class Party(ChatMixin, metaclass=PoolMeta):
                     'duplicate_tax_identifier_%s_%s' % (inn, kpp),
                     [holder] if visible else [])
                 if Warning.check(warning_key):
-                    raise DuplicateTaxIdentifierWarning(warning_key, message)
+                    raise DuplicateTaxIdentifierWarning(
+                        warning_key, message, hint)
 
     @classmethod
     def _tax_identifier_holders(cls, inns):
-        """The active holders of the INNs by their tax key, among all the
-        counterparties whoever looks"""
+        """The active holders of the INNs with their compact KPP, by their
+        kind and INN, among all the counterparties whoever looks"""
         # One search for the INNs of all the parties (an import checks a
         # chunk of them at once), those created together among them
         holders = defaultdict(list)
@@ -366,9 +372,9 @@ class Party(ChatMixin, metaclass=PoolMeta):
                             ('inn', 'in', list(sub)),
                             ('active', '=', True),
                             ], order=[('id', 'ASC')]):
-                    holders[cls._tax_key(
-                            holder.kind, holder.inn, holder.kpp)].append(
-                        holder)
+                    kind, inn, kpp = cls._tax_key(
+                        holder.kind, holder.inn, holder.kpp)
+                    holders[kind, inn].append((holder, kpp))
         return holders
 
     @classmethod

@@ -166,9 +166,9 @@ class CrmCounterpartyTestCase(
                         }])
         # Branches with their own KPP go together
         parties = Party.create([
-                {'name': "Филиал 1", 'inn': '7707083893',
+                {'name': "Филиал 1", 'inn': '7736207543',
                     'kpp': '165543001'},
-                {'name': "Филиал 2", 'inn': '7707083893',
+                {'name': "Филиал 2", 'inn': '7736207543',
                     'kpp': '165643001'},
                 ])
         self.assertEqual([p.kpp for p in parties], ['165543001', '165643001'])
@@ -182,6 +182,30 @@ class CrmCounterpartyTestCase(
             name="Сбербанк, Казанский филиал",
             inn='7707083893', kpp='165543001')
         self.assertEqual(branch.inn, '7707083893')
+
+    @with_transaction()
+    def test_duplicate_inn_empty_kpp_refused(self):
+        "An empty KPP against a holder's KPP is the same company"
+        Party = Pool().get('party.party')
+        head = self.create_party(
+            name="ПАО Сбербанк", inn='7707083893', kpp='773601001')
+        with self.assertRaises(ValidationError) as cm:
+            self.create_party(name="Сбербанк без КПП", inn='7707083893')
+        self.assertIn(head.rec_name, cm.exception.message)
+        # The user says it is a branch by its own KPP
+        self.assertIn("KPP", cm.exception.description)
+        # And the other way round: a KPP given where the holder has none
+        self.create_party(name="Яндекс", inn='7736207543')
+        with self.assertRaises(ValidationError):
+            self.create_party(
+                name="Яндекс с КПП", inn='7736207543', kpp='770401001')
+        # Created together, one of them without KPP
+        with self.assertRaises(ValidationError):
+            Party.create([
+                    {'name': "ВТБ", 'inn': '7702070139',
+                        'kpp': '770201001'},
+                    {'name': "ВТБ без КПП", 'inn': '7702070139'},
+                    ])
 
     @with_transaction()
     def test_person_inn_unique(self):
