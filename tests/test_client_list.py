@@ -11,7 +11,8 @@ from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
 from trytond.modules.crm_counterparty.tests.test_access import call
-from trytond.modules.crm_counterparty.tests.tools import create_user
+from trytond.modules.crm_counterparty.tests.tools import (
+    create_user, web_client_search)
 from trytond.pool import Pool
 from trytond.pyson import PYSONDecoder, PYSONEncoder
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
@@ -415,6 +416,40 @@ class ClientListTestCase(_DBTestCase):
         with as_user(boris):
             self.assertEqual(self.box("Тайная"), [])
             self.assertEqual(self.box("Дубрава"), [oak])
+
+    @with_transaction()
+    def test_search_box_phone_any_format(self):
+        "Every way a Russian phone is written finds it in the web client"
+        Party = Pool().get('party.party')
+        wind = self.create_party(
+            "ООО «Северный ветер»", contact_mechanisms=[('create', [
+                        {'type': 'phone', 'value': '8 (916) 123-45-67'},
+                        {'type': 'phone',
+                            'value': '8 (495) 765-43-21 доб. 12'},
+                        ])])
+        self.create_party(
+            "Дубрава", contact_mechanisms=[('create', [
+                        {'type': 'phone', 'value': '+7 916 765-43-21'},
+                        {'type': 'phone', 'value': '8 (495) 123-45-67'},
+                        ])])
+        for typed in [
+                '+7 (916) 123-45-67', '+7(916)1234567', '+7 916 123 45 67',
+                '8 916 123-45-67', '+79161234567', '7 916 123 45 67',
+                '8(916)123-45-67', '916 123-45-67', '(916) 1234567',
+                '8.916.123.45.67', '+7-916-123-45-67', '7 (916) 123-4567',
+                '+7 495 765-43-21 доб. 12', '8 (495) 765-43-21 доб.12',
+                '+7 495 765 43 21 ext. 12', '84957654321 ext 12',
+                '+7 (495) 765-43-21 x12', '495 765-43-21 #12',
+                ]:
+            with self.subTest(typed=typed):
+                self.assertEqual(
+                    Party.search(web_client_search(typed)), [wind])
+                # Typed whole, as a script or the desktop client may send
+                self.assertEqual(Party.search(
+                        [('rec_name', 'ilike', '%' + typed + '%')]), [wind])
+        # The extension tells the phones of one line apart
+        self.assertEqual(
+            Party.search(web_client_search('+7 495 765-43-21 доб. 13')), [])
 
     @with_transaction()
     def test_search_box_cards_made_in_one_call(self):

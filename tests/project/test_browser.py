@@ -11,6 +11,7 @@ POSITION = 'Директор'
 PHONE = '8 (916) 555-12-34'
 PHONE_COMPACT = '+79165551234'
 PHONE_FRAGMENT = '555-12'
+PHONE_INTERNATIONAL = '+7 (916) 555-12-34'
 OTHER_NAME = 'ИП Петров Пётр Петрович'
 
 
@@ -75,6 +76,10 @@ class CounterpartyCardBrowserTest(BrowserTestCase):
         expect(rows).to_have_count(1)
         expect(rows.first).to_contain_text(COMPANY_NAME)
         self._screenshot('card_search.png')
+        # Typed the international way: the web client splits it into words
+        rows = self._search(tab, PHONE_INTERNATIONAL)
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_contain_text(COMPANY_NAME)
 
         self._check_stored_card()
 
