@@ -57,12 +57,19 @@ class ContactMechanism(metaclass=PoolMeta):
                             email=mechanism.value,
                             party=mechanism.party.rec_name), str(e)) from e
 
+    @fields.depends('party', '_parent_party.addresses')
     def _phone_country_codes(self):
         # A number written the national way must parse even when the
         # counterparty, its address and the phone are created in one call,
         # before the address country is known: fall back to Russia.  The
         # company module reads the company the client names, which may be
         # none of the user's (or none at all): the user's own instead.
+        if self.party:
+            for address in getattr(self.party, 'addresses', None) or ():
+                # The pop-up of a new contact person sends her default
+                # address without the fields it does not show
+                if address.id is None or address.id < 0:
+                    address.country = getattr(address, 'country', None)
         with Transaction().set_context(company=policy_company()):
             codes = list(super()._phone_country_codes())
         yield from codes

@@ -83,6 +83,32 @@ class CounterpartyCardBrowserTest(BrowserTestCase):
 
         self._check_stored_card()
 
+    def test_phone_of_new_person_in_pop_up(self):
+        "A phone typed for a new contact person of a new company card"
+        self._log_in()
+        tab = self._open_menu('Clients', 'Counterparties')
+        tab.locator('button#new_').click()
+        self._wait_quiet()
+        self._enter(tab.locator('input[name="name"]'), 'ООО «Южный мост»')
+        self._notebook_tab(tab, 'Contact Persons').click()
+        self._one2many(tab, 'Contact Persons').get_by_role(
+            'button', name='New', exact=True).click()
+        dialog = self.page.locator('.window-form.modal.in')
+        self._wait_quiet()
+        self._enter(dialog.locator('input[name="name"]'), 'Сидоров Семён')
+        mechanisms = self._one2many(dialog, 'Contact Mechanisms')
+        mechanisms.get_by_role('button', name='New', exact=True).click()
+        self._wait_quiet()
+        row = mechanisms.locator('tbody tr.selected')
+        row.locator('select[name="type"]').select_option(label='Phone')
+        row.locator('input[name="value"]').fill('+7 916 777 88 99')
+        row.locator('input[name="value"]').press('Tab')
+        self._wait_quiet()
+        # No "Application Error" about the person's address
+        self.assertEqual(self._dialog_texts(), 'no message')
+        expect(mechanisms.locator('tbody tr', has_text='8 (916) 777-88-99')
+            ).to_have_count(1)
+
     def _check_stored_card(self):
         "What the browser saved is what the server stored"
         from proteus import Model
