@@ -137,17 +137,15 @@ class Party(ChatMixin, metaclass=PoolMeta):
 
     @classmethod
     def default_counterparty_type(cls):
-        pool = Pool()
-        Type = pool.get('crm.counterparty.type')
-        types = Type.search([], limit=1)
-        return types[0].id if types else None
+        Configuration = Pool().get('party.configuration')
+        type_ = Configuration(1).default_counterparty_type
+        return type_.id if type_ else None
 
     @classmethod
     def default_counterparty_status(cls):
-        pool = Pool()
-        Status = pool.get('crm.counterparty.status')
-        statuses = Status.search([], limit=1)
-        return statuses[0].id if statuses else None
+        Configuration = Pool().get('party.configuration')
+        status = Configuration(1).default_counterparty_status
+        return status.id if status else None
 
     @fields.depends('employer', '_parent_employer.id')
     def on_change_employer(self):

@@ -35,6 +35,38 @@ class CrmCounterpartyTestCase(
         self.assertEqual(party.counterparty_status.name, "Potential")
 
     @with_transaction()
+    def test_default_type_and_status_configured(self):
+        "The default type and status are settings, not the first in the list"
+        pool = Pool()
+        Type = pool.get('crm.counterparty.type')
+        Status = pool.get('crm.counterparty.status')
+        Configuration = pool.get('party.configuration')
+        Import = pool.get('crm.counterparty.import')
+        # Added at the head of the lists
+        new_type, = Type.create([{'name': "Конкурент", 'sequence': 0}])
+        new_status, = Status.create([{'name': "Новый", 'sequence': 0}])
+        self.assertEqual(Status.search([], limit=1), [new_status])
+        party = self.create_party()
+        self.assertEqual(party.counterparty_type.name, "Client")
+        self.assertEqual(party.counterparty_status.name, "Potential")
+
+        configuration = Configuration(1)
+        configuration.default_counterparty_type = new_type
+        configuration.default_counterparty_status = new_status
+        configuration.save()
+        party = self.create_party(name="ООО «Лютик»")
+        self.assertEqual(
+            (party.counterparty_type, party.counterparty_status),
+            (new_type, new_status))
+        # The import's default is the same setting
+        self.assertEqual(Import.default_counterparty_type(), new_type.id)
+        # None set, none given
+        configuration.default_counterparty_status = None
+        configuration.save()
+        self.assertIsNone(self.create_party(
+                name="ООО «Василёк»").counterparty_status)
+
+    @with_transaction()
     def test_national_phone_in_one_call(self):
         "A party, its address and a national phone are created at once"
         pool = Pool()
@@ -51,6 +83,22 @@ class CrmCounterpartyTestCase(
         self.assertEqual(phone.value_compact, '+79161234567')
         self.assertEqual(mobile.value, '8 (495) 123-45-67 доб. 12')
         self.assertEqual(mobile.value_compact, '+74951234567')
+
+    @with_transaction()
+    def test_phone_of_new_person_in_pop_up(self):
+        "A phone typed for a new contact person whose address has no fields"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Address = pool.get('party.address')
+        ContactMechanism = pool.get('party.contact_mechanism')
+        # What the web client sends from the pop-up of a new person: her
+        # default address, with none of the fields the pop-up does not show
+        person = Party(kind='person', addresses=[Address()])
+        mechanism = ContactMechanism(
+            party=person, type='phone', value='+7 916 123 45 67')
+        mechanism.on_change_value()
+        self.assertEqual(mechanism.value, '8 (916) 123-45-67')
+        self.assertEqual(mechanism.on_change_notify(), [])
 
     @with_transaction()
     def test_empty_phone_column_with_contact_mechanisms(self):
