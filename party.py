@@ -19,7 +19,9 @@ from . import requisites
 from .access import (
     JoinedMany2One, allowed_ids, check_editable, crm_manager_names)
 from .client_list import in_card_order
-from .exceptions import DuplicateTaxIdentifier, DuplicateTaxIdentifierWarning
+from .exceptions import (
+    ContactPersonMovedWarning, DuplicateTaxIdentifier,
+    DuplicateTaxIdentifierWarning)
 
 # The Russian requisites shown on the card, by the identifier type that
 # stores them (Tryton stores the INN as its VAT alias "ru_vat").
@@ -160,6 +162,36 @@ class Party(ChatMixin, metaclass=PoolMeta):
         with Transaction().set_context(_defer_tax_identifier_check=True):
             parties = super().create(vlist)
         return cls.browse(parties)
+
+    @classmethod
+    def write(cls, *args):
+        cls._check_contact_persons_moved(args[::2], args[1::2])
+        super().write(*args)
+
+    @classmethod
+    def _check_contact_persons_moved(cls, records_list, values_list):
+        """Attaching another company's contact person takes her from there:
+        the user is asked first, told from which company"""
+        Warning = Pool().get('res.user.warning')
+        for persons, values in zip(records_list, values_list):
+            employer = values.get('employer')
+            moved = [p for p in persons
+                if employer and p.employer and p.employer.id != employer]
+            for person in moved:
+                key = Warning.format('contact_person_moved', [person])
+                if not Warning.check(key):
+                    continue
+                values = {
+                    'person': person.rec_name,
+                    'employer': cls(employer).rec_name,
+                    }
+                if allowed_ids(cls, [person.employer.id]):
+                    raise ContactPersonMovedWarning(key, gettext(
+                            'crm_counterparty.msg_contact_person_moved',
+                            former=person.employer.rec_name, **values))
+                raise ContactPersonMovedWarning(key, gettext(
+                        'crm_counterparty.msg_contact_person_moved_hidden',
+                        **values))
 
     @classmethod
     def set_contact_mechanism(cls, parties, name, value):

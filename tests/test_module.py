@@ -299,6 +299,33 @@ class CrmCounterpartyTestCase(
         self.assertRegex(cm.exception.message, '"(First|Second)"')
 
     @with_transaction()
+    def test_attach_other_company_person_asks(self):
+        "Attaching another company's contact person asks, naming it"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Warning = pool.get('res.user.warning')
+        first = self.create_party(name="ООО «Ромашка»")
+        second = self.create_party(name="ООО «Лютик»")
+        person = self.create_party(
+            name="Иванова Анна", kind='person', employer=first.id)
+        with self.assertRaises(UserWarning) as cm:
+            Party.write([second], {'contact_persons': [('add', [person.id])]})
+        self.assertIn("ООО «Ромашка»", cm.exception.message)
+        self.assertIn("ООО «Лютик»", cm.exception.message)
+        self.assertEqual(person.employer, first)
+        # Accepted, she moves
+        Warning.create([{
+                    'user': Transaction().user,
+                    'name': cm.exception.name,
+                    }])
+        Party.write([second], {'contact_persons': [('add', [person.id])]})
+        self.assertEqual(person.employer, second)
+        # A person of no company is attached without a question
+        free = self.create_party(name="Петров Пётр", kind='person')
+        Party.write([second], {'contact_persons': [('add', [free.id])]})
+        self.assertEqual(free.employer, second)
+
+    @with_transaction()
     def test_contact_persons(self):
         "A company lists the persons attached to it"
         Party = Pool().get('party.party')
