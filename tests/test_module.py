@@ -85,6 +85,23 @@ class CrmCounterpartyTestCase(
         self.assertEqual(mobile.value_compact, '+74951234567')
 
     @with_transaction()
+    def test_foreign_phone_international(self):
+        "A foreign counterparty's number keeps its country code"
+        pool = Pool()
+        Country = pool.get('country.country')
+        spain, = Country.create([{'name': "Spain", 'code': 'ES'}])
+        party = self.create_party(
+            name="Pam", addresses=[('create', [{'country': spain.id}])],
+            contact_mechanisms=[('create', [
+                        {'type': 'phone', 'value': '666666666'},
+                        {'type': 'mobile', 'value': '+7 916 123 45 67'},
+                        ])])
+        spanish, russian = party.contact_mechanisms
+        self.assertEqual(spanish.value, '+34 666 66 66 66')
+        # Ours, dialled from here the national way
+        self.assertEqual(russian.value, '8 (916) 123-45-67')
+
+    @with_transaction()
     def test_phone_of_new_person_in_pop_up(self):
         "A phone typed for a new contact person whose address has no fields"
         pool = Pool()
