@@ -56,6 +56,7 @@ $(SAO)/index.html: web/package.json web/package-lock.json
 
 web: $(SAO)/index.html
 	$(BIN)/python scripts/sao_locale.py $(SAO)
+	cp web/custom.js $(SAO)/custom.js
 
 chromium:
 	@command -v chromium >/dev/null || { \

@@ -522,6 +522,8 @@ class ResponsibleChange(ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         cls.__access__.add('party')
+        # The list shows when to the second, not a timestamp's microseconds
+        cls.create_date.format = '%H:%M:%S'
         cls._order.insert(0, ('create_date', 'DESC'))
         cls._order.insert(1, ('id', 'DESC'))
 

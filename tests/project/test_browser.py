@@ -3,6 +3,8 @@
 A real trytond serving sao, and Debian's chromium driven by Playwright
 (browser.py).
 """
+import re
+
 from .browser import BrowserTestCase, expect
 
 COMPANY_NAME = 'ООО «Северный ветер»'
@@ -13,6 +15,7 @@ PHONE_COMPACT = '+79165551234'
 PHONE_FRAGMENT = '555-12'
 PHONE_INTERNATIONAL = '+7 (916) 555-12-34'
 OTHER_NAME = 'ИП Петров Пётр Петрович'
+TRASHED = ['ООО «Старый клиент»', 'ООО «Давний клиент»']
 
 
 class CounterpartyCardBrowserTest(BrowserTestCase):
@@ -62,6 +65,12 @@ class CounterpartyCardBrowserTest(BrowserTestCase):
         mechanism.value = '8 (495) 123-45-67'
         other.save()
 
+        # Deleted ones go to the trash
+        trashed = [Party(name=name) for name in TRASHED]
+        Party.save(trashed)
+        for party in trashed:
+            party.delete()
+
     def test_fill_card_and_find_by_phone(self):
         "A person creates a company card and finds it by a piece of phone"
         self._log_in()
@@ -108,6 +117,24 @@ class CounterpartyCardBrowserTest(BrowserTestCase):
         self.assertEqual(self._dialog_texts(), 'no message')
         expect(mechanisms.locator('tbody tr', has_text='8 (916) 777-88-99')
             ).to_have_count(1)
+
+    def test_restore_in_one_click(self):
+        "Restore in the trash brings back the row it is in at one click"
+        self._log_in()
+        tab = self._open_menu('Clients', 'Trash')
+        rows = tab.locator('.treeview tbody tr').filter(visible=True)
+        expect(rows).to_have_count(len(TRASHED))
+        # Times to the second: hh:mm:ss, no fraction
+        expect(rows.first.get_by_role(
+                'cell', name=re.compile(r'^\d\d:\d\d:\d\d$'))).to_have_count(1)
+        # Not the current row: sao's first click used to select it only
+        row = rows.nth(1)
+        name, = [n for n in TRASHED if n in row.inner_text()]
+        row.get_by_role('button', name='Restore').click()
+        self._wait_quiet()
+        self.assertEqual(self._dialog_texts(), 'no message')
+        expect(rows).to_have_count(len(TRASHED) - 1)
+        expect(rows.filter(has_text=name)).to_have_count(0)
 
     def _check_stored_card(self):
         "What the browser saved is what the server stored"
