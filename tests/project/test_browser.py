@@ -136,6 +136,28 @@ class CounterpartyCardBrowserTest(BrowserTestCase):
         expect(rows).to_have_count(len(TRASHED) - 1)
         expect(rows.filter(has_text=name)).to_have_count(0)
 
+    def test_mass_edit_refreshes_list(self):
+        "The list shows what mass editing wrote, without Reload"
+        self._log_in()
+        tab = self._open_menu('Clients', 'Counterparties')
+        self._wait_quiet()
+        row = tab.locator('.treeview tbody tr', has_text=OTHER_NAME)
+        expect(row).not_to_contain_text('Hopeless')
+        row.locator('td').nth(1).click()
+        self._wait_quiet()
+        tab.locator('button#action').click()
+        self.page.locator('.dropdown-menu a', has_text='Mass Editing').click()
+        dialog = self.page.locator('.modal.in', has_text='Mass Editing')
+        self._wait_quiet()
+        dialog.locator('select[name="counterparty_status"]').select_option(
+            label='Hopeless')
+        dialog.get_by_role('button', name='Change').click()
+        self._wait_quiet()
+        self.page.locator('.modal.in').get_by_role(
+            'button', name='Close').click()
+        self._wait_quiet()
+        expect(row).to_contain_text('Hopeless')
+
     def _check_stored_card(self):
         "What the browser saved is what the server stored"
         from proteus import Model
