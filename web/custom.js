@@ -4,6 +4,8 @@
    sao's own customisation point (index.html loads custom.js from its root;
    `make web` copies this file there).
 
+   Two mends of sao 8.0, each in its own block below.
+
    A button in a row of a list (Restore in the trash) runs on the row it is
    in with one click: sao takes the first click on a row that is not the
    current one as selecting it only, so a person had to click twice. */
@@ -28,3 +30,14 @@
     };
 }());
 
+/* The toolbar's attachment and note counts follow a save: sao keeps the
+   counts it read when the record was opened, so a file added in the card's
+   Files block (a one2many of ir.attachment) left the count at 0. */
+(function() {
+    'use strict';
+    var form = Sao.Tab.Form.prototype;
+    form.record_saved = function() {
+        this.set_buttons_sensitive();
+        this.refresh_resources(true);
+    };
+}());

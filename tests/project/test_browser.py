@@ -158,6 +158,27 @@ class CounterpartyCardBrowserTest(BrowserTestCase):
         self._wait_quiet()
         expect(row).to_contain_text('Hopeless')
 
+    def test_attachment_count_follows_files(self):
+        "A file added in the card's Files block counts in the toolbar"
+        self._log_in()
+        tab = self._open_menu('Clients', 'Counterparties')
+        tab.locator('.treeview tbody tr', has_text=OTHER_NAME).dblclick()
+        self._wait_quiet()
+        attach = tab.locator('button#attach')
+        self._notebook_tab(tab, 'Files').click()
+        files = self._one2many(tab, 'Files')
+        files.get_by_role('button', name='New', exact=True).click()
+        self._wait_quiet()
+        # The block is an editable list: the file is chosen in its row
+        row = files.locator('tbody tr.selected')
+        self._enter(row.locator('input[name="name"]'), 'договор.txt')
+        row.locator('input[type="file"]').set_input_files(files=[{
+                    'name': 'договор.txt', 'mimeType': 'text/plain',
+                    'buffer': 'Договор'.encode()}])
+        self._wait_quiet()
+        self._save(tab)
+        expect(attach.locator('.badge')).to_have_text('1')
+
     def _check_stored_card(self):
         "What the browser saved is what the server stored"
         from proteus import Model
