@@ -2,6 +2,7 @@
 # of this repository contains the full copyright notices and license terms.
 
 from collections import defaultdict
+from itertools import product
 
 from trytond.i18n import gettext
 from trytond.model import (
@@ -170,28 +171,31 @@ class Party(ChatMixin, metaclass=PoolMeta):
 
     @classmethod
     def _check_contact_persons_moved(cls, records_list, values_list):
-        """Attaching another company's contact person takes her from there:
-        the user is asked first, told from which company"""
+        """Attaching an existing person to a company takes her from the one
+        she is a contact person of: the user is asked first, told which (on
+        her own card the company she leaves is there to see)"""
         Warning = Pool().get('res.user.warning')
-        for persons, values in zip(records_list, values_list):
-            employer = values.get('employer')
-            moved = [p for p in persons
-                if employer and p.employer and p.employer.id != employer]
-            for person in moved:
+        for companies, values in zip(records_list, values_list):
+            added = cls.browse([i
+                    for action, *ids in values.get('contact_persons', [])
+                    if action == 'add' for i in ids[0]])
+            for company, person in product(companies, added):
+                if not person.employer or person.employer == company:
+                    continue
                 key = Warning.format('contact_person_moved', [person])
                 if not Warning.check(key):
                     continue
-                values = {
+                names = {
                     'person': person.rec_name,
-                    'employer': cls(employer).rec_name,
+                    'employer': company.rec_name,
                     }
                 if allowed_ids(cls, [person.employer.id]):
                     raise ContactPersonMovedWarning(key, gettext(
                             'crm_counterparty.msg_contact_person_moved',
-                            former=person.employer.rec_name, **values))
+                            former=person.employer.rec_name, **names))
                 raise ContactPersonMovedWarning(key, gettext(
                         'crm_counterparty.msg_contact_person_moved_hidden',
-                        **values))
+                        **names))
 
     @classmethod
     def set_contact_mechanism(cls, parties, name, value):

@@ -337,6 +337,9 @@ class CrmCounterpartyTestCase(
                     }])
         Party.write([second], {'contact_persons': [('add', [person.id])]})
         self.assertEqual(person.employer, second)
+        # On her own card the company she leaves is in sight
+        Party.write([person], {'employer': first.id})
+        self.assertEqual(person.employer, first)
         # A person of no company is attached without a question
         free = self.create_party(name="Петров Пётр", kind='person')
         Party.write([second], {'contact_persons': [('add', [free.id])]})
