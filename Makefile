@@ -56,6 +56,7 @@ $(SAO)/index.html: web/package.json web/package-lock.json
 
 web: $(SAO)/index.html
 	$(BIN)/python scripts/sao_locale.py $(SAO)
+	cp web/custom.js $(SAO)/custom.js
 
 chromium:
 	@command -v chromium >/dev/null || { \
@@ -74,7 +75,9 @@ var/demo.updated: $(MODULE)/tryton.cfg var/demo.sqlite
 		-u crm_counterparty </dev/null
 	touch $@
 
-# The module's own suite (unit tests and scenarios), on each database.
+# The module's own suite (unit tests and scenarios), on each database, with
+# Tryton's own suites of party, company and party_relationship run on this
+# module's database (tests/test_tryton_suites.py, found by the discovery).
 # DB_CACHE keeps the activated database between the tests of one run; it is
 # keyed by module names only, so it must never outlive the run.
 # They run from an empty directory: nothing there can shadow a module.

@@ -1,7 +1,8 @@
 # This file is part of crm_counterparty.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
 from trytond.model import fields
-from trytond.pool import PoolMeta
+from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction
 
 
 class Configuration(metaclass=PoolMeta):
@@ -14,6 +15,29 @@ class Configuration(metaclass=PoolMeta):
         help="What happens when a counterparty gets the INN (and, for a "
         "company, the KPP) of another active counterparty.")
 
+    default_counterparty_type = fields.Many2One(
+        'crm.counterparty.type', "Default Type", ondelete='SET NULL',
+        help="The type of a new or imported counterparty that is given none.")
+    default_counterparty_status = fields.Many2One(
+        'crm.counterparty.status', "Default Status", ondelete='SET NULL',
+        help="The status of a new or imported counterparty that is given "
+        "none.")
+
+    @classmethod
+    def __register__(cls, module):
+        table_h = cls.__table_handler__(module)
+        had_defaults = table_h.column_exist('default_counterparty_type')
+        super().__register__(module)
+        if not had_defaults:
+            # A base made before these settings keeps the defaults it had
+            table = cls.__table__()
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*table.update(
+                    [table.default_counterparty_type,
+                        table.default_counterparty_status],
+                    [cls.default_default_counterparty_type(),
+                        cls.default_default_counterparty_status()]))
+
     @classmethod
     def __setup__(cls):
         super().__setup__()
@@ -25,3 +49,20 @@ class Configuration(metaclass=PoolMeta):
     @classmethod
     def default_duplicate_tax_identifier(cls):
         return 'error'
+
+    @classmethod
+    def default_default_counterparty_type(cls):
+        return _data_id('type_client')
+
+    @classmethod
+    def default_default_counterparty_status(cls):
+        return _data_id('status_potential')
+
+
+def _data_id(xml_id):
+    "The id of the module's record, None before it is loaded or if deleted"
+    ModelData = Pool().get('ir.model.data')
+    try:
+        return ModelData.get_id('crm_counterparty', xml_id)
+    except KeyError:
+        return None

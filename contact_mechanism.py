@@ -8,8 +8,8 @@ from sql.functions import Lower
 from trytond.i18n import gettext
 from trytond.model import Index, fields
 from trytond.modules.party.exceptions import InvalidEMail
-from trytond.pool import PoolMeta
-from trytond.transaction import Transaction
+from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction, without_check_access
 
 from . import phone
 from .access import policy_company
@@ -22,6 +22,21 @@ MESSENGERS = [
     ('viber', "Viber"),
     ('vk', "VK"),
     ]
+
+
+def home_region():
+    """The country of the user's company: its numbers are shown the way
+    its people dial them, the others in international form, whatever the
+    counterparty's country (a Spanish partner's number keeps its +34)"""
+    pool = Pool()
+    Company = pool.get('company.company')
+    company = policy_company()
+    if company is not None:
+        with without_check_access():
+            for address in Company(company).party.addresses:
+                if address.country:
+                    return address.country.code
+    return DEFAULT_REGION
 
 
 class ContactMechanism(metaclass=PoolMeta):
@@ -57,25 +72,31 @@ class ContactMechanism(metaclass=PoolMeta):
                             email=mechanism.value,
                             party=mechanism.party.rec_name), str(e)) from e
 
+    @fields.depends('party', '_parent_party.addresses')
     def _phone_country_codes(self):
         # A number written the national way must parse even when the
         # counterparty, its address and the phone are created in one call,
         # before the address country is known: fall back to Russia.  The
         # company module reads the company the client names, which may be
         # none of the user's (or none at all): the user's own instead.
+        if self.party:
+            for address in getattr(self.party, 'addresses', None) or ():
+                # The pop-up of a new contact person sends her default
+                # address without the fields it does not show
+                if address.id is None or address.id < 0:
+                    address.country = getattr(address, 'country', None)
         with Transaction().set_context(company=policy_company()):
             codes = list(super()._phone_country_codes())
         yield from codes
         yield DEFAULT_REGION
 
-    @fields.depends(methods=['_parse_phonenumber', '_phone_country_codes'])
+    @fields.depends(methods=['_parse_phonenumber'])
     def format_value(self, value=None, type_=None):
         value = super().format_value(value=value, type_=type_)
         if type_ in {'phone', 'mobile', 'fax'}:
             phonenumber = self._parse_phonenumber(value)
             if phonenumber:
-                value = phone.display(
-                    phonenumber, self._phone_country_codes())
+                value = phone.display(phonenumber, [home_region()])
         return value
 
     @fields.depends(methods=['_parse_phonenumber'])

@@ -12,6 +12,10 @@ class DuplicateTaxIdentifierWarning(UserWarning):
     pass
 
 
+class ContactPersonMovedWarning(UserWarning):
+    pass
+
+
 class InvalidRequisite(ValidationError):
     pass
 

@@ -28,7 +28,8 @@ class Change:
     shown: str
     parties: list
     values: dict
-    # A new responsible journals itself (see party.py)
+    # A new responsible journals itself (see party.py); a local tag is not
+    # for others to read
     journaled: bool = True
 
 
@@ -176,10 +177,18 @@ class MassEdit(Wizard):
                     to_change = (
                         [p for p in self.records if p not in present]
                         if action == 'add' else present)
+                    # Every reader of the card sees its journal: a local
+                    # tag or a personal group is its owner's alone
                     changes.append(Change(
                             gettext(label), record.name, to_change,
-                            {field: [(action, [record.id])]}))
+                            {field: [(action, [record.id])]},
+                            journaled=not record.user))
         return changes
+
+    def end(self):
+        # The list shows the values just written, as after Tryton's own
+        # wizards that change what it shows
+        return 'reload'
 
     def default_done(self, fields):
         return {

@@ -2,6 +2,7 @@
 # of this repository contains the full copyright notices and license terms.
 
 from collections import defaultdict
+from itertools import product
 
 from trytond.i18n import gettext
 from trytond.model import (
@@ -19,7 +20,9 @@ from . import requisites
 from .access import (
     JoinedMany2One, allowed_ids, check_editable, crm_manager_names)
 from .client_list import in_card_order
-from .exceptions import DuplicateTaxIdentifier, DuplicateTaxIdentifierWarning
+from .exceptions import (
+    ContactPersonMovedWarning, DuplicateTaxIdentifier,
+    DuplicateTaxIdentifierWarning)
 
 # The Russian requisites shown on the card, by the identifier type that
 # stores them (Tryton stores the INN as its VAT alias "ru_vat").
@@ -137,17 +140,15 @@ class Party(ChatMixin, metaclass=PoolMeta):
 
     @classmethod
     def default_counterparty_type(cls):
-        pool = Pool()
-        Type = pool.get('crm.counterparty.type')
-        types = Type.search([], limit=1)
-        return types[0].id if types else None
+        Configuration = Pool().get('party.configuration')
+        type_ = Configuration(1).default_counterparty_type
+        return type_.id if type_ else None
 
     @classmethod
     def default_counterparty_status(cls):
-        pool = Pool()
-        Status = pool.get('crm.counterparty.status')
-        statuses = Status.search([], limit=1)
-        return statuses[0].id if statuses else None
+        Configuration = Pool().get('party.configuration')
+        status = Configuration(1).default_counterparty_status
+        return status.id if status else None
 
     @fields.depends('employer', '_parent_employer.id')
     def on_change_employer(self):
@@ -162,6 +163,39 @@ class Party(ChatMixin, metaclass=PoolMeta):
         with Transaction().set_context(_defer_tax_identifier_check=True):
             parties = super().create(vlist)
         return cls.browse(parties)
+
+    @classmethod
+    def write(cls, *args):
+        cls._check_contact_persons_moved(args[::2], args[1::2])
+        super().write(*args)
+
+    @classmethod
+    def _check_contact_persons_moved(cls, records_list, values_list):
+        """Attaching an existing person to a company takes her from the one
+        she is a contact person of: the user is asked first, told which (on
+        her own card the company she leaves is there to see)"""
+        Warning = Pool().get('res.user.warning')
+        for companies, values in zip(records_list, values_list):
+            added = cls.browse([i
+                    for action, *ids in values.get('contact_persons', [])
+                    if action == 'add' for i in ids[0]])
+            for company, person in product(companies, added):
+                if not person.employer or person.employer == company:
+                    continue
+                key = Warning.format('contact_person_moved', [person])
+                if not Warning.check(key):
+                    continue
+                names = {
+                    'person': person.rec_name,
+                    'employer': company.rec_name,
+                    }
+                if allowed_ids(cls, [person.employer.id]):
+                    raise ContactPersonMovedWarning(key, gettext(
+                            'crm_counterparty.msg_contact_person_moved',
+                            former=person.employer.rec_name, **names))
+                raise ContactPersonMovedWarning(key, gettext(
+                        'crm_counterparty.msg_contact_person_moved_hidden',
+                        **names))
 
     @classmethod
     def set_contact_mechanism(cls, parties, name, value):
@@ -316,7 +350,8 @@ class Party(ChatMixin, metaclass=PoolMeta):
     @classmethod
     def check_duplicate_tax_identifier(cls, parties, field_names=None):
         """An INN belongs to one active counterparty, except that a
-        company's branches share the head office's INN with their own KPP."""
+        company's branches share the head office's INN with their own KPP
+        (see requisites.same_taxpayer)."""
         pool = Pool()
         Configuration = pool.get('party.configuration')
         Warning = pool.get('res.user.warning')
@@ -333,16 +368,20 @@ class Party(ChatMixin, metaclass=PoolMeta):
         mode = Configuration(1).duplicate_tax_identifier or 'error'
         holders = cls._tax_identifier_holders({inn for _, inn, _ in keys})
         for key, party in keys.items():
-            _, inn, kpp = key
-            for holder in holders[key]:
-                if holder.id == party.id:
+            kind, inn, kpp = key
+            for holder, holder_kpp in holders[kind, inn]:
+                if (holder.id == party.id
+                        or not requisites.same_taxpayer(kpp, holder_kpp)):
                     continue
                 visible = bool(allowed_ids(cls, [holder.id]))
                 message = cls.duplicate_tax_identifier_message(
                     party.rec_name, party.kind, party.inn, party.kpp, holder,
                     visible)
+                # A branch is told apart by its own KPP only
+                hint = gettext(
+                    'crm_counterparty.msg_duplicate_tax_identifier_branch')
                 if mode == 'error':
-                    raise DuplicateTaxIdentifier(message)
+                    raise DuplicateTaxIdentifier(message, hint)
                 # Keyed by what the user accepts, so a retried creation
                 # (with a new id) passes; not by a holder he may not see,
                 # whose id the key's hash would give away
@@ -350,12 +389,13 @@ class Party(ChatMixin, metaclass=PoolMeta):
                     'duplicate_tax_identifier_%s_%s' % (inn, kpp),
                     [holder] if visible else [])
                 if Warning.check(warning_key):
-                    raise DuplicateTaxIdentifierWarning(warning_key, message)
+                    raise DuplicateTaxIdentifierWarning(
+                        warning_key, message, hint)
 
     @classmethod
     def _tax_identifier_holders(cls, inns):
-        """The active holders of the INNs by their tax key, among all the
-        counterparties whoever looks"""
+        """The active holders of the INNs with their compact KPP, by their
+        kind and INN, among all the counterparties whoever looks"""
         # One search for the INNs of all the parties (an import checks a
         # chunk of them at once), those created together among them
         holders = defaultdict(list)
@@ -366,9 +406,9 @@ class Party(ChatMixin, metaclass=PoolMeta):
                             ('inn', 'in', list(sub)),
                             ('active', '=', True),
                             ], order=[('id', 'ASC')]):
-                    holders[cls._tax_key(
-                            holder.kind, holder.inn, holder.kpp)].append(
-                        holder)
+                    kind, inn, kpp = cls._tax_key(
+                        holder.kind, holder.inn, holder.kpp)
+                    holders[kind, inn].append((holder, kpp))
         return holders
 
     @classmethod
@@ -486,6 +526,8 @@ class ResponsibleChange(ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         cls.__access__.add('party')
+        # The list shows when to the second, not a timestamp's microseconds
+        cls.create_date.format = '%H:%M:%S'
         cls._order.insert(0, ('create_date', 'DESC'))
         cls._order.insert(1, ('id', 'DESC'))
 

@@ -26,6 +26,14 @@ def compact(value):
     return _SEPARATORS.sub('', value or '').upper()
 
 
+def same_taxpayer(kpp, other_kpp):
+    """Whether two holders of one INN are the same taxpayer: a branch has a
+    KPP of its own, so a KPP left empty on either side is the head office
+    (or an unknown branch) and taken as the same."""
+    kpp, other_kpp = compact(kpp), compact(other_kpp)
+    return not kpp or not other_kpp or kpp == other_kpp
+
+
 def is_valid_kpp(kpp):
     """A KPP is the tax office (4 digits), the reason of registration (2
     digits or Latin capitals since 2019) and a serial number (3 digits)."""

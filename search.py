@@ -7,6 +7,7 @@ from sql import Union
 
 from trytond import backend
 from trytond.model import Index, fields
+from trytond.model.modelstorage import is_leaf
 from trytond.pool import Pool, PoolMeta
 from trytond.tools import grouped_slice
 from trytond.transaction import (
@@ -124,6 +125,28 @@ class Party(metaclass=PoolMeta):
                         tag_party.party, where=tag_party.tag.in_(tags))))]
 
     @classmethod
+    def search(cls, domain, offset=0, limit=None, order=None, count=False,
+            query=False):
+        return super().search(cls._phone_words_joined(domain),
+            offset=offset, limit=limit, order=order, count=count,
+            query=query)
+
+    @classmethod
+    def _phone_words_joined(cls, domain):
+        "The domain with the search box's words of one phone as one text"
+        if is_leaf(domain) or not isinstance(domain, (list, tuple)):
+            return domain
+        clauses = list(domain)
+        operator = clauses.pop(0) if clauses and isinstance(
+            clauses[0], str) else 'AND'
+        clauses = [cls._phone_words_joined(c) for c in clauses]
+        if operator == 'AND':
+            words = [_box_word(c) for c in clauses]
+            for start, stop, text in reversed(search_box.phone_runs(words)):
+                clauses[start:stop] = [('rec_name', 'ilike', text)]
+        return [operator, *clauses]
+
+    @classmethod
     def create(cls, vlist):
         # A card is created with its contact mechanisms, identifiers and
         # contact persons, each of which would store the search text again:
@@ -223,6 +246,18 @@ class Party(metaclass=PoolMeta):
     def _with_employers(parties):
         return list({
                 q for p in parties for q in [p, p.employer] if q})
+
+
+def _box_word(clause):
+    "The word the search box looks for in clause, or None"
+    # A word in brackets comes as a domain of its own
+    while (isinstance(clause, (list, tuple)) and len(clause) == 1
+            and not is_leaf(clause)):
+        clause, = clause
+    if (is_leaf(clause) and len(clause) == 3
+            and tuple(clause[:2]) == ('rec_name', 'ilike')
+            and isinstance(clause[2], str)):
+        return clause[2]
 
 
 class _PartyPart:

@@ -25,7 +25,8 @@ from .access import in_crm_group
 class Party(metaclass=PoolMeta):
     __name__ = 'party.party'
 
-    trash_date = fields.Timestamp(
+    # To the second: people read it, a timestamp's microseconds are noise
+    trash_date = fields.DateTime(
         "Deleted On", readonly=True,
         states={
             'invisible': ~Eval('trash_date'),
@@ -111,7 +112,8 @@ class Party(metaclass=PoolMeta):
                     ])
             cls.write(list(parties) + persons, {
                     'active': False,
-                    'trash_date': dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
+                    'trash_date': dt.datetime.now(dt.timezone.utc).replace(
+                        tzinfo=None, microsecond=0),
                     'trashed_by': Transaction().user,
                     })
 

@@ -11,7 +11,8 @@ bulk.py: nothing more), checks on a sample that the loaded search texts are
 what the module itself computes, then times the first page of 80 of the
 list the way the web client asks for it (search with the user's rules,
 then read of the list's columns)
-for: the search box with a name fragment, a phone fragment and an INN,
+for: the search box with a name fragment, a phone fragment, a whole phone
+typed the international way (split into words by the web client) and an INN,
 "My clients" sorted by name, and a saved filter of two conditions; and,
 on the same database, Tryton's own search of parties for the same typed
 texts.  Prints a Markdown table of the median and 95th percentile.
@@ -64,7 +65,7 @@ SELECT i, n.name, 'B' || i, 'company', true, %(type)s,
     0, now() - (i %% 365) * interval '1 day',
     lower(concat_ws(' | ', n.name, 'B' || i,
         p.phone1, p.phone2, p.email,
-        '7' || p.d1, '8' || p.d1, '7' || p.d2, '8' || p.d2, p.inn))
+        '+7' || p.d1, '8' || p.d1, '+7' || p.d2, '8' || p.d2, p.inn))
 FROM generate_series(%(start)s, %(stop)s) AS i,
     LATERAL (SELECT
         (%(forms)s)[1 + i %% 5] || ' «' || (%(adjectives)s)[1 + (i / 5) %% 16]
@@ -211,6 +212,8 @@ SCENARIOS = [
 
 
 def measure(pool, transaction, size, runs, baseline_runs, login, policy):
+    from trytond.modules.crm_counterparty.tests.tools import (
+        web_client_search)
     from trytond.modules.party.party import Party as TrytonParty
     Party = pool.get('party.party')
     User = pool.get('res.user')
@@ -264,6 +267,8 @@ def measure(pool, transaction, size, runs, baseline_runs, login, policy):
     word = NOUNS[(i // 80) % 16]
     fragment = '%s %s' % (word, i // 10)
     phone = '916 %s-%s' % (str(i).zfill(7)[:3], str(i).zfill(7)[3:5])
+    d1 = str(i).zfill(7)
+    international = '+7 (916) %s-%s-%s' % (d1[:3], d1[3:5], d1[5:])
     inn = '77' + str(i).zfill(8)
     rows = [
         ("Search box, name fragment «%s»" % fragment,
@@ -272,6 +277,9 @@ def measure(pool, transaction, size, runs, baseline_runs, login, policy):
             [('rec_name', 'ilike', '%' + word + '%')], None, True),
         ("Search box, phone fragment «%s»" % phone,
             [('rec_name', 'ilike', '%' + phone + '%')], None, True),
+        ("Search box, whole phone «%s» as the web client sends it "
+            "(words ANDed)" % international,
+            web_client_search(international), None, False),
         ("Search box, INN %s" % inn,
             [('rec_name', 'ilike', '%' + inn + '%')], None, True),
         ("My clients, by name",

@@ -10,8 +10,10 @@ from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
-from trytond.modules.crm_counterparty.tests.test_access import call
-from trytond.modules.crm_counterparty.tests.tools import create_user
+from trytond.modules.crm_counterparty.tests.test_access import (
+    call, run_wizard)
+from trytond.modules.crm_counterparty.tests.tools import (
+    create_user, web_client_search)
 from trytond.pool import Pool
 from trytond.pyson import PYSONDecoder, PYSONEncoder
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
@@ -417,6 +419,40 @@ class ClientListTestCase(_DBTestCase):
             self.assertEqual(self.box("Дубрава"), [oak])
 
     @with_transaction()
+    def test_search_box_phone_any_format(self):
+        "Every way a Russian phone is written finds it in the web client"
+        Party = Pool().get('party.party')
+        wind = self.create_party(
+            "ООО «Северный ветер»", contact_mechanisms=[('create', [
+                        {'type': 'phone', 'value': '8 (916) 123-45-67'},
+                        {'type': 'phone',
+                            'value': '8 (495) 765-43-21 доб. 12'},
+                        ])])
+        self.create_party(
+            "Дубрава", contact_mechanisms=[('create', [
+                        {'type': 'phone', 'value': '+7 916 765-43-21'},
+                        {'type': 'phone', 'value': '8 (495) 123-45-67'},
+                        ])])
+        for typed in [
+                '+7 (916) 123-45-67', '+7(916)1234567', '+7 916 123 45 67',
+                '8 916 123-45-67', '+79161234567', '7 916 123 45 67',
+                '8(916)123-45-67', '916 123-45-67', '(916) 1234567',
+                '8.916.123.45.67', '+7-916-123-45-67', '7 (916) 123-4567',
+                '+7 495 765-43-21 доб. 12', '8 (495) 765-43-21 доб.12',
+                '+7 495 765 43 21 ext. 12', '84957654321 ext 12',
+                '+7 (495) 765-43-21 x12', '495 765-43-21 #12',
+                ]:
+            with self.subTest(typed=typed):
+                self.assertEqual(
+                    Party.search(web_client_search(typed)), [wind])
+                # Typed whole, as a script or the desktop client may send
+                self.assertEqual(Party.search(
+                        [('rec_name', 'ilike', '%' + typed + '%')]), [wind])
+        # The extension tells the phones of one line apart
+        self.assertEqual(
+            Party.search(web_client_search('+7 495 765-43-21 доб. 13')), [])
+
+    @with_transaction()
     def test_search_box_cards_made_in_one_call(self):
         "Cards created together with their parts are found by each part"
         pool = Pool()
@@ -573,8 +609,11 @@ class ClientListTestCase(_DBTestCase):
         with set_company(company):
             oleg = create_employee(company, "Олег")
         partner, = Type.search([('name', '=', "Partner")])
-        vip, old = Tag.create([{'name': "VIP"}, {'name': "Старое"}])
-        fair, = Group.create([{'name': "Выставка"}])
+        # Global ones, which everyone sees
+        vip, old = Tag.create([
+                {'name': "VIP", 'shared': True},
+                {'name': "Старое", 'shared': True}])
+        fair, = Group.create([{'name': "Выставка", 'shared': True}])
         region, = CustomField.create([{
                     'name': "Регион", 'kind': 'selection',
                     'selection': "Москва\nСибирь"}])
@@ -616,6 +655,42 @@ class ClientListTestCase(_DBTestCase):
         self.assertEqual(summary.splitlines(), [
                 "Type: Partner — 0 changed", "Tag added: VIP — 0 changed"])
         self.assertEqual(len(Channel.get(horns)), len(journal))
+
+    @with_transaction()
+    def test_mass_edit_local_tag_not_journaled(self):
+        "A local tag or personal group never shows in the card's journal"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Type = pool.get('crm.counterparty.type')
+        Tag = pool.get('crm.counterparty.tag')
+        Group = pool.get('crm.counterparty.group')
+        Channel = pool.get('ir.chat.channel')
+        MassEdit = pool.get('crm.counterparty.mass_edit', type='wizard')
+        create_company()
+        anna = create_user('anna', group='group_crm_manager')
+        partner, = Type.search([('name', '=', "Partner")])
+        horns = self.create_party("Рога")
+        with as_user(anna):
+            secret, = Tag.create([{'name': "Тайная метка"}])
+            mine, = Group.create([{'name': "Мои звонки"}])
+        self.assertEqual((secret.user, mine.user), (anna, anna))
+        run_wizard(anna, 'crm.counterparty.mass_edit', [horns],
+            ('change', {'start': {
+                        'counterparty_type': partner.id,
+                        'counterparty_status': None, 'responsible': None,
+                        'custom_field': None, 'custom_value': None,
+                        'add_tags': [secret.id], 'remove_tags': [],
+                        'add_groups': [mine.id], 'remove_groups': []}}))
+        run_queue()
+        horns = Party(horns.id)
+        self.assertEqual(horns.counterparty_type, partner)
+        journal = '\n'.join(m['content'] for m in Channel.get(horns))
+        self.assertIn("Type: Partner", journal)
+        self.assertNotIn("Тайная метка", journal)
+        self.assertNotIn("Мои звонки", journal)
+        # Once done, the list is reloaded with what was written
+        session_id, _, _ = MassEdit.create()
+        self.assertEqual(MassEdit.delete(session_id), 'reload')
 
     @with_transaction()
     def test_mass_edit_invalid_value(self):

@@ -107,9 +107,9 @@ class SearchBoxTestCase(unittest.TestCase):
         "A Russian number is found from +7 and from 8"
         self.assertEqual(
             search_box.phone_digits('+79161234567'),
-            ['79161234567', '89161234567'])
+            ['+79161234567', '89161234567'])
         self.assertEqual(
-            search_box.phone_digits('+4930123456'), ['4930123456'])
+            search_box.phone_digits('+4930123456'), ['+4930123456'])
         self.assertEqual(search_box.phone_digits(None), [])
 
     def test_search_text(self):
@@ -122,12 +122,48 @@ class SearchBoxTestCase(unittest.TestCase):
         self.assertEqual(
             text,
             "ооо «ромашка» | иванов иван | 8 (916) 123-45-67 "
-            "| info@romashka.ru | 79161234567 | 89161234567 | 7707083893")
+            "| info@romashka.ru | +79161234567 | 89161234567 | 7707083893")
         for typed in ['8 916 123-45-67', '+7(916)1234567', '1234567',
-                'РОМАШ', 'romashka.ru', '7707083893', 'иван']:
+                'РОМАШ', 'romashka.ru', '7707083893', 'иван', '+7']:
             with self.subTest(typed=typed):
                 self.assertTrue(_like(text, search_box.pattern(typed)))
         self.assertFalse(_like(text, search_box.pattern('+7 495')))
+
+
+    def test_extension(self):
+        "A phone's extension is found in both words it is written with"
+        text = search_box.search_text(
+            ["Дубрава"], contacts=['8 (495) 765-43-21 доб. 12', 'x12@mail.ru'],
+            phones=['+74957654321'])
+        self.assertTrue(text.endswith(
+                ' | +74957654321 | 84957654321 | доб. 12 ext. 12'), text)
+        for typed in ['доб.', 'ext', 'доб.12', 'ext12', '4957654321 x12',
+                '+7 (495) 765-43-21 доб. 12']:
+            with self.subTest(typed=typed):
+                self.assertTrue(_like(text, search_box.pattern(typed)))
+        self.assertFalse(_like(text, search_box.pattern('доб. 13')))
+        # A name of letters and digits is no extension
+        self.assertEqual(search_box.pattern('X5'), '%x5%')
+
+    def test_phone_runs(self):
+        "The words of one phone split by the web client are one again"
+        for words, runs in [
+                (['%+7%', '%916%', '%123-45-67%'],
+                    [(0, 3, '+7 916 123-45-67')]),
+                (['%ромашка%', '%+7%', '%916%', '%123%', '%45%', '%67%'],
+                    [(1, 6, '+7 916 123 45 67')]),
+                (['%8%', '%495%', '%765-43-21%', '%доб.%', '%12%'],
+                    [(0, 5, '8 495 765-43-21 доб. 12')]),
+                # Too few digits for a phone: each word on its own
+                (['%ооо%', '%2%', '%3%'], []),
+                (['%916%', '%12%'], []),
+                # A name beginning with a letter is no extension
+                (['%x5%', '%7707083893%'], []),
+                (['%+7%', None, '%916%', '%1234567%'],
+                    [(2, 4, '916 1234567')]),
+                ]:
+            with self.subTest(words=words):
+                self.assertEqual(search_box.phone_runs(words), runs)
 
 
 def _like(text, pattern):

@@ -35,6 +35,38 @@ class CrmCounterpartyTestCase(
         self.assertEqual(party.counterparty_status.name, "Potential")
 
     @with_transaction()
+    def test_default_type_and_status_configured(self):
+        "The default type and status are settings, not the first in the list"
+        pool = Pool()
+        Type = pool.get('crm.counterparty.type')
+        Status = pool.get('crm.counterparty.status')
+        Configuration = pool.get('party.configuration')
+        Import = pool.get('crm.counterparty.import')
+        # Added at the head of the lists
+        new_type, = Type.create([{'name': "Конкурент", 'sequence': 0}])
+        new_status, = Status.create([{'name': "Новый", 'sequence': 0}])
+        self.assertEqual(Status.search([], limit=1), [new_status])
+        party = self.create_party()
+        self.assertEqual(party.counterparty_type.name, "Client")
+        self.assertEqual(party.counterparty_status.name, "Potential")
+
+        configuration = Configuration(1)
+        configuration.default_counterparty_type = new_type
+        configuration.default_counterparty_status = new_status
+        configuration.save()
+        party = self.create_party(name="ООО «Лютик»")
+        self.assertEqual(
+            (party.counterparty_type, party.counterparty_status),
+            (new_type, new_status))
+        # The import's default is the same setting
+        self.assertEqual(Import.default_counterparty_type(), new_type.id)
+        # None set, none given
+        configuration.default_counterparty_status = None
+        configuration.save()
+        self.assertIsNone(self.create_party(
+                name="ООО «Василёк»").counterparty_status)
+
+    @with_transaction()
     def test_national_phone_in_one_call(self):
         "A party, its address and a national phone are created at once"
         pool = Pool()
@@ -51,6 +83,39 @@ class CrmCounterpartyTestCase(
         self.assertEqual(phone.value_compact, '+79161234567')
         self.assertEqual(mobile.value, '8 (495) 123-45-67 доб. 12')
         self.assertEqual(mobile.value_compact, '+74951234567')
+
+    @with_transaction()
+    def test_foreign_phone_international(self):
+        "A foreign counterparty's number keeps its country code"
+        pool = Pool()
+        Country = pool.get('country.country')
+        spain, = Country.create([{'name': "Spain", 'code': 'ES'}])
+        party = self.create_party(
+            name="Pam", addresses=[('create', [{'country': spain.id}])],
+            contact_mechanisms=[('create', [
+                        {'type': 'phone', 'value': '666666666'},
+                        {'type': 'mobile', 'value': '+7 916 123 45 67'},
+                        ])])
+        spanish, russian = party.contact_mechanisms
+        self.assertEqual(spanish.value, '+34 666 66 66 66')
+        # Ours, dialled from here the national way
+        self.assertEqual(russian.value, '8 (916) 123-45-67')
+
+    @with_transaction()
+    def test_phone_of_new_person_in_pop_up(self):
+        "A phone typed for a new contact person whose address has no fields"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Address = pool.get('party.address')
+        ContactMechanism = pool.get('party.contact_mechanism')
+        # What the web client sends from the pop-up of a new person: her
+        # default address, with none of the fields the pop-up does not show
+        person = Party(kind='person', addresses=[Address()])
+        mechanism = ContactMechanism(
+            party=person, type='phone', value='+7 916 123 45 67')
+        mechanism.on_change_value()
+        self.assertEqual(mechanism.value, '8 (916) 123-45-67')
+        self.assertEqual(mechanism.on_change_notify(), [])
 
     @with_transaction()
     def test_empty_phone_column_with_contact_mechanisms(self):
@@ -166,9 +231,9 @@ class CrmCounterpartyTestCase(
                         }])
         # Branches with their own KPP go together
         parties = Party.create([
-                {'name': "Филиал 1", 'inn': '7707083893',
+                {'name': "Филиал 1", 'inn': '7736207543',
                     'kpp': '165543001'},
-                {'name': "Филиал 2", 'inn': '7707083893',
+                {'name': "Филиал 2", 'inn': '7736207543',
                     'kpp': '165643001'},
                 ])
         self.assertEqual([p.kpp for p in parties], ['165543001', '165643001'])
@@ -182,6 +247,30 @@ class CrmCounterpartyTestCase(
             name="Сбербанк, Казанский филиал",
             inn='7707083893', kpp='165543001')
         self.assertEqual(branch.inn, '7707083893')
+
+    @with_transaction()
+    def test_duplicate_inn_empty_kpp_refused(self):
+        "An empty KPP against a holder's KPP is the same company"
+        Party = Pool().get('party.party')
+        head = self.create_party(
+            name="ПАО Сбербанк", inn='7707083893', kpp='773601001')
+        with self.assertRaises(ValidationError) as cm:
+            self.create_party(name="Сбербанк без КПП", inn='7707083893')
+        self.assertIn(head.rec_name, cm.exception.message)
+        # The user says it is a branch by its own KPP
+        self.assertIn("KPP", cm.exception.description)
+        # And the other way round: a KPP given where the holder has none
+        self.create_party(name="Яндекс", inn='7736207543')
+        with self.assertRaises(ValidationError):
+            self.create_party(
+                name="Яндекс с КПП", inn='7736207543', kpp='770401001')
+        # Created together, one of them without KPP
+        with self.assertRaises(ValidationError):
+            Party.create([
+                    {'name': "ВТБ", 'inn': '7702070139',
+                        'kpp': '770201001'},
+                    {'name': "ВТБ без КПП", 'inn': '7702070139'},
+                    ])
 
     @with_transaction()
     def test_person_inn_unique(self):
@@ -225,6 +314,36 @@ class CrmCounterpartyTestCase(
         with self.assertRaises(UserWarning) as cm:
             self.create_party(name="Third", inn='7707083893')
         self.assertRegex(cm.exception.message, '"(First|Second)"')
+
+    @with_transaction()
+    def test_attach_other_company_person_asks(self):
+        "Attaching another company's contact person asks, naming it"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Warning = pool.get('res.user.warning')
+        first = self.create_party(name="ООО «Ромашка»")
+        second = self.create_party(name="ООО «Лютик»")
+        person = self.create_party(
+            name="Иванова Анна", kind='person', employer=first.id)
+        with self.assertRaises(UserWarning) as cm:
+            Party.write([second], {'contact_persons': [('add', [person.id])]})
+        self.assertIn("ООО «Ромашка»", cm.exception.message)
+        self.assertIn("ООО «Лютик»", cm.exception.message)
+        self.assertEqual(person.employer, first)
+        # Accepted, she moves
+        Warning.create([{
+                    'user': Transaction().user,
+                    'name': cm.exception.name,
+                    }])
+        Party.write([second], {'contact_persons': [('add', [person.id])]})
+        self.assertEqual(person.employer, second)
+        # On her own card the company she leaves is in sight
+        Party.write([person], {'employer': first.id})
+        self.assertEqual(person.employer, first)
+        # A person of no company is attached without a question
+        free = self.create_party(name="Петров Пётр", kind='person')
+        Party.write([second], {'contact_persons': [('add', [free.id])]})
+        self.assertEqual(free.employer, second)
 
     @with_transaction()
     def test_contact_persons(self):

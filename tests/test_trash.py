@@ -33,6 +33,23 @@ class CounterpartyTrashTestCase(_DBTestCase):
         return romashka
 
     @with_transaction()
+    def test_times_to_the_second(self):
+        "The trash and the changes of responsible show no microseconds"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Change = pool.get('crm.counterparty.responsible_change')
+        romashka = self.create_company_with_persons()
+        call(self.user, 'party.party', 'delete', [romashka.id])
+        with Transaction().set_context(active_test=False):
+            romashka = Party(romashka.id)
+        self.assertEqual(romashka.trash_date.microsecond, 0)
+        for Model, name in [(Party, 'trash_date'), (Change, 'create_date')]:
+            with self.subTest(field=name):
+                format_ = Model.fields_get([name])[name]['format']
+                self.assertIn('%S', format_)
+                self.assertNotIn('%f', format_)
+
+    @with_transaction()
     def test_person_archived_before_stays_archived(self):
         "Restoring brings back only the persons trashed with the company"
         pool = Pool()

@@ -1,8 +1,22 @@
 # This file is part of crm_counterparty.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
 """What the database tests share."""
+import re
+
 from trytond.pool import Pool
 from trytond.transaction import Transaction
+
+
+# The words sao's search box makes of a text: split at white space, and
+# brackets are tokens of their own (grouping, dropped here)
+_WEB_CLIENT_WORDS = re.compile(r'[^\s()]+')
+
+
+def web_client_search(typed):
+    """The domain sao's search box sends for a text typed without a field
+    name: each word must match the record's name"""
+    return [('rec_name', 'ilike', '%' + word + '%')
+        for word in _WEB_CLIENT_WORDS.findall(typed)]
 
 
 def create_user(login, employee=None, group='group_crm_user'):
