@@ -108,9 +108,7 @@ class Importer:
         self.Line = pool.get('crm.counterparty.import.line')
         self.lookups = {
             f.name: self._names(f.lookup) for f in FIELDS if f.lookup}
-        Status = pool.get('crm.counterparty.status')
-        statuses = Status.search([], limit=1)
-        self.default_status = statuses[0].id if statuses else None
+        self.default_status = self.Party.default_counterparty_status()
         self.default_type = (
             batch.counterparty_type.id if batch.counterparty_type else None)
         self.names = None

@@ -104,6 +104,19 @@ class ImportTestCase(_DBTestCase):
         self.assertEqual(json.loads(batch.lines[1].values)[5], "Петрова Анна")
 
     @with_transaction()
+    def test_default_status_configured(self):
+        "An imported card takes the configured status, not the first listed"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Status = pool.get('crm.counterparty.status')
+        user, _ = self.setup_user()
+        Status.create([{'name': "Новый", 'sequence': 0}])
+        batch = self.run_import(xlsx([HEADER] + ROWS), user)
+        self.assertEqual(batch.state, 'done')
+        self.assertEqual({p.counterparty_status.name for p in Party.search(
+                        [('create_uid', '=', user.id)])}, {"Potential"})
+
+    @with_transaction()
     def test_access_rules_hold(self):
         "A user who may not create counterparties imports none"
         pool = Pool()
