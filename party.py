@@ -182,20 +182,18 @@ class Party(ChatMixin, metaclass=PoolMeta):
             for company, person in product(companies, added):
                 if not person.employer or person.employer == company:
                     continue
-                key = Warning.format('contact_person_moved', [person])
-                if not Warning.check(key):
+                # Who may not edit both, the rules refuse without a question
+                # (which would name a card he may not see)
+                both = {person.id, person.employer.id}
+                if allowed_ids(cls, both, 'write') != both:
                     continue
-                names = {
-                    'person': person.rec_name,
-                    'employer': company.rec_name,
-                    }
-                if allowed_ids(cls, [person.employer.id]):
+                key = Warning.format('contact_person_moved', [person])
+                if Warning.check(key):
                     raise ContactPersonMovedWarning(key, gettext(
                             'crm_counterparty.msg_contact_person_moved',
-                            former=person.employer.rec_name, **names))
-                raise ContactPersonMovedWarning(key, gettext(
-                        'crm_counterparty.msg_contact_person_moved_hidden',
-                        **names))
+                            person=person.rec_name,
+                            employer=company.rec_name,
+                            former=person.employer.rec_name))
 
     @classmethod
     def set_contact_mechanism(cls, parties, name, value):

@@ -11,7 +11,7 @@ from trytond.modules.company.tests import create_company
 from trytond.modules.crm_counterparty.access import ReadFirstMixin
 from trytond.modules.crm_counterparty.exceptions import (
     DuplicateTaxIdentifier)
-from trytond.modules.crm_counterparty.import_ import _savepoint
+from trytond.modules.crm_counterparty.importing.importer import savepoint
 from trytond.modules.crm_counterparty.tests import test_access
 from trytond.modules.crm_counterparty.tests.test_access import call
 from trytond.pool import Pool
@@ -121,7 +121,7 @@ class AccessPathsTestCase(_DBTestCase):
                 before = {m: count(m) for m in ['party.party', model]}
                 # The children are copied once the card is: the refusal
                 # rolls the request back, as the RPC dispatcher does
-                with self.assertRaises(AccessError) as cm, _savepoint():
+                with self.assertRaises(AccessError) as cm, savepoint():
                     call(boris, 'party.party', 'copy', [self.vasilek.id],
                         {field: [children[model].id]})
                 self.assertNotIn(self.romashka.name, cm.exception.message)
@@ -400,7 +400,7 @@ class AccessPathsTestCase(_DBTestCase):
         Party = pool.get('party.party')
         self.setup_inn()
         before = count('party.party')
-        with self.assertRaises(DuplicateTaxIdentifier) as cm, _savepoint():
+        with self.assertRaises(DuplicateTaxIdentifier) as cm, savepoint():
             call(self.users['Boris'], 'party.party', 'create',
                 [{'name': "ООО «Лютик»", 'inn': INN}])
         self.assertEqual(
@@ -408,7 +408,7 @@ class AccessPathsTestCase(_DBTestCase):
         self.assertHolderHidden(cm.exception.message)
         self.assertEqual(count('party.party'), before)
         # Whoever may see the holder is told which card it is
-        with self.assertRaises(DuplicateTaxIdentifier) as cm, _savepoint():
+        with self.assertRaises(DuplicateTaxIdentifier) as cm, savepoint():
             call(self.users['Anna'], 'party.party', 'create',
                 [{'name': "ООО «Лютик»", 'inn': INN}])
         self.assertIn(self.romashka.name, cm.exception.message)
@@ -419,7 +419,7 @@ class AccessPathsTestCase(_DBTestCase):
     def test_inn_write_hides_holder(self):
         "Typing the INN of a hidden card into one's own names no holder"
         self.setup_inn()
-        with self.assertRaises(DuplicateTaxIdentifier) as cm, _savepoint():
+        with self.assertRaises(DuplicateTaxIdentifier) as cm, savepoint():
             call(self.users['Boris'], 'party.party', 'write',
                 [self.vasilek.id], {'inn': INN})
         self.assertEqual(
@@ -442,7 +442,7 @@ class AccessPathsTestCase(_DBTestCase):
         Configuration.write([Configuration(1)], {
                 'duplicate_tax_identifier': 'error'})
         before = count('party.party')
-        with self.assertRaises(DuplicateTaxIdentifier) as cm, _savepoint():
+        with self.assertRaises(DuplicateTaxIdentifier) as cm, savepoint():
             call(self.users['Boris'], 'party.party', 'copy',
                 [self.vasilek.id])
         self.assertEqual(
@@ -457,7 +457,7 @@ class AccessPathsTestCase(_DBTestCase):
         Party = pool.get('party.party')
         self.setup_inn()
         Party.write([self.romashka], {'responsible': None})
-        with self.assertRaises(DuplicateTaxIdentifier) as cm, _savepoint():
+        with self.assertRaises(DuplicateTaxIdentifier) as cm, savepoint():
             call(self.users['Boris'], 'party.party', 'create',
                 [{'name': "ООО «Лютик»", 'inn': INN}])
         # The administrator is a CRM administrator of the company too
@@ -478,7 +478,7 @@ class AccessPathsTestCase(_DBTestCase):
                 'duplicate_tax_identifier': 'warning'})
         boris = self.users['Boris']
         values = [{'name': "ООО «Лютик»", 'inn': INN}]
-        with self.assertRaises(UserWarning) as cm, _savepoint():
+        with self.assertRaises(UserWarning) as cm, savepoint():
             call(boris, 'party.party', 'create', values)
         self.assertEqual(
             cm.exception.message, self.hidden_message("ООО «Лютик»"))
