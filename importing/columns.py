@@ -236,13 +236,15 @@ def find_header(rows, limit=20):
 @dataclass
 class Table:
     """A file opened once for all that a request does with it: its format,
-    its header and what each column is imported into (as recognised, until
-    the import's columns say otherwise), how many rows it has (None when
-    only reading them all would tell), the values of the first row under
-    the header, and the (number, values) of the rows under the header, the
-    first included, read as they are used"""
+    its header, the number of its row, and what each column is imported
+    into (as recognised, until the import's columns say otherwise), how
+    many rows it has under the header (None when only reading them all
+    would tell), the values of the first row under the header, and the
+    (number, values) of the rows under the header, the first included,
+    read as they are used"""
     format: str
     header: list
+    header_row: int
     mapping: list
     rows_total: int
     first: list
@@ -274,5 +276,7 @@ def open_table(data, format_=None):
     def rows():
         yield first
         yield from remaining
-    return Table(format_, header, mapping, next(iter(sizes), None), first[1],
-        rows())
+    # The title and the header above the data are no rows of it
+    size = next(iter(sizes), None)
+    return Table(format_, header, number, mapping,
+        size - number if size is not None else None, first[1], rows())

@@ -645,18 +645,23 @@ class Importer:
         Line = self.Line
         lines = []
         counts = defaultdict(int)
+        names = {}
         for index, record in enumerate(records):
             result = results.get(index) or Outcome(
                 'failed', reason=_reason(record))
             for number in record.rows:
                 first = number == record.rows[0]
-                counts[result.outcome] += 1
+                outcome, reason = result.outcome, result.reason
+                if not first and outcome in {'created', 'updated'}:
+                    outcome, reason = 'merged', self._row_merged(
+                        record, number, result.party, names)
+                counts[outcome] += 1
                 lines.append({
                         'batch': self.batch.id,
                         'row': number,
-                        'outcome': result.outcome,
+                        'outcome': outcome,
                         'party': result.party,
-                        'reason': result.reason,
+                        'reason': reason,
                         'values': json.dumps(
                             rows_of.get(number, []), ensure_ascii=False),
                         'changes': json.dumps(result.changes)
@@ -677,11 +682,26 @@ class Importer:
             current = dict(zip(names, cursor.fetchone()))
             values = {'last_row': max(
                     [current['last_row'] or 0] + [l['row'] for l in lines])}
-            for outcome, count in counts.items():
-                values[outcome] = (current[outcome] or 0) + count
+            for outcome, _ in Line.outcome.selection:
+                values[outcome] = (current[outcome] or 0) + counts[outcome]
             Import.write([self.batch], values)
             self.batch = Import(self.batch.id)
         return lines
+
+
+    def _row_merged(self, record, number, party, names):
+        """Why a row after the first of record, which made or updated the
+        counterparty party, is merged into it: the contact person it adds
+        (names caches the names of the parties)"""
+        if party not in names:
+            names[party] = self.Party(party).rec_name
+        contact = next(
+            (c for c in record.contacts if c.row == number and c.name), None)
+        if contact:
+            return gettext('crm_counterparty.msg_import_contact_added',
+                contact=contact.name, party=names[party])
+        return gettext('crm_counterparty.msg_import_merged_with_file',
+            row=record.rows[0])
 
 
 def _without_rows(record):

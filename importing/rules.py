@@ -33,9 +33,11 @@ class _Contact:
         return bool(self.name or self.phones or self.mobiles or self.emails)
 
 
-# Made of the catalogue (columns.FIELDS): a new field is read without more
+# Made of the catalogue (columns.FIELDS): a new field is read without more;
+# row is the number of the row that gave it, for the report
 Contact = make_dataclass('Contact',
-    _values(f for f in FIELDS if f.contact),
+    _values(f for f in FIELDS if f.contact) + [
+        ('row', int, field(default=0))],
     bases=(_Contact,), namespace={'__module__': __name__})
 
 
@@ -126,7 +128,8 @@ def read_row(number, values, mapping, header=()):
         value = tabular.text(value)
         if not value:
             continue
-        target = (contacts.setdefault(group, Contact()) if field_.contact
+        target = (contacts.setdefault(group, Contact(row=number))
+            if field_.contact
             else record)
         _add_value(target, field_, value)
     record.contacts = [c for _, c in sorted(contacts.items()) if c]

@@ -75,9 +75,10 @@ class ImportTestCase(_DBTestCase):
 
         self.assertEqual(batch.state, 'done')
         self.assertEqual(self.outcomes(batch),
-            [(2, 'created'), (3, 'created'), (4, 'created')])
+            [(2, 'created'), (3, 'merged'), (4, 'created')])
         self.assertEqual(
-            (batch.created, batch.failed, batch.skipped), (3, None, None))
+            (batch.created, batch.merged, batch.failed, batch.skipped),
+            (2, 1, 0, 0))
         romashka, smirnov = Party.search(
             [('kind', '=', 'company')], order=[('id', 'ASC')])[-2:]
         self.assertEqual(romashka.name, "ООО «Ромашка»")
@@ -102,6 +103,46 @@ class ImportTestCase(_DBTestCase):
         self.assertIn(("ООО «Ромашка»",), cursor.fetchall())
         # Each row is reported once, with its values
         self.assertEqual(json.loads(batch.lines[1].values)[5], "Петрова Анна")
+
+    @with_transaction()
+    def test_report_counters(self):
+        """The counters count the data rows alone, show 0 rather than
+        nothing, and a row of a contact person says to whom it is added"""
+        user, _ = self.setup_user()
+        data = csv_bytes([
+                ['Выгрузка контрагентов на 01.12.2026'],
+                ['Название', 'ИНН', 'Контактное лицо', 'Телефон'],
+                ['ООО Ромашка', '7707083893', 'Иванов Иван', ''],
+                ['', '', 'Петрова Анна', ''],
+                ['ИП Смирнов', '500100732259', '', '8 (812) 555-55-55'],
+                ['ООО Лютик', '', '', '8 (495) 111-22-33'],
+                ['ООО Лютик', '', 'Сидоров Пётр', ''],
+                ['ООО Василёк', '123', '', ''],
+                ])
+        batch = self.run_import(data, user, file_name='clients.csv')
+
+        self.assertEqual(batch.rows_total, 6)
+        self.assertEqual(batch.header_row, 2)
+        self.assertEqual(
+            (batch.created, batch.updated, batch.merged, batch.skipped,
+                batch.failed), (3, 0, 2, 0, 1))
+        self.assertEqual(self.outcomes(batch), [(3, 'created'),
+                (4, 'merged'), (5, 'created'), (6, 'created'),
+                (7, 'merged'), (8, 'failed')])
+        self.assertEqual(batch.lines[1].reason, gettext(
+                'crm_counterparty.msg_import_contact_added',
+                contact="Петрова Анна", party="ООО Ромашка"))
+        self.assertEqual(batch.lines[1].party, batch.lines[0].party)
+        self.assertEqual(batch.lines[4].reason, gettext(
+                'crm_counterparty.msg_import_contact_added',
+                contact="Сидоров Пётр", party="ООО Лютик"))
+        # A batch not run yet counts 0 as well
+        Import = Pool().get('crm.counterparty.import')
+        with Transaction().set_user(user.id):
+            draft, = Import.create([{'file': data, 'file_name': 'a.csv'}])
+        self.assertEqual(
+            (draft.created, draft.updated, draft.merged, draft.skipped,
+                draft.failed), (0, 0, 0, 0, 0))
 
     @with_transaction()
     def test_access_rules_hold(self):
@@ -337,7 +378,8 @@ class ImportTestCase(_DBTestCase):
             batch = Import(batch.id)
             self.assertEqual(batch.state, 'running')
             self.assertEqual(batch.last_row, 7)
-            self.assertEqual(batch.progress, 0.64)
+            # 6 of the 10 rows under the header
+            self.assertEqual(batch.progress, 0.6)
             # The queue runs the task again from the start
             for _ in Import(batch.id).process():
                 pass
@@ -539,7 +581,7 @@ class ImportTestCase(_DBTestCase):
             batch, = Import.browse(action[1]['res_id'])
             self.assertEqual(batch.state, 'draft')
             self.assertEqual(batch.file_format, 'xlsx')
-            self.assertEqual(batch.rows_total, 4)
+            self.assertEqual(batch.rows_total, 3)
             self.assertEqual(
                 [(c.header, c.field, c.sample) for c in batch.columns][-2:],
                 [('Моб. телефон контакта', 'contact_mobile',
@@ -550,7 +592,7 @@ class ImportTestCase(_DBTestCase):
                 [(p.row, p.outcome, p.party_name)
                     for p in batch.preview_lines],
                 [(2, 'created', "ООО «Ромашка»"),
-                    (3, 'created', "ООО «Ромашка»"),
+                    (3, 'merged', "ООО «Ромашка»"),
                     (4, 'skipped', "ИП Смирнов")])
             self.assertEqual(Party.search_count([]), before)
 
@@ -565,8 +607,9 @@ class ImportTestCase(_DBTestCase):
         self.assertEqual(Import(batch.id).state, 'waiting')
         task.run()
         batch = Import(batch.id)
-        self.assertEqual((batch.state, batch.created, batch.skipped),
-            ('done', 2, 1))
+        self.assertEqual(
+            (batch.state, batch.created, batch.merged, batch.skipped),
+            ('done', 1, 1, 1))
         romashka, = Party.search([('inn', '=', '7707083893')])
         self.assertEqual(romashka.industry, 'синий')
         self.assertEqual(Party.search_count([]), before + 3)
@@ -638,7 +681,9 @@ class ImportTestCase(_DBTestCase):
             mapping = columns.recognise(header)
             self.assertNotIn(None, [f for f, _ in mapping], header)
         batch = self.run_import(content, user)
-        self.assertEqual((batch.created, batch.failed), (3, None),
+        # Petrova's row adds a contact person to the company above it
+        self.assertEqual((batch.created, batch.merged, batch.failed),
+            (2, 1, 0),
             [l.reason for l in batch.lines])
         romashka, = Party.search([('inn', '=', '7707083893')])
         self.assertEqual(len(romashka.contact_persons), 2)
