@@ -130,6 +130,15 @@ class Import(Workflow, ModelSQL, ModelView):
     type_for_all = fields.Boolean(
         "Apply Type to All", states=_states,
         help="Give the type to every row, whatever the file says.")
+    create_missing = fields.Boolean(
+        "Create Missing Types and Statuses", states=_states,
+        help="Add to the lists a type or status of the file that they lack "
+        "(if you may edit them); otherwise the rows are imported without it, "
+        "with a warning.")
+    tags_global = fields.Boolean(
+        "New Tags Global", states=_states,
+        help="Make the tags of the file that no one has yet seen by "
+        "everyone; otherwise they are yours alone.")
     on_duplicate = fields.Selection(
         ON_DUPLICATE, "On Duplicate", required=True, states=_states,
         help="What to do with a row whose INN, e-mail, phone or name is "

@@ -38,7 +38,8 @@ class Field:
     # the address and the contact persons, which are records of their own
     party: str = ''
     lookup: str = ''
-    # The message of a name that no record of the lookup has
+    # The message of a name that no record of the lookup has: the row is
+    # imported without it, with this warning
     unknown: str = ''
     # Whether the update of an existing card may write it; the other
     # fields are only added to what the card has
@@ -115,7 +116,8 @@ FIELDS = [
     Field('tags', "Tags", (
             'метки', 'теги', 'метка', 'тег', 'категории', 'tags', 'labels',
             'categories'),
-        split='list', lookup='party.category', template=True),
+        split='list', lookup='crm.counterparty.tag',
+        unknown='msg_import_unknown_tag', template=True),
     Field('industry', "Line of Business", (
             'сфера деятельности', 'отрасль', 'industry', 'line of business'),
         party='industry', updated=True),

@@ -145,6 +145,66 @@ class ImportTestCase(_DBTestCase):
                 draft.failed), (0, 0, 0, 0, 0))
 
     @with_transaction()
+    def test_megaplan_kind_and_unknown_names(self):
+        """Megaplan's «Тип» is the kind; an unknown status or responsible is
+        a warning, the default kept; a new tag is made the user's own"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Status = pool.get('crm.counterparty.status')
+        user, employee = self.setup_user()
+        data = csv_bytes([
+                ['Название', 'Тип', 'Статус', 'Ответственный', 'Теги'],
+                ['ООО Ромашка', 'Компания', 'Спящий', 'Некто Никто',
+                    'VIP, Опт'],
+                ['Сидоров Иван', 'Человек', '', '', 'VIP'],
+                ['ИП Кузнецов', 'ИП', '', '', ''],
+                ['Петров Пётр', 'Физ. лицо', '', '', ''],
+                ])
+        batch = self.run_import(data, user, file_name='megaplan.csv')
+
+        self.assertEqual((batch.created, batch.failed), (4, 0),
+            [l.reason for l in batch.lines])
+        parties = [l.party for l in batch.lines]
+        self.assertEqual([p.kind for p in parties],
+            ['company', 'person', 'company', 'person'])
+        romashka = parties[0]
+        self.assertEqual(romashka.counterparty_status,
+            Status.search([], limit=1)[0])
+        self.assertEqual(romashka.responsible, employee)
+        self.assertEqual(batch.lines[0].reason, '; '.join([
+                    gettext('crm_counterparty.msg_import_unknown_status',
+                        value='Спящий'),
+                    gettext('crm_counterparty.msg_import_unknown_responsible',
+                        value='Некто Никто')]))
+        with Transaction().set_user(user.id):
+            romashka, sidorov = Party.browse(parties[:2])
+            self.assertEqual(
+                sorted((t.name, t.user) for t in romashka.tags),
+                [('VIP', user), ('Опт', user)])
+            self.assertEqual(sidorov.tag_names, 'VIP')
+        self.assertFalse(Status.search([('name', '=', 'Спящий')]))
+
+        # Asked to by one who may edit the lists, the import adds the
+        # status and makes new tags global
+        pool.get('res.user').write([user], {'groups': [('add', [
+                            pool.get('ir.model.data').get_id(
+                                'party', 'group_party_admin')])]})
+        data = csv_bytes([
+                ['Название', 'Статус', 'Теги'],
+                ['ООО Лютик', 'Спящий', 'Партнёр'],
+                ])
+        batch = self.run_import(data, user, file_name='megaplan.csv',
+            create_missing=True, tags_global=True)
+        lyutik, = [l.party for l in batch.lines]
+        self.assertEqual((batch.created, batch.lines[0].reason), (1, ''))
+        self.assertEqual(lyutik.counterparty_status.name, 'Спящий')
+        with Transaction().set_user(user.id):
+            self.assertEqual(
+                [(t.name, t.user) for t in Party.browse([lyutik])[0].tags],
+                [('Партнёр', None)])
+        self.assertEqual(Party.search_count([('name', '=', 'ООО Лютик')]), 1)
+
+    @with_transaction()
     def test_access_rules_hold(self):
         "A user who may not create counterparties imports none"
         pool = Pool()
@@ -172,14 +232,17 @@ class ImportTestCase(_DBTestCase):
                 ['ООО В', '', '', '', 'Марсианин'],
                 ])
         batch = self.run_import(data, user, on_duplicate='create')
+        # An unknown type is a warning: the row is imported
         self.assertEqual(self.outcomes(batch), [
-                (2, 'failed'), (3, 'created'), (4, 'failed'), (5, 'failed')],
+                (2, 'failed'), (3, 'created'), (4, 'failed'),
+                (5, 'created')],
             [l.reason for l in batch.lines])
         lines = batch.lines
         self.assertEqual(lines[0].reason, 'The INN "7707083894" is not valid.')
         self.assertIn("already held", lines[2].reason)
         self.assertEqual(lines[3].reason,
-            'The type "Марсианин" is not one of the counterparty types.')
+            'The type "Марсианин" is not one of the counterparty types: '
+            'the default is kept.')
         b, = Party.search([('name', '=', "ООО Б")])
         self.assertEqual(b.counterparty_type.name, "Client")
         self.assertEqual(Party.search_count([('inn', '=', '7707083893')]), 1)
@@ -277,12 +340,17 @@ class ImportTestCase(_DBTestCase):
         pool = Pool()
         Party = pool.get('party.party')
         user, _ = self.setup_user()
+        # Its INN, held by a card made with a KPP, refuses a copy made
+        # anyway only as the card is created
+        Party.create([{'name': "ПАО Сбербанк", 'inn': '7707083893',
+                    'kpp': '773601001'}])
         for rows, reason in [
-                ([['ООО «Ромашка»', '7707083893', 'Неведомый'],
+                ([['Сбер дубль', '7707083893', '773601001'],
                         ['ИП Смирнов', '500100732259', ''],
-                        ['ООО «Ромашка»', '7707083893', 'Неведомый']],
-                    'The type "Неведомый" is not one of the counterparty '
-                    'types.'),
+                        ['Сбер дубль', '7707083893', '773601001']],
+                    'The INN 7707083893 / 773601001 of "Сбер дубль" is '
+                    'already held by the counterparty "ПАО Сбербанк" '
+                    '(code 3).'),
                 ([['ООО «Лютик»', '7707083894', ''],
                         ['ИП Смирнов', '500100732259', ''],
                         ['ООО «Лютик»', '7707083894', '']],
@@ -291,7 +359,8 @@ class ImportTestCase(_DBTestCase):
             with self.subTest(reason=reason), \
                     importer.savepoint(rollback=True):
                 batch = self.run_import(csv_bytes(
-                        [['Название', 'ИНН', 'Тип']] + rows), user)
+                        [['Название', 'ИНН', 'КПП']] + rows), user,
+                    on_duplicate='create')
                 self.assertEqual(self.outcomes(batch),
                     [(2, 'failed'), (3, 'created'), (4, 'failed')])
                 self.assertEqual(
