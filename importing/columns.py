@@ -68,7 +68,8 @@ _MOBILE_HEADERS = (
     'cell phone')
 _EMAIL_HEADERS = (
     'email', 'e mail', 'эл почта', 'электронная почта', 'почта',
-    'емейл', 'имейл', 'mail', 'email address', 'e mail address')
+    'емейл', 'имейл', 'mail', 'email address', 'e mail address',
+    'рабочий email', 'рабочий e mail', 'частный email')
 # The catalogue of the importable fields, in the order of the export's
 # columns: adding one is a line here and its label's translation
 FIELDS = [
@@ -81,7 +82,8 @@ FIELDS = [
             'counterparty', 'client'),
         party='name', updated=True, template=True),
     Field('kind', "Kind", (
-            'кто', 'вид', 'вид контрагента', 'тип лица', 'kind', 'who')),
+            'кто', 'вид', 'вид контрагента', 'тип лица', 'юр физ лицо',
+            'юридическое физическое лицо', 'kind', 'who')),
     Field('inn', "INN", (
             'инн', 'inn', 'tax id', 'taxpayer id', 'vat', 'vat number'),
         number=True, template=True),
@@ -95,13 +97,13 @@ FIELDS = [
         mechanism=True, template=True),
     Field('website', "Website", (
             'сайт', 'веб сайт', 'вебсайт', 'website', 'web site', 'site',
-            'url', 'www', 'web page'),
+            'url', 'www', 'web page', 'web', 'корпоративный сайт'),
         'websites', 'list', mechanism=True, template=True),
     Field('address', "Address", (
             'адрес', 'юридический адрес', 'фактический адрес',
             'почтовый адрес', 'address', 'legal address', 'postal address'),
         template=True),
-    Field('type', "Type", ('тип', 'тип контрагента', 'type',
+    Field('type', "Type", ('тип', 'тип контрагента', 'тип компании', 'type',
             'counterparty type'),
         party='counterparty_type', lookup='crm.counterparty.type',
         unknown='msg_import_unknown_type', updated=True, template=True),
@@ -114,7 +116,8 @@ FIELDS = [
         party='responsible', lookup='company.employee',
         unknown='msg_import_unknown_responsible', updated=True),
     Field('tags', "Tags", (
-            'метки', 'теги', 'метка', 'тег', 'категории', 'tags', 'labels',
+            'метки', 'теги', 'метка', 'тег', 'категории', 'категория',
+            'tags', 'labels',
             'categories'),
         split='list', lookup='crm.counterparty.tag',
         unknown='msg_import_unknown_tag', template=True),
