@@ -52,7 +52,7 @@ def get_parser():
         help="what a row is when the file does not say (default: company)")
     import_.add_argument(
         '--json', action='store_true',
-        help="print one JSON object: rows, created, updated, skipped, "
+        help="print one JSON object: rows, created, updated, merged, skipped, "
         "failed and errors")
 
     export = commands.add_parser(
@@ -135,20 +135,21 @@ def _import(args, pool, user_id, context):
             if not args.dry_run:
                 transaction.commit()
             batch = Import(batch.id)
-            progress.show(batch.last_row or 0, batch.rows_total)
+            progress.show(
+                (batch.last_row or 0) - (batch.header_row or 0),
+                batch.rows_total)
         progress.done()
         batch = Import(batch.id)
         summary = {
-            'rows': 0, 'created': 0, 'updated': 0, 'skipped': 0,
-            'failed': 0, 'errors': [],
+            'rows': 0, 'created': 0, 'updated': 0, 'merged': 0,
+            'skipped': 0, 'failed': 0, 'errors': [],
             }
         for row, outcome, reason in batch.report_lines(
                 'row', 'outcome', 'reason'):
             summary['rows'] += 1
             if outcome == 'failed':
                 summary['errors'].append({'row': row, 'message': reason})
-            # A row merged into another of the file updated what it made
-            summary['updated' if outcome == 'merged' else outcome] += 1
+            summary[outcome] += 1
         if batch.state == 'failed':
             summary['errors'].append({'row': None, 'message': batch.error})
         if args.dry_run:
@@ -157,7 +158,8 @@ def _import(args, pool, user_id, context):
         print(json.dumps(summary, ensure_ascii=False))
     else:
         print("%(rows)s rows: %(created)s created, %(updated)s updated, "
-            "%(skipped)s skipped, %(failed)s failed" % summary)
+            "%(merged)s merged, %(skipped)s skipped, %(failed)s failed"
+            % summary)
         for error in summary['errors']:
             print("row %(row)s: %(message)s" % error)
     if batch.state == 'failed':

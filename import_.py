@@ -130,6 +130,15 @@ class Import(Workflow, ModelSQL, ModelView):
     type_for_all = fields.Boolean(
         "Apply Type to All", states=_states,
         help="Give the type to every row, whatever the file says.")
+    create_missing = fields.Boolean(
+        "Create Missing Types and Statuses", states=_states,
+        help="Add to the lists a type or status of the file that they lack "
+        "(if you may edit them); otherwise the rows are imported without it, "
+        "with a warning.")
+    tags_global = fields.Boolean(
+        "New Tags Global", states=_states,
+        help="Make the tags of the file that no one has yet seen by "
+        "everyone; otherwise they are yours alone.")
     on_duplicate = fields.Selection(
         ON_DUPLICATE, "On Duplicate", required=True, states=_states,
         help="What to do with a row whose INN, e-mail, phone or name is "
@@ -145,7 +154,10 @@ class Import(Workflow, ModelSQL, ModelView):
     error = fields.Text(
         "Error", readonly=True,
         states={'invisible': ~Eval('error')})
-    rows_total = fields.Integer("Rows", readonly=True)
+    rows_total = fields.Integer(
+        "Rows", readonly=True,
+        help="The rows of the file under its header.")
+    header_row = fields.Integer("Header Row", readonly=True)
     last_row = fields.Integer(
         "Last Row Done", readonly=True,
         help="The rows up to it are imported and reported.")
@@ -233,6 +245,14 @@ class Import(Workflow, ModelSQL, ModelView):
     def default_counterparty_type(cls):
         return Pool().get('party.party').default_counterparty_type()
 
+    @staticmethod
+    def _default_count():
+        "A count of rows is 0 before any is done, never empty"
+        return 0
+
+    default_created = default_updated = default_merged = _default_count
+    default_skipped = default_failed = _default_count
+
     def get_rec_name(self, name):
         return self.file_name or str(self.id)
 
@@ -240,8 +260,9 @@ class Import(Workflow, ModelSQL, ModelView):
         "The share of the rows done, from 0 to 1 as the progress bar shows"
         if self.state in {'done', 'reverted'}:
             return 1
-        if self.rows_total and self.last_row:
-            return round(min(0.99, self.last_row / self.rows_total), 2)
+        done = (self.last_row or 0) - (self.header_row or 0)
+        if self.rows_total and done > 0:
+            return round(min(0.99, done / self.rows_total), 2)
         return 0
 
     @classmethod
@@ -269,9 +290,10 @@ class Import(Workflow, ModelSQL, ModelView):
     @classmethod
     def copy(cls, batches, default=None):
         default = default.copy() if default is not None else {}
-        for name in ['lines', 'error', 'last_row', 'created', 'updated',
-                'merged', 'skipped', 'failed']:
+        for name in ['lines', 'error', 'last_row']:
             default.setdefault(name, None)
+        for name in ['created', 'updated', 'merged', 'skipped', 'failed']:
+            default.setdefault(name, 0)
         return super().copy(batches, default=default)
 
     def imported_into(self):
@@ -313,6 +335,7 @@ class Import(Workflow, ModelSQL, ModelView):
             batch.file_format = table.format
             batch.header = json.dumps(header, ensure_ascii=False)
             batch.rows_total = table.rows_total
+            batch.header_row = table.header_row
             for index, name in enumerate(header):
                 field_, number = table.mapping[index]
                 to_save.append(Column(

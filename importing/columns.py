@@ -38,7 +38,8 @@ class Field:
     # the address and the contact persons, which are records of their own
     party: str = ''
     lookup: str = ''
-    # The message of a name that no record of the lookup has
+    # The message of a name that no record of the lookup has: the row is
+    # imported without it, with this warning
     unknown: str = ''
     # Whether the update of an existing card may write it; the other
     # fields are only added to what the card has
@@ -67,7 +68,8 @@ _MOBILE_HEADERS = (
     'cell phone')
 _EMAIL_HEADERS = (
     'email', 'e mail', 'эл почта', 'электронная почта', 'почта',
-    'емейл', 'имейл', 'mail', 'email address', 'e mail address')
+    'емейл', 'имейл', 'mail', 'email address', 'e mail address',
+    'рабочий email', 'рабочий e mail', 'частный email')
 # The catalogue of the importable fields, in the order of the export's
 # columns: adding one is a line here and its label's translation
 FIELDS = [
@@ -80,7 +82,8 @@ FIELDS = [
             'counterparty', 'client'),
         party='name', updated=True, template=True),
     Field('kind', "Kind", (
-            'кто', 'вид', 'вид контрагента', 'тип лица', 'kind', 'who')),
+            'кто', 'вид', 'вид контрагента', 'тип лица', 'юр физ лицо',
+            'юридическое физическое лицо', 'kind', 'who')),
     Field('inn', "INN", (
             'инн', 'inn', 'tax id', 'taxpayer id', 'vat', 'vat number'),
         number=True, template=True),
@@ -94,13 +97,13 @@ FIELDS = [
         mechanism=True, template=True),
     Field('website', "Website", (
             'сайт', 'веб сайт', 'вебсайт', 'website', 'web site', 'site',
-            'url', 'www', 'web page'),
+            'url', 'www', 'web page', 'web', 'корпоративный сайт'),
         'websites', 'list', mechanism=True, template=True),
     Field('address', "Address", (
             'адрес', 'юридический адрес', 'фактический адрес',
             'почтовый адрес', 'address', 'legal address', 'postal address'),
         template=True),
-    Field('type', "Type", ('тип', 'тип контрагента', 'type',
+    Field('type', "Type", ('тип', 'тип контрагента', 'тип компании', 'type',
             'counterparty type'),
         party='counterparty_type', lookup='crm.counterparty.type',
         unknown='msg_import_unknown_type', updated=True, template=True),
@@ -113,9 +116,11 @@ FIELDS = [
         party='responsible', lookup='company.employee',
         unknown='msg_import_unknown_responsible', updated=True),
     Field('tags', "Tags", (
-            'метки', 'теги', 'метка', 'тег', 'категории', 'tags', 'labels',
+            'метки', 'теги', 'метка', 'тег', 'категории', 'категория',
+            'tags', 'labels',
             'categories'),
-        split='list', lookup='party.category', template=True),
+        split='list', lookup='crm.counterparty.tag',
+        unknown='msg_import_unknown_tag', template=True),
     Field('industry', "Line of Business", (
             'сфера деятельности', 'отрасль', 'industry', 'line of business'),
         party='industry', updated=True),
@@ -236,13 +241,15 @@ def find_header(rows, limit=20):
 @dataclass
 class Table:
     """A file opened once for all that a request does with it: its format,
-    its header and what each column is imported into (as recognised, until
-    the import's columns say otherwise), how many rows it has (None when
-    only reading them all would tell), the values of the first row under
-    the header, and the (number, values) of the rows under the header, the
-    first included, read as they are used"""
+    its header, the number of its row, and what each column is imported
+    into (as recognised, until the import's columns say otherwise), how
+    many rows it has under the header (None when only reading them all
+    would tell), the values of the first row under the header, and the
+    (number, values) of the rows under the header, the first included,
+    read as they are used"""
     format: str
     header: list
+    header_row: int
     mapping: list
     rows_total: int
     first: list
@@ -274,5 +281,7 @@ def open_table(data, format_=None):
     def rows():
         yield first
         yield from remaining
-    return Table(format_, header, mapping, next(iter(sizes), None), first[1],
-        rows())
+    # The title and the header above the data are no rows of it
+    size = next(iter(sizes), None)
+    return Table(format_, header, number, mapping,
+        size - number if size is not None else None, first[1], rows())

@@ -24,7 +24,7 @@ from trytond.transaction import Transaction
 
 from ..access import allowed_ids
 from . import rules
-from .columns import FIELDS
+from .columns import FIELD, FIELDS
 from .problem import translated
 from .bulk import BulkRefused, BulkWriter, Card, requisites_of
 
@@ -61,6 +61,12 @@ class Outcome:
 def _reason(record):
     "The problems of record, translated"
     return '; '.join(translated(m, v) for _, m, v in record.problems)
+
+
+def _warned(reason, record):
+    "reason followed by the warnings of record, translated"
+    return '; '.join([reason] * bool(reason)
+        + [translated(m, v) for _, m, v in record.warnings])
 
 
 def reported_rows(batch, rows):
@@ -132,13 +138,28 @@ class Importer:
         return names
 
     def _lookup(self, record, field_):
-        "The id of the record that the value of field_ names"
+        """The id of the record that the value of field_ names; an unknown
+        type or status is created when the batch says so, else None with a
+        warning"""
         value = getattr(record, field_.attribute)
         found = self.lookups[field_.name].get(value.lower())
+        if found is None and self.batch.create_missing and (
+                field_.name in {'type', 'status'}):
+            found = self._make(field_, {'name': value})
         if found is None:
-            record.problems.append((
-                    record.rows[0], field_.unknown, {'value': value}))
+            record.warn((record.rows[0], field_.unknown, {'value': value}))
         return found
+
+    def _make(self, field_, values):
+        "The id of a new record of field_'s lookup, None if refused"
+        Model = Pool().get(field_.lookup)
+        try:
+            with savepoint():
+                made, = Model.create([values])
+        except (TrytonUserError, AccessError):
+            return None
+        self.lookups[field_.name][values['name'].lower()] = made.id
+        return made.id
 
     def _scalar_values(self, record):
         """The values of the party of record itself (the catalogue's party
@@ -155,8 +176,10 @@ class Importer:
             if not value or (
                     field_.name == 'type' and self.batch.type_for_all):
                 continue
-            values[field_.party] = (self._lookup(record, field_)
+            value = (self._lookup(record, field_)
                 if field_.lookup else value)
+            if value is not None:
+                values[field_.party] = value
         return values
 
     def values(self, record):
@@ -174,29 +197,29 @@ class Importer:
                             'street_unstructured': record.address}])]
         tags = self._tags(record)
         if tags:
-            values['categories'] = [('add', tags)]
+            values['tags'] = [('add', tags)]
         contacts = [self._contact_values(c) for c in record.contacts]
         if contacts and record.kind == 'company':
             values['contact_persons'] = [('create', contacts)]
         return values
 
     def _tags(self, record):
-        pool = Pool()
-        Category = pool.get('party.category')
+        """The ids of the tags of record: a tag the user sees none of is
+        made, his own or global as the batch says"""
+        field_ = FIELD['tags']
         ids = []
         for tag in record.tags:
-            if tag.lower() not in self.lookups['tags']:
-                # A new tag becomes a category, if the user may make one
-                try:
-                    with savepoint():
-                        category, = Category.create([{'name': tag}])
-                except AccessError:
-                    record.problems.append((
-                            record.rows[0], 'msg_import_unknown_tag',
-                            {'value': tag}))
-                    continue
-                self.lookups['tags'][tag.lower()] = category.id
-            ids.append(self.lookups['tags'][tag.lower()])
+            found = self.lookups['tags'].get(tag.lower())
+            if found is None:
+                # Its own by default (the tag's default user), shared
+                # when the batch says so
+                found = self._make(field_, {'name': tag,
+                        **({'shared': True} if self.batch.tags_global
+                            else {})})
+            if found is None:
+                record.warn((record.rows[0], field_.unknown, {'value': tag}))
+            elif found not in ids:
+                ids.append(found)
         return ids
 
     @staticmethod
@@ -643,18 +666,25 @@ class Importer:
         Line = self.Line
         lines = []
         counts = defaultdict(int)
+        names = {}
         for index, record in enumerate(records):
             result = results.get(index) or Outcome(
                 'failed', reason=_reason(record))
             for number in record.rows:
                 first = number == record.rows[0]
-                counts[result.outcome] += 1
+                outcome, reason = result.outcome, result.reason
+                if first and result.outcome != 'failed':
+                    reason = _warned(reason, record)
+                elif not first and outcome in {'created', 'updated'}:
+                    outcome, reason = 'merged', self._row_merged(
+                        record, number, result.party, names)
+                counts[outcome] += 1
                 lines.append({
                         'batch': self.batch.id,
                         'row': number,
-                        'outcome': result.outcome,
+                        'outcome': outcome,
                         'party': result.party,
-                        'reason': result.reason,
+                        'reason': reason,
                         'values': json.dumps(
                             rows_of.get(number, []), ensure_ascii=False),
                         'changes': json.dumps(result.changes)
@@ -675,11 +705,26 @@ class Importer:
             current = dict(zip(names, cursor.fetchone()))
             values = {'last_row': max(
                     [current['last_row'] or 0] + [l['row'] for l in lines])}
-            for outcome, count in counts.items():
-                values[outcome] = (current[outcome] or 0) + count
+            for outcome, _ in Line.outcome.selection:
+                values[outcome] = (current[outcome] or 0) + counts[outcome]
             Import.write([self.batch], values)
             self.batch = Import(self.batch.id)
         return lines
+
+
+    def _row_merged(self, record, number, party, names):
+        """Why a row after the first of record, which made or updated the
+        counterparty party, is merged into it: the contact person it adds
+        (names caches the names of the parties)"""
+        if party not in names:
+            names[party] = self.Party(party).rec_name
+        contact = next(
+            (c for c in record.contacts if c.row == number and c.name), None)
+        if contact:
+            return gettext('crm_counterparty.msg_import_contact_added',
+                contact=contact.name, party=names[party])
+        return gettext('crm_counterparty.msg_import_merged_with_file',
+            row=record.rows[0])
 
 
 def _without_rows(record):

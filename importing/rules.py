@@ -33,9 +33,11 @@ class _Contact:
         return bool(self.name or self.phones or self.mobiles or self.emails)
 
 
-# Made of the catalogue (columns.FIELDS): a new field is read without more
+# Made of the catalogue (columns.FIELDS): a new field is read without more;
+# row is the number of the row that gave it, for the report
 Contact = make_dataclass('Contact',
-    _values(f for f in FIELDS if f.contact),
+    _values(f for f in FIELDS if f.contact) + [
+        ('row', int, field(default=0))],
     bases=(_Contact,), namespace={'__module__': __name__})
 
 
@@ -59,11 +61,16 @@ class _Record:
             if not contact.name or normalise_name(contact.name) not in names:
                 self.contacts.append(contact)
         self.problems.extend(other.problems)
+        self.warn(*other.warnings)
         self.checked.update(other.checked)
 
     @property
     def failed(self):
         return bool(self.problems)
+
+    def warn(self, *warnings):
+        "Add warnings, each once whoever finds it again"
+        self.warnings.extend(w for w in warnings if w not in self.warnings)
 
     def check(self, function, *args):
         "function(*args) (a check of the rules below), once per record"
@@ -78,6 +85,8 @@ Record = make_dataclass('Record', [('rows', list)]
         ('contacts', list, field(default_factory=list)),
         # (row number, message id, values) of what stops the row
         ('problems', list, field(default_factory=list)),
+        # (row number, message id, values) of what the row imports without
+        ('warnings', list, field(default_factory=list)),
         # What the phone and e-mail checks said of each value of the
         # record and its contacts, kept for its later checks (perhaps in
         # another process than the one that read it)
@@ -126,10 +135,14 @@ def read_row(number, values, mapping, header=()):
         value = tabular.text(value)
         if not value:
             continue
-        target = (contacts.setdefault(group, Contact()) if field_.contact
+        target = (contacts.setdefault(group, Contact(row=number))
+            if field_.contact
             else record)
         _add_value(target, field_, value)
     record.contacts = [c for _, c in sorted(contacts.items()) if c]
+    if not record.kind and _kind(record.type):
+        # Megaplan's «Тип» is the kind: «Компания», «Человек»
+        record.kind, record.type = record.type, ''
     return record
 
 

@@ -75,9 +75,10 @@ class ImportTestCase(_DBTestCase):
 
         self.assertEqual(batch.state, 'done')
         self.assertEqual(self.outcomes(batch),
-            [(2, 'created'), (3, 'created'), (4, 'created')])
+            [(2, 'created'), (3, 'merged'), (4, 'created')])
         self.assertEqual(
-            (batch.created, batch.failed, batch.skipped), (3, None, None))
+            (batch.created, batch.merged, batch.failed, batch.skipped),
+            (2, 1, 0, 0))
         romashka, smirnov = Party.search(
             [('kind', '=', 'company')], order=[('id', 'ASC')])[-2:]
         self.assertEqual(romashka.name, "ООО «Ромашка»")
@@ -117,6 +118,106 @@ class ImportTestCase(_DBTestCase):
                         [('create_uid', '=', user.id)])}, {"Potential"})
 
     @with_transaction()
+    def test_report_counters(self):
+        """The counters count the data rows alone, show 0 rather than
+        nothing, and a row of a contact person says to whom it is added"""
+        user, _ = self.setup_user()
+        data = csv_bytes([
+                ['Выгрузка контрагентов на 01.12.2026'],
+                ['Название', 'ИНН', 'Контактное лицо', 'Телефон'],
+                ['ООО Ромашка', '7707083893', 'Иванов Иван', ''],
+                ['', '', 'Петрова Анна', ''],
+                ['ИП Смирнов', '500100732259', '', '8 (812) 555-55-55'],
+                ['ООО Лютик', '', '', '8 (495) 111-22-33'],
+                ['ООО Лютик', '', 'Сидоров Пётр', ''],
+                ['ООО Василёк', '123', '', ''],
+                ])
+        batch = self.run_import(data, user, file_name='clients.csv')
+
+        self.assertEqual(batch.rows_total, 6)
+        self.assertEqual(batch.header_row, 2)
+        self.assertEqual(
+            (batch.created, batch.updated, batch.merged, batch.skipped,
+                batch.failed), (3, 0, 2, 0, 1))
+        self.assertEqual(self.outcomes(batch), [(3, 'created'),
+                (4, 'merged'), (5, 'created'), (6, 'created'),
+                (7, 'merged'), (8, 'failed')])
+        self.assertEqual(batch.lines[1].reason, gettext(
+                'crm_counterparty.msg_import_contact_added',
+                contact="Петрова Анна", party="ООО Ромашка"))
+        self.assertEqual(batch.lines[1].party, batch.lines[0].party)
+        self.assertEqual(batch.lines[4].reason, gettext(
+                'crm_counterparty.msg_import_contact_added',
+                contact="Сидоров Пётр", party="ООО Лютик"))
+        # A batch not run yet counts 0 as well
+        Import = Pool().get('crm.counterparty.import')
+        with Transaction().set_user(user.id):
+            draft, = Import.create([{'file': data, 'file_name': 'a.csv'}])
+        self.assertEqual(
+            (draft.created, draft.updated, draft.merged, draft.skipped,
+                draft.failed), (0, 0, 0, 0, 0))
+
+    @with_transaction()
+    def test_megaplan_kind_and_unknown_names(self):
+        """Megaplan's «Тип» is the kind; an unknown status or responsible is
+        a warning, the default kept; a new tag is made the user's own"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Status = pool.get('crm.counterparty.status')
+        user, employee = self.setup_user()
+        data = csv_bytes([
+                ['Название', 'Тип', 'Статус', 'Ответственный', 'Теги'],
+                ['ООО Ромашка', 'Компания', 'Спящий', 'Некто Никто',
+                    'VIP, Опт'],
+                ['Сидоров Иван', 'Человек', '', '', 'VIP'],
+                ['ИП Кузнецов', 'ИП', '', '', ''],
+                ['Петров Пётр', 'Физ. лицо', '', '', ''],
+                ])
+        batch = self.run_import(data, user, file_name='megaplan.csv')
+
+        self.assertEqual((batch.created, batch.failed), (4, 0),
+            [l.reason for l in batch.lines])
+        parties = [l.party for l in batch.lines]
+        self.assertEqual([p.kind for p in parties],
+            ['company', 'person', 'company', 'person'])
+        romashka = parties[0]
+        self.assertEqual(romashka.counterparty_status,
+            Status.search([], limit=1)[0])
+        self.assertEqual(romashka.responsible, employee)
+        self.assertEqual(batch.lines[0].reason, '; '.join([
+                    gettext('crm_counterparty.msg_import_unknown_status',
+                        value='Спящий'),
+                    gettext('crm_counterparty.msg_import_unknown_responsible',
+                        value='Некто Никто')]))
+        with Transaction().set_user(user.id):
+            romashka, sidorov = Party.browse(parties[:2])
+            self.assertEqual(
+                sorted((t.name, t.user) for t in romashka.tags),
+                [('VIP', user), ('Опт', user)])
+            self.assertEqual(sidorov.tag_names, 'VIP')
+        self.assertFalse(Status.search([('name', '=', 'Спящий')]))
+
+        # Asked to by one who may edit the lists, the import adds the
+        # status and makes new tags global
+        pool.get('res.user').write([user], {'groups': [('add', [
+                            pool.get('ir.model.data').get_id(
+                                'party', 'group_party_admin')])]})
+        data = csv_bytes([
+                ['Название', 'Статус', 'Теги'],
+                ['ООО Лютик', 'Спящий', 'Партнёр'],
+                ])
+        batch = self.run_import(data, user, file_name='megaplan.csv',
+            create_missing=True, tags_global=True)
+        lyutik, = [l.party for l in batch.lines]
+        self.assertEqual((batch.created, batch.lines[0].reason), (1, ''))
+        self.assertEqual(lyutik.counterparty_status.name, 'Спящий')
+        with Transaction().set_user(user.id):
+            self.assertEqual(
+                [(t.name, t.user) for t in Party.browse([lyutik])[0].tags],
+                [('Партнёр', None)])
+        self.assertEqual(Party.search_count([('name', '=', 'ООО Лютик')]), 1)
+
+    @with_transaction()
     def test_access_rules_hold(self):
         "A user who may not create counterparties imports none"
         pool = Pool()
@@ -144,14 +245,17 @@ class ImportTestCase(_DBTestCase):
                 ['ООО В', '', '', '', 'Марсианин'],
                 ])
         batch = self.run_import(data, user, on_duplicate='create')
+        # An unknown type is a warning: the row is imported
         self.assertEqual(self.outcomes(batch), [
-                (2, 'failed'), (3, 'created'), (4, 'failed'), (5, 'failed')],
+                (2, 'failed'), (3, 'created'), (4, 'failed'),
+                (5, 'created')],
             [l.reason for l in batch.lines])
         lines = batch.lines
         self.assertEqual(lines[0].reason, 'The INN "7707083894" is not valid.')
         self.assertIn("already held", lines[2].reason)
         self.assertEqual(lines[3].reason,
-            'The type "Марсианин" is not one of the counterparty types.')
+            'The type "Марсианин" is not one of the counterparty types: '
+            'the default is kept.')
         b, = Party.search([('name', '=', "ООО Б")])
         self.assertEqual(b.counterparty_type.name, "Client")
         self.assertEqual(Party.search_count([('inn', '=', '7707083893')]), 1)
@@ -249,12 +353,17 @@ class ImportTestCase(_DBTestCase):
         pool = Pool()
         Party = pool.get('party.party')
         user, _ = self.setup_user()
+        # Its INN, held by a card made with a KPP, refuses a copy made
+        # anyway only as the card is created
+        Party.create([{'name': "ПАО Сбербанк", 'inn': '7707083893',
+                    'kpp': '773601001'}])
         for rows, reason in [
-                ([['ООО «Ромашка»', '7707083893', 'Неведомый'],
+                ([['Сбер дубль', '7707083893', '773601001'],
                         ['ИП Смирнов', '500100732259', ''],
-                        ['ООО «Ромашка»', '7707083893', 'Неведомый']],
-                    'The type "Неведомый" is not one of the counterparty '
-                    'types.'),
+                        ['Сбер дубль', '7707083893', '773601001']],
+                    'The INN 7707083893 / 773601001 of "Сбер дубль" is '
+                    'already held by the counterparty "ПАО Сбербанк" '
+                    '(code 3).'),
                 ([['ООО «Лютик»', '7707083894', ''],
                         ['ИП Смирнов', '500100732259', ''],
                         ['ООО «Лютик»', '7707083894', '']],
@@ -263,7 +372,8 @@ class ImportTestCase(_DBTestCase):
             with self.subTest(reason=reason), \
                     importer.savepoint(rollback=True):
                 batch = self.run_import(csv_bytes(
-                        [['Название', 'ИНН', 'Тип']] + rows), user)
+                        [['Название', 'ИНН', 'КПП']] + rows), user,
+                    on_duplicate='create')
                 self.assertEqual(self.outcomes(batch),
                     [(2, 'failed'), (3, 'created'), (4, 'failed')])
                 self.assertEqual(
@@ -350,7 +460,8 @@ class ImportTestCase(_DBTestCase):
             batch = Import(batch.id)
             self.assertEqual(batch.state, 'running')
             self.assertEqual(batch.last_row, 7)
-            self.assertEqual(batch.progress, 0.64)
+            # 6 of the 10 rows under the header
+            self.assertEqual(batch.progress, 0.6)
             # The queue runs the task again from the start
             for _ in Import(batch.id).process():
                 pass
@@ -552,7 +663,7 @@ class ImportTestCase(_DBTestCase):
             batch, = Import.browse(action[1]['res_id'])
             self.assertEqual(batch.state, 'draft')
             self.assertEqual(batch.file_format, 'xlsx')
-            self.assertEqual(batch.rows_total, 4)
+            self.assertEqual(batch.rows_total, 3)
             self.assertEqual(
                 [(c.header, c.field, c.sample) for c in batch.columns][-2:],
                 [('Моб. телефон контакта', 'contact_mobile',
@@ -563,7 +674,7 @@ class ImportTestCase(_DBTestCase):
                 [(p.row, p.outcome, p.party_name)
                     for p in batch.preview_lines],
                 [(2, 'created', "ООО «Ромашка»"),
-                    (3, 'created', "ООО «Ромашка»"),
+                    (3, 'merged', "ООО «Ромашка»"),
                     (4, 'skipped', "ИП Смирнов")])
             self.assertEqual(Party.search_count([]), before)
 
@@ -578,8 +689,9 @@ class ImportTestCase(_DBTestCase):
         self.assertEqual(Import(batch.id).state, 'waiting')
         task.run()
         batch = Import(batch.id)
-        self.assertEqual((batch.state, batch.created, batch.skipped),
-            ('done', 2, 1))
+        self.assertEqual(
+            (batch.state, batch.created, batch.merged, batch.skipped),
+            ('done', 1, 1, 1))
         romashka, = Party.search([('inn', '=', '7707083893')])
         self.assertEqual(romashka.industry, 'синий')
         self.assertEqual(Party.search_count([]), before + 3)
@@ -651,7 +763,9 @@ class ImportTestCase(_DBTestCase):
             mapping = columns.recognise(header)
             self.assertNotIn(None, [f for f, _ in mapping], header)
         batch = self.run_import(content, user)
-        self.assertEqual((batch.created, batch.failed), (3, None),
+        # Petrova's row adds a contact person to the company above it
+        self.assertEqual((batch.created, batch.merged, batch.failed),
+            (2, 1, 0),
             [l.reason for l in batch.lines])
         romashka, = Party.search([('inn', '=', '7707083893')])
         self.assertEqual(len(romashka.contact_persons), 2)

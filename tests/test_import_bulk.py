@@ -220,7 +220,7 @@ class ImportBulkTestCase(_DBTestCase):
             orm_lines)
         self.assertEqual(
             [l.outcome for l in batch.lines],
-            ['created', 'created', 'created', 'created', 'created',
+            ['created', 'merged', 'merged', 'created', 'created',
                 'created', 'created', 'created', 'failed'])
         # The first three cards went the bulk way, the others the ORM's
         self.assertIn('3 in bulk, 4 by the ORM', '\n'.join(logs))
@@ -300,7 +300,7 @@ class ImportBulkTestCase(_DBTestCase):
         orm, bulk_, batch, orm_lines, logs = self.import_both_ways(
             data, user)
         self.assertEqual([(l.row, l.outcome) for l in batch.lines],
-            [(2, 'failed'), (3, 'created'), (4, 'created')])
+            [(2, 'failed'), (3, 'created'), (4, 'merged')])
         self.assertEqual(batch.lines[0].reason,
             'The INN "7707083894" is not valid.')
         self.assertEqual(

@@ -376,8 +376,8 @@ class CardDAVImportTestCase(_DBTestCase):
         # The server lists the cards in an order of its own
         self.assertEqual(
             sorted((l.outcome, l.party.name) for l in batch.lines), [
-                ('created', 'ООО Ромашка'), ('created', 'ООО Ромашка'),
-                ('created', 'Ольга Кузнецова')])
+                ('created', 'ООО Ромашка'), ('created', 'Ольга Кузнецова'),
+                ('merged', 'ООО Ромашка')])
         romashka, = Party.search([('name', '=', 'ООО Ромашка')])
         self.assertEqual(
             sorted(c.name for c in romashka.contact_persons),
