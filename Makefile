@@ -19,9 +19,9 @@ MODULE_FILES := tryton.cfg pyproject.toml $(wildcard *.py importing/*.py *.xml *
 .DELETE_ON_ERROR:
 
 .PHONY: demo test test-sqlite test-postgresql test-project test-browser \
-	install web chromium serve postgresql clean
+	install web chromium libreoffice serve postgresql clean
 
-demo: install web var/demo.updated
+demo: install web libreoffice var/demo.updated
 	@echo
 	@echo "  Tryton with crm_counterparty: http://127.0.0.1:8000/"
 	@echo "  Log in as admin / admin (database: $(DEMO_DB))"
@@ -30,7 +30,7 @@ demo: install web var/demo.updated
 
 # SQLite and PostgreSQL at once, one a core each; each one's output is
 # printed whole when it ends.
-test: install web chromium
+test: install web chromium libreoffice
 	$(MAKE) -j2 --output-sync=target test-sqlite test-postgresql
 	$(MAKE) test-project
 
@@ -61,6 +61,14 @@ web: $(SAO)/index.html
 chromium:
 	@command -v chromium >/dev/null || { \
 		apt-get update -qq && apt-get install -y -qq chromium; }
+
+# LibreOffice without its desktop and a font with Cyrillic, for the prints
+# as PDF (Tryton converts with soffice); see README, Print.
+libreoffice:
+	@command -v soffice >/dev/null || { \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends \
+		libreoffice-writer-nogui fonts-dejavu-core; }
 
 # The demo database is made once; a newer module only updates it, so
 # what was typed into the demo stays.

@@ -107,11 +107,20 @@ class ExportStart(ModelView):
     __name__ = 'crm.counterparty.export.start'
     __string__ = "Export Counterparties"
 
+    # The client gives the wizard the selected rows or, launched as "the
+    # list as filtered", the listed ones (the action's records): of the two,
+    # the form offers the one it was given, beside all
     scope = fields.Selection([
             ('selected', "Selected Counterparties"),
+            ('listed', "The List as Filtered Now"),
             ('all', "All Counterparties I See"),
-            ], "Counterparties", required=True)
-    selected = fields.Integer("Selected", readonly=True)
+            ], "Counterparties", required=True,
+        domain=[('scope', 'in', [Eval('given', 'selected'), 'all'])])
+    given = fields.Selection([
+            ('selected', "Selected"),
+            ('listed', "Listed"),
+            ], "Given", readonly=True)
+    selected = fields.Integer("Given Counterparties", readonly=True)
     format = fields.Selection(FORMATS, "Format", required=True)
     encoding = fields.Selection(
         ENCODINGS, "Encoding",
@@ -159,16 +168,29 @@ class Export(Wizard):
         # Refused before the form is filled in, and again on export below
         # as a client may go to that state directly
         check_export()
+        given = 'listed' if self._launched_for_list() else 'selected'
         return {
             'selected': len(self.records),
-            'scope': 'selected' if len(self.records) > 1 else 'all',
+            'given': given,
+            'scope': (given if given == 'listed' or len(self.records) > 1
+                else 'all'),
             }
+
+    @staticmethod
+    def _launched_for_list():
+        "Whether the client launched the action that gives the listed rows"
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        Action = pool.get('ir.action')
+        listed = Action.get_action_id(
+            ModelData.get_id('crm_counterparty', 'wizard_export_listed'))
+        return Transaction().context.get('action_id') == listed
 
     def transition_export(self):
         pool = Pool()
         Party = pool.get('party.party')
         check_export()
-        if self.start.scope == 'selected':
+        if self.start.scope != 'all':
             parties = list(self.records)
         else:
             # The access rules give what the user may see

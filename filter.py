@@ -8,7 +8,8 @@ Predefined filters are tabs and saved searches loaded once (noupdate), so
 an administrator edits, renames or deletes them.  A user saves a search
 with the star of the search box (Tryton's ir.ui.view_search): it is
 personal, and one tick in "Filters" shares it with everyone or takes it
-back.  Date conditions may be formulas ("today - 7d", see relative_date)
+back; a shared one names who shared it, in the list and in the search box's
+menu.  Date conditions may be formulas ("today - 7d", see relative_date)
 that are evaluated each time the filter runs."""
 import datetime as dt
 
@@ -77,6 +78,33 @@ def _clauses(domain):
 
 class ViewSearch(SharedMixin, metaclass=PoolMeta):
     __name__ = 'ir.ui.view_search'
+
+    shared_by = fields.Many2One(
+        'res.user', "Shared By", readonly=True, ondelete='SET NULL',
+        help="The user who shared the filter with everyone.")
+
+    @classmethod
+    def set_shared(cls, searches, name, value):
+        # Written first, while the rules still let the user change them
+        user = Transaction().user or None
+        cls.write(searches, {'shared_by': user if value else None})
+        super().set_shared(searches, name, value)
+
+    @classmethod
+    def get(cls):
+        "The search box's menu names the sharer of another's shared filter"
+        result = super().get()
+        user = Transaction().user
+        ids = [s[0] for searches in result.values() for s in searches]
+        sharers = {s.id: s.shared_by.rec_name for s in cls.browse(ids)
+            if s.shared_by and s.shared_by.id != user and not s.user}
+        for model, searches in result.items():
+            result[model] = [
+                (id_, gettext('crm_counterparty.msg_filter_shared_by',
+                        name=name, user=sharers[id_])
+                    if id_ in sharers else name, *rest)
+                for id_, name, *rest in searches]
+        return result
 
     @classmethod
     def validate_fields(cls, searches, field_names):

@@ -40,6 +40,17 @@ class CounterpartyList(ExportPolicyMixin, Report):
     __name__ = 'crm.counterparty.list'
 
     @classmethod
+    def execute(cls, ids, data):
+        "The file is named after the report and the day, not the first rows"
+        Date = Pool().get('ir.date')
+        with Transaction().set_context(with_rec_name=False):
+            oext, content, direct, name = super().execute(ids, data)
+        # The day of the user's own company, not of whichever the client sends
+        with Transaction().set_context(company=policy_company()):
+            today = Date.today()
+        return oext, content, direct, '%s-%s' % (name, today.isoformat())
+
+    @classmethod
     def get_context(cls, records, header, data):
         pool = Pool()
         Company = pool.get('company.company')

@@ -21,6 +21,7 @@ import demo_data
 ADMIN_PASSWORD = 'admin'
 STAFF_PASSWORD = 'crm-demo'
 OUR_COMPANY = "ООО «Вектор Продаж»"
+ADMIN_NAME = "Администратор"
 # What the sales staff has to do for a client
 TASKS = [
     "Подготовить коммерческое предложение",
@@ -128,12 +129,18 @@ def setup_company(pool, employees):
                     'groups': [('add', [crm_user.id])],
                     }])
         staff[person['login']] = employee
+    # The admin is an employee of his own, not each of the staff: else he
+    # is invited to each of their communications once per employee
+    admin_employee, = Employee.create([{
+                'party': Party.create([{
+                            'name': ADMIN_NAME, 'kind': 'person'}])[0].id,
+                'company': company.id}])
     admin, = User.search([('login', '=', 'admin')])
     User.write([admin], {
             'companies': [('add', [company.id])],
             'company': company.id,
-            'employees': [('add', [e.id for e in staff.values()])],
-            'employee': next(iter(staff.values())).id,
+            'employees': [('add', [admin_employee.id])],
+            'employee': admin_employee.id,
             })
     # The first of the sales staff heads the others and edits the lists
     head = User.search([('login', '=', employees[0]['login'])])

@@ -326,6 +326,33 @@ class ClientListTestCase(_DBTestCase):
             ViewSearch.write([ViewSearch(search_id)], {'name': "Москва!"})
 
     @with_transaction()
+    def test_shared_filter_names_sharer(self):
+        "A shared filter names who shared it, to the others, in the search "
+        "box's menu and in the list; taken back, it names nobody"
+        pool = Pool()
+        ViewSearch = pool.get('ir.ui.view_search')
+        anna = create_user('anna')
+        boris = create_user('boris')
+
+        def menu_name():
+            return {s[0]: s[1] for s in ViewSearch.get()['party.party']}[
+                search_id]
+        with as_user(anna):
+            search_id = ViewSearch.set("Москва", 'party.party', '[]')
+            ViewSearch.write([ViewSearch(search_id)], {'shared': True})
+            self.assertEqual(ViewSearch(search_id).shared_by, anna)
+            # Her own needs no name
+            self.assertEqual(menu_name(), "Москва")
+        with as_user(boris):
+            self.assertEqual(menu_name(), "Москва (shared by Anna)")
+            self.assertEqual(
+                ViewSearch.read([search_id], ['shared_by.rec_name'])[0][
+                    'shared_by.']['rec_name'], "Anna")
+        with as_user(anna):
+            ViewSearch.write([ViewSearch(search_id)], {'shared': False})
+            self.assertIsNone(ViewSearch(search_id).shared_by)
+
+    @with_transaction()
     def test_date_formula_out_of_range(self):
         "A formula past the years 1 and 9999 is refused with the reason "
         "when a filter is saved and when it runs, never with a Python error"

@@ -88,6 +88,34 @@ class ExportTestCase(_DBTestCase):
                 '<f>', archive.read('xl/worksheets/sheet1.xml').decode())
 
     @with_transaction()
+    def test_export_listed(self):
+        "Launched as the list as filtered, the wizard offers and exports "
+        "the listed rows the client gives, not all"
+        pool = Pool()
+        Export = pool.get('crm.counterparty.export', type='wizard')
+        ModelData = pool.get('ir.model.data')
+        Action = pool.get('ir.action')
+        romashka, _ = self.create_parties()
+        listed = Action.get_action_id(
+            ModelData.get_id('crm_counterparty', 'wizard_export_listed'))
+        with Transaction().set_context(
+                active_model='party.party', active_id=None,
+                active_ids=[romashka.id], action_id=listed):
+            session_id, _, _ = Export.create()
+            start = Export.execute(session_id, {}, 'start')
+            defaults = start['view']['defaults']
+            self.assertEqual(
+                (defaults['given'], defaults['scope'], defaults['selected']),
+                ('listed', 'listed', 1))
+            result = Export.execute(session_id, {'start': {
+                        'scope': 'listed', 'format': 'csv',
+                        'encoding': 'utf-8-sig'}}, 'export')
+            Export.delete(session_id)
+        text = result['view']['defaults']['file'].decode('utf-8-sig')
+        self.assertIn("ООО «Ромашка»", text)
+        self.assertNotIn("HYPERLINK", text)
+
+    @with_transaction()
     def test_export_managers(self):
         "Where only managers export, the wizard gives a salesperson no file"
         pool = Pool()

@@ -427,6 +427,18 @@ class CrmCounterpartyTestCase(
         self.assertEqual(Party.search([('favorite', '=', True)]), [])
 
     @with_transaction()
+    def test_star_button_toggles(self):
+        "The list's star marks the unstarred and unmarks the starred"
+        Party = Pool().get('party.party')
+        starred = self.create_party()
+        plain = self.create_party(name="Other")
+        Party.write([starred], {'favorite': True})
+        Party.toggle_favorite([starred, plain])
+        self.assertEqual(Party.search([('favorite', '=', True)]), [plain])
+        Party.toggle_favorite([plain])
+        self.assertEqual(Party.search([('favorite', '=', True)]), [])
+
+    @with_transaction()
     def test_payer_requisites(self):
         "Payer requisites are validated, bank accounts against the BIK"
         Payer = Pool().get('crm.counterparty.payer')

@@ -2,6 +2,8 @@
 # of this repository contains the full copyright notices and license terms.
 """The printed list of counterparties with their contact persons."""
 import io
+import shutil
+import unittest
 import zipfile
 from unittest.mock import patch
 
@@ -93,8 +95,8 @@ class CounterpartyListReportTestCase(_DBTestCase):
             oext, content, _, name = self.execute(
                 [romashka, vasilek, director])
         self.assertEqual(oext, 'odt')
-        self.assertTrue(name.startswith(
-                "Counterparties with Contact Persons"))
+        self.assertEqual(name, "Counterparties with Contact Persons-%s"
+            % Pool().get('ir.date').today().isoformat())
         text = document_text(content)
         for expected in [
                 "Counterparties", "ООО «Ромашка»", "INN 7707083893",
@@ -131,8 +133,8 @@ class CounterpartyListReportTestCase(_DBTestCase):
                 [romashka.id, vasilek.id], {
                     'model': 'party.party', 'action_id': action.id,
                     'ids': [romashka.id, vasilek.id]})
-        self.assertTrue(name.startswith(
-                "List of Counterparties with Contact Persons"))
+        self.assertEqual(name, "List of Counterparties with Contact "
+            "Persons-%s" % Pool().get('ir.date').today().isoformat())
         self.assertIn("Total: 2", document_text(content))
 
     @with_transaction()
@@ -146,6 +148,16 @@ class CounterpartyListReportTestCase(_DBTestCase):
         self.assertEqual(oext, 'pdf')
         # cp plays LibreOffice: the "PDF" is the document it was given
         self.assertIn("ООО «Ромашка»", document_text(content))
+
+    @unittest.skipUnless(shutil.which('soffice'), 'no soffice (make test)')
+    @with_transaction()
+    def test_pdf_with_libreoffice(self):
+        "With the LibreOffice the Makefile installs, the print is a PDF"
+        company, romashka, _ = self.create_parties()
+        with set_company(company):
+            oext, content, _, _ = self.execute([romashka])
+        self.assertEqual(oext, 'pdf')
+        self.assertTrue(bytes(content).startswith(b'%PDF-'))
 
     @with_transaction()
     def test_hidden_counterparty_not_printed(self):

@@ -57,6 +57,16 @@ class DemoDatabaseTestCase(unittest.TestCase):
                 "WHERE type IN ('phone', 'mobile') "
                 "AND value_compact NOT LIKE '+7%'"), 0)
 
+    def test_admin_employee_of_his_own(self):
+        "The admin is one employee, none of the sales staff's"
+        employees = self.db.execute(
+            'SELECT p.name FROM "res_user-company_employee" ue '
+            'JOIN res_user u ON u.id = ue."user" '
+            'JOIN company_employee e ON e.id = ue.employee '
+            'JOIN party_party p ON p.id = e.party '
+            "WHERE u.login = 'admin'").fetchall()
+        self.assertEqual(employees, [("Администратор",)])
+
     def test_staff_log_in_russian(self):
         self.assertEqual(self.count(
                 "SELECT COUNT(*) FROM res_user u JOIN ir_lang l "
