@@ -236,7 +236,7 @@ class ImportTestCase(_DBTestCase):
         pool = Pool()
         Party = pool.get('party.party')
         user, _ = self.setup_user()
-        Party.create([{'name': "ПАО Сбербанк", 'inn': '7707083893',
+        sber, = Party.create([{'name': "ПАО Сбербанк", 'inn': '7707083893',
                     'kpp': '773601001'}])
         data = xlsx([['Название', 'ИНН', 'КПП', 'Телефон', 'Тип'],
                 ['ООО А', '7707083894', '', '', ''],
@@ -355,7 +355,7 @@ class ImportTestCase(_DBTestCase):
         user, _ = self.setup_user()
         # Its INN, held by a card made with a KPP, refuses a copy made
         # anyway only as the card is created
-        Party.create([{'name': "ПАО Сбербанк", 'inn': '7707083893',
+        sber, = Party.create([{'name': "ПАО Сбербанк", 'inn': '7707083893',
                     'kpp': '773601001'}])
         for rows, reason in [
                 ([['Сбер дубль', '7707083893', '773601001'],
@@ -363,7 +363,7 @@ class ImportTestCase(_DBTestCase):
                         ['Сбер дубль', '7707083893', '773601001']],
                     'The INN 7707083893 / 773601001 of "Сбер дубль" is '
                     'already held by the counterparty "ПАО Сбербанк" '
-                    '(code 3).'),
+                    '(code %s).' % sber.code),
                 ([['ООО «Лютик»', '7707083894', ''],
                         ['ИП Смирнов', '500100732259', ''],
                         ['ООО «Лютик»', '7707083894', '']],
