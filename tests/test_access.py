@@ -60,6 +60,21 @@ def run_wizard(user, name, records, *steps):
     return result
 
 
+def meeting_values(company, user, party_ids, colleagues=(), day=3,
+        subject="Встреча с директором"):
+    """The values of a meeting on a day of November 2026 at 10:00 with the
+    parties, organised by user, who invites the colleagues (users)"""
+    return {
+        'subject': subject,
+        'company': company.id,
+        'start': datetime.datetime(2026, 11, day, 10),
+        'end': datetime.datetime(2026, 11, day, 11),
+        'organiser': user.employee.id,
+        'employees': [('add', [
+                    u.employee.id for u in [user, *colleagues]])],
+        'parties': [('add', list(party_ids))],
+        }
+
 class CounterpartyAccessTestCase(_DBTestCase):
     "Test who sees, edits and exports counterparties"
     module = 'crm_counterparty'
@@ -130,17 +145,9 @@ class CounterpartyAccessTestCase(_DBTestCase):
     def create_meeting(self, company, party):
         "Anna's meeting with party, organised by her"
         Communication = Pool().get('crm.communication')
-        anna = self.users['Anna']
         with set_company(company):
-            meeting, = Communication.create([{
-                        'subject': "Встреча с директором",
-                        'company': company.id,
-                        'start': datetime.datetime(2026, 11, 3, 10),
-                        'end': datetime.datetime(2026, 11, 3, 11),
-                        'organiser': anna.employee.id,
-                        'employees': [('add', [anna.employee.id])],
-                        'parties': [('add', [party.id])],
-                        }])
+            meeting, = Communication.create([meeting_values(
+                        company, self.users['Anna'], [party.id])])
         return meeting
 
     def reveals(self, user):
@@ -255,14 +262,8 @@ class CounterpartyAccessTestCase(_DBTestCase):
         boris = self.users['Boris']
         # Boris looked after Romashka and called them
         Party.write([self.romashka], {'responsible': boris.employee.id})
-        Communication.create([{
-                    'subject': "Звонок", 'company': company.id,
-                    'start': datetime.datetime(2026, 11, 2, 10),
-                    'end': datetime.datetime(2026, 11, 2, 11),
-                    'organiser': boris.employee.id,
-                    'employees': [('add', [boris.employee.id])],
-                    'parties': [('add', [self.ivan.id])],
-                    }])
+        Communication.create([meeting_values(
+                    company, boris, [self.ivan.id], subject="Звонок", day=2)])
         Party.write([self.romashka], {
                 'responsible': self.users['Anna'].employee.id})
         self.assertRevealed(boris)
@@ -298,16 +299,14 @@ class CounterpartyAccessTestCase(_DBTestCase):
                 'employees': [('add', [boris.employee.id])]})
         self.assertRevealed(boris)
         # A meeting planned with him at once does the same
-        call(anna, 'crm.communication', 'create', [{
-                    'subject': "Переговоры", 'company': company.id,
-                    'start': datetime.datetime(2026, 11, 4, 10),
-                    'end': datetime.datetime(2026, 11, 4, 11),
-                    'organiser': anna.employee.id,
-                    'employees': [('add', [
-                                anna.employee.id,
-                                self.users['Pavel'].employee.id])],
-                    'parties': [('add', [self.ivan.id])],
-                    }])
+        pavel = self.users['Pavel']
+        self.assertEqual(call(pavel, 'party.party', 'search_count',
+                [('id', '=', self.ivan.id)]), 0)
+        call(anna, 'crm.communication', 'create', [meeting_values(
+                    company, anna, [self.ivan.id], colleagues=[pavel],
+                    subject="Переговоры", day=4)])
+        self.assertEqual(call(pavel, 'party.party', 'search_count',
+                [('id', '=', self.ivan.id)]), 1)
 
     @with_transaction()
     def test_inviter_adds_only_counterparties_he_sees(self):
@@ -317,16 +316,9 @@ class CounterpartyAccessTestCase(_DBTestCase):
         for parties in [[self.vasilek.id, self.romashka.id], [self.ivan.id]]:
             with self.subTest(parties=parties), \
                     self.assertRaises(self.denied):
-                call(boris, 'crm.communication', 'create', [{
-                            'subject': "Встреча", 'company': company.id,
-                            'start': datetime.datetime(2026, 11, 4, 10),
-                            'end': datetime.datetime(2026, 11, 4, 11),
-                            'organiser': boris.employee.id,
-                            'employees': [('add', [
-                                        boris.employee.id,
-                                        anna.employee.id])],
-                            'parties': [('add', parties)],
-                            }])
+                call(boris, 'crm.communication', 'create', [meeting_values(
+                            company, boris, parties, colleagues=[anna],
+                            day=4)])
         own = self.create_meeting(company, self.romashka)
         with self.assertRaises(self.denied):
             call(boris, 'crm.communication', 'write', [own.id], {
@@ -347,14 +339,9 @@ class CounterpartyAccessTestCase(_DBTestCase):
                         'employee': boris.employee.id}])
         # Nor moves his own participation to it
         with set_company(company):
-            his, = Communication.create([{
-                        'subject': "Звонок", 'company': company.id,
-                        'start': datetime.datetime(2026, 11, 5, 10),
-                        'end': datetime.datetime(2026, 11, 5, 11),
-                        'organiser': boris.employee.id,
-                        'employees': [('add', [boris.employee.id])],
-                        'parties': [('add', [self.vasilek.id])],
-                        }])
+            his, = Communication.create([meeting_values(
+                        company, boris, [self.vasilek.id], subject="Звонок",
+                        day=5)])
         Participation = pool.get('crm.communication-company.employee')
         row, = Participation.search([
                 ('communication', '=', his.id),
