@@ -18,9 +18,8 @@ OTHER_NAME = 'ИП Петров Пётр Петрович'
 TRASHED = ['ООО «Старый клиент»', 'ООО «Давний клиент»']
 
 
-class CounterpartyCardBrowserTest(BrowserTestCase):
-    "Create a company card with a contact person and a phone, search it"
-    database = 'crmtest'
+class CardDataBrowserTest(BrowserTestCase):
+    "The data of the card's tests, for the tests of the list to share"
 
     @classmethod
     def set_up_data(cls):
@@ -70,6 +69,11 @@ class CounterpartyCardBrowserTest(BrowserTestCase):
         Party.save(trashed)
         for party in trashed:
             party.delete()
+
+
+class CounterpartyCardBrowserTest(CardDataBrowserTest):
+    "Create a company card with a contact person and a phone, search it"
+    database = 'crmtest'
 
     def test_fill_card_and_find_by_phone(self):
         "A person creates a company card and finds it by a piece of phone"

@@ -1,17 +1,12 @@
 """A person filters the client list and exports the list as it is filtered
 now, not every counterparty (browser.py)."""
 from . import test_browser
-from .browser import BrowserTestCase, expect
+from .browser import expect
 
 
-class ExportListedBrowserTest(BrowserTestCase):
+class ExportListedBrowserTest(test_browser.CardDataBrowserTest):
     "Export the List as Filtered from the client list"
     database = 'crmexport'
-
-    @classmethod
-    def set_up_data(cls):
-        "The card test's company, admin employee and other counterparty"
-        test_browser.CounterpartyCardBrowserTest.set_up_data.__func__(cls)
 
     def test_export_filtered_list(self):
         "Filtered to one counterparty, the export writes that one only"

@@ -1,17 +1,12 @@
 """A person stars a counterparty from the client list with one click and
 unstars it again, without the card opening (browser.py)."""
 from . import test_browser
-from .browser import BrowserTestCase, expect
+from .browser import expect
 
 
-class FavoriteStarBrowserTest(BrowserTestCase):
+class FavoriteStarBrowserTest(test_browser.CardDataBrowserTest):
     "The star column of the client list"
     database = 'crmstar'
-
-    @classmethod
-    def set_up_data(cls):
-        "The card test's company, admin employee and other counterparty"
-        test_browser.CounterpartyCardBrowserTest.set_up_data.__func__(cls)
 
     def test_star_in_list_row(self):
         "One click stars the row, another unstars it; the list stays"

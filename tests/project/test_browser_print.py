@@ -2,24 +2,16 @@
 named after the print and the day (browser.py; LibreOffice as `make test`
 installs it)."""
 import datetime as dt
-import shutil
-import unittest
 
 from . import test_browser
-from .browser import BrowserTestCase, expect
+from .browser import expect
 
 REPORT = "Counterparties with Contact Persons"
 
 
-@unittest.skipUnless(shutil.which('soffice'), 'no soffice (make test)')
-class PrintBrowserTest(BrowserTestCase):
+class PrintBrowserTest(test_browser.CardDataBrowserTest):
     "The print of the client list"
     database = 'crmprint'
-
-    @classmethod
-    def set_up_data(cls):
-        "The card test's company, admin employee and other counterparty"
-        test_browser.CounterpartyCardBrowserTest.set_up_data.__func__(cls)
 
     def test_print_list_as_pdf(self):
         "Print › Counterparties with Contact Persons downloads a PDF"
