@@ -70,7 +70,7 @@ def rows(parties):
                 'kpp': party.kpp or '',
                 'ogrn': party.ogrn or '',
                 'address': address,
-                'tags': ', '.join(c.rec_name for c in party.categories),
+                'tags': party.tag_names or '',
                 }
             values.update(_cells(party))
             contacts = [c for c in party.contact_persons if c.active]

@@ -21,23 +21,13 @@ import tempfile
 import time
 from unittest.mock import patch
 
-import openpyxl
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from import_bench import company  # noqa: E402
+from import_bench import write_xlsx  # noqa: E402
 
 
 def xlsx(count):
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.append(['Название', 'ИНН', 'КПП', 'Телефон', 'Моб. телефон',
-            'E-mail', 'Контактное лицо', 'Телефон контакта'])
-    for i in range(1, count + 1):
-        c = company(i)
-        sheet.append([c['name'], c['inn'], c['kpp'], c['phone'], c['mobile'],
-                c['email'], c['contact'], c['contact_phone']])
     data = io.BytesIO()
-    workbook.save(data)
+    write_xlsx(data, 1, count)
     return data.getvalue()
 
 

@@ -41,6 +41,9 @@ class Field:
     # The message of a name that no record of the lookup has: the row is
     # imported without it, with this warning
     unknown: str = ''
+    # Whether an unknown name is made a new record of the lookup when the
+    # batch says so (Create Missing Types and Statuses)
+    creatable: bool = False
     # Whether the update of an existing card may write it; the other
     # fields are only added to what the card has
     updated: bool = False
@@ -106,10 +109,11 @@ FIELDS = [
     Field('type', "Type", ('тип', 'тип контрагента', 'тип компании', 'type',
             'counterparty type'),
         party='counterparty_type', lookup='crm.counterparty.type',
-        unknown='msg_import_unknown_type', updated=True, template=True),
+        unknown='msg_import_unknown_type', creatable=True, updated=True,
+        template=True),
     Field('status', "Status", ('статус', 'status'),
         party='counterparty_status', lookup='crm.counterparty.status',
-        unknown='msg_import_unknown_status', updated=True),
+        unknown='msg_import_unknown_status', creatable=True, updated=True),
     Field('responsible', "Responsible", (
             'ответственный', 'менеджер', 'ответственный менеджер',
             'responsible', 'owner', 'manager', 'account manager'),

@@ -65,7 +65,7 @@ def _reason(record):
 
 def _warned(reason, record):
     "reason followed by the warnings of record, translated"
-    return '; '.join([reason] * bool(reason)
+    return ' '.join([reason] * bool(reason)
         + [translated(m, v) for _, m, v in record.warnings])
 
 
@@ -143,33 +143,37 @@ class Importer:
         warning"""
         value = getattr(record, field_.attribute)
         found = self.lookups[field_.name].get(value.lower())
-        if found is None and self.batch.create_missing and (
-                field_.name in {'type', 'status'}):
+        if (value.lower() not in self.lookups[field_.name]
+                and self.batch.create_missing and field_.creatable):
             found = self._make(field_, {'name': value})
         if found is None:
             record.warn((record.rows[0], field_.unknown, {'value': value}))
         return found
 
     def _make(self, field_, values):
-        "The id of a new record of field_'s lookup, None if refused"
+        """The id of a new record of field_'s lookup, None if refused: then
+        for the rest of the batch, not tried again for each row"""
         Model = Pool().get(field_.lookup)
         try:
             with savepoint():
                 made, = Model.create([values])
         except (TrytonUserError, AccessError):
-            return None
-        self.lookups[field_.name][values['name'].lower()] = made.id
-        return made.id
+            made = None
+        found = self.lookups[field_.name][values['name'].lower()] = (
+            made.id if made else None)
+        return found
 
-    def _scalar_values(self, record):
+    def _scalar_values(self, record, defaults=True):
         """The values of the party of record itself (the catalogue's party
-        fields the row fills), its lookups checked"""
+        fields the row fills, its lookups checked), with the defaults of a
+        new card"""
         values = {
             'name': record.name,
             'kind': record.kind,
-            'counterparty_type': self.default_type,
-            'counterparty_status': self.default_status,
             }
+        if defaults:
+            values['counterparty_type'] = self.default_type
+            values['counterparty_status'] = self.default_status
         for field_ in FIELDS:
             value = field_.party and getattr(record, field_.attribute)
             # The batch's type, when given to all, replaces the file's
@@ -210,7 +214,7 @@ class Importer:
         ids = []
         for tag in record.tags:
             found = self.lookups['tags'].get(tag.lower())
-            if found is None:
+            if tag.lower() not in self.lookups['tags']:
                 # Its own by default (the tag's default user), shared
                 # when the batch says so
                 found = self._make(field_, {'name': tag,
@@ -423,10 +427,7 @@ class Importer:
                 continue
             # A duplicate created anyway is for the ORM and its INN rule
             values = self._card(record) if not match else None
-            if values is None and not record.failed:
-                values = self.values(record)
-            if not record.failed:
-                to_create.append((index, values))
+            to_create.append((index, values or self.values(record)))
         return to_create, merged_into
 
     def _merged(self, records, results, merged_into):
@@ -491,10 +492,10 @@ class Importer:
         the ORM must create it"""
         if self.bulk.unavailable:
             return None
-        values = self._scalar_values(record)
         vouched = self.bulk.vouch(record)
-        if record.failed or vouched is None:
+        if vouched is None:
             return None
+        values = self._scalar_values(record)
         identifiers, (mechanisms, *contacts) = vouched
         return Card(values, identifiers, mechanisms, [
                 (self._contact_values(c, mechanisms=False), m)
@@ -569,12 +570,11 @@ class Importer:
         empty fields (update) or every field the file fills (overwrite),
         adding the contact data and persons it lacks"""
         party = self.Party(holder)
-        values = self.values(record)
-        if record.failed:
-            return Outcome('failed', reason=_reason(record))
         try:
             with savepoint():
-                previous = self._write_given(party, record, values, mode)
+                # Only what the row names: an unknown type keeps the card's
+                previous = self._write_given(party, record,
+                    self._scalar_values(record, defaults=False), mode)
                 identifiers = self._add_identifiers(party, record)
                 mechanisms = self._add_mechanisms(party, record)
                 created = self._add_contacts(party, record)
@@ -595,10 +595,9 @@ class Importer:
         overwrite (the type too when the batch gives it to all); return
         their previous values"""
         given = {f.party: values[f.party] for f in FIELDS
-            if f.updated and getattr(record, f.attribute)
-            and values.get(f.party)}
+            if f.updated and values.get(f.party)}
         if self.batch.type_for_all:
-            given['counterparty_type'] = values['counterparty_type']
+            given['counterparty_type'] = self.default_type
         new, previous = {}, {}
         for name, value in given.items():
             old = getattr(party, name)
@@ -666,7 +665,7 @@ class Importer:
         Line = self.Line
         lines = []
         counts = defaultdict(int)
-        names = {}
+        names = self._merged_names(records, results)
         for index, record in enumerate(records):
             result = results.get(index) or Outcome(
                 'failed', reason=_reason(record))
@@ -711,13 +710,17 @@ class Importer:
             self.batch = Import(self.batch.id)
         return lines
 
+    def _merged_names(self, records, results):
+        "The names of the cards that later rows are merged into, by id"
+        return {p.id: p.rec_name for p in self.Party.browse(list({
+                        results[i].party for i, r in enumerate(records)
+                        if len(r.rows) > 1 and i in results
+                        and results[i].outcome in {'created', 'updated'}}))}
 
     def _row_merged(self, record, number, party, names):
         """Why a row after the first of record, which made or updated the
         counterparty party, is merged into it: the contact person it adds
-        (names caches the names of the parties)"""
-        if party not in names:
-            names[party] = self.Party(party).rec_name
+        (names: the names of the parties by id)"""
         contact = next(
             (c for c in record.contacts if c.row == number and c.name), None)
         if contact:

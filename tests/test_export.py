@@ -67,7 +67,12 @@ class ExportTestCase(_DBTestCase):
     @with_transaction()
     def test_xlsx(self):
         "A row per contact person; a formula stays a text"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Tag = pool.get('crm.counterparty.tag')
         parties = self.create_parties()
+        vip, = Tag.create([{'name': "VIP", 'shared': True}])
+        Party.write([parties[0]], {'tags': [('add', [vip.id])]})
         result = self.run_wizard(parties)
         self.assertEqual(result['file_name'], 'counterparties.xlsx')
         rows = [v for _, v in tabular.rows(result['file'])]
@@ -83,6 +88,8 @@ class ExportTestCase(_DBTestCase):
         self.assertEqual(by[0]['Phone'], '8 (495) 123-45-67')
         self.assertEqual(by[0]['Mobile Phone of Contact'], '8 (916) 123-45-67')
         self.assertEqual(by[0]['INN'], '7707083893')
+        # The module's tags, which the import fills back
+        self.assertEqual(by[0]['Tags'], "VIP")
         with zipfile.ZipFile(io.BytesIO(result['file'])) as archive:
             self.assertNotIn(
                 '<f>', archive.read('xl/worksheets/sheet1.xml').decode())

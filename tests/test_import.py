@@ -184,7 +184,7 @@ class ImportTestCase(_DBTestCase):
         self.assertEqual(romashka.counterparty_status,
             Status.search([], limit=1)[0])
         self.assertEqual(romashka.responsible, employee)
-        self.assertEqual(batch.lines[0].reason, '; '.join([
+        self.assertEqual(batch.lines[0].reason, ' '.join([
                     gettext('crm_counterparty.msg_import_unknown_status',
                         value='Спящий'),
                     gettext('crm_counterparty.msg_import_unknown_responsible',
@@ -229,6 +229,36 @@ class ImportTestCase(_DBTestCase):
         self.assertEqual(batch.failed, 3)
         self.assertEqual(Party.search_count([]), before)
         self.assertIn("not allowed", batch.lines[0].reason)
+
+    @with_transaction()
+    def test_unknown_names_keep_existing_card(self):
+        """An unknown type or status does not overwrite the card's own, and
+        the update of a card makes no tag it does not add"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Type = pool.get('crm.counterparty.type')
+        Status = pool.get('crm.counterparty.status')
+        Tag = pool.get('crm.counterparty.tag')
+        user, _ = self.setup_user()
+        partner, = Type.create([{'name': "Партнёр"}])
+        former, = Status.create([{'name': "Бывший"}])
+        romashka, = Party.create([{'name': "ООО «Ромашка»",
+                    'inn': '7707083893', 'kpp': '773601001',
+                    'counterparty_type': partner.id,
+                    'counterparty_status': former.id}])
+        tags = Tag.search_count([])
+        data = csv_bytes([['Название', 'ИНН', 'КПП', 'Тип', 'Статус', 'Теги'],
+                ['ООО «Ромашка»', '7707083893', '773601001', 'Марсианин',
+                    'Спящий', 'Новая']])
+        batch = self.run_import(
+            data, user, file_name='clients.csv', on_duplicate='overwrite')
+        self.assertEqual(self.outcomes(batch), [(2, 'skipped')],
+            [l.reason for l in batch.lines])
+        romashka = Party(romashka.id)
+        self.assertEqual(
+            (romashka.counterparty_type, romashka.counterparty_status),
+            (partner, former))
+        self.assertEqual(Tag.search_count([]), tags)
 
     @with_transaction()
     def test_bad_rows_reported_others_imported(self):
@@ -347,9 +377,9 @@ class ImportTestCase(_DBTestCase):
 
     @with_transaction()
     def test_repeated_failing_row_reported(self):
-        """A row repeating a failing row of the same file fails with it, a
-        line each: the type no one has found only when the first row's card
-        is made, and an invalid INN found on reading"""
+        """A row repeating a failing row of the same file gets a failed
+        line of its own: an INN held by another card, refused only as the
+        card is made anyway, and an invalid INN found on reading"""
         pool = Pool()
         Party = pool.get('party.party')
         user, _ = self.setup_user()
