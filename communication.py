@@ -328,17 +328,32 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
 
     @classmethod
     def get_names(cls, communications, names):
+        # Only those the user may read: a communication seen for one
+        # counterparty must not name the others
         result = {}
         for name in names:
             field = _NAMED[name]
+            Target = cls._fields[field].get_target()
+            shown = allowed_ids(Target, {r.id
+                    for c in communications for r in getattr(c, field)})
             result[name] = {c.id: ', '.join(
-                    r.rec_name for r in getattr(c, field))
+                    r.rec_name for r in getattr(c, field) if r.id in shown)
                 for c in communications}
         return result
 
     @classmethod
     def search_names(cls, name, clause):
-        return [(_NAMED[name] + '.rec_name',) + tuple(clause[1:])]
+        pool = Pool()
+        Rule = pool.get('ir.rule')
+        field = _NAMED[name]
+        Target = cls._fields[field].get_target()
+        # The rules do not apply to the records searched through a field
+        with check_access():
+            rules = Rule.domain_get(Target.__name__, mode='read')
+        domain = [('rec_name',) + tuple(clause[1:])]
+        if rules:
+            domain.append(rules)
+        return [(field, 'where', domain)]
 
     def get_color(self, name):
         if self.category:

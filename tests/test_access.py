@@ -288,6 +288,26 @@ class CounterpartyAccessTestCase(_DBTestCase):
                 subjects(self.users[name]), ["Встреча с директором"])
 
     @with_transaction()
+    def test_communication_names_only_visible_counterparties(self):
+        """A communication one sees for one of its counterparties names
+        none of the others one may not see, nor is found by them"""
+        Communication = Pool().get('crm.communication')
+        company = self.setup_company()
+        boris = self.users['Boris']
+        with set_company(company):
+            meeting, = Communication.create([meeting_values(
+                        company, self.users['Anna'],
+                        [self.vasilek.id, self.romashka.id])])
+        self.assertEqual(call(boris, 'crm.communication', 'read',
+                [meeting.id], ['party_names']),
+            [{'id': meeting.id, 'party_names': "ООО «Василёк»"}])
+        for name, found in [("Василёк", 1), ("Ромашка", 0)]:
+            with self.subTest(name=name):
+                self.assertEqual(call(boris, 'crm.communication',
+                        'search_count',
+                        [('party_names', 'ilike', '%%%s%%' % name)]), found)
+
+    @with_transaction()
     def test_invited_colleague_sees_counterparty(self):
         """Who sees a counterparty invites a colleague who does not; the
         colleague then sees it, as one of those he takes part in"""
