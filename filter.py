@@ -84,11 +84,14 @@ class ViewSearch(SharedMixin, metaclass=PoolMeta):
         help="The user who shared the filter with everyone.")
 
     @classmethod
-    def set_shared(cls, searches, name, value):
-        # Written first, while the rules still let the user change them
-        user = Transaction().user or None
-        cls.write(searches, {'shared_by': user if value else None})
-        super().set_shared(searches, name, value)
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        # Who shared it is who made it everyone's, never a value given
+        values.pop('shared_by', None)
+        if 'user' in values:
+            values['shared_by'] = (
+                None if values['user'] else Transaction().user or None)
+        return values
 
     @classmethod
     def get(cls):

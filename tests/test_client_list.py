@@ -10,8 +10,7 @@ from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
-from trytond.modules.crm_counterparty.tests.test_access import (
-    call, run_wizard)
+from trytond.modules.crm_counterparty.tests.test_access import call
 from trytond.modules.crm_counterparty.tests.tools import (
     create_user, web_client_search)
 from trytond.pool import Pool
@@ -349,8 +348,14 @@ class ClientListTestCase(_DBTestCase):
                 ViewSearch.read([search_id], ['shared_by.rec_name'])[0][
                     'shared_by.']['rec_name'], "Anna")
         with as_user(anna):
+            # Nobody names another as its sharer
+            ViewSearch.write([ViewSearch(search_id)], {'shared_by': boris.id})
+            self.assertEqual(ViewSearch(search_id).shared_by, anna)
             ViewSearch.write([ViewSearch(search_id)], {'shared': False})
             self.assertIsNone(ViewSearch(search_id).shared_by)
+            # Shared by giving it no owner, it names her as well
+            ViewSearch.write([ViewSearch(search_id)], {'user': None})
+            self.assertEqual(ViewSearch(search_id).shared_by, anna)
 
     @with_transaction()
     def test_date_formula_out_of_range(self):
@@ -701,13 +706,9 @@ class ClientListTestCase(_DBTestCase):
             secret, = Tag.create([{'name': "Тайная метка"}])
             mine, = Group.create([{'name': "Мои звонки"}])
         self.assertEqual((secret.user, mine.user), (anna, anna))
-        run_wizard(anna, 'crm.counterparty.mass_edit', [horns],
-            ('change', {'start': {
-                        'counterparty_type': partner.id,
-                        'counterparty_status': None, 'responsible': None,
-                        'custom_field': None, 'custom_value': None,
-                        'add_tags': [secret.id], 'remove_tags': [],
-                        'add_groups': [mine.id], 'remove_groups': []}}))
+        with as_user(anna):
+            self.run_mass_edit([horns], counterparty_type=partner.id,
+                add_tags=[secret.id], add_groups=[mine.id])
         run_queue()
         horns = Party(horns.id)
         self.assertEqual(horns.counterparty_type, partner)
