@@ -354,6 +354,8 @@ def counterparty_rule_context():
 
 class Party(metaclass=PoolMeta):
     __name__ = 'party.party'
+    # Exported under the policy (CardExportMixin)
+    _counterparty_rows = True
 
     internal = fields.Function(fields.Boolean(
             "Internal",
@@ -456,7 +458,9 @@ class CardExportMixin:
     says.  A record is a part of a card when a stored link holds a
     counterparty (a phone, a payer, a note) or when its model names the
     lists that make it one in ``_card_part_of`` (a communication's
-    counterparties); any other list of counterparties only when exported."""
+    counterparties); any other list of counterparties only when exported.
+    A model whose records are counterparties, or count them, says so with
+    ``_counterparty_rows``."""
     __slots__ = ()
 
     @classmethod
@@ -471,14 +475,14 @@ class CardExportMixin:
         "Whether the export of fields_names of records carries counterparties"
         pool = Pool()
         Party = pool.get('party.party')
-        if cls.__name__ == 'party.party':
+        if getattr(cls, '_counterparty_rows', False):
             return True
         paths = defaultdict(list)
         for path in [*fields_names, *getattr(cls, '_card_part_of', ())]:
             head, _, rest = path.partition('/')
             paths[head].extend([rest] if rest else [])
         names = set(paths) | {n for n, f in cls._fields.items()
-            if _stored_link(f)}
+            if may_hold_counterparty(f)}
         names = [n for n in names if n in cls._fields
             and isinstance(_inner(cls._fields[n]), RELATIONAL)]
         parties, targets = set(), defaultdict(set)
@@ -514,11 +518,10 @@ def _target(field):
     return _inner(field).get_target()
 
 
-def _stored_link(field):
+def may_hold_counterparty(field):
     "Whether the field is a stored link that may hold a counterparty"
     return (isinstance(field, fields.Reference)
         or (isinstance(field, fields.Many2One)
-            and not isinstance(field, fields.Function)
             and field.model_name == 'party.party'))
 
 

@@ -33,12 +33,11 @@ models it reads.  tests/test_counterparty_link.py reads the pool for every
 field that points at party.party and fails on one that is neither checked
 here nor listed there with the reason it needs no check."""
 from trytond.i18n import gettext
-from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import (
     Transaction, inactive_records, without_check_access)
 
-from .access import allowed_ids, new_ids_above
+from .access import allowed_ids, may_hold_counterparty, new_ids_above
 from .exceptions import CounterpartyLinkError
 
 
@@ -81,9 +80,7 @@ class CounterpartyLinkMixin:
         if links is None:
             links = cls._counterparty_links = [] if cls._is_table_query() \
                 else [name for name, field in cls._fields.items()
-                    if isinstance(field, fields.Reference)
-                    or (isinstance(field, fields.Many2One)
-                        and field.model_name == 'party.party')]
+                    if may_hold_counterparty(field)]
         return links
 
     @classmethod
@@ -94,11 +91,11 @@ class CounterpartyLinkMixin:
     @classmethod
     def _before_create(cls, vlist):
         vlist = super()._before_create(vlist)
-        if Transaction().check_access:
+        links = cls.counterparty_links()
+        if Transaction().check_access and links:
             # Before the records exist: a link to a communication one takes
             # part in or to a shared group would itself show the
             # counterparty
-            links = cls.counterparty_links()
             defaults = cls.default_get(links, with_rec_name=False)
             for name in links:
                 cls._check_counterparties(name, _party_ids(

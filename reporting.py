@@ -11,13 +11,13 @@ from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
-from .access import check_export
-
 
 class CounterpartyStatistics(ModelSQL, ModelView):
     "Counterparties counted by status, type, responsible and month"
     __name__ = 'crm.counterparty.statistics'
     __string__ = "Counterparty Statistics"
+    # Its rows count the counterparties: exported as they are
+    _counterparty_rows = True
 
     counterparty_status = fields.Many2One(
         'crm.counterparty.status', "Status")
@@ -30,13 +30,6 @@ class CounterpartyStatistics(ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         cls._order = [('month', 'ASC'), ('id', 'ASC')]
-
-    @classmethod
-    def export_data(cls, records, fields_names, header=False):
-        # Its rows count the counterparties: exported as they are
-        if Transaction().check_access:
-            check_export()
-        return super().export_data(records, fields_names, header=header)
 
     @classmethod
     def table_query(cls):

@@ -790,6 +790,20 @@ class CounterpartyAccessTestCase(_DBTestCase):
                 'export_data_domain', [], ['count'])
 
     @with_transaction()
+    def test_export_refused_as_unread_first(self):
+        """Who may not export and asks for parts of cards he may not see is
+        refused their read, which says nothing of what they hold"""
+        ContactMechanism = Pool().get('party.contact_mechanism')
+        self.setup_company(export='managers')
+        phone, = ContactMechanism.create([{'party': self.romashka.id,
+                    'type': 'phone', 'value': '+74951234567'}])
+        with self.assertRaises(AccessError) as refused:
+            call(self.users['Boris'], 'party.contact_mechanism',
+                'export_data', [phone.id], ['value'])
+        self.assertNotEqual(refused.exception.message, gettext(
+                'crm_counterparty.msg_access_export_managers'))
+
+    @with_transaction()
     def test_export_group_of_counterparties(self):
         "A list of counterparties is exported by name, not its counterparties"
         Group = Pool().get('crm.counterparty.group')
