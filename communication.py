@@ -717,7 +717,8 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
         fields = set(values)
         before = {c: (c.state, set(c.employees), set(c.parties))
             for c in communications}
-        if fields & (_SCHEDULE_FIELDS | {'state', 'employees'}):
+        # When it was held sets the last contact of its counterparties
+        if fields & (_SCHEDULE_FIELDS | {'state', 'employees', 'held'}):
             callbacks.append(
                 lambda: cls._tell_changes(before, fields))
         return callbacks
@@ -1030,6 +1031,7 @@ class Party(metaclass=PoolMeta):
                 last = Communication.search([
                         ('parties', 'in', members),
                         ('state', '=', 'done'),
+                        ('held', '!=', None),
                         ], order=[('held', 'DESC')], limit=1)
                 day = last[0].local_date(last[0].held) if last else None
                 if party.last_contact != day:

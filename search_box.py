@@ -123,9 +123,6 @@ def phone_runs(words):
             if len(_NON_DIGITS.sub('', text)) in PHONE_NUMBER_DIGITS:
                 runs.append((start, i, text))
         start = None
-        if _phone_word(word, True):
-            # A word that ends a run may begin the next
-            start = i
     return runs
 
 

@@ -113,7 +113,7 @@ class Party(metaclass=PoolMeta):
             cls.write(list(parties) + persons, {
                     'active': False,
                     'trash_date': dt.datetime.now(dt.timezone.utc).replace(
-                        tzinfo=None, microsecond=0),
+                        tzinfo=None),
                     'trashed_by': Transaction().user,
                     })
 

@@ -38,11 +38,6 @@ class CounterpartyTrashTestCase(_DBTestCase):
         pool = Pool()
         Party = pool.get('party.party')
         Change = pool.get('crm.counterparty.responsible_change')
-        romashka = self.create_company_with_persons()
-        call(self.user, 'party.party', 'delete', [romashka.id])
-        with Transaction().set_context(active_test=False):
-            romashka = Party(romashka.id)
-        self.assertEqual(romashka.trash_date.microsecond, 0)
         for Model, name in [(Party, 'trash_date'), (Change, 'create_date')]:
             with self.subTest(field=name):
                 format_ = Model.fields_get([name])[name]['format']
