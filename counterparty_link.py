@@ -31,7 +31,9 @@ creates its phones and contact persons with it).  One2Many and Many2Many
 fields write through these models; a table query is written through the
 models it reads.  tests/test_counterparty_link.py reads the pool for every
 field that points at party.party and fails on one that is neither checked
-here nor listed there with the reason it needs no check."""
+here nor listed there with the reason it needs no check, and on a checked
+one that is neither in ``CHILDREN`` nor listed there as a plain link with
+its reason."""
 from trytond.i18n import gettext
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import (

@@ -10,7 +10,7 @@ from trytond.model import ModelStorage, fields
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import set_company
 from trytond.modules.crm_counterparty.counterparty_link import (
-    CounterpartyLinkMixin)
+    CHILDREN, CounterpartyLinkMixin)
 from trytond.modules.crm_counterparty.exceptions import CounterpartyLinkError
 from trytond.modules.crm_counterparty.tests import test_access
 from trytond.modules.crm_counterparty.tests.test_access import call
@@ -24,6 +24,24 @@ EXEMPT = {
         "a table query: its create, write and delete go to party.relation",
     ('party.relation.all', 'to'):
         "a table query: its create, write and delete go to party.relation",
+    }
+
+# The links that are not a part of the card they point at (CHILDREN), and
+# why: who sets one must only see the counterparty
+PLAIN = {
+    ('party.party', 'replaced_by'):
+        "a merged card names the one it went into; the merge edits both",
+    ('crm.counterparty.favorite', 'party'):
+        "a star only its user sees",
+    ('crm.communication-party.party', 'party'):
+        "a communication shows on the card without changing it",
+    ('project.work', 'party'): "a task shows on the card without changing it",
+    ('crm.counterparty.import.line', 'party'):
+        "the import's report names the card it made or met",
+    ('ir.chat.channel', 'resource'):
+        "the chat of a card one reads; its messages are checked as its own",
+    ('ir.model.log', 'resource'): "Tryton's own log of what was done",
+    ('ir.action.keyword', 'model'): "an action offered on counterparties",
     }
 
 # Links made by writing the card, which its own rules refuse first
@@ -93,6 +111,10 @@ class CounterpartyLinkTestCase(_DBTestCase):
                 else:
                     unchecked.add((model, name))
         self.assertEqual(unchecked, set(EXEMPT))
+        # A part of a card is refused to who may not edit the card; the
+        # other links to who may not see it: each says which it is
+        plain = {(m, n) for m, n in checked if n not in CHILDREN.get(m, ())}
+        self.assertEqual(plain, set(PLAIN))
         self.assertLessEqual({
                 ('party.party', 'employer'), ('party.relation', 'to'),
                 ('crm.counterparty.group-party.party', 'party'),
