@@ -12,7 +12,8 @@ from trytond.i18n import gettext
 from trytond.model import Index, Unique, fields
 from trytond.model.exceptions import AccessError
 from trytond.model.fields import SQL_OPERATORS
-from trytond.transaction import Transaction
+from trytond.pool import Pool
+from trytond.transaction import Transaction, check_access
 
 from .access import allowed_ids
 
@@ -46,7 +47,10 @@ def check_chosen(records):
     check the domains of a wizard's form, so any id may come in it"""
     if not records:
         return
+    ModelAccess = Pool().get('ir.model.access')
     Model = records[0].__class__
+    with check_access():
+        ModelAccess.check(Model.__name__, 'read')
     ids = {r.id for r in records}
     if ids - allowed_ids(Model, ids):
         raise AccessError(gettext(
