@@ -115,6 +115,7 @@ class Import(Workflow, ModelSQL, ModelView):
             ('xlsx', "Excel (.xlsx)"),
             ('xls', "Excel 97–2003 (.xls)"),
             ('ods', "OpenDocument (.ods)"),
+            ('html', "HTML Table (.html, .xls)"),
             ('csv', "CSV"),
             ('vcf', "vCard (.vcf)"),
             ], "Format", readonly=True)

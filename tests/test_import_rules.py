@@ -5,6 +5,7 @@ no database, files the tests build."""
 import csv
 import datetime as dt
 import io
+from html import escape
 import unittest
 import zipfile
 from unittest.mock import patch
@@ -57,6 +58,25 @@ def csv_bytes(rows, encoding='utf-8', delimiter=';'):
     text = io.StringIO()
     csv.writer(text, delimiter=delimiter).writerows(rows)
     return text.getvalue().encode(encoding)
+
+
+class Raw(str):
+    "A cell's HTML written as it is, not escaped"
+
+
+def html(rows, encoding='utf-8'):
+    """A table as Bitrix24 exports it "to Excel" (saved as .xls): a <meta>
+    naming the charset, then a bordered table, its header in <thead>, the
+    values HTML-escaped"""
+    def cells(tag, row):
+        return ''.join('<%s>%s</%s>' % (tag, value if isinstance(value, Raw)
+                else escape(str(value)), tag) for value in row)
+    charset = {'utf-8': 'UTF-8', 'cp1251': 'windows-1251'}[encoding]
+    return ('<meta http-equiv="Content-type" content="text/html;charset=%s" '
+        '/>\n<table border="1">\n<thead>\n<tr>%s</tr>\n</thead>\n<tbody>%s'
+        '</tbody></table>' % (charset, cells('th', rows[0]), ''.join(
+                '<tr>%s</tr>' % cells('td', row) for row in rows[1:]))
+        ).encode(encoding)
 
 
 def ods(rows):
@@ -188,6 +208,66 @@ class ReadFileTestCase(unittest.TestCase):
 
     def test_ods(self):
         self.assert_sample(ods([HEADER] + ROWS), 'ods')
+
+    def test_html(self):
+        "Bitrix24's «Excel» export, a web page's table, in either charset"
+        for encoding in ['utf-8', 'cp1251']:
+            with self.subTest(encoding=encoding):
+                self.assert_sample(html([HEADER] + ROWS, encoding), 'html')
+
+    def test_html_as_a_browser_shows_it(self):
+        """Entities, line breaks, paragraphs, empty cells and cells spanning
+        columns or rows are read as a browser shows them, in the first table
+        of the page"""
+        data = ('\ufeff<!DOCTYPE html><html><head><title>Компании</title>'
+            '<style>td {mso-number-format:\\@;}</style></head><body>'
+            '<table><tr><td colspan="4">Выгрузка компаний</td></tr>'
+            '<tr><th>Название</th><th>Комментарий</th><th>Адрес</th>'
+            '<th>Контактное лицо</th></tr>'
+            '<tr><td rowspan="2">ООО &quot;Ромашка&quot; &amp; Ко</td>'
+            '<td></td><td>Москва<br />ул. Ленина,&nbsp;1</td>'
+            '<td>Иванов <!-- нет --></td></tr>'
+            '<tr><td colspan="2"><p>Звонить</p><p>после <b>обеда</b></p></td>'
+            '<td>Петрова</td></tr></table>'
+            '<table><tr><td>Другая таблица</td></tr></table></body></html>'
+            ).encode()
+        self.assertEqual(list(tabular.rows(data)), [
+                (1, ['Выгрузка компаний']),
+                (2, ['Название', 'Комментарий', 'Адрес', 'Контактное лицо']),
+                (3, ['ООО "Ромашка" & Ко', None, 'Москва\nул. Ленина,\xa01',
+                        'Иванов']),
+                (4, [None, 'Звонить\nпосле обеда', None, 'Петрова']),
+                ])
+        header, _, (romashka,) = read(data)
+        self.assertEqual(header[0], 'Название')
+        self.assertEqual((romashka.name, romashka.address,
+                romashka.description), ('ООО "Ромашка" & Ко',
+                'Москва ул. Ленина, 1', 'Звонить после обеда'))
+        self.assertEqual(
+            [c.name for c in romashka.contacts], ['Иванов', 'Петрова'])
+
+    def test_html_refused(self):
+        "A page without a table, or a row too wide, is refused with why"
+        wide = '<td>x</td>' * (tabular.MAX_COLUMNS + 1)
+        for data, message, values in [
+                (b'<html><body><p>No table</p></body></html>',
+                    'msg_import_file_not_table', {}),
+                (('<table><tr><th>Название</th></tr><tr>%s</tr></table>'
+                        % wide).encode(), 'msg_import_file_too_many_columns',
+                    {'row': 2, 'count': tabular.MAX_COLUMNS + 1,
+                        'limit': tabular.MAX_COLUMNS}),
+                (b'<table><tr><th>Name</th></tr><tr><td colspan="999999999">'
+                    b'A</td><td>B</td></tr></table>',
+                    'msg_import_file_too_many_columns',
+                    {'row': 2, 'count': tabular.MAX_COLUMNS + 2,
+                        'limit': tabular.MAX_COLUMNS}),
+                ]:
+            with self.subTest(message=message, data=data[:40]):
+                self.assertEqual(tabular.sniff(data), 'html')
+                with self.assertRaises(FileUnusable) as cm:
+                    read(data)
+                self.assertEqual((cm.exception.message, cm.exception.values),
+                    (message, values))
 
     def test_csv_encodings_and_separators(self):
         for encoding in ['utf-8', 'utf-8-sig', 'cp1251']:
