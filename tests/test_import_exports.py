@@ -140,6 +140,27 @@ class ImportExportsTestCase(_DBTestCase):
             ('ИП Смирнов С. С. & сыновья', '500100732259', employee))
 
     @with_transaction()
+    def test_megaplan_people(self):
+        """Megaplan's people with their names split: «Фамилия Имя
+        Отчество», a company's own row beside them"""
+        batch, _ = self.imported(csv_file([
+                    ['Тип', 'Название', 'Фамилия', 'Имя', 'Отчество',
+                        'Телефоны', 'Email'],
+                    ['Компания', 'ООО «Ромашка»', '', '', '',
+                        '+7 (495) 123-45-67', 'info@romashka.ru'],
+                    ['Человек', '', 'Сидоров', 'Иван', 'Петрович',
+                        '8 916 111-22-33', 'sidorov@mail.ru'],
+                    ], 'cp1251', ';'), 'megaplan.csv')
+        romashka, sidorov = [l.party for l in batch.lines]
+        self.assertEqual((romashka.kind, romashka.name, romashka.email),
+            ('company', 'ООО «Ромашка»', 'info@romashka.ru'))
+        self.assertEqual(
+            (sidorov.kind, sidorov.name, sidorov.email, sidorov.phone),
+            ('person', 'Сидоров Иван Петрович', 'sidorov@mail.ru',
+                '8 (916) 111-22-33'))
+        self.assertFalse(romashka.contact_persons)
+
+    @with_transaction()
     def test_1c(self):
         """1C counterparties saved as a spreadsheet: a title above the
         header, numbers as numbers, the kind as «Юр./физ. лицо»"""

@@ -605,6 +605,55 @@ class RecordsTestCase(unittest.TestCase):
         self.assertEqual(anna.emails, ['anna@example.com'])
         self.assertEqual(ivan.name, 'Иванов Иван')
 
+    def test_name_parts(self):
+        """A name split into columns is «Фамилия Имя Отчество» whatever
+        their order; a column of the whole name says it better; a nickname
+        names one who has no other name"""
+        header = ['Имя', 'Отчество', 'Фамилия', 'Никнейм', 'E-mail']
+        sidorov, petrova, ksu = self.records(header, [
+                ['Иван', 'Петрович', 'Сидоров', 'vanya', 'ivan@example.com'],
+                ['Анна', '', 'Петрова', '', ''],
+                ['', '', '', 'ksu', 'ksu@example.com']])
+        self.assertEqual([(r.kind, r.name) for r in [sidorov, petrova, ksu]],
+            [('person', 'Сидоров Иван Петрович'), ('person', 'Петрова Анна'),
+                ('person', 'ksu')])
+        self.assertEqual(sidorov.emails, ['ivan@example.com'])
+        (whole,) = self.records(['ФИО', 'Имя', 'Фамилия'],
+            [['Сидоров И. П.', 'Иван', 'Сидоров']])
+        self.assertEqual(whole.name, 'Сидоров И. П.')
+
+    def test_person_name(self):
+        self.assertEqual(rules.person_name(
+                {'first': 'Иван', 'middle': 'Петрович', 'last': 'Сидоров'}),
+            'Сидоров Иван Петрович')
+        self.assertEqual(
+            rules.person_name({'first': 'Иван', 'nickname': 'vanya'}), 'Иван')
+        self.assertEqual(rules.person_name({'nickname': 'vanya'}), 'vanya')
+        self.assertEqual(rules.person_name({}), '')
+
+    def test_people_with_companies(self):
+        """In a list of people, one with a company is its contact person,
+        with the row's phones and e-mails; one without is a counterparty of
+        his own, not a contact person of the company above"""
+        header = ['Фамилия', 'Имя', 'Компания', 'Должность', 'Телефон',
+            'E-mail']
+        romashka, sidorov = self.records(header, [
+                ['Иванов', 'Иван', 'ООО Ромашка', 'Директор',
+                    '8 916 123-45-67', 'ivan@romashka.ru'],
+                ['Петрова', 'Анна', 'ООО Ромашка', '', '',
+                    'anna@romashka.ru'],
+                ['Сидоров', 'Пётр', '', '', '8 916 000-11-22', '']])
+        self.assertEqual(
+            (romashka.kind, romashka.name, romashka.phones, romashka.emails),
+            ('company', 'ООО Ромашка', [], []))
+        self.assertEqual([(c.name, c.position, c.phones, c.emails)
+                for c in romashka.contacts], [
+                ('Иванов Иван', 'Директор', ['8 916 123-45-67'],
+                    ['ivan@romashka.ru']),
+                ('Петрова Анна', '', [], ['anna@romashka.ru'])])
+        self.assertEqual((sidorov.kind, sidorov.name, sidorov.phones),
+            ('person', 'Сидоров Пётр', ['8 916 000-11-22']))
+
     def test_several_values_in_a_cell(self):
         (record,) = self.records(['Название', 'Телефон', 'E-mail', 'Метки'], [
                 ['ООО А', '8 916 123-45-67, 8 (495) 123-45-67',
