@@ -188,6 +188,14 @@ class ImportTestCase(_DBTestCase):
             ["Иванов Иван", "Петрова Анна", "Сидоров Пётр"])
 
     @with_transaction()
+    def test_list_time_to_the_second(self):
+        "The list of imports shows when to the second, not microseconds"
+        Import = Pool().get('crm.counterparty.import')
+        format_ = Import.fields_get(['create_date'])['create_date']['format']
+        self.assertIn('%S', format_)
+        self.assertNotIn('%f', format_)
+
+    @with_transaction()
     def test_megaplan_kind_and_unknown_names(self):
         """Megaplan's «Тип» is the kind; an unknown status or responsible is
         a warning, the default kept; a new tag is made the user's own"""
