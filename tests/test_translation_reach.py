@@ -220,8 +220,8 @@ def screens(crm_user, admin):
             transaction.set_context(_check_access=True):
         setup = [ModelData.get_id(*m.split('.')) for m in SETUP_MENUS]
         menu_screens(Menu.search([('parent', 'child_of', setup)]))
-        menu_screens(Menu.browse([
-                    ModelData.get_id('ir', 'menu_administration')]))
+        # The menus above them, which lead there
+        menu_screens({m.parent for m in Menu.browse(setup) if m.parent})
         config_wizard = ModelData.get_id('ir', 'act_module_config_wizard')
         result.action(Action.get_action_values(
                 'ir.action.wizard', [config_wizard])[0])
