@@ -1,5 +1,5 @@
 """The administrator works in Russian: the menus and lists he sets the
-module up with read Russian in the web client.
+module up with, and the revision dialog, read Russian in the web client.
 
 tests/test_translation_reach.py checks every string of these screens; this
 test looks at them as a person does, in sao.
@@ -46,3 +46,14 @@ class RussianAdminBrowserTest(BrowserTestCase):
                     if h.strip() and not CYRILLIC.search(h)]
                 self.assertEqual(english, [])
         self._screenshot('russian_admin_modules.png')
+
+    def test_revision_dialog_russian(self):
+        "The revision dialog's title and label read Russian"
+        self._log_in()
+        # The dialog "Show revisions..." opens, on a list of none
+        self.page.evaluate(
+            'new Sao.Window.Revision([], null, function() {})')
+        dialog = self.page.locator('.modal.in')
+        expect(dialog.locator('.modal-title')).to_have_text("Версия")
+        expect(dialog.locator('label[for="revision"]')).to_have_text(
+            "Версия")
