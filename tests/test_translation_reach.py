@@ -82,6 +82,23 @@ class _Screens:
         if isinstance(text, str) and text:
             self.strings[key] = text
 
+    def menus(self, menus):
+        "The names of menus and what they open, but project's"
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        Keyword = pool.get('ir.action.keyword')
+        extras = {d.db_id for d in ModelData.search([
+                    ('model', '=', 'ir.ui.menu'),
+                    ('module', 'in', EXTRA_MODULES),
+                    ])}
+        for menu in menus:
+            if menu.id in extras:
+                continue
+            self.add(('menu', menu.id), menu.name)
+            for values in Keyword.get_keyword(
+                    'tree_open', ('ir.ui.menu', menu.id)):
+                self.action(values)
+
     def action(self, values, depth=0):
         "The strings of the action the client opens with values"
         self.add(('action', values['type'], values['id']), values['name'])
@@ -116,7 +133,7 @@ class _Screens:
             if not isinstance(state, StateView):
                 continue
             view = state.get_view(Wizard, state_name)
-            self._view_strings(state.model_name, view, 1)
+            self.view_strings(state.model_name, view, 1)
             for button in state.get_buttons(Wizard, state_name):
                 self.add(('button', name, state_name, button['state']),
                     button['string'])
@@ -129,9 +146,9 @@ class _Screens:
             return
         Model = Pool().get(model)
         view = Model.fields_view_get(view_id=view_id, view_type=view_type)
-        self._view_strings(model, view, depth)
+        self.view_strings(model, view, depth)
 
-    def _view_strings(self, model, view, depth):
+    def view_strings(self, model, view, depth):
         arch = etree.fromstring(view['arch'])
         shown = set()
         for i, element in enumerate(arch.iter()):
@@ -173,61 +190,57 @@ def _selection(Model, method_name):
     return method()
 
 
-def _menus(ids):
-    "The menus among ids the user of the transaction sees, with their ids"
-    Menu = Pool().get('ir.ui.menu')
-    return Menu.search([('id', 'in', ids)])
-
-
 def screens(crm_user, admin):
     "The strings of the screens the demo's users meet, in the language"
+    result = _Screens()
+    transaction = Transaction()
+    with transaction.set_user(crm_user.id), \
+            transaction.set_context(_check_access=True):
+        _user_screens(result)
+    with transaction.set_user(admin.id), \
+            transaction.set_context(_check_access=True):
+        _setup_screens(result)
+    _names(result)
+    return result.strings
+
+
+def _user_screens(result):
+    "The menus, preferences and filters of the user of the transaction"
+    pool = Pool()
+    Menu = pool.get('ir.ui.menu')
+    User = pool.get('res.user')
+    ViewSearch = pool.get('ir.ui.view_search')
+    result.menus(Menu.search([]))
+    result.view_strings('res.user', User.get_preferences_fields_view(), 1)
+    for searches in ViewSearch.get().values():
+        for id_, name, *_ in searches:
+            result.add(('filter', id_), name)
+
+
+def _setup_screens(result):
+    "The setup menus, the menus above them and the first-login wizard"
     pool = Pool()
     Menu = pool.get('ir.ui.menu')
     ModelData = pool.get('ir.model.data')
-    Keyword = pool.get('ir.action.keyword')
-    User = pool.get('res.user')
+    Action = pool.get('ir.action')
+    ConfigItem = pool.get('ir.module.config_wizard.item')
+    setup = [ModelData.get_id(*m.split('.')) for m in SETUP_MENUS]
+    result.menus(Menu.search([('parent', 'child_of', setup)]))
+    result.menus({m.parent for m in Menu.browse(setup) if m.parent})
+    config_wizard = ModelData.get_id('ir', 'act_module_config_wizard')
+    result.action(Action.get_action_values(
+            'ir.action.wizard', [config_wizard])[0])
+    for item in ConfigItem.search([]):
+        result.action(Action.get_action_values(
+                item.action.type, [item.action.id])[0])
+
+
+def _names(result):
+    "The names of the languages and the messages"
+    pool = Pool()
     Lang = pool.get('ir.lang')
     Message = pool.get('ir.message')
-    ConfigItem = pool.get('ir.module.config_wizard.item')
-    ViewSearch = pool.get('ir.ui.view_search')
-    Action = pool.get('ir.action')
-    transaction = Transaction()
-    result = _Screens()
-
-    extras = {d.db_id for d in ModelData.search([
-                ('model', '=', 'ir.ui.menu'),
-                ('module', 'in', EXTRA_MODULES),
-                ])}
-
-    def menu_screens(menus):
-        for menu in menus:
-            if menu.id in extras:
-                continue
-            result.add(('menu', menu.id), menu.name)
-            for values in Keyword.get_keyword(
-                    'tree_open', ('ir.ui.menu', menu.id)):
-                result.action(values)
-
-    with transaction.set_user(crm_user.id), \
-            transaction.set_context(_check_access=True):
-        menu_screens(Menu.search([]))
-        preferences = User.get_preferences_fields_view()
-        result._view_strings('res.user', preferences, 1)
-        for model, searches in ViewSearch.get().items():
-            for id_, name, *_ in searches:
-                result.add(('filter', id_), name)
-    with transaction.set_user(admin.id), \
-            transaction.set_context(_check_access=True):
-        setup = [ModelData.get_id(*m.split('.')) for m in SETUP_MENUS]
-        menu_screens(Menu.search([('parent', 'child_of', setup)]))
-        # The menus above them, which lead there
-        menu_screens({m.parent for m in Menu.browse(setup) if m.parent})
-        config_wizard = ModelData.get_id('ir', 'act_module_config_wizard')
-        result.action(Action.get_action_values(
-                'ir.action.wizard', [config_wizard])[0])
-        for item in ConfigItem.search([]):
-            result.action(Action.get_action_values(
-                    item.action.type, [item.action.id])[0])
+    ModelData = pool.get('ir.model.data')
     for lang in Lang.search([]):
         result.add(('language', lang.id), lang.name)
     messages = ModelData.search([
@@ -236,7 +249,6 @@ def screens(crm_user, admin):
             ])
     for message in Message.browse([m.db_id for m in messages]):
         result.add(('message', message.id), message.text)
-    return result.strings
 
 
 def untranslated(english, russian):
