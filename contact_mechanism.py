@@ -11,7 +11,7 @@ from trytond.modules.party.exceptions import InvalidEMail
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction, without_check_access
 
-from . import phone
+from . import email_address, phone
 from .access import policy_company
 from .phone import DEFAULT_REGION
 
@@ -22,6 +22,18 @@ MESSENGERS = [
     ('viber', "Viber"),
     ('vk', "VK"),
     ]
+# The translated reason of each slip email_address.mistake names
+EMAIL_MISTAKES = {
+    'space': 'crm_counterparty.msg_email_space',
+    'no_at': 'crm_counterparty.msg_email_no_at',
+    'many_at': 'crm_counterparty.msg_email_many_at',
+    'no_local': 'crm_counterparty.msg_email_no_local',
+    'no_domain': 'crm_counterparty.msg_email_no_domain',
+    'characters': 'crm_counterparty.msg_email_characters',
+    'dots': 'crm_counterparty.msg_email_dots',
+    'no_dot': 'crm_counterparty.msg_email_no_dot',
+    'other': 'crm_counterparty.msg_email_other',
+    }
 
 
 def home_region():
@@ -37,6 +49,12 @@ def home_region():
                 if address.country:
                     return address.country.code
     return DEFAULT_REGION
+
+
+def email_reason(address):
+    "Why address is not an e-mail address, in the user's language"
+    return gettext(EMAIL_MISTAKES[email_address.mistake(address)],
+        characters=' '.join(email_address.invalid_characters(address)))
 
 
 class ContactMechanism(metaclass=PoolMeta):
@@ -70,7 +88,8 @@ class ContactMechanism(metaclass=PoolMeta):
                     raise InvalidEMail(gettext(
                             'party.msg_email_invalid',
                             email=mechanism.value,
-                            party=mechanism.party.rec_name), str(e)) from e
+                            party=mechanism.party.rec_name),
+                        email_reason(mechanism.value)) from e
 
     @fields.depends('party', '_parent_party.addresses')
     def _phone_country_codes(self):

@@ -67,6 +67,7 @@ def load(database, data):
     pool.init()
     with Transaction().start(database, 0) as transaction:
         company, staff = setup_company(pool, data['employees'])
+        close_config_wizard(pool)
         context = {'company': company.id}
         with transaction.set_context(context):
             parties = load_counterparties(pool, data, staff)
@@ -137,6 +138,7 @@ def setup_company(pool, employees):
                 'company': company.id}])
     admin, = User.search([('login', '=', 'admin')])
     User.write([admin], {
+            'language': russian.id,
             'companies': [('add', [company.id])],
             'company': company.id,
             'employees': [('add', [admin_employee.id])],
@@ -149,6 +151,13 @@ def setup_company(pool, employees):
         [staff[e['login']] for e in employees[1:]],
         {'supervisor': staff[employees[0]['login']].id})
     return company, staff
+
+
+def close_config_wizard(pool):
+    """The demo has done what the first-login wizard asks (the company, the
+    users, the languages, the modules): the admin is not walked through it"""
+    ConfigItem = pool.get('ir.module.config_wizard.item')
+    ConfigItem.write(ConfigItem.search([]), {'state': 'done'})
 
 
 def load_counterparties(pool, data, staff):

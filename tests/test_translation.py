@@ -8,8 +8,9 @@ import polib
 
 import trytond.config as config
 from trytond.i18n import gettext
+from trytond.model.exceptions import ValidationError
 from trytond.pool import Pool
-from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.tests.test_tryton import _DBTestCase, with_transaction
 from trytond.transaction import Transaction
 
 from trytond.modules.crm_counterparty.tests.test_report import (
@@ -27,9 +28,12 @@ def _export(lang):
     return {(e.msgctxt, e.msgid): e for e in entries}
 
 
-class CrmCounterpartyTranslationTestCase(ModuleTestCase):
+class CrmCounterpartyTranslationTestCase(_DBTestCase):
     "Test the Russian translation of the crm_counterparty module"
     module = MODULE
+    # As the demo, the card's tasks too; the database of
+    # test_translation_reach
+    extras = ['project']
     language = 'ru'
 
     @with_transaction(context={'language': 'ru'})
@@ -131,6 +135,24 @@ class CrmCounterpartyTranslationTestCase(ModuleTestCase):
                 responsible="Анна")
         self.assertEqual(message, "Новый ответственный: Анна.")
 
+    @with_transaction(context={'language': 'ru'})
+    def test_email_reason(self):
+        "An invalid e-mail is refused in Russian, saying how to mend it"
+        Party = Pool().get('party.party')
+        with self.assertRaises(ValidationError) as cm:
+            Party.create([{
+                        'name': "Ромашка",
+                        'contact_mechanisms': [('create', [{
+                                        'type': 'email',
+                                        'value': 'ivanov,petrov@mail.ru'}])],
+                        }])
+        self.assertEqual(
+            cm.exception.message,
+            "Адрес эл. почты «ivanov,petrov@mail.ru» контрагента «Ромашка» "
+            "некорректен.")
+        self.assertEqual(
+            cm.exception.description, "В адресе недопустимые символы: ,")
+
     @with_transaction()
     def test_data_records(self):
         "The default types and statuses are named in Russian"
@@ -220,5 +242,3 @@ class CrmCounterpartyTranslationTestCase(ModuleTestCase):
         self.assertEqual(
             {p: keys for p, keys in problems.items() if keys}, {})
 
-
-del ModuleTestCase

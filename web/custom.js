@@ -4,7 +4,7 @@
    sao's own customisation point (index.html loads custom.js from its root;
    `make web` copies this file there).
 
-   Two mends of sao 8.0, each in its own block below.
+   The mends of sao 8.0, each in its own block below.
 
    A button in a row of a list (Restore in the trash) runs on the row it is
    in with one click: sao takes the first click on a row that is not the
@@ -39,5 +39,19 @@
     form.record_saved = function() {
         this.set_buttons_sensitive();
         this.refresh_resources(true);
+    };
+}());
+
+/* The revision dialog ("Show revisions...") labels its list in the user's
+   language: sao writes the label as a literal "Revision" under the title it
+   translates. */
+(function() {
+    'use strict';
+    var dialog = Sao.Window.Revision.prototype;
+    var init = dialog.init;
+    dialog.init = function(revisions, revision, callback) {
+        init.call(this, revisions, revision, callback);
+        this.el.find('label[for="revision"]').text(
+            Sao.i18n.gettext('Revision'));
     };
 }());
