@@ -6,13 +6,16 @@
 The order and the words are the address format of Russia read in Russian
 (address.xml); the parts of Tryton's generic address that a Russian address
 has no use for are hidden on a Russian address unless already filled
-(HIDDEN_IN_RUSSIA); the rules of writing a part once are in
-postal_address.py."""
+(HIDDEN_IN_RUSSIA); a new address is in the country of the user's company
+(home_country), so a Russian company's card asks for a Russian address at
+once; the rules of writing a part once are in postal_address.py."""
 from trytond.model import fields
-from trytond.pool import PoolMeta
+from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
+from trytond.transaction import without_check_access
 
 from . import postal_address
+from .access import policy_company
 
 RUSSIA = 'RU'
 # Post boxes, building names, floors and rooms: a Russian address writes
@@ -20,6 +23,18 @@ RUSSIA = 'RU'
 HIDDEN_IN_RUSSIA = (
     'building_name', 'floor_number', 'room_number',
     'post_box', 'private_bag', 'post_office')
+
+
+def home_country():
+    "The country of the user's company, None when its address has none"
+    Company = Pool().get('company.company')
+    company = policy_company()
+    if company is not None:
+        with without_check_access():
+            for address in Company(company).party.addresses:
+                if address.country:
+                    return address.country
+    return None
 
 
 class Address(metaclass=PoolMeta):
@@ -37,6 +52,16 @@ class Address(metaclass=PoolMeta):
             field.states['invisible'] = (
                 field.states.get('invisible', False)
                 | ((Eval('country_code') == RUSSIA) & ~Eval(name)))
+
+    @classmethod
+    def default_country(cls):
+        country = home_country()
+        return country.id if country else None
+
+    @classmethod
+    def default_country_code(cls):
+        country = home_country()
+        return country.code if country else None
 
     @fields.depends('country')
     def on_change_with_country_code(self, name=None):

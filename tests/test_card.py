@@ -168,6 +168,27 @@ class CardTestCase(_DBTestCase):
         self.assertEqual(address.on_change_with_country_code(), 'RU')
         self.assertIsNone(Address().on_change_with_country_code())
 
+    @with_transaction()
+    def test_new_address_in_company_country(self):
+        "A new address is in the country of the user's company"
+        pool = Pool()
+        Address = pool.get('party.address')
+        Country = pool.get('country.country')
+        Party = pool.get('party.party')
+        self.assertIsNone(Address.default_country())
+        russia, = Country.create([{'name': "Россия", 'code': 'RU'}])
+        company = create_company()
+        Address.write(list(company.party.addresses), {'country': russia.id})
+        with set_company(company):
+            self.assertEqual(Address.default_country(), russia.id)
+            self.assertEqual(Address.default_country_code(), 'RU')
+            party, = Party.create([{
+                        'name': "ООО «Ромашка»",
+                        'addresses': [('create', [{'city': "Тверь"}])],
+                        }])
+            address, = party.addresses
+            self.assertEqual(address.country, russia)
+
     @with_transaction(context={'language': 'ru'})
     def test_address_form_russian_order(self):
         "The address form asks for the parts in the Russian order"
