@@ -8,11 +8,12 @@ from sql.functions import Lower
 from trytond.i18n import gettext
 from trytond.model import Index, fields
 from trytond.modules.party.exceptions import InvalidEMail
-from trytond.pool import Pool, PoolMeta
-from trytond.transaction import Transaction, without_check_access
+from trytond.pool import PoolMeta
+from trytond.transaction import Transaction
 
 from . import email_address, phone
 from .access import policy_company
+from .address import home_country
 from .phone import DEFAULT_REGION
 
 # Messengers Russian-speaking clients use, which Tryton does not know
@@ -40,15 +41,8 @@ def home_region():
     """The country of the user's company: its numbers are shown the way
     its people dial them, the others in international form, whatever the
     counterparty's country (a Spanish partner's number keeps its +34)"""
-    pool = Pool()
-    Company = pool.get('company.company')
-    company = policy_company()
-    if company is not None:
-        with without_check_access():
-            for address in Company(company).party.addresses:
-                if address.country:
-                    return address.country.code
-    return DEFAULT_REGION
+    country = home_country()
+    return country.code if country else DEFAULT_REGION
 
 
 def email_reason(address):

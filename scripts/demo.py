@@ -105,6 +105,11 @@ def setup_company(pool, employees):
                 'timezone': TIMEZONE,
                 }])
     russian, = Lang.search([('code', '=', 'ru')])
+    # The company writes to its counterparties in Russian only: with one
+    # language active the card offers no choice of language
+    Lang.write(Lang.search([
+                ('translatable', '=', True), ('id', '!=', russian.id)]),
+        {'active': False})
     party_admin = Group(ModelData.get_id('party', 'group_party_admin'))
     crm_user = Group(ModelData.get_id('crm_counterparty', 'group_crm_user'))
     crm_manager = Group(

@@ -84,6 +84,12 @@ class DemoDatabaseTestCase(unittest.TestCase):
                 "SELECT COUNT(*) FROM ir_module_config_wizard_item "
                 "WHERE state = 'open'"), 0)
 
+    def test_one_language(self):
+        "The company works in Russian only: the card offers no language"
+        self.assertEqual(self.db.execute(
+                "SELECT code FROM ir_lang "
+                "WHERE active AND translatable").fetchall(), [('ru',)])
+
     def test_communications(self):
         self.assertGreaterEqual(self.count(
                 "SELECT COUNT(*) FROM crm_communication"), 90)
