@@ -17,7 +17,7 @@ fast as a new one."""
 import datetime as dt
 from dataclasses import dataclass
 
-from sql import Column
+from sql import Column, Null
 
 from trytond import backend
 from trytond.i18n import gettext
@@ -367,37 +367,38 @@ class _ContactPerson(_History):
                 _record_name('party.party', row['employer'])))
 
 
-class _ContactMechanism(_History):
-    model = 'party.contact_mechanism'
+class _Typed(_History):
+    "A part named by its type, whose value is one column"
+    value_column = None
 
     @classmethod
     def label(cls, row):
-        ContactMechanism = Pool().get(cls.model)
-        return ContactMechanism(type=row['type']).type_string
+        Model = Pool().get(cls.model)
+        return Model(type=row['type']).type_string or ''
 
     @classmethod
     def value(cls, row):
-        return row['value']
+        return row[cls.value_column]
 
 
-class _Identifier(_History):
+class _ContactMechanism(_Typed):
+    model = 'party.contact_mechanism'
+    value_column = 'value'
+
+
+class _Identifier(_Typed):
     model = 'party.identifier'
+    value_column = 'code'
 
     @classmethod
     def label(cls, row):
-        pool = Pool()
-        Identifier = pool.get(cls.model)
-        Party = pool.get('party.party')
+        Party = Pool().get('party.party')
         # The requisites by the card's own labels (INN, not its VAT alias)
         requisites = {t: n for n, t in REQUISITE_TYPES.items()}
         if row['type'] in requisites:
             name = requisites[row['type']]
             return Party.fields_get([name])[name]['string']
-        return Identifier(type=row['type']).type_string or ''
-
-    @classmethod
-    def value(cls, row):
-        return row['code']
+        return super().label(row)
 
 
 class _Address(_History):
@@ -469,39 +470,63 @@ class _Group(_Membership):
     party_field = 'counterparty_groups'
 
 
-class _Comment(_Source):
-    "The messages of the card's chat"
-    model = 'ir.chat.message'
+class _Joined(_Source):
+    "The rows of a table joined with another, ordered by their id"
+    names = ()
+
+    @classmethod
+    def tables(cls):
+        "The table, the one joined, the join condition, the columns of names"
+        raise NotImplementedError
+
+    @classmethod
+    def of_card(cls, main, joined, party_id=None):
+        "The clause of the rows of the card (of any card for None)"
+        raise NotImplementedError
 
     @classmethod
     def _query(cls, where, limit=None):
-        pool = Pool()
-        message = pool.get('ir.chat.message').__table__()
-        channel = pool.get('ir.chat.channel').__table__()
-        names = ['__id', 'resource', 'create_date', 'user', 'email',
-            'content']
+        main, joined, condition, columns = cls.tables()
         cursor = Transaction().connection.cursor()
-        cursor.execute(*message.join(
-                channel, condition=message.channel == channel.id).select(
-                message.id, channel.resource, message.create_date,
-                message.user, message.email, message.content,
-                where=where(message, channel), order_by=[message.id.desc],
-                limit=limit))
-        return [dict(zip(names, r)) for r in cursor]
+        cursor.execute(*main.join(joined, condition=condition).select(
+                *columns, where=where(main, joined),
+                order_by=[main.id.desc], limit=limit))
+        return [dict(zip(cls.names, r)) for r in cursor]
 
     @classmethod
     def rows(cls, party_id, before, limit):
-        def where(message, channel):
-            clause = channel.resource == 'party.party,%s' % party_id
+        def where(main, joined):
+            clause = cls.of_card(main, joined, party_id)
             if before is not None:
-                clause &= message.id < before
+                clause &= main.id < before
             return clause
         return cls._query(where, limit=limit)
 
     @classmethod
     def load(cls, row_ids):
-        return cls._query(lambda m, c: m.id.in_(list(row_ids))
-            & c.resource.like('party.party,%'))
+        return cls._query(lambda main, joined: main.id.in_(list(row_ids))
+            & cls.of_card(main, joined))
+
+
+class _Comment(_Joined):
+    "The messages of the card's chat"
+    model = 'ir.chat.message'
+    names = ('__id', 'resource', 'create_date', 'user', 'content')
+
+    @classmethod
+    def tables(cls):
+        pool = Pool()
+        message = pool.get('ir.chat.message').__table__()
+        channel = pool.get('ir.chat.channel').__table__()
+        return (message, channel, message.channel == channel.id, [
+                message.id, channel.resource, message.create_date,
+                message.user, message.content])
+
+    @classmethod
+    def of_card(cls, message, channel, party_id=None):
+        if party_id is None:
+            return channel.resource.like('party.party,%')
+        return channel.resource == 'party.party,%s' % party_id
 
     @classmethod
     def owner(cls, row, previous):
@@ -513,37 +538,26 @@ class _Comment(_Source):
             row['user'], 'comment', row['content'])
 
 
-class _Import(_Source):
+class _Import(_Joined):
     "The lines of the imports that created, updated or merged the card"
     model = 'crm.counterparty.import.line'
+    names = ('__id', 'party', 'create_date', 'create_uid', 'outcome',
+        'file_name')
 
     @classmethod
-    def _query(cls, where, limit=None):
+    def tables(cls):
         pool = Pool()
         line = pool.get('crm.counterparty.import.line').__table__()
         batch = pool.get('crm.counterparty.import').__table__()
-        names = ['__id', 'party', 'create_date', 'create_uid', 'outcome',
-            'file_name']
-        cursor = Transaction().connection.cursor()
-        cursor.execute(*line.join(
-                batch, condition=line.batch == batch.id).select(
+        return (line, batch, line.batch == batch.id, [
                 line.id, line.party, line.create_date, line.create_uid,
-                line.outcome, batch.file_name,
-                where=where(line), order_by=[line.id.desc], limit=limit))
-        return [dict(zip(names, r)) for r in cursor]
+                line.outcome, batch.file_name])
 
     @classmethod
-    def rows(cls, party_id, before, limit):
-        def where(line):
-            clause = line.party == party_id
-            if before is not None:
-                clause &= line.id < before
-            return clause
-        return cls._query(where, limit=limit)
-
-    @classmethod
-    def load(cls, row_ids):
-        return cls._query(lambda line: line.id.in_(list(row_ids)))
+    def of_card(cls, line, batch, party_id=None):
+        if party_id is None:
+            return line.party != Null
+        return line.party == party_id
 
     @classmethod
     def entry(cls, row, previous):

@@ -123,7 +123,7 @@ def main():
         for step, count, median, slowest in [
                 ("open the card (newest entries)", len(ids),
                     open_median, open_max),
-                ("read them (texts in Russian)", len(rows),
+                ("read them (their texts)", len(rows),
                     read_median, read_max),
                 ("whole journal, page at 2,000", len(page),
                     page_median, page_max),

@@ -10,6 +10,9 @@ from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
 from trytond.modules.crm_counterparty.tests import test_access
 from trytond.modules.crm_counterparty.tests.test_access import call
+from trytond.modules.crm_counterparty.tests.test_import_rules import xlsx
+from trytond.modules.crm_counterparty.tests.tools import (
+    create_user, run_import)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
 from trytond.transaction import Transaction
@@ -138,6 +141,23 @@ class JournalTestCase(_DBTestCase):
             [e.id for e in entries[1:3]])
         self.assertEqual(
             Entry.search_count([('party', '=', party.id)]), len(entries))
+
+    @with_transaction()
+    def test_import(self):
+        "An import that updated the card is there, with what it changed"
+        pool = Pool()
+        Party = pool.get('party.party')
+        company = create_company()
+        with set_company(company):
+            user = create_user('anna', create_employee(company, "Анна"))
+            lyutik, = Party.create([{
+                        'name': "ООО «Лютик»", 'inn': '500100732259'}])
+        run_import(xlsx([['Название', 'ИНН', 'Сфера деятельности'],
+                    ['Лютик', '500100732259', 'Розница']]),
+            user, on_duplicate='update')
+        texts = journal(lyutik)
+        self.assertIn('Import "clients.xlsx": Updated', texts)
+        self.assertIn("Line of Business: — → Розница", texts)
 
     @with_transaction()
     def test_reader_sees_only_his(self):
