@@ -72,7 +72,7 @@ class _Source:
             rows = cls.rows(party_id, before, CHUNK)
             if not rows:
                 return
-            previous = cls.previous(rows)
+            previous = cls.previous(rows, consecutive=True)
             hidden = cls.hidden(rows, previous)
             for row in rows:
                 if (row['__id'] not in hidden
@@ -92,8 +92,10 @@ class _Source:
         raise NotImplementedError
 
     @classmethod
-    def previous(cls, rows):
-        "The row each of rows follows (None for a comment or an import)"
+    def previous(cls, rows, consecutive=False):
+        """The row each of rows follows (None for a comment or an import);
+        consecutive: rows are all the rows of the card between the first
+        and the last"""
         return {r['__id']: None for r in rows}
 
     @classmethod
@@ -163,10 +165,12 @@ class _History(_Source):
         return cls._select(history, where, limit=limit)
 
     @classmethod
-    def previous(cls, rows):
+    def previous(cls, rows, consecutive=False):
         "The revision each of rows follows, read when not among them"
         history = cls._table()
-        found = journal_diff.predecessors(rows)
+        # Entries asked by id may skip revisions between them
+        found = (journal_diff.predecessors(rows) if consecutive
+            else dict.fromkeys((r['__id'] for r in rows), None))
         for row in rows:
             if found[row['__id']] is None:
                 before = cls._select(history,

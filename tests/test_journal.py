@@ -114,19 +114,20 @@ class JournalTestCase(_DBTestCase):
         Status = pool.get('crm.counterparty.status')
         Entry = pool.get('crm.counterparty.journal.entry')
         company, party = self.card()
-        current, hopeless = Status.search([
-                ('name', 'in', ["Current", "Hopeless"])],
+        current, former, hopeless = Status.search([
+                ('name', 'in', ["Current", "Hopeless", "Former"])],
             order=[('name', 'ASC')])
         with set_company(company):
-            Party.write([party], {'counterparty_status': current.id})
-            Party.write([party], {'counterparty_status': hopeless.id})
+            for status in [current, hopeless, former]:
+                Party.write([party], {'counterparty_status': status.id})
             Party.write([party], {'journal_comment': "  Звонили, ждут КП  "})
 
         texts = journal(party)
         self.assertEqual(texts[-1], "Card created.")
         changes = [t for t in texts if t.startswith("Status")]
         self.assertEqual(changes, [
-                "Status: Current → Hopeless", "Status: Potential → Current"])
+                "Status: Hopeless → Former", "Status: Current → Hopeless",
+                "Status: Potential → Current"])
         self.assertIn("Звонили, ждут КП", texts)
         entries = Party(party.id).journal
         comment, = [e for e in Entry.read(
@@ -141,6 +142,13 @@ class JournalTestCase(_DBTestCase):
             [e.id for e in entries[1:3]])
         self.assertEqual(
             Entry.search_count([('party', '=', party.id)]), len(entries))
+        # Entries read apart compare with the revision just before theirs
+        status_ids = [e.id for e, t in zip(entries, texts)
+            if t.startswith("Status")]
+        self.assertEqual(
+            [e['text'] for e in Entry.read(
+                    [status_ids[0], status_ids[2]], ['text'])],
+            ["Status: Hopeless → Former", "Status: Potential → Current"])
 
     @with_transaction()
     def test_import(self):
