@@ -18,6 +18,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sql import Column, Null
+from sql.aggregate import Max
 
 from trytond import backend
 from trytond.i18n import gettext
@@ -171,12 +172,22 @@ class _History(_Source):
         # Entries asked by id may skip revisions between them
         found = (journal_diff.predecessors(rows) if consecutive
             else dict.fromkeys((r['__id'] for r in rows), None))
-        for row in rows:
-            if found[row['__id']] is None:
-                before = cls._select(history,
-                    (history.id == row['id'])
-                    & (Column(history, '__id') < row['__id']), limit=1)
-                found[row['__id']] = before[0] if before else None
+        missing = [i for i, p in found.items() if p is None]
+        if not missing:
+            return found
+        # The revision just before each, in one query
+        row, before = cls._table(), cls._table()
+        last = before.select(Max(Column(before, '__id')),
+            where=(before.id == row.id)
+            & (Column(before, '__id') < Column(row, '__id')))
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*row.select(Column(row, '__id'), last,
+                where=Column(row, '__id').in_(missing)))
+        pairs = {i: b for i, b in cursor if b is not None}
+        if pairs:
+            rows_before = {r['__id']: r for r in cls._select(history,
+                    Column(history, '__id').in_(list(pairs.values())))}
+            found.update((i, rows_before[b]) for i, b in pairs.items())
         return found
 
     @classmethod
