@@ -13,6 +13,9 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
 from trytond.transaction import Transaction
 
+from trytond.modules.company.tests import (
+    create_company, create_employee, set_company)
+from trytond.modules.crm_counterparty.tests.test_journal import journal
 from trytond.modules.crm_counterparty.tests.test_report import (
     config_get, document_text)
 
@@ -131,9 +134,31 @@ class CrmCounterpartyTranslationTestCase(_DBTestCase):
             "ответственному: Анна Петрова.")
         with Transaction().set_context(language='ru'):
             message = gettext(
-                'crm_counterparty.msg_responsible_changed',
-                responsible="Анна")
-        self.assertEqual(message, "Новый ответственный: Анна.")
+                'crm_counterparty.msg_journal_contact_added',
+                person="Анна")
+        self.assertEqual(message, "Добавлено контактное лицо: Анна")
+
+    @with_transaction(context={'language': 'ru'})
+    def test_journal_reader_language(self):
+        "The same change of a card read in Russian and in English"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Status = pool.get('crm.counterparty.status')
+        company = create_company()
+        with set_company(company):
+            anna = create_employee(company, "Анна")
+            party, = Party.create([{'name': "Ромашка"}])
+            current, = Status.search([('name', '=', "Текущий")])
+            Party.write([party], {
+                    'counterparty_status': current.id,
+                    'responsible': anna.id})
+        self.assertIn(
+            "Статус: Потенциальный → Текущий\nОтветственный: — → Анна",
+            journal(party, 'ru'))
+        self.assertIn("Карточка создана.", journal(party, 'ru'))
+        self.assertIn(
+            "Status: Potential → Current\nResponsible: — → Анна",
+            journal(party, 'en'))
 
     @with_transaction(context={'language': 'ru'})
     def test_email_reason(self):
