@@ -138,6 +138,13 @@ FIELDS = [
             'фио контактного лица', 'contact', 'contact person',
             'contact name', 'full name'),
         template=True),
+    # A person's full name in parts: the person's own in a list of people
+    Field('contact_last_name', "Last Name", (
+            'фамилия', 'last name', 'family name', 'surname', 'lastname')),
+    Field('contact_first_name', "First Name", (
+            'имя', 'first name', 'given name', 'firstname')),
+    Field('contact_middle_name', "Middle Name", (
+            'отчество', 'middle name', 'patronymic', 'additional name')),
     Field('contact_position', "Position of Contact", (
             'должность', 'position', 'job title', 'title'),
         template=True),
