@@ -23,7 +23,7 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 from ..access import allowed_ids
-from ..name_parts import compose, is_composed
+from ..name_parts import PART_FIELDS, compose, is_composed
 from ..person_name import parts_of, user_order
 from . import rules
 from .columns import FIELD, FIELDS
@@ -614,6 +614,9 @@ class Importer:
         their previous values"""
         given = {f.party: values[f.party] for f in FIELDS
             if f.updated and values.get(f.party)}
+        # A person's parts are filled in as her other fields
+        given.update((f, values[f]) for f in PART_FIELDS.values()
+            if values.get(f))
         if self.batch.type_for_all:
             given['counterparty_type'] = self.default_type
         new, previous = {}, {}

@@ -195,6 +195,23 @@ class PersonNameTestCase(_DBTestCase):
             ("Алексей Морозов", (None,) * 3))
 
     @with_transaction()
+    def test_import_update_fills_parts(self):
+        "A row of an existing person fills her parts and keeps her name"
+        pool = Pool()
+        Party = pool.get('party.party')
+        user = create_user('anna', group='group_crm_manager')
+        vanya = self.create_person(name="Ваня", contact_mechanisms=[
+                ('create', [{'type': 'phone', 'value': '+7 916 111-22-37'}])])
+        data = csv_bytes([['Фамилия', 'Имя', 'Отчество', 'Телефон'],
+                ['Сидоров', 'Иван', 'Петрович', '+7 916 111-22-37']])
+        batch = run_import(data, user, kind='person', file_name='people.csv',
+            on_duplicate='update')
+        self.assertEqual((batch.created, batch.updated), (0, 1))
+        vanya = Party(vanya.id)
+        self.assertEqual((vanya.name, parts(vanya)),
+            ("Ваня", ("Сидоров", "Иван", "Петрович")))
+
+    @with_transaction()
     def test_import_contact_persons_in_parts(self):
         "A company's contact person is named by the parts of her columns"
         pool = Pool()
