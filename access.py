@@ -86,6 +86,9 @@ RESTRICTIVE_POLICY = {
     }
 _policy_cache = Cache(
     'party.configuration.counterparty_access', context=False)
+# Every rule domain is keyed by the policy: the companies are asked for each
+# model of each read, and reading them from the user is not cheap
+_user_companies_cache = Cache('res.user.crm_companies', context=False)
 
 counterparty_visibility = fields.Selection([
         ('all', "Every user sees every counterparty"),
@@ -320,19 +323,27 @@ def policy_company():
     """The company whose policy applies to the user: the one of the context
     when it is one of the user's companies, else the user's own (None
     without one)"""
-    pool = Pool()
-    User = pool.get('res.user')
     transaction = Transaction()
-    company = transaction.context.get('company')
-    # res.user reads the company of the context as the user's own
-    with transaction.reset_context(), without_check_access():
-        user = User(transaction.user)
-        companies = {c.id for c in user.companies}
-        own = user.company.id if user.company else None
+    companies, own = _user_companies(transaction.user)
     # The client sends the context: it may name any company or none
-    for company in [company, own]:
+    for company in [transaction.context.get('company'), own]:
         if isinstance(company, int) and company in companies:
             return company
+
+
+def _user_companies(user_id):
+    "The companies of the user and his own one, as stored"
+    pool = Pool()
+    User = pool.get('res.user')
+    cached = _user_companies_cache.get(user_id)
+    if cached is not None:
+        return cached
+    # res.user reads the company of the context as the user's own
+    with Transaction().reset_context(), without_check_access():
+        user = User(user_id)
+        companies = [c.id for c in user.companies]
+        own = user.company.id if user.company else None
+    return _user_companies_cache.set(user_id, (companies, own))
 
 
 def counterparty_rule_context():
@@ -409,6 +420,20 @@ class User(metaclass=PoolMeta):
                 raise PreferenceError(gettext(
                         'crm_counterparty.msg_preference_not_own'))
         super().set_preferences(values)
+
+    @classmethod
+    def on_modification(cls, mode, users, field_names=None):
+        super().on_modification(mode, users, field_names=field_names)
+        _user_companies_cache.clear()
+
+
+class UserCompany(metaclass=PoolMeta):
+    __name__ = 'res.user-company.company'
+
+    @classmethod
+    def on_modification(cls, mode, records, field_names=None):
+        super().on_modification(mode, records, field_names=field_names)
+        _user_companies_cache.clear()
 
 
 class Channel(metaclass=PoolMeta):

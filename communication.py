@@ -213,11 +213,8 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
         zone = tz.get_tzinfo(self.zone(User(Transaction().user)))
         now = dt.datetime.now(zone).replace(tzinfo=None)
         if clicked is not None:
-            clicked = clicked.replace(tzinfo=dt.timezone.utc).astimezone(
-                zone).replace(tzinfo=None)
-        start = schedule.planned_start(clicked, now)
-        return start.replace(tzinfo=zone).astimezone(
-            dt.timezone.utc).replace(tzinfo=None)
+            clicked = schedule.on_clock(clicked, zone).replace(tzinfo=None)
+        return schedule.stored(schedule.planned_start(clicked, now), zone)
 
     @classmethod
     def default_state(cls):
@@ -505,16 +502,14 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
         lang = Lang.get()
         if zone is None:
             zone = self.zone(User(Transaction().user))
-        value = value.replace(tzinfo=dt.timezone.utc).astimezone(
-            tz.get_tzinfo(zone))
+        value = schedule.on_clock(value, tz.get_tzinfo(zone))
         return '%s (%s)' % (lang.strftime(value, lang.date + ' %H:%M'), zone)
 
     def local_date(self, value):
         "The day of value (UTC) on the company's clock"
         timezone = self.company.timezone if self.company else None
         if timezone:
-            value = value.replace(tzinfo=dt.timezone.utc).astimezone(
-                tz.get_tzinfo(timezone))
+            value = schedule.on_clock(value, tz.get_tzinfo(timezone))
         return value.date()
 
     # Participants: their users, e-mails and notifications

@@ -26,6 +26,7 @@ from .importing.columns import (
     CONTACT_FIELDS, FIELDS, normalise_header, open_table)
 from .importing.importer import (
     Importer, last_revisions, reported_rows, savepoint)
+from .party import TO_THE_SECOND
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +116,7 @@ class Import(Workflow, ModelSQL, ModelView):
             ('xlsx', "Excel (.xlsx)"),
             ('xls', "Excel 97–2003 (.xls)"),
             ('ods', "OpenDocument (.ods)"),
+            ('html', "HTML Table (.html, .xls)"),
             ('csv', "CSV"),
             ('vcf', "vCard (.vcf)"),
             ], "Format", readonly=True)
@@ -185,6 +187,7 @@ class Import(Workflow, ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        cls.create_date.format = TO_THE_SECOND
         cls._order.insert(0, ('create_date', 'DESC'))
         cls._order.insert(1, ('id', 'DESC'))
         cls._transitions |= {

@@ -506,6 +506,11 @@ class Identifier(metaclass=PoolMeta):
                 Party.browse({i.party.id for i in identifiers}))
 
 
+# The format of the times of a list, to the second: people read it, and a
+# timestamp's microseconds are noise to them
+TO_THE_SECOND = '%H:%M:%S'
+
+
 class ResponsibleChange(ModelSQL, ModelView):
     "Who made whom responsible for a counterparty, and when"
     __name__ = 'crm.counterparty.responsible_change'
@@ -524,8 +529,7 @@ class ResponsibleChange(ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         cls.__access__.add('party')
-        # The list shows when to the second, not a timestamp's microseconds
-        cls.create_date.format = '%H:%M:%S'
+        cls.create_date.format = TO_THE_SECOND
         cls._order.insert(0, ('create_date', 'DESC'))
         cls._order.insert(1, ('id', 'DESC'))
 

@@ -11,6 +11,17 @@ QUARTER = dt.timedelta(minutes=15)
 TIME_FORMAT = '%H:%M'
 
 
+def on_clock(value, zone):
+    "value, naive UTC as stored, on the clock of zone (a tzinfo)"
+    return value.replace(tzinfo=dt.timezone.utc).astimezone(zone)
+
+
+def stored(value, zone):
+    "value, naive on the clock of zone (a tzinfo), as stored: naive UTC"
+    return value.replace(tzinfo=zone).astimezone(
+        dt.timezone.utc).replace(tzinfo=None)
+
+
 def end_of(start, duration):
     "The end of what begins at start and lasts duration"
     if start is None or duration is None:

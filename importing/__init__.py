@@ -9,10 +9,10 @@ cards keep anyway (requisites, phones, the search text, the access rules).
 problem.py tells the user a problem of any step, translated.  The pipeline,
 one uploaded file at a time:
 
-source      tabular.py reads .xlsx .xls .ods .csv into rows (and writes the
-            export's and the report's files); contacts.py turns vCards and
-            Google or Outlook CSV into rows; carddav.py fetches the vCards of
-            an address book.
+source      tabular.py reads .xlsx .xls .ods .csv and HTML tables into rows
+            (and writes the export's and the report's files); contacts.py
+            turns vCards and Google or Outlook CSV into rows; carddav.py
+            fetches the vCards of an address book.
 columns     columns.py: the catalogue of the importable fields (FIELDS),
             what each column holds, the header row found, the file opened
             once for a request as a Table.

@@ -64,15 +64,22 @@ class Field:
 _PHONE_HEADERS = (
     'телефон', 'тел', 'телефоны', 'рабочий телефон', 'городской телефон',
     'phone', 'telephone', 'phones', 'work phone', 'business phone',
-    'office phone')
+    'office phone', 'домашний телефон')
 _MOBILE_HEADERS = (
     'моб телефон', 'мобильный', 'мобильный телефон', 'сотовый',
     'сотовый телефон', 'моб', 'mobile', 'mobile phone', 'cell',
     'cell phone')
+# The headers of the parts of a person's name, as Bitrix24, Megaplan and
+# Mail.ru split it: the last, first and middle name are fields of their
+# own (below); a nickname, or a part the user imports into the contact
+# person's name, fills that name, joined as rules.person_name says
+NAME_PARTS = {
+    'фамилия': 'last', 'имя': 'first', 'отчество': 'middle',
+    'никнейм': 'nickname'}
 _EMAIL_HEADERS = (
     'email', 'e mail', 'эл почта', 'электронная почта', 'почта',
     'емейл', 'имейл', 'mail', 'email address', 'e mail address',
-    'рабочий email', 'рабочий e mail', 'частный email')
+    'рабочий email', 'рабочий e mail', 'частный email', 'частный e mail')
 # The catalogue of the importable fields, in the order of the export's
 # columns: adding one is a line here and its label's translation
 FIELDS = [
@@ -136,7 +143,7 @@ FIELDS = [
     Field('contact_name', "Contact Person", (
             'контактное лицо', 'контакт', 'фио', 'фио контакта',
             'фио контактного лица', 'contact', 'contact person',
-            'contact name', 'full name'),
+            'contact name', 'full name', 'никнейм'),
         template=True),
     # A person's full name in parts: the person's own in a list of people
     Field('contact_last_name', "Last Name", (
@@ -198,6 +205,21 @@ def _recognise_one(header):
                     _HEADERS[rest]) in _DETAILS:
                 return _of_contact(_HEADERS[rest]), number
     return None, None
+
+
+def name_parts(header, mapping):
+    """For each column of header, the part of a person's name it holds
+    (NAME_PARTS) when mapping imports it into a contact person's name,
+    else None"""
+    parts = []
+    for title, (field_, _) in zip(header, mapping):
+        title = normalise_header(title)
+        match = _NUMBERED.match(title)
+        if match and title not in NAME_PARTS:
+            title = match.group(1)
+        parts.append(
+            NAME_PARTS.get(title) if field_ == 'contact_name' else None)
+    return parts
 
 
 def recognise(header):

@@ -686,7 +686,7 @@ class Importer:
         Line = self.Line
         lines = []
         counts = defaultdict(int)
-        names = self._merged_names(records, results)
+        parties = self._merged_into(records, results)
         for index, record in enumerate(records):
             result = results.get(index) or Outcome(
                 'failed', reason=_reason(record))
@@ -697,7 +697,7 @@ class Importer:
                     reason = _warned(reason, record)
                 elif not first and outcome in {'created', 'updated'}:
                     outcome, reason = 'merged', self._row_merged(
-                        record, number, result.party, names)
+                        record, number, result, parties)
                 counts[outcome] += 1
                 lines.append({
                         'batch': self.batch.id,
@@ -731,22 +731,29 @@ class Importer:
             self.batch = Import(self.batch.id)
         return lines
 
-    def _merged_names(self, records, results):
-        "The names of the cards that later rows are merged into, by id"
-        return {p.id: p.rec_name for p in self.Party.browse(list({
-                        results[i].party for i, r in enumerate(records)
-                        if len(r.rows) > 1 and i in results
-                        and results[i].outcome in {'created', 'updated'}}))}
+    def _merged_into(self, records, results):
+        """The cards that later rows are merged into, and the contact
+        persons made with them, by id: read at once for their names"""
+        ids = set()
+        for index, record in enumerate(records):
+            result = results.get(index)
+            if (len(record.rows) > 1 and result
+                    and result.outcome in {'created', 'updated'}):
+                ids.update(result.written())
+        return {p.id: p for p in self.Party.browse(list(ids))}
 
-    def _row_merged(self, record, number, party, names):
-        """Why a row after the first of record, which made or updated the
-        counterparty party, is merged into it: the contact person it adds
-        (names: the names of the parties by id)"""
+    def _row_merged(self, record, number, result, parties):
+        """Why a row after the first of record, whose outcome is result, is
+        merged into its card: the contact person it attached, if it did
+        (parties: those of _merged_into)"""
+        attached = {rules.normalise_name(parties[i].name)
+            for i in result.written() - {result.party}}
         contact = next(
             (c for c in record.contacts if c.row == number and c.name), None)
-        if contact:
+        if contact and rules.normalise_name(contact.name) in attached:
             return gettext('crm_counterparty.msg_import_contact_added',
-                contact=contact.name, party=names[party])
+                contact=contact.name,
+                party=parties[result.party].rec_name)
         return gettext('crm_counterparty.msg_import_merged_with_file',
             row=record.rows[0])
 

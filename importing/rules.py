@@ -18,7 +18,7 @@ from ..name_parts import PART_FIELDS, NameParts, compose, split
 from ..phone import DEFAULT_REGION, display
 from . import tabular
 from .columns import (
-    FIELD, FIELDS, PUNCTUATION, normalise_header, open_table)
+    FIELD, FIELDS, PUNCTUATION, name_parts, normalise_header, open_table)
 
 
 def _values(fields_):
@@ -121,10 +121,22 @@ MECHANISM_LISTS = {
     f.name: f.attribute for f in FIELDS if f.mechanism and not f.contact}
 
 
-def read_row(number, values, mapping, header=()):
-    "The Record that one row gives"
+# The parts of a person's name in the order Russians write them
+NAME_ORDER = ('last', 'first', 'middle')
+
+
+def person_name(parts):
+    """The name of a person given in parts (by columns.NAME_PARTS):
+    «Фамилия Имя Отчество», or the nickname when it is all there is"""
+    return ' '.join(parts[p] for p in NAME_ORDER if parts.get(p)) or (
+        parts.get('nickname', ''))
+
+
+def read_row(number, values, mapping, header=(), parts=()):
+    """The Record that one row gives; parts: the part of a person's name
+    of each column (columns.name_parts)"""
     record = Record(rows=[number])
-    contacts = {}
+    contacts, names = {}, {}
     for index, (name, group) in enumerate(mapping):
         if name is None or index >= len(values):
             continue
@@ -142,7 +154,15 @@ def read_row(number, values, mapping, header=()):
         target = (contacts.setdefault(group, Contact(row=number))
             if field_.contact
             else record)
-        _add_value(target, field_, value)
+        if index < len(parts) and parts[index]:
+            names.setdefault(group, {})[parts[index]] = value
+        else:
+            _add_value(target, field_, value)
+    for group, given in names.items():
+        # A column of the whole name, or the name's own parts
+        # (_settle_name), say it better than the columns of contact_name
+        if not contacts[group].name and not _parts(contacts[group]):
+            contacts[group].name = person_name(given)
     record.contacts = [c for _, c in sorted(contacts.items()) if c]
     if not record.kind and _kind(record.type):
         # Megaplan's «Тип» is the kind: «Компания», «Человек»
@@ -166,28 +186,42 @@ def records(rows, mapping, header=(), kind='company', regions=None):
     """Yield a Record per counterparty of rows ((number, values) after the
     header): consecutive rows of the same company (same INN, or same name),
     and rows without a company (merged cells), add their contact persons to
-    it.  A file without a company column is a list of persons.  With
-    regions (a tuple), each phone is also read as a card of those regions
-    stores it (stored_phone, kept by the record's check)."""
+    it.  A file without a company column is a list of persons; so is one
+    naming people by the parts of their names (an address book, a CRM's
+    contacts), where a person without a company is a counterparty of its
+    own, not a contact person of the company above.  With regions (a
+    tuple), each phone is also read as a card of those regions stores it
+    (stored_phone, kept by the record's check)."""
     has_company = any(f in {'name', 'inn'} for f, _ in mapping)
+    parts = name_parts(header, mapping)
+    people = any(parts) or any(f in _PART_COLUMNS for f, _ in mapping)
     current = None
     for number, values in rows:
-        record = read_row(number, values, mapping, header)
-        if not has_company or (not record.name and not record.inn
-                and _kind(record.kind) == 'person'):
+        record = read_row(number, values, mapping, header, parts)
+        company = record.name or record.inn
+        if not has_company or (not company
+                and (people or _kind(record.kind) == 'person')):
             # A person of a list of people is a counterparty of its own
             record = _person(record)
-        elif current and not record.name and not record.inn:
-            current.absorb(record)
-            continue
-        elif current and _same(current, record):
-            current.absorb(record)
-            continue
+        else:
+            if people and record.contacts and _kind(record.kind) != 'person':
+                _to_contact(record)
+            if current and (not company or _same(current, record)):
+                current.absorb(record)
+                continue
         if current:
             yield _finish(current, kind, regions)
         current = record
     if current:
         yield _finish(current, kind, regions)
+
+
+# The contact data that a contact person holds as a counterparty does
+_PERSONAL = [f.attribute for f in FIELDS if f.contact and f.mechanism]
+
+
+# The columns of the parts of a person's name
+_PART_COLUMNS = {'contact_' + f for f in PART_FIELDS.values()}
 
 
 def _person(record):
@@ -196,11 +230,20 @@ def _person(record):
     record.name = contact.name
     for name in PART_FIELDS.values():
         setattr(record, name, getattr(contact, name))
-    record.phones = contact.phones + record.phones
-    record.mobiles = contact.mobiles + record.mobiles
-    record.emails = contact.emails + record.emails
+    for attribute in _PERSONAL:
+        setattr(record, attribute,
+            getattr(contact, attribute) + getattr(record, attribute))
     record.contacts = record.contacts[1:]
     return record
+
+
+def _to_contact(record):
+    """Give the row's contact data to its person: in a list of people, the
+    phones and e-mails of a row with a company are its person's"""
+    contact = record.contacts[0]
+    for attribute in _PERSONAL:
+        getattr(contact, attribute).extend(getattr(record, attribute))
+        setattr(record, attribute, [])
 
 
 _KINDS = {

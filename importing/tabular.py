@@ -1,8 +1,9 @@
 # This file is part of crm_counterparty.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
-"""Reading and writing tables of counterparties: .xlsx, .xls, .ods and .csv
-read row by row whatever their name says, and .xlsx and .csv written so that
-no spreadsheet runs a cell as a formula.  No database here."""
+"""Reading and writing tables of counterparties: .xlsx, .xls, .ods, .csv and
+HTML tables (Bitrix24's "Excel" export) read row by row whatever their name
+says, and .xlsx and .csv written so that no spreadsheet runs a cell as a
+formula.  No database here."""
 import csv
 import datetime as dt
 import io
@@ -30,6 +31,10 @@ _ENCRYPTED_PACKAGE = 'EncryptedPackage'.encode('utf-16-le')
 _UTF16 = (b'\xff\xfe', b'\xfe\xff')
 _CONTROL = re.compile(rb'[\x01-\x08\x0e-\x1f]')
 _SHORTENED_NUMBER = re.compile(r'^-?\d([.,]\d+)?[eE]\+?\d+$')
+# A web page, as Bitrix24 saves its "Excel" export (an HTML table named
+# .xls beginning with its <meta>) and Excel a sheet "as a web page"
+_HTML = re.compile(
+    r'<(!doctype\s+html|html|head|meta|body|table|title|style)[\s>/]', re.I)
 
 
 class FileUnusable(ImportProblem):
@@ -65,9 +70,12 @@ def sniff(data):
             raise FileUnusable('msg_import_file_not_table')
         raise FileUnusable(
             'msg_import_file_nul', line=data.count(b'\n', 0, nul) + 1)
-    text = head.decode(detect_encoding(head), errors='replace')
-    if text.lstrip('\ufeff \r\n\t').upper().startswith('BEGIN:VCARD'):
+    text = head.decode(detect_encoding(head), errors='replace').lstrip(
+        '\ufeff \r\n\t')
+    if text.upper().startswith('BEGIN:VCARD'):
         return 'vcf'
+    if _HTML.match(text):
+        return 'html'
     return 'csv'
 
 
@@ -117,6 +125,8 @@ def rows(data, format_=None, size=None):
         reader = _xlsx_rows(data, size)
     elif format_ == 'xls':
         reader = _xls_rows(data, size)
+    elif format_ == 'html':
+        reader = _html_rows(data, size)
     else:
         reader = _ods_rows(data)
     for number, values in reader:
@@ -390,6 +400,105 @@ def _ods_rows(data):
                 element.clear()
     except (KeyError, SyntaxError, ValueError, zipfile.BadZipFile):
         raise FileUnusable('msg_import_file_corrupt')
+
+
+# The elements after which a browser goes to the next line of a cell
+_LINE_ENDS = ('br', 'p', 'div', 'li')
+_HTML_ROW = re.compile(rb'<tr[\s>]', re.I)
+# libxml2's names of the encodings detect_encoding gives
+_LIBXML_ENCODINGS = {'utf-8-sig': 'utf-8', 'cp1251': 'windows-1251'}
+_HTML_BLOCK = 1 << 20
+
+
+def _html_rows(data, size):
+    """The rows of the first table of a web page, as lxml's HTML parser
+    (as lenient as a browser) reads them one by one; each row read is let
+    go of, so that a big page is never held whole as a tree"""
+    from lxml import etree
+    size(sum(1 for _ in _HTML_ROW.finditer(data)))
+    encoding = detect_encoding(data[:_SAMPLE])
+    # Without huge_tree, libxml2 silently drops a cell of more than 10 MB
+    # and all that follows it
+    parser = etree.HTMLPullParser(events=('start', 'end'),
+        tag=('table', 'tr'), huge_tree=True,
+        encoding=_LIBXML_ENCODINGS.get(encoding, encoding))
+    depth, number, covered = 0, 0, {}
+    try:
+        for event, element in _html_events(parser, data):
+            if element.tag == 'table':
+                depth += 1 if event == 'start' else -1
+                if depth == 0 and number:
+                    return
+            elif event == 'end' and depth == 1:
+                number += 1
+                yield number, _html_values(element, covered)
+                element.clear()
+                while element.getprevious() is not None:
+                    del element.getparent()[0]
+    except etree.LxmlError:
+        raise FileUnusable('msg_import_file_corrupt')
+    if not number:
+        raise FileUnusable('msg_import_file_not_table')
+
+
+def _html_events(parser, data):
+    "The (event, element) of the pull parser fed data a block at a time"
+    for start in range(0, len(data), _HTML_BLOCK):
+        parser.feed(data[start:start + _HTML_BLOCK])
+        yield from parser.read_events()
+    parser.close()
+    yield from parser.read_events()
+
+
+def _html_values(row, covered):
+    """The values of the cells of an HTML row where a browser shows them:
+    after the columns that cells above span (covered: by column, how many
+    more rows), and None in the other columns a cell spans"""
+    values = []
+    for cell in row:
+        if cell.tag not in {'td', 'th'}:
+            continue
+        while covered.get(len(values)):
+            covered[len(values)] -= 1
+            values.append(None)
+        values.append(_html_text(cell))
+        if cell.attrib:
+            _spread(cell, values, covered)
+    for column in [c for c, n in covered.items() if n and c >= len(values)]:
+        covered[column] -= 1
+    return values
+
+
+def _spread(cell, values, covered):
+    """Note in covered the rows below that cell, just added to values,
+    spans, and add a None for each other column it spans"""
+    height = _span(cell, 'rowspan')
+    # A span wider than a row may be is refused as one, not unfolded
+    width = min(_span(cell, 'colspan'), MAX_COLUMNS + 1)
+    if height > 1:
+        for column in range(len(values) - 1, len(values) - 1 + width):
+            covered[column] = height - 1
+    values.extend([None] * (width - 1))
+
+
+def _span(cell, attribute):
+    "How many columns or rows (attribute) cell spans"
+    try:
+        return max(int(cell.get(attribute, 1)), 1)
+    except ValueError:
+        return 1
+
+
+def _html_text(cell):
+    """The text of an HTML cell as a browser shows it (entities read, a line
+    for each <br> or paragraph), None when it has none"""
+    if len(cell):
+        for element in cell.iter(*_LINE_ENDS):
+            element.tail = '\n' + (element.tail or '')
+        text = ''.join(cell.itertext())
+    else:
+        text = cell.text or ''
+    return text.strip() or None
 
 
 def _csv_rows(data):

@@ -533,6 +533,24 @@ class CounterpartyAccessTestCase(_DBTestCase):
                 Configuration(1).counterparty_visibility, 'involved')
 
     @with_transaction()
+    def test_policy_follows_user_moved(self):
+        "A user moved to another company works under its policy at once"
+        pool = Pool()
+        User = pool.get('res.user')
+        self.setup_company()
+        other = create_company(name="Other")
+        boris = self.users['Boris']
+        with self.assertRaises(AccessError):
+            call(boris, 'party.party', 'read', [self.romashka.id], ['name'])
+        User.write([boris], {
+                'companies': [('add', [other.id])], 'company': other.id,
+                'employee': None})
+        self.assertEqual(
+            call(boris, 'party.party', 'read', [self.romashka.id],
+                ['name'], context={'company': other.id}),
+            [{'id': self.romashka.id, 'name': self.romashka.name}])
+
+    @with_transaction()
     def test_editing_involved(self):
         "Under 'involved' only its people edit a counterparty"
         self.setup_company(visibility='all', editing='involved')

@@ -158,6 +158,44 @@ class ImportTestCase(_DBTestCase):
                 draft.failed), (0, 0, 0, 0, 0))
 
     @with_transaction()
+    def test_contact_added_only_when_new(self):
+        """A row of a contact person the card already has is merged into it
+        without saying the person was added"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        user, _ = self.setup_user()
+        romashka, = Party.create([{'name': "ООО Ромашка",
+                    'inn': '7707083893',
+                    'contact_persons': [('create', [{
+                                    'name': "Петрова Анна",
+                                    'kind': 'person'}])]}])
+        data = csv_bytes([
+                ['Название', 'ИНН', 'Контактное лицо'],
+                ['ООО Ромашка', '7707083893', 'Иванов Иван'],
+                ['', '', 'Петрова Анна'],
+                ['', '', 'Сидоров Пётр'],
+                ])
+        batch = self.run_import(data, user, on_duplicate='update')
+
+        self.assertEqual(self.outcomes(batch),
+            [(2, 'updated'), (3, 'merged'), (4, 'merged')])
+        self.assertEqual([l.reason for l in batch.lines[1:]], [
+                gettext('crm_counterparty.msg_import_merged_with_file',
+                    row=2),
+                gettext('crm_counterparty.msg_import_contact_added',
+                    contact="Сидоров Пётр", party="ООО Ромашка")])
+        self.assertEqual(sorted(c.name for c in romashka.contact_persons),
+            ["Иванов Иван", "Петрова Анна", "Сидоров Пётр"])
+
+    @with_transaction()
+    def test_list_time_to_the_second(self):
+        "The list of imports shows when to the second, not microseconds"
+        Import = Pool().get('crm.counterparty.import')
+        format_ = Import.fields_get(['create_date'])['create_date']['format']
+        self.assertIn('%S', format_)
+        self.assertNotIn('%f', format_)
+
+    @with_transaction()
     def test_megaplan_kind_and_unknown_names(self):
         """Megaplan's «Тип» is the kind; an unknown status or responsible is
         a warning, the default kept; a new tag is made the user's own"""

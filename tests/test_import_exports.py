@@ -4,7 +4,8 @@
 encodings, separators and title rows), imported as they come.  The contacts
 of mail services (Google, Outlook, vCard) are in test_mail_contacts."""
 from trytond.modules.crm_counterparty.tests import test_import
-from trytond.modules.crm_counterparty.tests.test_import_rules import xlsx
+from trytond.modules.crm_counterparty.tests.test_import_rules import (
+    Raw, html, xlsx)
 from trytond.modules.crm_counterparty.tests.tools import run_import
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
 
@@ -95,6 +96,69 @@ class ImportExportsTestCase(_DBTestCase):
             sorted((m.type, m.value) for m in vasilek.contact_mechanisms),
             [('email', 'office@vasilek.ru'), ('mobile', '8 (921) 000-11-22'),
                 ('phone', '8 (812) 555-55-55'), ('website', 'vasilek.ru')])
+
+    @with_transaction()
+    def test_bitrix24_excel(self):
+        """Bitrix24's "Excel" export of companies: an HTML table saved as
+        .xls, its values HTML-escaped, the address and comment in lines"""
+        batch, employee = self.imported(html([
+                    ['ID', 'Название компании', 'Тип компании',
+                        'Сфера деятельности', 'Рабочий телефон',
+                        'Мобильный телефон', 'Рабочий e-mail',
+                        'Корпоративный сайт', 'Фактический адрес',
+                        'Ответственный', 'Дата создания', 'Комментарий',
+                        'ИНН', 'КПП'],
+                    ['7', 'ООО "Василёк"', 'Клиент', 'Производство',
+                        '+7 (812) 555-55-55, +7 (812) 555-55-56',
+                        '+7 (921) 000-11-22', 'office@vasilek.ru',
+                        'vasilek.ru', Raw('Санкт-Петербург<br />Невский '
+                            'пр., 1'), 'Анна Продажина',
+                        '01.12.2026 10:15:00',
+                        Raw('Оптовый клиент<br>звонить после обеда'),
+                        '7707083893', '773601001'],
+                    ['9', 'ИП Смирнов С. С. & сыновья', '', '', '', '', '',
+                        '', '', 'Анна Продажина', '02.12.2026 09:00:00', '',
+                        '500100732259', ''],
+                    ]), 'company.xls')
+        self.assertEqual((batch.file_format, batch.rows_total,
+                batch.created), ('html', 2, 2))
+        vasilek, smirnov = [l.party for l in batch.lines]
+        self.assertEqual((vasilek.name, vasilek.inn, vasilek.kpp),
+            ('ООО "Василёк"', '7707083893', '773601001'))
+        self.assertEqual(
+            sorted((m.type, m.value) for m in vasilek.contact_mechanisms),
+            [('email', 'office@vasilek.ru'), ('mobile', '8 (921) 000-11-22'),
+                ('phone', '8 (812) 555-55-55'),
+                ('phone', '8 (812) 555-55-56'), ('website', 'vasilek.ru')])
+        self.assertEqual((vasilek.industry, vasilek.responsible),
+            ('Производство', employee))
+        self.assertEqual(vasilek.description,
+            'Оптовый клиент звонить после обеда')
+        self.assertEqual(vasilek.addresses[0].street_unstructured,
+            'Санкт-Петербург Невский пр., 1')
+        self.assertEqual((smirnov.name, smirnov.inn, smirnov.responsible),
+            ('ИП Смирнов С. С. & сыновья', '500100732259', employee))
+
+    @with_transaction()
+    def test_megaplan_people(self):
+        """Megaplan's people with their names split: «Фамилия Имя
+        Отчество», a company's own row beside them"""
+        batch, _ = self.imported(csv_file([
+                    ['Тип', 'Название', 'Фамилия', 'Имя', 'Отчество',
+                        'Телефоны', 'Email'],
+                    ['Компания', 'ООО «Ромашка»', '', '', '',
+                        '+7 (495) 123-45-67', 'info@romashka.ru'],
+                    ['Человек', '', 'Сидоров', 'Иван', 'Петрович',
+                        '8 916 111-22-33', 'sidorov@mail.ru'],
+                    ], 'cp1251', ';'), 'megaplan.csv')
+        romashka, sidorov = [l.party for l in batch.lines]
+        self.assertEqual((romashka.kind, romashka.name, romashka.email),
+            ('company', 'ООО «Ромашка»', 'info@romashka.ru'))
+        self.assertEqual(
+            (sidorov.kind, sidorov.name, sidorov.email, sidorov.phone),
+            ('person', 'Сидоров Иван Петрович', 'sidorov@mail.ru',
+                '8 (916) 111-22-33'))
+        self.assertFalse(romashka.contact_persons)
 
     @with_transaction()
     def test_1c(self):

@@ -5,6 +5,7 @@ no database, files the tests build."""
 import csv
 import datetime as dt
 import io
+from html import escape
 import unittest
 import zipfile
 from unittest.mock import patch
@@ -57,6 +58,25 @@ def csv_bytes(rows, encoding='utf-8', delimiter=';'):
     text = io.StringIO()
     csv.writer(text, delimiter=delimiter).writerows(rows)
     return text.getvalue().encode(encoding)
+
+
+class Raw(str):
+    "A cell's HTML written as it is, not escaped"
+
+
+def html(rows, encoding='utf-8'):
+    """A table as Bitrix24 exports it "to Excel" (saved as .xls): a <meta>
+    naming the charset, then a bordered table, its header in <thead>, the
+    values HTML-escaped"""
+    def cells(tag, row):
+        return ''.join('<%s>%s</%s>' % (tag, value if isinstance(value, Raw)
+                else escape(str(value)), tag) for value in row)
+    charset = {'utf-8': 'UTF-8', 'cp1251': 'windows-1251'}[encoding]
+    return ('<meta http-equiv="Content-type" content="text/html;charset=%s" '
+        '/>\n<table border="1">\n<thead>\n<tr>%s</tr>\n</thead>\n<tbody>%s'
+        '</tbody></table>' % (charset, cells('th', rows[0]), ''.join(
+                '<tr>%s</tr>' % cells('td', row) for row in rows[1:]))
+        ).encode(encoding)
 
 
 def ods(rows):
@@ -188,6 +208,66 @@ class ReadFileTestCase(unittest.TestCase):
 
     def test_ods(self):
         self.assert_sample(ods([HEADER] + ROWS), 'ods')
+
+    def test_html(self):
+        "Bitrix24's «Excel» export, a web page's table, in either charset"
+        for encoding in ['utf-8', 'cp1251']:
+            with self.subTest(encoding=encoding):
+                self.assert_sample(html([HEADER] + ROWS, encoding), 'html')
+
+    def test_html_as_a_browser_shows_it(self):
+        """Entities, line breaks, paragraphs, empty cells and cells spanning
+        columns or rows are read as a browser shows them, in the first table
+        of the page"""
+        data = ('\ufeff<!DOCTYPE html><html><head><title>Компании</title>'
+            '<style>td {mso-number-format:\\@;}</style></head><body>'
+            '<table><tr><td colspan="4">Выгрузка компаний</td></tr>'
+            '<tr><th>Название</th><th>Комментарий</th><th>Адрес</th>'
+            '<th>Контактное лицо</th></tr>'
+            '<tr><td rowspan="2">ООО &quot;Ромашка&quot; &amp; Ко</td>'
+            '<td></td><td>Москва<br />ул. Ленина,&nbsp;1</td>'
+            '<td>Иванов <!-- нет --></td></tr>'
+            '<tr><td colspan="2"><p>Звонить</p><p>после <b>обеда</b></p></td>'
+            '<td>Петрова</td></tr></table>'
+            '<table><tr><td>Другая таблица</td></tr></table></body></html>'
+            ).encode()
+        self.assertEqual(list(tabular.rows(data)), [
+                (1, ['Выгрузка компаний']),
+                (2, ['Название', 'Комментарий', 'Адрес', 'Контактное лицо']),
+                (3, ['ООО "Ромашка" & Ко', None, 'Москва\nул. Ленина,\xa01',
+                        'Иванов']),
+                (4, [None, 'Звонить\nпосле обеда', None, 'Петрова']),
+                ])
+        header, _, (romashka,) = read(data)
+        self.assertEqual(header[0], 'Название')
+        self.assertEqual((romashka.name, romashka.address,
+                romashka.description), ('ООО "Ромашка" & Ко',
+                'Москва ул. Ленина, 1', 'Звонить после обеда'))
+        self.assertEqual(
+            [c.name for c in romashka.contacts], ['Иванов', 'Петрова'])
+
+    def test_html_refused(self):
+        "A page without a table, or a row too wide, is refused with why"
+        wide = '<td>x</td>' * (tabular.MAX_COLUMNS + 1)
+        for data, message, values in [
+                (b'<html><body><p>No table</p></body></html>',
+                    'msg_import_file_not_table', {}),
+                (('<table><tr><th>Название</th></tr><tr>%s</tr></table>'
+                        % wide).encode(), 'msg_import_file_too_many_columns',
+                    {'row': 2, 'count': tabular.MAX_COLUMNS + 1,
+                        'limit': tabular.MAX_COLUMNS}),
+                (b'<table><tr><th>Name</th></tr><tr><td colspan="999999999">'
+                    b'A</td><td>B</td></tr></table>',
+                    'msg_import_file_too_many_columns',
+                    {'row': 2, 'count': tabular.MAX_COLUMNS + 2,
+                        'limit': tabular.MAX_COLUMNS}),
+                ]:
+            with self.subTest(message=message, data=data[:40]):
+                self.assertEqual(tabular.sniff(data), 'html')
+                with self.assertRaises(FileUnusable) as cm:
+                    read(data)
+                self.assertEqual((cm.exception.message, cm.exception.values),
+                    (message, values))
 
     def test_csv_encodings_and_separators(self):
         for encoding in ['utf-8', 'utf-8-sig', 'cp1251']:
@@ -557,6 +637,55 @@ class RecordsTestCase(unittest.TestCase):
         self.assertEqual((person.kind, person.name, person.contacts,
                 parts(person)),
             ('person', 'Ваня', [], ('Иванов', 'Иван', 'Иванович')))
+
+    def test_name_parts(self):
+        """A name split into columns is «Фамилия Имя Отчество» whatever
+        their order; a column of the whole name says it better; a nickname
+        names one who has no other name"""
+        header = ['Имя', 'Отчество', 'Фамилия', 'Никнейм', 'E-mail']
+        sidorov, petrova, ksu = self.records(header, [
+                ['Иван', 'Петрович', 'Сидоров', 'vanya', 'ivan@example.com'],
+                ['Анна', '', 'Петрова', '', ''],
+                ['', '', '', 'ksu', 'ksu@example.com']])
+        self.assertEqual([(r.kind, r.name) for r in [sidorov, petrova, ksu]],
+            [('person', 'Сидоров Иван Петрович'), ('person', 'Петрова Анна'),
+                ('person', 'ksu')])
+        self.assertEqual(sidorov.emails, ['ivan@example.com'])
+        (whole,) = self.records(['ФИО', 'Имя', 'Фамилия'],
+            [['Сидоров И. П.', 'Иван', 'Сидоров']])
+        self.assertEqual(whole.name, 'Сидоров И. П.')
+
+    def test_person_name(self):
+        self.assertEqual(rules.person_name(
+                {'first': 'Иван', 'middle': 'Петрович', 'last': 'Сидоров'}),
+            'Сидоров Иван Петрович')
+        self.assertEqual(
+            rules.person_name({'first': 'Иван', 'nickname': 'vanya'}), 'Иван')
+        self.assertEqual(rules.person_name({'nickname': 'vanya'}), 'vanya')
+        self.assertEqual(rules.person_name({}), '')
+
+    def test_people_with_companies(self):
+        """In a list of people, one with a company is its contact person,
+        with the row's phones and e-mails; one without is a counterparty of
+        his own, not a contact person of the company above"""
+        header = ['Фамилия', 'Имя', 'Компания', 'Должность', 'Телефон',
+            'E-mail']
+        romashka, sidorov = self.records(header, [
+                ['Иванов', 'Иван', 'ООО Ромашка', 'Директор',
+                    '8 916 123-45-67', 'ivan@romashka.ru'],
+                ['Петрова', 'Анна', 'ООО Ромашка', '', '',
+                    'anna@romashka.ru'],
+                ['Сидоров', 'Пётр', '', '', '8 916 000-11-22', '']])
+        self.assertEqual(
+            (romashka.kind, romashka.name, romashka.phones, romashka.emails),
+            ('company', 'ООО Ромашка', [], []))
+        self.assertEqual([(c.name, c.position, c.phones, c.emails)
+                for c in romashka.contacts], [
+                ('Иванов Иван', 'Директор', ['8 916 123-45-67'],
+                    ['ivan@romashka.ru']),
+                ('Петрова Анна', '', [], ['anna@romashka.ru'])])
+        self.assertEqual((sidorov.kind, sidorov.name, sidorov.phones),
+            ('person', 'Сидоров Пётр', ['8 916 000-11-22']))
 
     def test_several_values_in_a_cell(self):
         (record,) = self.records(['Название', 'Телефон', 'E-mail', 'Метки'], [

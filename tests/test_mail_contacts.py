@@ -1,7 +1,7 @@
 # This file is part of crm_counterparty.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
-"""Contacts of mail services: vCard, Google and Outlook CSV, and a CardDAV
-address book served by a real Radicale."""
+"""Contacts of mail services: vCard, Google, Outlook and Mail.ru CSV, and a
+CardDAV address book served by a real Radicale."""
 import json
 import socket
 import socketserver
@@ -21,10 +21,14 @@ from trytond.exceptions import UserError
 from trytond.modules.crm_counterparty.importing import (
     carddav, columns, rules, tabular)
 from trytond.modules.crm_counterparty.importing.contacts import vcards
+from trytond.modules.crm_counterparty.tests import test_import
 from trytond.modules.crm_counterparty.tests.test_access import call
+from trytond.modules.crm_counterparty.tests.test_import_exports import (
+    csv_file)
 from trytond.modules.crm_counterparty.tests.test_import_rules import (
     csv_bytes)
-from trytond.modules.crm_counterparty.tests.tools import create_user
+from trytond.modules.crm_counterparty.tests.tools import (
+    create_user, run_import)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
 
@@ -151,6 +155,45 @@ class MailCsvTestCase(unittest.TestCase):
                 ['8 916 123-45-67'], ['ivan@romashka.ru']))
         self.assertEqual((ivan.last_name, ivan.first_name), ('Иванов', 'Иван'))
         self.assertEqual(romashka.tags, ['VIP', 'Клиенты'])
+
+
+class MailRuImportTestCase(_DBTestCase):
+    "Import Mail.ru's address book"
+    module = 'crm_counterparty'
+    setup_user = test_import.ImportTestCase.setup_user
+
+    @with_transaction()
+    def test_mail_ru(self):
+        """Its CSV (Windows' Cyrillic, semicolons, the name in parts): each
+        contact a person named «Фамилия Имя Отчество», or by the nickname
+        alone; one of a company that company's contact person"""
+        user, _ = self.setup_user()
+        data = csv_file([
+                ['Имя', 'Фамилия', 'Отчество', 'Никнейм', 'E-mail',
+                    'Телефон', 'День рождения', 'Компания', 'Должность'],
+                ['Иван', 'Сидоров', 'Петрович', 'vanya', 'ivan@mail.ru',
+                    '+7 916 111-22-33', '01.02.1980', '', ''],
+                ['Анна', 'Петрова', '', '', 'anna@romashka.ru',
+                    '8 (495) 123-45-67', '', 'ООО Ромашка', 'Бухгалтер'],
+                ['', '', '', 'ksu', 'ksenia@bk.ru', '', '', '', ''],
+                ], 'cp1251', ';')
+        batch = run_import(data, user, file_name='addressbook.csv')
+        self.assertEqual((batch.created, batch.failed), (3, 0),
+            [l.reason for l in batch.lines])
+        sidorov, romashka, ksu = [l.party for l in batch.lines]
+        self.assertEqual(
+            (sidorov.kind, sidorov.name, sidorov.email, sidorov.phone),
+            ('person', 'Сидоров Иван Петрович', 'ivan@mail.ru',
+                '8 (916) 111-22-33'))
+        self.assertEqual(
+            (romashka.kind, romashka.name, romashka.email, romashka.phone),
+            ('company', 'ООО Ромашка', '', ''))
+        anna, = romashka.contact_persons
+        self.assertEqual((anna.name, anna.position, anna.email, anna.phone),
+            ('Петрова Анна', 'Бухгалтер', 'anna@romashka.ru',
+                '8 (495) 123-45-67'))
+        self.assertEqual((ksu.kind, ksu.name, ksu.email),
+            ('person', 'ksu', 'ksenia@bk.ru'))
 
 
 def free_port():
