@@ -8,11 +8,12 @@ from sql.functions import Lower
 from trytond.i18n import gettext
 from trytond.model import Index, fields
 from trytond.modules.party.exceptions import InvalidEMail
-from trytond.pool import Pool, PoolMeta
-from trytond.transaction import Transaction, without_check_access
+from trytond.pool import PoolMeta
+from trytond.transaction import Transaction
 
-from . import phone
+from . import email_address, phone
 from .access import policy_company
+from .address import home_country
 from .phone import DEFAULT_REGION
 
 # Messengers Russian-speaking clients use, which Tryton does not know
@@ -22,21 +23,32 @@ MESSENGERS = [
     ('viber', "Viber"),
     ('vk', "VK"),
     ]
+# The translated reason of each slip email_address.mistake names
+EMAIL_MISTAKES = {
+    'space': 'crm_counterparty.msg_email_space',
+    'no_at': 'crm_counterparty.msg_email_no_at',
+    'many_at': 'crm_counterparty.msg_email_many_at',
+    'no_local': 'crm_counterparty.msg_email_no_local',
+    'no_domain': 'crm_counterparty.msg_email_no_domain',
+    'characters': 'crm_counterparty.msg_email_characters',
+    'dots': 'crm_counterparty.msg_email_dots',
+    'no_dot': 'crm_counterparty.msg_email_no_dot',
+    'other': 'crm_counterparty.msg_email_other',
+    }
 
 
 def home_region():
     """The country of the user's company: its numbers are shown the way
     its people dial them, the others in international form, whatever the
     counterparty's country (a Spanish partner's number keeps its +34)"""
-    pool = Pool()
-    Company = pool.get('company.company')
-    company = policy_company()
-    if company is not None:
-        with without_check_access():
-            for address in Company(company).party.addresses:
-                if address.country:
-                    return address.country.code
-    return DEFAULT_REGION
+    country = home_country()
+    return country.code if country else DEFAULT_REGION
+
+
+def email_reason(address):
+    "Why address is not an e-mail address, in the user's language"
+    return gettext(EMAIL_MISTAKES[email_address.mistake(address)],
+        characters=' '.join(email_address.invalid_characters(address)))
 
 
 class ContactMechanism(metaclass=PoolMeta):
@@ -70,7 +82,8 @@ class ContactMechanism(metaclass=PoolMeta):
                     raise InvalidEMail(gettext(
                             'party.msg_email_invalid',
                             email=mechanism.value,
-                            party=mechanism.party.rec_name), str(e)) from e
+                            party=mechanism.party.rec_name),
+                        email_reason(mechanism.value)) from e
 
     @fields.depends('party', '_parent_party.addresses')
     def _phone_country_codes(self):

@@ -84,6 +84,13 @@ class ViewSearch(SharedMixin, metaclass=PoolMeta):
         help="The user who shared the filter with everyone.")
 
     @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        # The predefined filters are read in the user's language, as the
+        # tabs beside them are
+        cls.name.translate = True
+
+    @classmethod
     def preprocess_values(cls, mode, values):
         values = super().preprocess_values(mode, values)
         # Who shared it is who made it everyone's, never a value given

@@ -1,8 +1,8 @@
 # This file is part of crm_counterparty.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
 """Mass editing of the selected counterparties: type, status, responsible,
-tags, groups or a custom field at once, with a summary of what changed and
-a line in the journal of each card that changed."""
+tags, groups or a custom field at once, with a summary of what changed;
+each card's journal (journal.py) shows the changes from its history."""
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -23,14 +23,11 @@ _NO = {'0', 'n', 'no', 'false', 'нет', 'н'}
 
 @dataclass
 class Change:
-    "One change asked for: what the summary and the journal say of it"
+    "One change asked for: what the summary says of it"
     label: str
     shown: str
     parties: list
     values: dict
-    # A new responsible journals itself (see party.py); a local tag is not
-    # for others to read
-    journaled: bool = True
 
 
 class MassEditStart(ModelView):
@@ -109,22 +106,12 @@ class MassEdit(Wizard):
             for change in changes:
                 if change.parties:
                     Party.write(change.parties, change.values)
-        # The journal is the system's account of the changes just checked,
-        # not a message of the user: posted with the wizard's rights
-        journal = {}
         summary = []
         for change in changes:
-            for party in change.parties if change.journaled else []:
-                journal.setdefault(party, []).append(
-                    '%s: %s' % (change.label, change.shown))
             summary.append(gettext(
                     'crm_counterparty.msg_mass_edit_summary_line',
                     field=change.label, value=change.shown,
                     count=len(change.parties)))
-        for party, lines in journal.items():
-            Party.chat_post(
-                [party], 'crm_counterparty.msg_mass_edit_journal',
-                changes='; '.join(lines))
         self.done.summary = '\n'.join(summary) or gettext(
             'crm_counterparty.msg_mass_edit_nothing')
         return 'done'
@@ -144,9 +131,7 @@ class MassEdit(Wizard):
             label = label or Party.fields_get([name])[name]['string']
             if isinstance(value, Model):
                 value = value.id
-            changes.append(Change(
-                    label, shown, to_change, {name: value},
-                    journaled=name != 'responsible'))
+            changes.append(Change(label, shown, to_change, {name: value}))
 
         for name in ['counterparty_type', 'counterparty_status',
                 'responsible']:
@@ -177,12 +162,9 @@ class MassEdit(Wizard):
                     to_change = (
                         [p for p in self.records if p not in present]
                         if action == 'add' else present)
-                    # Every reader of the card sees its journal: a local
-                    # tag or a personal group is its owner's alone
                     changes.append(Change(
                             gettext(label), record.name, to_change,
-                            {field: [(action, [record.id])]},
-                            journaled=not record.user))
+                            {field: [(action, [record.id])]}))
         return changes
 
     def end(self):

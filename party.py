@@ -322,9 +322,10 @@ class Party(ChatMixin, metaclass=PoolMeta):
 
     @classmethod
     def _record_responsible_changes(cls, changes, new_responsible):
+        # The journal shows the change from the card's history, in the
+        # reader's language (journal.py)
         pool = Pool()
         Change = pool.get('crm.counterparty.responsible_change')
-        Employee = pool.get('company.employee')
         transaction = Transaction()
         Change.save([Change(
                     party=party_id,
@@ -332,13 +333,6 @@ class Party(ChatMixin, metaclass=PoolMeta):
                     new_responsible=new_responsible,
                     user=transaction.user)
                 for party_id, old in changes])
-        parties = cls.browse([p for p, _ in changes])
-        if new_responsible:
-            cls.chat_post(
-                parties, 'crm_counterparty.msg_responsible_changed',
-                responsible=Employee(new_responsible).rec_name)
-        else:
-            cls.chat_post(parties, 'crm_counterparty.msg_responsible_removed')
 
     @classmethod
     def validate_fields(cls, parties, field_names):

@@ -20,7 +20,7 @@ class Party(metaclass=PoolMeta):
             depends={'id'},
             help="The tasks for the counterparty and its contact persons, "
             "the latest first."),
-        'get_tasks')
+        'get_tasks', setter='set_tasks')
 
     @classmethod
     def get_tasks(cls, parties, name):
@@ -31,6 +31,24 @@ class Party(metaclass=PoolMeta):
                         ('party', 'in', members),
                         ], order=[('id', 'DESC')])]
             for party, members in cls._members(parties).items()}
+
+    @classmethod
+    def set_tasks(cls, parties, name, value):
+        "Tasks added, changed or removed in the card's list are the card's"
+        Work = Pool().get('project.work')
+        for action, *args in value:
+            if action == 'create':
+                Work.create([{**values, 'type': 'task', 'party': party.id}
+                        for party in parties for values in args[0]])
+            elif action == 'write':
+                Work.write(*[Work.browse(a) if i % 2 == 0 else a
+                        for i, a in enumerate(args)])
+            elif action == 'delete':
+                Work.delete(Work.browse(args[0]))
+            elif action in {'add', 'remove'}:
+                for party in parties:
+                    Work.write(Work.browse(args[0]), {
+                            'party': party.id if action == 'add' else None})
 
 
 class Work(metaclass=PoolMeta):

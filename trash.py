@@ -6,9 +6,9 @@ A counterparty deleted by a user is not removed: it is deactivated with who
 and when, so that its contact persons, communications, chat, files and
 history stay attached and come back with it.  Restoring history rows
 (``restore_history``) could not do that: the rows that reference it
-(addresses, contact data, identifiers, payers) are deleted with it and
-have no history.  Only a CRM administrator deletes for good, by deleting
-from the trash; Tryton's erase wizard (``party.erase``) anonymises a
+(addresses, contact data, identifiers, payers) are deleted with it, and
+payers keep no history.  Only a CRM administrator deletes for good, by
+deleting from the trash; Tryton's erase wizard (``party.erase``) anonymises a
 trashed counterparty that other records still point to."""
 import datetime as dt
 

@@ -29,10 +29,12 @@ What ``Party.create`` of an imported card does, and what is done here:
   the others that have a default (the requisites, the contact fields, the
   favourite star) set nothing for an empty value: ``_SETTERS_EMPTY``.  Any
   other setter with a default stops the bulk path (``unavailable``).
-- ``_insert_history`` (party.party has ``_history``; identifiers, contact
-  mechanisms and languages do not): the row as inserted, then the row as
-  ``_compute_fields`` wrote it (``code_alnum``, ``code_digit``, with
-  ``write_uid``/``write_date``): the ORM writes every new party once more.
+- ``_insert_history`` (party.party has ``_history``; identifiers and contact
+  mechanisms too, for the card's journal; languages do not): the row of a
+  party as inserted, then the row as ``_compute_fields`` wrote it
+  (``code_alnum``, ``code_digit``, with ``write_uid``/``write_date``): the
+  ORM writes every new party once more; the identifiers and contact
+  mechanisms once, by Tryton's own ``_insert_history``.
 - ``__check_domain_rule(ids, 'create')``: the create rules of the user are
   evaluated over the new ids with one search; any refused id raises
   ``BulkRefused``, and the caller undoes the chunk and takes the ORM path.
@@ -258,8 +260,7 @@ class BulkWriter:
             # Each new party is written once more by _compute_fields
             if Trigger.get_triggers('party.party', 'write'):
                 return 'trigger on write of party.party'
-        if self.Party._history is not True or any(
-                pool.get(n)._history for n in MODELS[1:]):
+        if self.Party._history is not True:
             return 'history'
         return None
 
@@ -340,6 +341,7 @@ class BulkWriter:
             rows.parties, rows.identifiers, rows.mechanisms)
         self._insert_rows_of(rows)
         self._history(self.created['party.party'])
+        self._parts_history()
         if to_update:
             Party.update_search_text([p['id'] for p in to_update])
         self._check_rules()
@@ -566,6 +568,15 @@ class BulkWriter:
                     for id_, revision in cursor:
                         self.stamps[id_] = max(
                             revision, self.stamps.get(id_, revision))
+
+    def _parts_history(self):
+        "The history rows of the new parts whose model keeps history"
+        pool = Pool()
+        for name in MODELS[1:]:
+            Model = pool.get(name)
+            if Model._history and self.created[name]:
+                self.wrote(Model._table + '__history', len(self.created[name]))
+                Model._insert_history(self.created[name])
 
     def _inns_shared(self, identifiers):
         """Whether the INN rule may refuse one of the new parties: only when

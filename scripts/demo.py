@@ -73,6 +73,7 @@ def load(database, data):
     pool.init()
     with Transaction().start(database, 0) as transaction:
         company, staff = setup_company(pool, data['employees'])
+        close_config_wizard(pool)
         context = {'company': company.id}
         with transaction.set_context(context):
             parties = load_counterparties(pool, data, staff)
@@ -110,6 +111,11 @@ def setup_company(pool, employees):
                 'timezone': TIMEZONE,
                 }])
     russian, = Lang.search([('code', '=', 'ru')])
+    # The company writes to its counterparties in Russian only: with one
+    # language active the card offers no choice of language
+    Lang.write(Lang.search([
+                ('translatable', '=', True), ('id', '!=', russian.id)]),
+        {'active': False})
     party_admin = Group(ModelData.get_id('party', 'group_party_admin'))
     crm_user = Group(ModelData.get_id('crm_counterparty', 'group_crm_user'))
     crm_manager = Group(
@@ -143,6 +149,7 @@ def setup_company(pool, employees):
                 'company': company.id}])
     admin, = User.search([('login', '=', 'admin')])
     User.write([admin], {
+            'language': russian.id,
             'companies': [('add', [company.id])],
             'company': company.id,
             'employees': [('add', [admin_employee.id])],
@@ -155,6 +162,13 @@ def setup_company(pool, employees):
         [staff[e['login']] for e in employees[1:]],
         {'supervisor': staff[employees[0]['login']].id})
     return company, staff
+
+
+def close_config_wizard(pool):
+    """The demo has done what the first-login wizard asks (the company, the
+    users, the languages, the modules): the admin is not walked through it"""
+    ConfigItem = pool.get('ir.module.config_wizard.item')
+    ConfigItem.write(ConfigItem.search([]), {'state': 'done'})
 
 
 def load_counterparties(pool, data, staff):

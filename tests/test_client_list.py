@@ -11,6 +11,7 @@ from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
 from trytond.modules.crm_counterparty.tests.test_access import call
+from trytond.modules.crm_counterparty.tests.test_journal import journal
 from trytond.modules.crm_counterparty.tests.tools import (
     create_user, web_client_search)
 from trytond.pool import Pool
@@ -636,7 +637,6 @@ class ClientListTestCase(_DBTestCase):
         Tag = pool.get('crm.counterparty.tag')
         Group = pool.get('crm.counterparty.group')
         CustomField = pool.get('crm.counterparty.custom_field')
-        Channel = pool.get('ir.chat.channel')
         company = create_company()
         with set_company(company):
             oleg = create_employee(company, "Олег")
@@ -671,22 +671,22 @@ class ClientListTestCase(_DBTestCase):
             self.assertEqual(party.tags, (vip,))
             self.assertEqual(party.counterparty_groups, (fair,))
             self.assertEqual(party.custom_selection_1, "Сибирь")
-        journal = [m['content'] for m in Channel.get(horns)]
-        self.assertIn(
-            "Mass editing: Type: Partner; Регион: Сибирь; Tag added: VIP; "
-            "Tag removed: Старое; Added to group: Выставка.", journal)
-        self.assertIn("The responsible is now Олег.", journal)
-        self.assertIn(
-            "Mass editing: Регион: Сибирь; Tag added: VIP; "
-            "Added to group: Выставка.",
-            [m['content'] for m in Channel.get(hoofs)])
+        texts = journal(horns)
+        for expected in [
+                "Type: Client → Partner", "Responsible: — → Олег",
+                "Регион: — → Сибирь", "Tags added: VIP",
+                "Tags removed: Старое", "Groups added: Выставка"]:
+            self.assertEqual(
+                [line for t in texts for line in t.splitlines()].count(
+                    expected), 1, (expected, texts))
+        self.assertNotIn("Type: Client → Partner", journal(hoofs))
 
         # Again: nothing changes, nothing is journaled
         summary = self.run_mass_edit(
             [horns, hoofs], counterparty_type=partner, add_tags=[vip])
         self.assertEqual(summary.splitlines(), [
                 "Type: Partner — 0 changed", "Tag added: VIP — 0 changed"])
-        self.assertEqual(len(Channel.get(horns)), len(journal))
+        self.assertEqual(journal(horns), texts)
 
     @with_transaction()
     def test_mass_edit_local_tag_not_journaled(self):
@@ -696,7 +696,6 @@ class ClientListTestCase(_DBTestCase):
         Type = pool.get('crm.counterparty.type')
         Tag = pool.get('crm.counterparty.tag')
         Group = pool.get('crm.counterparty.group')
-        Channel = pool.get('ir.chat.channel')
         MassEdit = pool.get('crm.counterparty.mass_edit', type='wizard')
         create_company()
         anna = create_user('anna', group='group_crm_manager')
@@ -712,10 +711,13 @@ class ClientListTestCase(_DBTestCase):
         run_queue()
         horns = Party(horns.id)
         self.assertEqual(horns.counterparty_type, partner)
-        journal = '\n'.join(m['content'] for m in Channel.get(horns))
-        self.assertIn("Type: Partner", journal)
-        self.assertNotIn("Тайная метка", journal)
-        self.assertNotIn("Мои звонки", journal)
+        texts = '\n'.join(journal(horns))
+        self.assertIn("Type: Client → Partner", texts)
+        self.assertNotIn("Тайная метка", texts)
+        self.assertNotIn("Мои звонки", texts)
+        # Its owner reads it in the journal
+        with as_user(anna):
+            self.assertIn("Tags added: Тайная метка", journal(horns))
         # Once done, the list is reloaded with what was written
         session_id, _, _ = MassEdit.create()
         self.assertEqual(MassEdit.delete(session_id), 'reload')

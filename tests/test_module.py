@@ -145,6 +145,16 @@ class CrmCounterpartyTestCase(
                 self.assertIn(value, cm.exception.message)
 
     @with_transaction()
+    def test_invalid_email_reason(self):
+        "An invalid e-mail is refused saying how to mend it"
+        with self.assertRaises(ValidationError) as cm:
+            self.create_party(contact_mechanisms=[('create', [
+                            {'type': 'email', 'value': 'ivanov@mail'}])])
+        self.assertEqual(
+            cm.exception.description,
+            "The domain after the @ sign has no dot: it reads like mail.ru.")
+
+    @with_transaction()
     def test_messengers(self):
         "Telegram and WhatsApp are contact mechanisms with links"
         party = self.create_party(contact_mechanisms=[('create', [

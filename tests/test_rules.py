@@ -1,11 +1,13 @@
 # This file is part of crm_counterparty.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
-"""The rules that need no database: Russian requisites and phone display."""
+"""The rules that need no database: Russian requisites, phone display and
+why an e-mail address is refused."""
 import unittest
 
 import phonenumbers
+from email_validator import EmailNotValidError, validate_email
 
-from trytond.modules.crm_counterparty import phone, requisites
+from trytond.modules.crm_counterparty import email_address, phone, requisites
 
 
 def with_control_key(account, bik):
@@ -97,3 +99,38 @@ class PhoneDisplayTestCase(unittest.TestCase):
         self.assertEqual(
             self.display('+7 916 123-45-67', regions=('KZ', 'RU')),
             '+7 916 123-45-67')
+
+
+class EmailMistakeTestCase(unittest.TestCase):
+
+    def test_mistakes(self):
+        "Each address email-validator refuses is told its slip"
+        for address, mistake in [
+                ('ivanov mail.ru', 'space'),
+                ('ivanov@mail.ru ', 'space'),
+                ('ivanov.mail.ru', 'no_at'),
+                ('ivanov@@mail.ru', 'many_at'),
+                ('ivanov@mail@ru', 'many_at'),
+                ('@mail.ru', 'no_local'),
+                ('ivanov@', 'no_domain'),
+                ('ivanov,petrov@mail.ru', 'characters'),
+                ('ivanov@mail_ru.ru', 'characters'),
+                ('ivanov@mail..ru', 'dots'),
+                ('.ivanov@mail.ru', 'dots'),
+                ('ivanov.@mail.ru', 'dots'),
+                ('ivanov@mail.ru.', 'dots'),
+                ('ivanov@mail', 'no_dot'),
+                ('ivanov@-mail.ru', 'other'),
+                ]:
+            with self.subTest(address=address):
+                with self.assertRaises(EmailNotValidError):
+                    validate_email(address, check_deliverability=False)
+                self.assertEqual(email_address.mistake(address), mistake)
+
+    def test_invalid_characters(self):
+        "The characters an address may not have are named once each"
+        self.assertEqual(
+            email_address.invalid_characters('ivan(ov),p@ma_il.ru'),
+            '(),_')
+        self.assertEqual(
+            email_address.invalid_characters('иван.o\'brien@почта.рф'), '')

@@ -49,6 +49,26 @@ class CounterpartyTaskTestCase(_DBTestCase):
             self.assertIsNone(Work.default_party())
 
     @with_transaction()
+    def test_tasks_written_from_card(self):
+        "Tasks added, changed and deleted in the card's list are the card's"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Work = pool.get('project.work')
+        company = create_company()
+        with set_company(company):
+            client, = Party.create([{'name': "ООО «Северный ветер»"}])
+            Party.write([client], {'tasks': [('create', [{
+                                'name': "Отправить договор",
+                                'company': company.id}])]})
+            task, = client.tasks
+            self.assertEqual((task.party, task.type), (client, 'task'))
+            Party.write([client], {'tasks': [
+                        ('write', [task.id], {'name': "Подписать договор"})]})
+            self.assertEqual(task.name, "Подписать договор")
+            Party.write([client], {'tasks': [('delete', [task.id])]})
+            self.assertEqual(Work.search([]), [])
+
+    @with_transaction()
     def test_card_view(self):
         "The card shows the tasks beside the communications"
         Party = Pool().get('party.party')

@@ -8,10 +8,14 @@ import polib
 
 import trytond.config as config
 from trytond.i18n import gettext
+from trytond.model.exceptions import ValidationError
 from trytond.pool import Pool
-from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.tests.test_tryton import _DBTestCase, with_transaction
 from trytond.transaction import Transaction
 
+from trytond.modules.company.tests import (
+    create_company, create_employee, set_company)
+from trytond.modules.crm_counterparty.tests.test_journal import journal
 from trytond.modules.crm_counterparty.tests.test_report import (
     config_get, document_text)
 
@@ -27,9 +31,12 @@ def _export(lang):
     return {(e.msgctxt, e.msgid): e for e in entries}
 
 
-class CrmCounterpartyTranslationTestCase(ModuleTestCase):
+class CrmCounterpartyTranslationTestCase(_DBTestCase):
     "Test the Russian translation of the crm_counterparty module"
     module = MODULE
+    # As the demo, the card's tasks too; the database of
+    # test_translation_reach
+    extras = ['project']
     language = 'ru'
 
     @with_transaction(context={'language': 'ru'})
@@ -127,9 +134,49 @@ class CrmCounterpartyTranslationTestCase(ModuleTestCase):
             "ответственному: Анна Петрова.")
         with Transaction().set_context(language='ru'):
             message = gettext(
-                'crm_counterparty.msg_responsible_changed',
-                responsible="Анна")
-        self.assertEqual(message, "Новый ответственный: Анна.")
+                'crm_counterparty.msg_journal_contact_added',
+                person="Анна")
+        self.assertEqual(message, "Добавлено контактное лицо: Анна")
+
+    @with_transaction(context={'language': 'ru'})
+    def test_journal_reader_language(self):
+        "The same change of a card read in Russian and in English"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Status = pool.get('crm.counterparty.status')
+        company = create_company()
+        with set_company(company):
+            anna = create_employee(company, "Анна")
+            party, = Party.create([{'name': "Ромашка"}])
+            current, = Status.search([('name', '=', "Текущий")])
+            Party.write([party], {
+                    'counterparty_status': current.id,
+                    'responsible': anna.id})
+        self.assertIn(
+            "Статус: Потенциальный → Текущий\nОтветственный: — → Анна",
+            journal(party, 'ru'))
+        self.assertIn("Карточка создана.", journal(party, 'ru'))
+        self.assertIn(
+            "Status: Potential → Current\nResponsible: — → Анна",
+            journal(party, 'en'))
+
+    @with_transaction(context={'language': 'ru'})
+    def test_email_reason(self):
+        "An invalid e-mail is refused in Russian, saying how to mend it"
+        Party = Pool().get('party.party')
+        with self.assertRaises(ValidationError) as cm:
+            Party.create([{
+                        'name': "Ромашка",
+                        'contact_mechanisms': [('create', [{
+                                        'type': 'email',
+                                        'value': 'ivanov,petrov@mail.ru'}])],
+                        }])
+        self.assertEqual(
+            cm.exception.message,
+            "Адрес эл. почты «ivanov,petrov@mail.ru» контрагента «Ромашка» "
+            "некорректен.")
+        self.assertEqual(
+            cm.exception.description, "В адресе недопустимые символы: ,")
 
     @with_transaction()
     def test_data_records(self):
@@ -220,5 +267,3 @@ class CrmCounterpartyTranslationTestCase(ModuleTestCase):
         self.assertEqual(
             {p: keys for p, keys in problems.items() if keys}, {})
 
-
-del ModuleTestCase

@@ -49,6 +49,8 @@ def free_port():
 class BrowserTestCase(unittest.TestCase):
     "A trytond of the test's own and a browser page logged in as admin"
     database = None
+    # The translations loaded besides English
+    languages = []
     # Mail goes to a port nobody listens on: sending fails, logged only
     config = '[email]\nuri = smtp://127.0.0.1:{mail_port}\n'
 
@@ -97,7 +99,8 @@ class BrowserTestCase(unittest.TestCase):
         result = subprocess.run([
                 str(BIN / 'trytond-admin'), '-c', str(cls.config_file),
                 '-d', cls.database, '--all', '--activate-dependencies',
-                '-u', 'crm_counterparty'],
+                '-u', 'crm_counterparty']
+            + [arg for code in cls.languages for arg in ['-l', code]],
             env={**os.environ, 'TRYTONPASSFILE': str(passfile)},
             input='\n', capture_output=True, text=True, timeout=300)
         if result.returncode:

@@ -68,9 +68,27 @@ class DemoDatabaseTestCase(unittest.TestCase):
         self.assertEqual(employees, [("Администратор",)])
 
     def test_staff_log_in_russian(self):
+        "The sales staff and the admin work in Russian"
         self.assertEqual(self.count(
                 "SELECT COUNT(*) FROM res_user u JOIN ir_lang l "
-                "ON u.language = l.id WHERE l.code = 'ru'"), 5)
+                "ON u.language = l.id WHERE l.code = 'ru'"), 6)
+        self.assertEqual(self.count(
+                "SELECT l.code FROM res_user u JOIN ir_lang l "
+                "ON u.language = l.id WHERE u.login = 'admin'"), 'ru')
+
+    def test_no_config_wizard_at_first_login(self):
+        "The admin's first login opens no configuration wizard"
+        self.assertGreaterEqual(self.count(
+                "SELECT COUNT(*) FROM ir_module_config_wizard_item"), 4)
+        self.assertEqual(self.count(
+                "SELECT COUNT(*) FROM ir_module_config_wizard_item "
+                "WHERE state = 'open'"), 0)
+
+    def test_one_language(self):
+        "The company works in Russian only: the card offers no language"
+        self.assertEqual(self.db.execute(
+                "SELECT code FROM ir_lang "
+                "WHERE active AND translatable").fetchall(), [('ru',)])
 
     def test_communications(self):
         self.assertGreaterEqual(self.count(
