@@ -4,6 +4,7 @@
 
     crm-counterparty import PATH --database NAME [--dry-run] [--json] ...
     crm-counterparty export --database NAME --format xlsx|csv OUTPUT
+    crm-counterparty split-names --database NAME [--dry-run]
 
 import exits 0 when no row failed, 1 when some did, 2 when the file cannot
 be used (the database untouched).  Run again on a file whose import was
@@ -64,6 +65,16 @@ def get_parser():
         '--encoding', choices=['utf-8-sig', 'cp1251'], default='utf-8-sig',
         help="the encoding of a CSV file (default: UTF-8 with BOM)")
     export.add_argument('output', help="the file to write")
+
+    split = commands.add_parser(
+        'split-names', help="fill the parts of the names of persons",
+        description="Fill the last, first and middle name of the persons "
+        "that have none where their name splits clearly, their names "
+        "unchanged, and list the persons left.")
+    common(split)
+    split.add_argument(
+        '--dry-run', action='store_true',
+        help="report what would be split without writing anything")
     return parser
 
 
@@ -86,9 +97,12 @@ def main(argv=None):
             return UNUSABLE
         user_id = users[0].id
         context = User.get_preferences(context_only=True)
-    if args.command == 'import':
-        return _import(args, pool, user_id, context)
-    return _export(args, pool, user_id, context)
+    commands = {
+        'import': _import,
+        'export': _export,
+        'split-names': _split_names,
+        }
+    return commands[args.command](args, pool, user_id, context)
 
 
 def _import(args, pool, user_id, context):
@@ -194,6 +208,30 @@ def _export(args, pool, user_id, context):
         data = export.export(parties, args.format, args.encoding)
     with open(args.output, 'wb') as file:
         file.write(data)
+    return OK
+
+
+def _split_names(args, pool, user_id, context):
+    from trytond.transaction import Transaction
+
+    from .access import allowed_ids
+
+    with Transaction().start(args.database, user_id,
+            context=dict(context, _check_access=True)) as transaction:
+        Party = pool.get('party.party')
+        persons = Party.search([('kind', '=', 'person')],
+            order=[('name', 'ASC'), ('id', 'ASC')])
+        editable = allowed_ids(Party, [p.id for p in persons], 'write')
+        done, left = Party.split_names(
+            [p for p in persons if p.id in editable])
+        if args.dry_run:
+            transaction.rollback()
+        else:
+            transaction.commit()
+        print("%s persons split, %s left as they are, %s you may not edit"
+            % (len(done), len(left), len(persons) - len(editable)))
+        for person in left:
+            print("left: %s [%s]" % (person.name, person.code))
     return OK
 
 

@@ -13,6 +13,7 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .importing import tabular
 from .importing.columns import FIELDS
+from .name_parts import PART_FIELDS
 from .access import check_export
 
 # The columns, named as the import's "Imported Into" so that the file goes
@@ -73,6 +74,11 @@ def rows(parties):
                 'tags': party.tag_names or '',
                 }
             values.update(_cells(party))
+            if party.kind == 'person':
+                # A person's own parts, in the columns the import reads
+                # them from in a list of people
+                values.update(('contact_' + f, getattr(party, f) or '')
+                    for f in PART_FIELDS.values())
             contacts = [c for c in party.contact_persons if c.active]
             for index, contact in enumerate(contacts or [None]):
                 row = dict(values) if index == 0 else {

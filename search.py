@@ -14,6 +14,8 @@ from trytond.transaction import (
     Transaction, inactive_records, record_cache_size, without_check_access)
 
 from . import search_box
+from .name_parts import PART_FIELDS
+from .person_name import searched_parts
 from .client_list import FIRST_CONTACT_TYPES, in_card_order
 
 # Found by their digits as well as written
@@ -182,9 +184,10 @@ class Party(metaclass=PoolMeta):
                     sorted(ids), record_cache_size(Transaction())):
                 sub_ids = list(sub_ids)
                 # Some may be gone with what was deleted
-                parties = cls.search_read(
-                    [('id', 'in', sub_ids)], fields_names=['name', 'code'])
-                names = {p['id']: [p['name'], p['code']] for p in parties}
+                parties = cls.search_read([('id', 'in', sub_ids)],
+                    fields_names=['name', 'code', *PART_FIELDS.values()])
+                names = {p['id']: [p['name'], p['code'], *searched_parts(p)]
+                    for p in parties}
                 contacts = {i: [] for i in names}
                 phones = {i: [] for i in names}
                 codes = {i: [] for i in names}
@@ -227,7 +230,7 @@ class Party(metaclass=PoolMeta):
     def on_write(cls, parties, values):
         callbacks = super().on_write(parties, values)
         if values.keys() & {'name', 'code', 'employer', 'contact_persons',
-                'contact_mechanisms', 'identifiers'}:
+                'contact_mechanisms', 'identifiers', *PART_FIELDS.values()}:
             # Before the write: a person may leave a company
             touched = cls._with_employers(parties)
             callbacks.append(lambda: cls.update_search_text(

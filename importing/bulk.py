@@ -81,6 +81,7 @@ from trytond.transaction import (
 
 from .. import requisites, search_box
 from ..party import REQUISITE_TYPES
+from ..person_name import searched_parts
 from ..search import PHONE_TYPES
 from . import rules
 
@@ -638,7 +639,8 @@ class BulkWriter:
                 to_update.append(party)
                 continue
             party['search_text'] = search_box.search_text(
-                [party['name'], party['code']] + [p['name'] for p in persons],
+                [party['name'], party['code'], *searched_parts(party)]
+                + [p['name'] for p in persons],
                 contacts=contacts.get(id(party), []),
                 phones=phones.get(id(party), []),
                 codes=codes.get(id(party), []))

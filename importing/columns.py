@@ -70,8 +70,9 @@ _MOBILE_HEADERS = (
     'сотовый телефон', 'моб', 'mobile', 'mobile phone', 'cell',
     'cell phone')
 # The headers of the parts of a person's name, as Bitrix24, Megaplan and
-# Mail.ru split it: such a column fills the contact person's name, the
-# parts joined as rules.person_name says
+# Mail.ru split it: the last, first and middle name are fields of their
+# own (below); a nickname, or a part the user imports into the contact
+# person's name, fills that name, joined as rules.person_name says
 NAME_PARTS = {
     'фамилия': 'last', 'имя': 'first', 'отчество': 'middle',
     'никнейм': 'nickname'}
@@ -142,8 +143,15 @@ FIELDS = [
     Field('contact_name', "Contact Person", (
             'контактное лицо', 'контакт', 'фио', 'фио контакта',
             'фио контактного лица', 'contact', 'contact person',
-            'contact name', 'full name', *NAME_PARTS),
+            'contact name', 'full name', 'никнейм'),
         template=True),
+    # A person's full name in parts: the person's own in a list of people
+    Field('contact_last_name', "Last Name", (
+            'фамилия', 'last name', 'family name', 'surname', 'lastname')),
+    Field('contact_first_name', "First Name", (
+            'имя', 'first name', 'given name', 'firstname')),
+    Field('contact_middle_name', "Middle Name", (
+            'отчество', 'middle name', 'patronymic', 'additional name')),
     Field('contact_position', "Position of Contact", (
             'должность', 'position', 'job title', 'title'),
         template=True),

@@ -13,14 +13,16 @@ import re
 from . import tabular
 
 # The columns of a contact row, which the import recognises by name
-HEADER = ['Кто', 'Компания', 'Контактное лицо', 'Должность',
+HEADER = ['Кто', 'Компания', 'Контактное лицо', 'Фамилия', 'Имя',
+    'Отчество', 'Должность',
     'Телефон контакта', 'Моб. телефон контакта', 'E-mail контакта', 'Сайт',
     'Адрес', 'Примечание', 'Метки']
 
 
 def _contact(**values):
     contact = {
-        'name': '', 'organization': '', 'title': '', 'phones': [],
+        'name': '', 'last_name': '', 'first_name': '', 'middle_name': '',
+        'organization': '', 'title': '', 'phones': [],
         'mobiles': [], 'emails': [], 'urls': [], 'address': '', 'note': '',
         'categories': [],
         }
@@ -38,7 +40,8 @@ def rows(contacts):
             '' if company else (contact['emails'] or [''])[0])
         yield number, [
             'Компания' if company else 'Человек',
-            company, name, contact['title'],
+            company, name, contact['last_name'], contact['first_name'],
+            contact['middle_name'], contact['title'],
             ', '.join(contact['phones']), ', '.join(contact['mobiles']),
             ', '.join(contact['emails']), ', '.join(contact['urls']),
             contact['address'], contact['note'],
@@ -76,11 +79,14 @@ def _params(line):
 
 def _vcard_contact(card):
     contents = card.contents
-    name = _text(card.fn.value) if 'fn' in contents else ''
-    if not name and 'n' in contents:
+    contact = _contact(
+        name=_text(card.fn.value) if 'fn' in contents else '')
+    if 'n' in contents:
         n = card.n.value
-        name = _text([n.given, n.additional, n.family])
-    contact = _contact(name=name)
+        contact.update(last_name=_text(n.family),
+            first_name=_text(n.given), middle_name=_text(n.additional))
+        contact['name'] = contact['name'] or _text(
+            [n.given, n.additional, n.family])
     if 'org' in contents:
         contact['organization'] = _text(card.org.value[:1])
     if 'title' in contents:
@@ -140,12 +146,12 @@ def csv_contacts(kind, header, rows):
 
 
 def _google_contact(header, values, row):
-    name = row.get('name') or _text([
-            row.get('given name') or row.get('first name'),
-            row.get('additional name') or row.get('middle name'),
-            row.get('family name') or row.get('last name')])
+    first = row.get('given name') or row.get('first name', '')
+    middle = row.get('additional name') or row.get('middle name', '')
+    last = row.get('family name') or row.get('last name', '')
     contact = _contact(
-        name=name,
+        name=row.get('name') or _text([first, middle, last]),
+        last_name=last, first_name=first, middle_name=middle,
         organization=row.get('organization 1 - name', ''),
         title=row.get('organization 1 - title', ''),
         note=row.get('notes', ''),
@@ -179,6 +185,9 @@ def _outlook_contact(row):
     contact = _contact(
         name=_text([row.get('first name'), row.get('middle name'),
                 row.get('last name')]),
+        last_name=row.get('last name', ''),
+        first_name=row.get('first name', ''),
+        middle_name=row.get('middle name', ''),
         organization=row.get('company', ''),
         title=row.get('job title', ''),
         note=row.get('notes', ''),

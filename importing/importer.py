@@ -23,6 +23,8 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 from ..access import allowed_ids
+from ..name_parts import PART_FIELDS, compose, is_composed
+from ..person_name import parts_of, user_order
 from . import rules
 from .columns import FIELD, FIELDS
 from .problem import translated
@@ -118,6 +120,7 @@ class Importer:
         self.default_type = (
             batch.counterparty_type.id if batch.counterparty_type else None)
         self.names = None
+        self.name_order = user_order()
         # Of the chunk's holders: those this batch made, by row, and those
         # the user may see (see existing)
         self.ours, self.readable = {}, set()
@@ -184,6 +187,8 @@ class Importer:
                 if field_.lookup else value)
             if value is not None:
                 values[field_.party] = value
+        if record.kind == 'person':
+            values.update(self._name_values(record))
         return values
 
     def values(self, record):
@@ -259,12 +264,25 @@ class Importer:
             'counterparty_type': self.default_type,
             'counterparty_status': self.default_status,
             }
+        values.update(self._name_values(contact))
         if contact.position:
             values['position'] = contact.position
         if mechanisms:
             mechanisms = self._mechanisms(contact)
             if mechanisms:
                 values['contact_mechanisms'] = [('create', mechanisms)]
+        return values
+
+    def _name_values(self, holder):
+        """The parts of the name of holder (a person's Record or Contact),
+        and its name in the user's order when it is only their composition
+        (see person_name)"""
+        parts = parts_of(holder)
+        if not parts:
+            return {}
+        values = parts.fields()
+        if is_composed(holder.name, parts):
+            values['name'] = compose(parts, self.name_order)
         return values
 
     def existing(self, records):
@@ -596,6 +614,9 @@ class Importer:
         their previous values"""
         given = {f.party: values[f.party] for f in FIELDS
             if f.updated and values.get(f.party)}
+        # A person's parts are filled in as her other fields
+        given.update((f, values[f]) for f in PART_FIELDS.values()
+            if values.get(f))
         if self.batch.type_for_all:
             given['counterparty_type'] = self.default_type
         new, previous = {}, {}

@@ -14,6 +14,7 @@ from email_validator import EmailNotValidError, validate_email
 from stdnum.ru import inn as stdnum_inn
 
 from .. import requisites
+from ..name_parts import PART_FIELDS, NameParts, compose, split
 from ..phone import DEFAULT_REGION, display
 from . import tabular
 from .columns import (
@@ -30,7 +31,8 @@ class _Contact:
     "A contact person read from a row"
 
     def __bool__(self):
-        return bool(self.name or self.phones or self.mobiles or self.emails)
+        return bool(self.name or self.phones or self.mobiles or self.emails
+            or _parts(self))
 
 
 # Made of the catalogue (columns.FIELDS): a new field is read without more;
@@ -82,6 +84,8 @@ class _Record:
 
 Record = make_dataclass('Record', [('rows', list)]
     + _values(f for f in FIELDS if not f.contact) + [
+        # A person's own name in parts, as her row gives them
+        *((f, str, field(default='')) for f in PART_FIELDS.values()),
         ('contacts', list, field(default_factory=list)),
         # (row number, message id, values) of what stops the row
         ('problems', list, field(default_factory=list)),
@@ -155,8 +159,10 @@ def read_row(number, values, mapping, header=(), parts=()):
         else:
             _add_value(target, field_, value)
     for group, given in names.items():
-        # A column of the whole name says it better than its parts
-        contacts[group].name = contacts[group].name or person_name(given)
+        # A column of the whole name, or the name's own parts
+        # (_settle_name), say it better than the columns of contact_name
+        if not contacts[group].name and not _parts(contacts[group]):
+            contacts[group].name = person_name(given)
     record.contacts = [c for _, c in sorted(contacts.items()) if c]
     if not record.kind and _kind(record.type):
         # Megaplan's «Тип» is the kind: «Компания», «Человек»
@@ -188,7 +194,7 @@ def records(rows, mapping, header=(), kind='company', regions=None):
     (stored_phone, kept by the record's check)."""
     has_company = any(f in {'name', 'inn'} for f, _ in mapping)
     parts = name_parts(header, mapping)
-    people = any(parts)
+    people = any(parts) or any(f in _PART_COLUMNS for f, _ in mapping)
     current = None
     for number, values in rows:
         record = read_row(number, values, mapping, header, parts)
@@ -214,10 +220,16 @@ def records(rows, mapping, header=(), kind='company', regions=None):
 _PERSONAL = [f.attribute for f in FIELDS if f.contact and f.mechanism]
 
 
+# The columns of the parts of a person's name
+_PART_COLUMNS = {'contact_' + f for f in PART_FIELDS.values()}
+
+
 def _person(record):
     contact = record.contacts[0] if record.contacts else Contact()
     record.kind = record.kind or 'person'
     record.name = contact.name
+    for name in PART_FIELDS.values():
+        setattr(record, name, getattr(contact, name))
     for attribute in _PERSONAL:
         setattr(record, attribute,
             getattr(contact, attribute) + getattr(record, attribute))
@@ -257,6 +269,11 @@ def _finish(record, kind, regions=None):
             record.problems.append((record.rows[0], 'msg_import_bad_kind', {
                         'value': normalise_header(given)}))
     record.kind = record.kind or kind
+    if record.kind == 'person':
+        _adopt_parts(record)
+    for holder in ([record] if record.kind == 'person' else []) + [
+            *record.contacts]:
+        _settle_name(holder)
     first = record.rows[0]
     if not record.name:
         record.problems.append((first, 'msg_import_no_name', {}))
@@ -288,6 +305,36 @@ def _finish(record, kind, regions=None):
                 record.problems.append((first, 'msg_import_bad_email', {
                             'value': email}))
     return record
+
+
+def _parts(holder):
+    "The NameParts of a person's Record or of a Contact"
+    return NameParts.of_fields(lambda f: getattr(holder, f))
+
+
+def _adopt_parts(record):
+    """Give a person named in the company's column the parts of her row,
+    which the import reads as those of a contact with nothing else"""
+    contact = record.contacts[0] if record.contacts else None
+    if (contact is None or contact.name or contact.position
+            or contact.phones or contact.mobiles or contact.emails
+            or _parts(record)):
+        return
+    record.contacts.pop(0)
+    for name in PART_FIELDS.values():
+        setattr(record, name, getattr(contact, name))
+
+
+def _settle_name(holder):
+    """Name holder (a person's Record or a Contact) by its parts, or give it
+    the parts of its name where they are clear"""
+    parts = _parts(holder)
+    if parts and not holder.name:
+        holder.name = compose(parts)
+    elif holder.name and not parts:
+        parts = split(holder.name) or NameParts()
+        for part, name in PART_FIELDS.items():
+            setattr(holder, name, getattr(parts, part))
 
 
 @functools.lru_cache(maxsize=4096)

@@ -33,6 +33,12 @@ TASKS = [
 TIMEZONE = 'Europe/Moscow'
 
 
+def _name_fields(record):
+    "The name of a record and, for a person, its parts"
+    return {f: record.get(f) for f in [
+            'name', 'last_name', 'first_name', 'middle_name']}
+
+
 def create_database(database, config):
     "Activate the module with trytond-admin, as an administrator would"
     from trytond import config as trytond_config
@@ -117,7 +123,7 @@ def setup_company(pool, employees):
     staff = {}
     for person in employees:
         with_party = Party.create([{
-                    'name': person['name'], 'kind': 'person',
+                    **_name_fields(person), 'kind': 'person',
                     'contact_mechanisms': [('create', [{
                                     'type': 'email',
                                     'value': person['email']}])],
@@ -184,7 +190,7 @@ def load_counterparties(pool, data, staff):
 
     def common(record, kind):
         return {
-            'name': record['name'],
+            **_name_fields(record),
             'kind': kind,
             'inn': record.get('inn'),
             'counterparty_type': classification('type', record['type']),
@@ -207,7 +213,7 @@ def load_counterparties(pool, data, staff):
                 ('telegram', c['telegram'])),
             payers=[('create', [c['payer']])] if c['payer'] else [],
             contact_persons=[('create', [{
-                            'name': p['name'], 'kind': 'person',
+                            **_name_fields(p), 'kind': 'person',
                             'position': p['position'],
                             'responsible': staff[c['responsible']].id,
                             'contact_mechanisms': mechanisms(

@@ -429,6 +429,12 @@ def person_name(rng, female=None):
     return surname, rng.choice(MALE_NAMES), stem + 'ич', False
 
 
+def name_fields(parts):
+    "The name of a person and its parts, as her card holds them"
+    return {'name': ' '.join(parts[:3]), 'last_name': parts[0],
+        'first_name': parts[1], 'middle_name': parts[2]}
+
+
 def _person_email(rng, parts, domain=None):
     last, first = translit(parts[0], ''), translit(parts[1], '')
     if domain is None:
@@ -588,7 +594,7 @@ def contacts(rng, city, domain, count):
         parts = person_name(rng)
         office = rng.random() < 0.3
         phone = landline(rng, city, extension=True) if office else mobile(rng)
-        contact = {'name': ' '.join(parts[:3]), 'position': position,
+        contact = {**name_fields(parts), 'position': position,
             'phone': phone, 'email': None, 'whatsapp': None}
         if rng.random() < 0.6:
             contact['email'] = _person_email(rng, parts,
@@ -794,7 +800,7 @@ def individual(rng, employees, taken):
     parts = person_name(rng)
     status = _pick(rng, STATUSES)
     return {
-        'name': ' '.join(parts[:3]), 'city': city[0],
+        **name_fields(parts), 'city': city[0],
         'phone': mobile(rng) if rng.random() < 0.9 else landline(rng, city),
         'email': _person_email(rng, parts) if rng.random() < 0.6 else None,
         'inn': make_inn(rng, rng.choice(city[3]), True, taken['inn'])
@@ -817,7 +823,7 @@ def make_employees(rng, count=5):
         if login in logins:
             continue
         logins.add(login)
-        employees.append({'name': ' '.join(parts[:3]), 'login': login,
+        employees.append({**name_fields(parts), 'login': login,
             'email': f'{login}@{domain}'})
     return employees
 

@@ -117,6 +117,40 @@ class CommandLineTestCase(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertTrue(output.read_bytes().startswith(b'PK'))
 
+    def test_split_names(self):
+        "The persons of a base made before the parts get those clear"
+        result = self.run_cli('import', 'FILE', '--kind', 'person',
+            data=csv_bytes([['ФИО', 'Телефон'],
+                    ['Журавлёв Игнат Саввич', '+7 916 555-01-01'],
+                    ['Игнат Журавлёв', '+7 916 555-01-02']]),
+            name='people.csv')
+        self.assertEqual(result.returncode, 0, result.stderr)
+        where = "name LIKE '%Журавлёв%'"
+        self.assertEqual(
+            self.count('party_party', where + " AND last_name IS NOT NULL"), 1)
+        # As they were before the module had the parts
+        with sqlite3.connect(self.db) as connection:
+            connection.execute('UPDATE party_party SET last_name = NULL, '
+                'first_name = NULL, middle_name = NULL WHERE ' + where)
+        result = self.run_cli('split-names', '--dry-run')
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("left: Игнат Журавлёв [", result.stdout)
+        self.assertNotIn("Журавлёв Игнат Саввич", result.stdout)
+        self.assertEqual(
+            self.count('party_party', where + " AND last_name IS NOT NULL"), 0)
+
+        result = self.run_cli('split-names')
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertRegex(result.stdout.splitlines()[0],
+            r"^\d+ persons split, \d+ left as they are, 0 you may not edit$")
+        with sqlite3.connect(self.db) as connection:
+            self.assertEqual(connection.execute(
+                    'SELECT name, last_name, first_name, middle_name '
+                    'FROM party_party WHERE ' + where + ' ORDER BY id'
+                    ).fetchall(), [
+                    ('Журавлёв Игнат Саввич', 'Журавлёв', 'Игнат', 'Саввич'),
+                    ('Игнат Журавлёв', None, None, None)])
+
     def test_unusable_file(self):
         "A file that cannot be used exits 2 and leaves the database as it was"
         before = (self.count('party_party'),

@@ -605,6 +605,39 @@ class RecordsTestCase(unittest.TestCase):
         self.assertEqual(anna.emails, ['anna@example.com'])
         self.assertEqual(ivan.name, 'Иванов Иван')
 
+    def test_name_in_parts(self):
+        "Фамилия, Имя, Отчество name a person; ФИО gives the clear parts"
+        def parts(holder):
+            return (holder.last_name, holder.first_name, holder.middle_name)
+        (olga, ivan, unclear) = self.records(
+            ['ФИО', 'Фамилия', 'Имя', 'Отчество', 'Телефон'], [
+                ['', 'Кузнецова', 'Ольга', 'Ивановна', '8 916 765-43-21'],
+                ['Иван Петрович Сидоров', '', '', '', '8 916 765-43-22'],
+                ['Иван Сидоров', '', '', '', '8 916 765-43-23']])
+        self.assertEqual((olga.kind, olga.name, parts(olga)),
+            ('person', 'Кузнецова Ольга Ивановна',
+                ('Кузнецова', 'Ольга', 'Ивановна')))
+        self.assertEqual((ivan.name, parts(ivan)),
+            ('Иван Петрович Сидоров', ('Сидоров', 'Иван', 'Петрович')))
+        self.assertEqual((unclear.name, parts(unclear)),
+            ('Иван Сидоров', ('', '', '')))
+        self.assertEqual([r.problems for r in [olga, ivan, unclear]],
+            [[], [], []])
+
+        # Of a company, the contact person's; of a person named in the
+        # company's column (as the export writes her), her own
+        (company, person) = self.records(
+            ['Название', 'Кто', 'Фамилия', 'Имя', 'Отчество'], [
+                ['ООО А', 'Компания', 'Петрова', 'Анна', ''],
+                ['Ваня', 'Человек', 'Иванов', 'Иван', 'Иванович']])
+        self.assertEqual(parts(company), ('', '', ''))
+        anna, = company.contacts
+        self.assertEqual((anna.name, parts(anna)),
+            ('Петрова Анна', ('Петрова', 'Анна', '')))
+        self.assertEqual((person.kind, person.name, person.contacts,
+                parts(person)),
+            ('person', 'Ваня', [], ('Иванов', 'Иван', 'Иванович')))
+
     def test_name_parts(self):
         """A name split into columns is «Фамилия Имя Отчество» whatever
         their order; a column of the whole name says it better; a nickname

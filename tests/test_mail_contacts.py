@@ -85,6 +85,9 @@ class VCardTestCase(unittest.TestCase):
                 ['8 495 123-45-67'], ['ivan@romashka.ru']))
         self.assertEqual((anna.name, anna.mobiles),
             ('Анна Петрова', ['+7 916 765-43-21']))
+        # N gives the parts of the name
+        self.assertEqual((ivan.last_name, ivan.first_name, ivan.middle_name),
+            ('Иванов', 'Иван', ''))
         self.assertEqual(romashka.tags, ['Клиенты', 'myContacts'])
         self.assertEqual((smirnov.kind, smirnov.name, smirnov.phones),
             ('person', 'Сергей Смирнов', ['+7 812 555-55-55']))
@@ -150,6 +153,7 @@ class MailCsvTestCase(unittest.TestCase):
         self.assertEqual((ivan.name, ivan.position, ivan.phones, ivan.mobiles,
                 ivan.emails), ('Иван Иванов', 'Директор', ['8 495 123-45-67'],
                 ['8 916 123-45-67'], ['ivan@romashka.ru']))
+        self.assertEqual((ivan.last_name, ivan.first_name), ('Иванов', 'Иван'))
         self.assertEqual(romashka.tags, ['VIP', 'Клиенты'])
 
 
@@ -422,9 +426,12 @@ class CardDAVImportTestCase(_DBTestCase):
                 ('created', 'ООО Ромашка'), ('created', 'Ольга Кузнецова'),
                 ('merged', 'ООО Ромашка')])
         romashka, = Party.search([('name', '=', 'ООО Ромашка')])
+        # Their names are written in the importer's order of names
         self.assertEqual(
-            sorted(c.name for c in romashka.contact_persons),
-            ['Анна Петрова', 'Иван Иванов'])
+            sorted((c.name, c.last_name, c.first_name)
+                for c in romashka.contact_persons),
+            [('Иванов Иван', 'Иванов', 'Иван'),
+                ('Петрова Анна', 'Петрова', 'Анна')])
 
         session_id, _, _ = ImportWizard.create()
         with self.assertRaises(Exception) as cm:
