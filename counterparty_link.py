@@ -58,7 +58,6 @@ CHILDREN = {
     # The party of a company or an employee is seen by everyone
     'company.company': {'party'},
     'company.employee': {'party'},
-    'crm.counterparty.responsible_change': {'party'},
     'crm.counterparty.payer': {'party'},
     'crm.counterparty.tag-party.party': {'party'},
     # A shared group shows its counterparties to everyone

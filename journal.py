@@ -14,6 +14,7 @@ rendered with the fields' labels and formatting of the reader's language.
 A card's feed reads each source newest first in chunks and stops once it
 has enough entries, so that a card with thousands of revisions opens as
 fast as a new one."""
+import contextvars
 import datetime as dt
 from dataclasses import dataclass
 
@@ -26,10 +27,11 @@ from trytond.model import Index, ModelView, fields
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
 from trytond.rpc import RPC
+from trytond.tools import timezone as tz
 from trytond.transaction import (
     Transaction, inactive_records, without_check_access)
 
-from . import journal_diff
+from . import journal_diff, schedule
 from .access import allowed_ids
 from .party import REQUISITE_TYPES
 
@@ -51,6 +53,27 @@ class Entry:
     user: int
     kind: str
     text: str
+
+
+# What a page of entries looked up, by key: its entries name the same
+# employees, statuses and labels again and again
+_looked_up = contextvars.ContextVar('journal_looked_up', default=None)
+
+
+def _once(key, compute):
+    "compute(), once per page of entries"
+    looked_up = _looked_up.get()
+    if looked_up is None:
+        return compute()
+    if key not in looked_up:
+        looked_up[key] = compute()
+    return looked_up[key]
+
+
+def _label(Model, name):
+    "The label of the field name in the reader's language"
+    return _once(('label', Model.__name__, name),
+        lambda: Model.fields_get([name])[name]['string'])
 
 
 def _datetime(value):
@@ -261,8 +284,8 @@ class _History(_Source):
 
 def _field_change(Model, name, previous, row):
     "Field: old → new, as the reader reads the field"
-    label = Model.fields_get([name])[name]['string']
-    return gettext('crm_counterparty.msg_journal_change', field=label,
+    return gettext('crm_counterparty.msg_journal_change',
+        field=_label(Model, name),
         change=journal_diff.arrow(
             _shown(Model, name, previous.get(name)),
             _shown(Model, name, row.get(name))))
@@ -278,7 +301,8 @@ def _shown(Model, name, value):
     if field._type == 'many2one':
         return _record_name(field.model_name, value)
     if field._type == 'selection':
-        selection = Model.fields_get([name])[name]['selection']
+        selection = _once(('selection', Model.__name__, name),
+            lambda: Model.fields_get([name])[name]['selection'])
         return dict(selection).get(value, value) if isinstance(
             selection, list) else value
     if field._type == 'boolean':
@@ -288,6 +312,7 @@ def _shown(Model, name, value):
         value = _datetime(value)
         lang = Lang.get()
         if isinstance(value, dt.datetime):
+            value = schedule.on_clock(value, _once('zone', _reader_zone))
             return lang.strftime(value, lang.date + ' %H:%M')
         return lang.strftime(value)
     if field._type == 'dict':
@@ -295,10 +320,25 @@ def _shown(Model, name, value):
     return str(value)
 
 
+def _reader_zone():
+    "The reader's clock: his own, else his company's, else UTC"
+    pool = Pool()
+    User = pool.get('res.user')
+    Company = pool.get('company.company')
+    user = User(Transaction().user)
+    company_id = Transaction().context.get('company')
+    company = Company(company_id) if company_id else None
+    return tz.get_tzinfo(user.timezone
+        or (company.timezone if company else None) or 'UTC')
+
+
 def _record_name(model, id_):
     "The name of the record, unless it is a card the reader may not see"
-    pool = Pool()
-    Model = pool.get(model)
+    return _once(('name', model, id_), lambda: _look_up_name(model, id_))
+
+
+def _look_up_name(model, id_):
+    Model = Pool().get(model)
     if model == 'party.party' and not allowed_ids(Model, [id_]):
         return gettext('crm_counterparty.msg_journal_hidden')
     with without_check_access(), inactive_records():
@@ -411,8 +451,7 @@ class _Identifier(_Typed):
         # The requisites by the card's own labels (INN, not its VAT alias)
         requisites = {t: n for n, t in REQUISITE_TYPES.items()}
         if row['type'] in requisites:
-            name = requisites[row['type']]
-            return Party.fields_get([name])[name]['string']
+            return _label(Party, requisites[row['type']])
         return super().label(row)
 
 
@@ -421,8 +460,7 @@ class _Address(_History):
 
     @classmethod
     def label(cls, row):
-        Party = Pool().get('party.party')
-        return Party.fields_get(['addresses'])['addresses']['string']
+        return _label(Pool().get('party.party'), 'addresses')
 
     @classmethod
     def value(cls, row):
@@ -463,8 +501,7 @@ class _Membership(_History):
 
     @classmethod
     def label(cls, row):
-        Party = Pool().get('party.party')
-        return Party.fields_get([cls.party_field])[cls.party_field]['string']
+        return _label(Pool().get('party.party'), cls.party_field)
 
     @classmethod
     def value(cls, row):
@@ -704,7 +741,14 @@ class JournalEntry(ModelView):
         pool = Pool()
         ModelAccess = pool.get('ir.model.access')
         ModelAccess.check(cls.__name__, 'read')
-        entries = cls.entries(ids)
+        looking_up = _looked_up.set({})
+        try:
+            return cls._rows(cls.entries(ids), ids, fields_names)
+        finally:
+            _looked_up.reset(looking_up)
+
+    @classmethod
+    def _rows(cls, entries, ids, fields_names):
         kinds = dict(cls.fields_get(['kind'])['kind']['selection'])
         rows = []
         for id_ in map(int, ids):
@@ -726,12 +770,9 @@ class JournalEntry(ModelView):
 
 
 def _user_name(user_id):
-    pool = Pool()
-    User = pool.get('res.user')
     if not user_id:
         return gettext('crm_counterparty.msg_journal_system')
-    with without_check_access(), inactive_records():
-        return User(user_id).rec_name
+    return _record_name('res.user', user_id)
 
 
 class Party(metaclass=PoolMeta):

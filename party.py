@@ -81,9 +81,6 @@ class Party(ChatMixin, metaclass=PoolMeta):
     responsible = fields.Many2One(
         'company.employee', "Responsible", ondelete='RESTRICT',
         help="The employee who looks after the counterparty.")
-    responsible_changes = fields.One2Many(
-        'crm.counterparty.responsible_change', 'party',
-        "Changes of Responsible", readonly=True)
     industry = fields.Char(
         "Line of Business", help="What the counterparty does.")
     description = fields.Text("About")
@@ -306,35 +303,6 @@ class Party(ChatMixin, metaclass=PoolMeta):
         return [('id', 'not in', starred)]
 
     @classmethod
-    def on_write(cls, parties, values):
-        callbacks = super().on_write(parties, values)
-        if 'responsible' in values:
-            changes = [
-                (p.id, p.responsible.id if p.responsible else None)
-                for p in parties
-                if (p.responsible.id if p.responsible else None)
-                != values['responsible']]
-            if changes:
-                callbacks.append(
-                    lambda: cls._record_responsible_changes(
-                        changes, values['responsible']))
-        return callbacks
-
-    @classmethod
-    def _record_responsible_changes(cls, changes, new_responsible):
-        # The journal shows the change from the card's history, in the
-        # reader's language (journal.py)
-        pool = Pool()
-        Change = pool.get('crm.counterparty.responsible_change')
-        transaction = Transaction()
-        Change.save([Change(
-                    party=party_id,
-                    old_responsible=old,
-                    new_responsible=new_responsible,
-                    user=transaction.user)
-                for party_id, old in changes])
-
-    @classmethod
     def validate_fields(cls, parties, field_names):
         super().validate_fields(parties, field_names)
         cls.check_duplicate_tax_identifier(parties, field_names)
@@ -435,7 +403,6 @@ class Party(ChatMixin, metaclass=PoolMeta):
     @classmethod
     def copy(cls, parties, default=None):
         default = default.copy() if default is not None else {}
-        default.setdefault('responsible_changes', None)
         default.setdefault('contact_persons', None)
         default.setdefault('attachments', None)
         return super().copy(parties, default=default)
@@ -503,29 +470,6 @@ class Identifier(metaclass=PoolMeta):
 # The format of the times of a list, to the second: people read it, and a
 # timestamp's microseconds are noise to them
 TO_THE_SECOND = '%H:%M:%S'
-
-
-class ResponsibleChange(ModelSQL, ModelView):
-    "Who made whom responsible for a counterparty, and when"
-    __name__ = 'crm.counterparty.responsible_change'
-    __string__ = "Change of Responsible"
-
-    party = fields.Many2One(
-        'party.party', "Counterparty", required=True, ondelete='CASCADE')
-    old_responsible = fields.Many2One(
-        'company.employee', "Previous Responsible", ondelete='SET NULL')
-    new_responsible = fields.Many2One(
-        'company.employee', "New Responsible", ondelete='SET NULL')
-    user = fields.Many2One(
-        'res.user', "Changed By", ondelete='SET NULL', readonly=True)
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.__access__.add('party')
-        cls.create_date.format = TO_THE_SECOND
-        cls._order.insert(0, ('create_date', 'DESC'))
-        cls._order.insert(1, ('id', 'DESC'))
 
 
 class Favorite(ModelSQL):

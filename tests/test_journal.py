@@ -8,6 +8,7 @@ import datetime
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
+from trytond.modules.crm_counterparty import journal as journal_module
 from trytond.modules.crm_counterparty.tests import test_access
 from trytond.modules.crm_counterparty.tests.test_access import call
 from trytond.modules.crm_counterparty.tests.test_import_rules import xlsx
@@ -105,6 +106,26 @@ class JournalTestCase(_DBTestCase):
         # A write that changes nothing one reads (the star) adds nothing
         Party.write([party], {'favorite': True})
         self.assertEqual(journal(party), texts)
+
+    @with_transaction()
+    def test_time_on_readers_clock(self):
+        "A time in an entry is on the reader's clock, else his company's"
+        pool = Pool()
+        Party = pool.get('party.party')
+        User = pool.get('res.user')
+        company, _ = self.card()
+        utc = datetime.datetime(2026, 3, 1, 9, 30)
+        company.timezone = 'Asia/Yekaterinburg'
+        company.save()
+        with set_company(company):
+            self.assertEqual(
+                journal_module._shown(Party, 'trash_date', utc).split(),
+                ['03/01/2026', '14:30'])
+            User.write([User(Transaction().user)],
+                {'timezone': 'Europe/Moscow'})
+            self.assertEqual(
+                journal_module._shown(Party, 'trash_date', utc).split(),
+                ['03/01/2026', '12:30'])
 
     @with_transaction()
     def test_comment_and_order(self):

@@ -34,11 +34,11 @@ class CounterpartyTrashTestCase(_DBTestCase):
 
     @with_transaction()
     def test_times_to_the_second(self):
-        "The trash and the changes of responsible show no microseconds"
+        "The trash and the import's list show no microseconds"
         pool = Pool()
         Party = pool.get('party.party')
-        Change = pool.get('crm.counterparty.responsible_change')
-        for Model, name in [(Party, 'trash_date'), (Change, 'create_date')]:
+        Import = pool.get('crm.counterparty.import')
+        for Model, name in [(Party, 'trash_date'), (Import, 'create_date')]:
             with self.subTest(field=name):
                 format_ = Model.fields_get([name])[name]['format']
                 self.assertIn('%S', format_)
