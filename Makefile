@@ -13,7 +13,7 @@ DEMO_CONFIG := etc/trytond.conf
 DEMO_ENV := TRYTOND_DATABASE__PATH=$(CURDIR)/var \
 	TRYTOND_WEB__ROOT=$(CURDIR)/$(SAO)
 
-MODULE_FILES := tryton.cfg pyproject.toml $(wildcard *.py importing/*.py *.xml *.fodt view/*.xml \
+MODULE_FILES := tryton.cfg pyproject.toml $(wildcard *.py importing/*.py telephony/*.py *.xml *.fodt view/*.xml \
 	locale/*.po icons/*.svg tests/*.py tests/*.rst)
 
 .DELETE_ON_ERROR:

@@ -1,0 +1,347 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""Calls of IP telephony: a connector per PBX account, whose webhook (routes.py)
+receives the provider's call events.  The provider's shape and signature
+are read by the telephony/ package; here each CallEvent is acted on: a
+ringing phone tells the employee of its extension whose card calls (or
+offers to create one), an ended call is logged on the card as a
+communication of category Call, a missed one plans a call back, and both
+raise the automation's events (event.py)."""
+import datetime as dt
+import json
+
+import phonenumbers
+from sql import Conflict
+
+from trytond.i18n import gettext
+from trytond.model import (
+    DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields)
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval, PYSONEncoder
+from trytond.transaction import Transaction
+
+from . import schedule, search_box
+from . import telephony as engine
+from .phone import DEFAULT_REGION
+from .telephony import (
+    ANSWERED_RESULT, ENDED, INCOMING, MISSED_RESULT, OUTGOING, RECORDED,
+    RINGING, Refused)
+
+PROVIDERS = [
+    ('mango', "Mango Office"),
+    ('zadarma', "Zadarma"),
+    ('sipuni', "Sipuni"),
+    ('generic', "Generic JSON"),
+    ]
+# The communications named in the notification of a call
+LAST_COMMUNICATIONS = 3
+
+
+class Connector(DeactivableMixin, ModelSQL, ModelView):
+    "A PBX account whose calls reach the cards"
+    __name__ = 'crm.telephony.connector'
+    __string__ = "Telephony Connector"
+
+    name = fields.Char("Name", required=True)
+    company = fields.Many2One('company.company', "Company", required=True)
+    provider = fields.Selection(PROVIDERS, "Provider", required=True)
+    secret = fields.Char(
+        "Secret", required=True, strip=False,
+        help="What the provider signs its requests with: Mango's API salt, "
+        "Zadarma's API secret, the token of Sipuni's address, the key of "
+        "the generic shape.")
+    employee = fields.Many2One(
+        'company.employee', "Employee", required=True,
+        domain=[('company', '=', Eval('company', -1))],
+        help="Who has the calls of no extension below.")
+    extensions = fields.One2Many(
+        'crm.telephony.extension', 'connector', "Extensions")
+
+    @classmethod
+    def default_provider(cls):
+        return 'generic'
+
+    def receive(self, delivery, now=None):
+        "Act on the call events of delivery; how many were new"
+        module = engine.providers()[self.provider]
+        if not module.verify(self.secret, delivery):
+            raise Refused('signature')
+        events = module.events(delivery)
+        if now is None:
+            now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        for event in events:
+            engine.check_window(event, now)
+        fresh = [e for e in events if self._first_time(e, now)]
+        with Transaction().set_context(company=self.company.id):
+            for event in fresh:
+                self._act(event, now)
+        return len(fresh)
+
+    def _first_time(self, event, now):
+        """Whether the event is received for the first time: its id is kept,
+        a second delivery (a replay, or the same sent twice at once) is
+        not inserted and waits for the first one's transaction"""
+        Received = Pool().get('crm.telephony.received')
+        table = Received.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.insert(
+                [table.connector, table.event_id, table.create_uid,
+                    table.create_date],
+                [[self.id, event.event_id, 0, now]],
+                on_conflict=Conflict(
+                    table, indexed_columns=[table.connector, table.event_id])))
+        return cursor.rowcount == 1
+
+    def _act(self, event, now):
+        if event.kind == RINGING and event.direction == INCOMING:
+            self.tell_ringing(event)
+        elif event.kind == ENDED:
+            self.log_call(event, now)
+        elif event.kind == RECORDED:
+            self.attach_recording(event)
+
+    def employee_of(self, extension):
+        "The employee whose extension it is, else the connector's"
+        for line in self.extensions:
+            if extension and line.extension == extension:
+                return line.employee
+        return self.employee
+
+    @staticmethod
+    def parties_of(number):
+        """The counterparties whose phone number is, written in any way,
+        with the companies of the persons"""
+        Party = Pool().get('party.party')
+        try:
+            parsed = phonenumbers.parse(number, DEFAULT_REGION)
+        except phonenumbers.NumberParseException:
+            return []
+        e164 = phonenumbers.format_number(
+            parsed, phonenumbers.PhoneNumberFormat.E164)
+        parties = Party.search([
+                ('search_text', 'like', search_box.pattern(e164)),
+                ], order=[('id', 'ASC')], limit=LAST_COMMUNICATIONS)
+        return list(dict.fromkeys(q for p in parties
+                for q in [p, p.employer] if q))
+
+    def tell_ringing(self, event):
+        "Tell the users of the called employee who calls"
+        pool = Pool()
+        User = pool.get('res.user')
+        employee = self.employee_of(event.extension)
+        parties = self.parties_of(event.number)
+        for user in User.search([('employees', '=', employee.id)]):
+            language = user.language.code if user.language else None
+            with Transaction().set_context(language=language):
+                if parties:
+                    _tell_card(user, parties[0], event.number)
+                else:
+                    _offer_create(user, event.number)
+
+    def log_call(self, event, now):
+        "Log the ended call on its counterparties' cards"
+        pool = Pool()
+        Communication = pool.get('crm.communication')
+        Event = pool.get('crm.counterparty.event')
+        parties = self.parties_of(event.number)
+        if not parties or self._logged(event):
+            return
+        communication, = Communication.create(
+            [self._call_values(event, parties, now)])
+        if event.direction == INCOMING:
+            kind = ('call_received' if event.result == ANSWERED_RESULT
+                else 'call_missed')
+            Event.raise_event(kind, parties[0], communication,
+                number=event.number, employee=communication.organiser.id)
+        if event.direction == INCOMING and event.result == MISSED_RESULT:
+            self.plan_call_back(communication)
+
+    def _logged(self, event):
+        Communication = Pool().get('crm.communication')
+        return bool(Communication.search([
+                    ('call_connector', '=', self.id),
+                    ('call_id', '=', event.call_id),
+                    ], limit=1))
+
+    def _call_values(self, event, parties, now):
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        duration = event.duration or dt.timedelta()
+        start = event.start or (now - duration)
+        employee = self.employee_of(event.extension)
+        message = ('crm_counterparty.msg_call_incoming'
+            if event.direction == INCOMING
+            else 'crm_counterparty.msg_call_outgoing')
+        return {
+            'company': self.company.id,
+            'subject': gettext(message, number=event.number),
+            'category': ModelData.get_id(
+                'crm_counterparty', 'communication_category_call'),
+            'start': schedule.to_minute(start),
+            'end': schedule.to_minute(start + duration),
+            'held': schedule.to_minute(start),
+            'state': 'done',
+            'organiser': employee.id,
+            'employees': [('add', [employee.id])],
+            'parties': [('add', [p.id for p in parties])],
+            'place': event.number,
+            'call_connector': self.id,
+            'call_id': event.call_id,
+            'call_direction': event.direction,
+            'call_result': event.result,
+            'call_duration': duration,
+            'recording': event.recording or None,
+            }
+
+    @staticmethod
+    def plan_call_back(missed):
+        "Plan calling back who called and was not answered"
+        Communication = Pool().get('crm.communication')
+        start = missed.planned_start(None)
+        Communication.create([{
+                    'company': missed.company.id,
+                    'subject': gettext('crm_counterparty.msg_call_back',
+                        number=missed.place),
+                    'category': missed.category.id,
+                    'start': start,
+                    'end': schedule.end_of(start, schedule.DEFAULT_DURATION),
+                    'place': missed.place,
+                    'organiser': missed.organiser.id,
+                    'employees': [('add', [missed.organiser.id])],
+                    'parties': [('add', [p.id for p in missed.parties])],
+                    'previous': missed.id,
+                    }])
+
+    def attach_recording(self, event):
+        "The recording of a logged call, when it comes after its end"
+        Communication = Pool().get('crm.communication')
+        Communication.write(Communication.search([
+                    ('call_connector', '=', self.id),
+                    ('call_id', '=', event.call_id),
+                    ]), {'recording': event.recording})
+
+
+def _tell_card(user, party, number):
+    "Notify user of a call from party, naming its last communications"
+    pool = Pool()
+    Communication = pool.get('crm.communication')
+    Party = pool.get('party.party')
+    last = Communication.search([
+            ('parties', '=', party.id),
+            ('state', '=', 'done'),
+            ], order=[('start', 'DESC')], limit=LAST_COMMUNICATIONS)
+    Party.notify_user([party], 'tryton-notification',
+        gettext('crm_counterparty.msg_call_ringing',
+            number=number, party=party.rec_name),
+        description='; '.join(c.subject for c in last) or None,
+        user=user.id)
+
+
+def _offer_create(user, number):
+    "Notify user of a call from an unknown number, offering its card"
+    pool = Pool()
+    ModelData = pool.get('ir.model.data')
+    Notification = pool.get('res.notification')
+    Notification.create([{
+                'user': user.id,
+                'icon': 'tryton-notification',
+                'label': gettext(
+                    'crm_counterparty.msg_call_unknown', number=number),
+                'action': ModelData.get_id(
+                    'crm_counterparty', 'act_party_from_call'),
+                'action_value': json.dumps({
+                        'pyson_context': PYSONEncoder().encode(
+                            {'crm_call_number': number}),
+                        }),
+                }])
+
+
+class Extension(ModelSQL, ModelView):
+    "The extension of an employee on a PBX"
+    __name__ = 'crm.telephony.extension'
+    __string__ = "Telephony Extension"
+
+    connector = fields.Many2One(
+        'crm.telephony.connector', "Connector", required=True,
+        ondelete='CASCADE')
+    extension = fields.Char("Extension", required=True)
+    employee = fields.Many2One('company.employee', "Employee", required=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('extension_unique', Unique(t, t.connector, t.extension),
+                'crm_counterparty.msg_telephony_extension_unique'),
+            ]
+
+
+class Received(ModelSQL):
+    "The id of a call event received, so that it is acted on once"
+    __name__ = 'crm.telephony.received'
+    __string__ = "Telephony Event Received"
+
+    connector = fields.Many2One(
+        'crm.telephony.connector', "Connector", required=True,
+        ondelete='CASCADE')
+    event_id = fields.Char("Event ID", required=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('event_unique', Unique(t, t.connector, t.event_id),
+                'crm_counterparty.msg_telephony_event_unique'),
+            ]
+
+
+class Communication(metaclass=PoolMeta):
+    __name__ = 'crm.communication'
+
+    call_connector = fields.Many2One(
+        'crm.telephony.connector', "Telephony Connector", readonly=True,
+        ondelete='SET NULL')
+    call_id = fields.Char("Call ID", readonly=True)
+    call_direction = fields.Selection([
+            (None, ""),
+            (INCOMING, "Incoming"),
+            (OUTGOING, "Outgoing"),
+            ], "Call Direction", readonly=True)
+    call_result = fields.Selection([
+            (None, ""),
+            (ANSWERED_RESULT, "Answered"),
+            (MISSED_RESULT, "Missed"),
+            ], "Call Result", readonly=True)
+    call_duration = fields.TimeDelta("Call Duration", readonly=True)
+    recording = fields.Char("Recording", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.add(
+            Index(t, (t.call_connector, Index.Equality()),
+                (t.call_id, Index.Equality()),
+                where=t.call_id != None))  # noqa: E711
+
+    @classmethod
+    def view_attributes(cls):
+        return super().view_attributes() + [
+            ('//page[@id="call"]', 'states', {
+                    'invisible': ~Eval('call_direction'),
+                    }),
+            ]
+
+
+class Party(metaclass=PoolMeta):
+    __name__ = 'party.party'
+
+    @classmethod
+    def default_contact_mechanisms(cls):
+        "A card created from a call's notification has its number"
+        number = Transaction().context.get('crm_call_number')
+        if number:
+            return [{'type': 'phone', 'value': number}]
+        return []

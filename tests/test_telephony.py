@@ -1,0 +1,309 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""The telephony webhook over HTTP, as the providers call it, against
+trytond's WSGI application on a real database: what is refused, and where
+each provider's call lands."""
+import datetime as dt
+import json
+import threading
+import time
+import unittest
+import uuid
+
+from werkzeug.test import Client
+
+from trytond import backend
+from trytond.modules.company.tests import create_company, create_employee
+from trytond.pool import Pool
+from trytond.pyson import PYSONDecoder
+from trytond.tests.test_tryton import DB_NAME, _DBTestCase
+from trytond.transaction import Transaction
+from trytond.wsgi import app
+
+from trytond.modules.crm_counterparty.telephony import generic, mango, zadarma
+
+SECRET = 'секрет-АТС-1'
+CLIENT_PHONE = '+7 916 123-45-67'
+DIRECTOR_PHONE = '8 (495) 765-43-21'
+
+
+class Call:
+    "What a test reads of a logged call, once its transaction is over"
+
+    def __init__(self, communication):
+        self.id = communication.id
+        for name in ['call_direction', 'call_result', 'call_duration',
+                'recording', 'state']:
+            setattr(self, name, getattr(communication, name))
+        self.organiser = communication.organiser.id
+        self.category = communication.category.name
+
+    def __str__(self):
+        return 'crm.communication,%s' % self.id
+
+
+class TelephonyWebhookTestCase(_DBTestCase):
+    "Test the webhook of the telephony connectors over HTTP"
+    module = 'crm_counterparty'
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # The webhook's transactions see only what is committed
+        with Transaction().start(DB_NAME, 0) as transaction:
+            cls.setup_office()
+            transaction.commit()
+        cls.http = Client(app)
+
+    @classmethod
+    def setup_office(cls):
+        pool = Pool()
+        Connector = pool.get('crm.telephony.connector')
+        Party = pool.get('party.party')
+        User = pool.get('res.user')
+        company = create_company()
+        marina = create_employee(company, "Марина Соколова")
+        oleg = create_employee(company, "Олег Ветров")
+        cls.marina_user, cls.oleg_user = User.create([{
+                    'name': name, 'login': login,
+                    'employees': [('add', [employee.id])],
+                    'employee': employee.id,
+                    'companies': [('add', [company.id])],
+                    'company': company.id,
+                    } for name, login, employee in [
+                    ("Марина", 'marina', marina), ("Олег", 'oleg', oleg)]])
+        client, = Party.create([{
+                    'name': "ООО «Северный ветер»",
+                    'contact_mechanisms': [('create', [
+                                {'type': 'phone', 'value': CLIENT_PHONE}])],
+                    }])
+        director, = Party.create([{
+                    'name': "Иванов Иван", 'kind': 'person',
+                    'employer': client.id,
+                    'contact_mechanisms': [('create', [
+                                {'type': 'mobile', 'value': DIRECTOR_PHONE}])],
+                    }])
+        cls.client_id, cls.director_id = client.id, director.id
+        cls.marina_id, cls.oleg_id = marina.id, oleg.id
+        cls.connectors = {}
+        for provider in ['generic', 'mango', 'zadarma', 'sipuni']:
+            connector, = Connector.create([{
+                        'name': provider, 'provider': provider,
+                        'company': company.id, 'secret': SECRET,
+                        'employee': oleg.id,
+                        'extensions': [('create', [
+                                    {'extension': '101',
+                                        'employee': marina.id}])],
+                        }])
+            cls.connectors[provider] = connector.id
+
+    def url(self, provider, path=''):
+        return '/%s/crm/telephony/%s%s' % (
+            DB_NAME, self.connectors[provider], path)
+
+    def post_generic(self, secret=SECRET, sent=None, **data):
+        body = json.dumps(data).encode()
+        timestamp = str(int(sent if sent is not None else time.time()))
+        return self.http.post(self.url('generic'), data=body, headers={
+                generic.TIMESTAMP_HEADER: timestamp,
+                generic.SIGNATURE_HEADER: generic.sign(
+                    secret, timestamp, body),
+                'Content-Type': 'application/json',
+                })
+
+    def calls(self, call_id):
+        "The communications logged of the call, as (values, parties)"
+        with Transaction().start(DB_NAME, 0, readonly=True):
+            Communication = Pool().get('crm.communication')
+            return [(Call(c), sorted(p.id for p in c.parties))
+                for c in Communication.search([('call_id', '=', call_id)])]
+
+    def read(self, function):
+        with Transaction().start(DB_NAME, 0, readonly=True):
+            return function(Pool())
+
+    def test_wrong_signature_refused(self):
+        "A request not signed with the connector's secret does nothing"
+        call_id = uuid.uuid4().hex
+        response = self.post_generic(secret='не тот', event_id=call_id,
+            call_id=call_id, event='missed', number=CLIENT_PHONE)
+        self.assertEqual(response.status_code, 403)
+        self.assertEqual(self.calls(call_id), [])
+
+    def test_old_delivery_refused(self):
+        "A delivery signed ten minutes ago is refused as a replay"
+        call_id = uuid.uuid4().hex
+        response = self.post_generic(sent=time.time() - 600,
+            event_id=call_id, call_id=call_id, event='missed',
+            number=CLIENT_PHONE)
+        self.assertEqual(response.status_code, 403)
+        self.assertEqual(self.calls(call_id), [])
+
+    def test_generic_missed_call(self):
+        """A ringing call tells the employee of the extension whose card it
+        is; missed, it is logged on the card, a call back is planned and
+        call_missed raised; the same event again changes nothing"""
+        call_id = uuid.uuid4().hex
+        ringing = self.post_generic(event_id=call_id + '-1', call_id=call_id,
+            event='ringing', number='+79161234567', extension='101')
+        self.assertEqual(ringing.status_code, 200)
+        labels = self.read(lambda pool: [n.label
+                for n in pool.get('res.notification').search([
+                        ('user', '=', self.marina_user.id)])])
+        self.assertIn(
+            "ООО «Северный ветер» is calling (+79161234567)", labels)
+
+        for _ in range(2):
+            ended = self.post_generic(event_id=call_id + '-2',
+                call_id=call_id, event='missed', number='89161234567',
+                extension='101', start=int(time.time()) - 30, duration=0)
+            self.assertEqual(ended.status_code, 200, ended.data)
+        self.assertEqual(ended.json['events'], 0)
+        (call, parties), = self.calls(call_id)
+        self.assertEqual(parties, [self.client_id])
+        self.assertEqual(
+            (call.call_direction, call.call_result, call.state),
+            ('incoming', 'missed', 'done'))
+        self.assertEqual(call.organiser, self.marina_id)
+        self.assertEqual(call.category, "Call")
+
+        def planned(pool):
+            Communication = pool.get('crm.communication')
+            Event = pool.get('crm.counterparty.event')
+            back = Communication.search([('previous.call_id', '=', call_id)])
+            events = Event.search([('record', '=', str(call))])
+            return ([(c.subject, c.state, c.organiser.id) for c in back],
+                [(e.kind, e.party.id) for e in events])
+        back, events = self.read(planned)
+        self.assertEqual(
+            back, [("Call back 89161234567", 'planned', self.marina_id)])
+        self.assertEqual(events, [('call_missed', self.client_id)])
+
+    def test_mango_answered_call(self):
+        "Mango's summary of an answered call, the number without a +"
+        entry = uuid.uuid4().hex
+        now = int(time.time())
+        data = json.dumps({
+                'entry_id': entry, 'call_direction': 1,
+                'from': {'number': '79161234567'},
+                'to': {'extension': '101', 'number': '74950000000'},
+                'line_number': '74950000000', 'create_time': now - 95,
+                'forward_time': now - 93, 'talk_time': now - 85,
+                'end_time': now, 'entry_result': 1,
+                'disconnect_reason': 1110,
+                })
+        form = {'vpbx_api_key': 'key', 'json': data,
+            'sign': mango.sign(SECRET, 'key', data)}
+        refused = self.http.post(self.url('mango', '/events/summary'),
+            data=dict(form, sign='0' * 64))
+        self.assertEqual(refused.status_code, 403)
+        response = self.http.post(
+            self.url('mango', '/events/summary'), data=form)
+        self.assertEqual(response.status_code, 200, response.data)
+        (call, parties), = self.calls(entry)
+        self.assertEqual(parties, [self.client_id])
+        self.assertEqual((call.call_result, call.call_duration),
+            ('answered', dt.timedelta(seconds=85)))
+        kinds = self.read(lambda pool: [e.kind
+                for e in pool.get('crm.counterparty.event').search([
+                        ('record', '=', str(call))])])
+        self.assertEqual(kinds, ['call_received'])
+
+    def test_zadarma_call_of_contact_person(self):
+        """Zadarma's end of a call from a contact person's mobile lands on
+        her card and her company's"""
+        pbx_call_id = 'in_' + uuid.uuid4().hex
+        form = {
+            'event': 'NOTIFY_END', 'call_start': dt.datetime.utcnow(
+                ).strftime('%Y-%m-%d %H:%M:%S'),
+            'pbx_call_id': pbx_call_id, 'caller_id': '74957654321',
+            'called_did': '74950000000', 'internal': '101',
+            'duration': '42', 'disposition': 'answered',
+            'status_code': '16', 'is_recorded': '0',
+            }
+        signature = zadarma.sign(SECRET, form)
+        refused = self.http.post(self.url('zadarma'), data=form,
+            headers={zadarma.SIGNATURE_HEADER: signature[::-1]})
+        self.assertEqual(refused.status_code, 403)
+        response = self.http.post(self.url('zadarma'), data=form,
+            headers={zadarma.SIGNATURE_HEADER: signature})
+        self.assertEqual(response.status_code, 200, response.data)
+        (call, parties), = self.calls(pbx_call_id)
+        self.assertEqual(parties, sorted([self.client_id, self.director_id]))
+        self.assertEqual(call.call_duration, dt.timedelta(seconds=42))
+
+    def test_sipuni_outgoing_call_recorded(self):
+        "Sipuni's end of an outgoing call with its recording"
+        call_id = uuid.uuid4().hex
+        now = int(time.time())
+        form = {
+            'event': '2', 'call_id': call_id, 'src_num': '101',
+            'src_type': '2', 'dst_num': '84957654321', 'dst_type': '1',
+            'status': 'ANSWER', 'timestamp': str(now),
+            'call_start_timestamp': str(now - 70),
+            'call_answer_timestamp': str(now - 60),
+            'call_record_link': 'https://sipuni.com/api/crm/record?id=1',
+            }
+        refused = self.http.post(self.url('sipuni') + '?token=wrong',
+            data=form)
+        self.assertEqual(refused.status_code, 403)
+        response = self.http.post(
+            self.url('sipuni'), data=dict(form, token=SECRET))
+        self.assertEqual(response.status_code, 200, response.data)
+        (call, parties), = self.calls(call_id)
+        self.assertEqual(parties, sorted([self.client_id, self.director_id]))
+        self.assertEqual(
+            (call.call_direction, call.call_result, call.recording,
+                call.organiser, call.call_duration),
+            ('outgoing', 'answered', form['call_record_link'],
+                self.marina_id, dt.timedelta(seconds=60)))
+
+    def test_unknown_number(self):
+        """An unknown number offers to create its card, to the connector's
+        employee when no extension is known; its call is not logged"""
+        call_id = uuid.uuid4().hex
+        number = '+7 812 000-00-01'
+        self.post_generic(event_id=call_id + '-1', call_id=call_id,
+            event='ringing', number=number, extension='999')
+        response = self.post_generic(event_id=call_id + '-2',
+            call_id=call_id, event='ended', number=number)
+        self.assertEqual(response.status_code, 200, response.data)
+        self.assertEqual(self.calls(call_id), [])
+
+        def offer(pool):
+            ModelData = pool.get('ir.model.data')
+            Notification = pool.get('res.notification')
+            Party = pool.get('party.party')
+            notification, = Notification.search([
+                    ('label', 'like', '%' + number + '%')])
+            context = PYSONDecoder().decode(
+                json.loads(notification.action_value)['pyson_context'])
+            with Transaction().set_context(context):
+                phones = Party.default_contact_mechanisms()
+            return (notification.user.id, notification.label,
+                notification.action.id == ModelData.get_id(
+                    'crm_counterparty', 'act_party_from_call'), phones)
+        self.assertEqual(self.read(offer), (self.oleg_user.id,
+                "+7 812 000-00-01 is calling, unknown: create a counterparty",
+                True, [{'type': 'phone', 'value': number}]))
+
+    @unittest.skipIf(backend.name == 'sqlite',
+        "SQLite's test database is one connection: requests cannot overlap")
+    def test_same_event_twice_at_once(self):
+        "The same event delivered twice at the same time is logged once"
+        call_id = uuid.uuid4().hex
+        barrier = threading.Barrier(2)
+        statuses = []
+
+        def deliver():
+            barrier.wait()
+            statuses.append(self.post_generic(event_id=call_id,
+                    call_id=call_id, event='ended', number=CLIENT_PHONE,
+                    extension='101', duration=12).status_code)
+        threads = [threading.Thread(target=deliver) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.assertEqual(statuses, [200, 200])
+        self.assertEqual(len(self.calls(call_id)), 1)
