@@ -9,6 +9,7 @@ communication of category Call, a missed one plans a call back, and both
 raise the automation's events (event.py)."""
 import datetime as dt
 import json
+import logging
 
 import phonenumbers
 from sql import Conflict
@@ -18,10 +19,13 @@ from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, PYSONEncoder
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 from . import schedule, search_box
 from . import telephony as engine
+from .exceptions import CallError
+from .search import PHONE_TYPES
+from .telephony import ami, asterisk
 from .phone import DEFAULT_REGION
 from .telephony import (
     ANSWERED_RESULT, ENDED, INCOMING, MISSED_RESULT, OUTGOING, RECORDED,
@@ -32,7 +36,13 @@ PROVIDERS = [
     ('zadarma', "Zadarma"),
     ('sipuni', "Sipuni"),
     ('generic', "Generic JSON"),
+    ('asterisk', "Asterisk (AMI)"),
     ]
+_ASTERISK = {
+    'invisible': Eval('provider') != 'asterisk',
+    'required': Eval('provider') == 'asterisk',
+    }
+logger = logging.getLogger(__name__)
 # The communications named in the notification of a call
 LAST_COMMUNICATIONS = 3
 
@@ -56,17 +66,46 @@ class Connector(DeactivableMixin, ModelSQL, ModelView):
         help="Who has the calls of no extension below.")
     extensions = fields.One2Many(
         'crm.telephony.extension', 'connector', "Extensions")
+    ami_host = fields.Char("AMI Host", states=_ASTERISK)
+    ami_port = fields.Integer("AMI Port", states=_ASTERISK)
+    ami_username = fields.Char("AMI User", states=_ASTERISK)
+    ami_channel = fields.Char(
+        "Channel", states=_ASTERISK,
+        help="The device of an extension, that click-to-call rings first; "
+        "{extension} is replaced by the employee's extension.")
+    ami_context = fields.Char(
+        "Context", states=_ASTERISK,
+        help="The dialplan context click-to-call dials the number from.")
 
     @classmethod
     def default_provider(cls):
         return 'generic'
 
+    @classmethod
+    def default_ami_port(cls):
+        return 5038
+
+    @classmethod
+    def default_ami_channel(cls):
+        return 'PJSIP/{extension}'
+
+    @classmethod
+    def default_ami_context(cls):
+        return 'from-internal'
+
     def receive(self, delivery, now=None):
-        "Act on the call events of delivery; how many were new"
-        module = engine.providers()[self.provider]
-        if not module.verify(self.secret, delivery):
+        "Act on the call events of a webhook's delivery; how many were new"
+        module = engine.providers().get(self.provider)
+        if module is None or not module.verify(self.secret, delivery):
             raise Refused('signature')
-        events = module.events(delivery)
+        return self._take(module.events(delivery), now)
+
+    def receive_ami(self, message, now=None):
+        "Act on the call events of an AMI message; how many were new"
+        return self._take(asterisk.events(
+                message, {e.extension for e in self.extensions}), now)
+
+    def _take(self, events, now):
         if now is None:
             now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
         for event in events:
@@ -76,6 +115,16 @@ class Connector(DeactivableMixin, ModelSQL, ModelView):
             for event in fresh:
                 self._act(event, now)
         return len(fresh)
+
+    @property
+    def ami_address(self):
+        return (self.ami_host, self.ami_port)
+
+    def originate(self, extension, number):
+        "Ask the PBX to ring extension and then dial number"
+        ami.send(self.ami_address, self.ami_username, self.secret,
+            asterisk.originate(
+                self.ami_channel, self.ami_context, extension, number))
 
     def _first_time(self, event, now):
         """Whether the event is received for the first time: its id is kept,
@@ -345,3 +394,68 @@ class Party(metaclass=PoolMeta):
         if number:
             return [{'type': 'phone', 'value': number}]
         return []
+
+
+class ContactMechanism(metaclass=PoolMeta):
+    __name__ = 'party.contact_mechanism'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._buttons.update({
+                'call': {
+                    'invisible': ~Eval('type').in_(sorted(PHONE_TYPES)),
+                    'depends': ['type'],
+                    },
+                })
+
+    @classmethod
+    @ModelView.button
+    def call(cls, mechanisms):
+        "Ring the user's extension, then dial the phone (click-to-call)"
+        pool = Pool()
+        Extension = pool.get('crm.telephony.extension')
+        User = pool.get('res.user')
+        employee = User(Transaction().user).employee
+        # The user's own extension, on a connector only administrators see
+        with without_check_access():
+            extensions = Extension.search([
+                    ('employee', '=', employee.id if employee else None),
+                    ('connector.provider', '=', 'asterisk'),
+                    ('connector.active', '=', True),
+                    ], limit=1)
+            if not extensions:
+                raise CallError(
+                    gettext('crm_counterparty.msg_call_no_extension'))
+            extension, = extensions
+            for mechanism in mechanisms:
+                try:
+                    extension.connector.originate(extension.extension,
+                        mechanism.value_compact or mechanism.value)
+                except (Refused, OSError) as exception:
+                    raise CallError(gettext(
+                            'crm_counterparty.msg_call_refused',
+                            number=mechanism.value,
+                            reason=str(exception))) from exception
+
+
+async def listen_asterisk(database_name, connector_id, stop):
+    """Act on the call events of the connector's Asterisk until the asyncio
+    event stop is set, each message in a transaction of its own"""
+    with Transaction().start(database_name, 0, readonly=True):
+        Connector = Pool().get('crm.telephony.connector')
+        connector = Connector(connector_id)
+        address, username, secret = (
+            connector.ami_address, connector.ami_username, connector.secret)
+
+    def on_message(message):
+        with Transaction().start(database_name, 0) as transaction:
+            try:
+                Connector = Pool().get('crm.telephony.connector')
+                Connector(connector_id).receive_ami(message)
+            except Refused:
+                logger.warning("AMI message refused: %s", message)
+                transaction.rollback()
+            else:
+                transaction.commit()
+    await ami.listen(address, username, secret, on_message, stop)

@@ -3,6 +3,7 @@
 """The telephony webhook over HTTP, as the providers call it, against
 trytond's WSGI application on a real database: what is refused, and where
 each provider's call lands."""
+import asyncio
 import datetime as dt
 import json
 import threading
@@ -20,7 +21,10 @@ from trytond.tests.test_tryton import DB_NAME, _DBTestCase
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
+from trytond.modules.crm_counterparty.call import listen_asterisk
+from trytond.modules.crm_counterparty.exceptions import CallError
 from trytond.modules.crm_counterparty.telephony import generic, mango, zadarma
+from trytond.modules.crm_counterparty.tests.ami_server import ami_server
 
 SECRET = 'секрет-АТС-1'
 CLIENT_PHONE = '+7 916 123-45-67'
@@ -42,8 +46,8 @@ class Call:
         return 'crm.communication,%s' % self.id
 
 
-class TelephonyWebhookTestCase(_DBTestCase):
-    "Test the webhook of the telephony connectors over HTTP"
+class TelephonyTestCase(_DBTestCase):
+    "Test the telephony connectors: webhooks over HTTP, Asterisk's AMI"
     module = 'crm_counterparty'
 
     @classmethod
@@ -86,11 +90,12 @@ class TelephonyWebhookTestCase(_DBTestCase):
         cls.client_id, cls.director_id = client.id, director.id
         cls.marina_id, cls.oleg_id = marina.id, oleg.id
         cls.connectors = {}
-        for provider in ['generic', 'mango', 'zadarma', 'sipuni']:
+        for provider in ['generic', 'mango', 'zadarma', 'sipuni', 'asterisk']:
             connector, = Connector.create([{
                         'name': provider, 'provider': provider,
                         'company': company.id, 'secret': SECRET,
                         'employee': oleg.id,
+                        'ami_host': '127.0.0.1', 'ami_username': 'crm',
                         'extensions': [('create', [
                                     {'extension': '101',
                                         'employee': marina.id}])],
@@ -307,3 +312,80 @@ class TelephonyWebhookTestCase(_DBTestCase):
             thread.join()
         self.assertEqual(statuses, [200, 200])
         self.assertEqual(len(self.calls(call_id)), 1)
+
+    def listen_until(self, server, call_id):
+        "Listen to the AMI server until the call is logged"
+        self.use_ami(server)
+
+        async def listen():
+            stop = asyncio.Event()
+            listening = asyncio.create_task(listen_asterisk(
+                    DB_NAME, self.connectors['asterisk'], stop))
+            while not self.calls(call_id) and not listening.done():
+                await asyncio.sleep(0.01)
+            stop.set()
+            await listening
+        asyncio.run(asyncio.wait_for(listen(), 10))
+
+    def use_ami(self, server):
+        with Transaction().start(DB_NAME, 0) as transaction:
+            Connector = Pool().get('crm.telephony.connector')
+            Connector.write([Connector(self.connectors['asterisk'])],
+                {'ami_port': server.address[1]})
+            transaction.commit()
+
+    def test_asterisk_missed_call(self):
+        """Asterisk's DialBegin rings the extension's employee, its Cdr of
+        an unanswered call is logged on the card"""
+        linked = uuid.uuid4().hex
+        events = [{
+                'Event': 'DialBegin', 'CallerIDNum': '8 916 123 45 67',
+                'DestCallerIDNum': '101', 'Linkedid': linked,
+                'DestUniqueid': linked + '.2',
+                }, {
+                'Event': 'Cdr', 'Source': '8 916 123 45 67',
+                'Destination': '101', 'Disposition': 'NO ANSWER',
+                'BillableSeconds': '0', 'UniqueID': linked,
+                'LinkedID': linked, 'StartTime': dt.datetime.utcnow(
+                    ).strftime('%Y-%m-%d %H:%M:%S'),
+                }]
+        with ami_server('crm', SECRET, events) as server:
+            self.listen_until(server, linked)
+        (call, parties), = self.calls(linked)
+        self.assertEqual(parties, [self.client_id])
+        self.assertEqual((call.call_direction, call.call_result,
+                call.organiser), ('incoming', 'missed', self.marina_id))
+        told = self.read(lambda pool: pool.get('res.notification').search([
+                    ('user', '=', self.marina_user.id),
+                    ('label', '=',
+                        "ООО «Северный ветер» is calling (8 916 123 45 67)"),
+                    ], count=True))
+        self.assertEqual(told, 1)
+
+    def click_to_call(self, server):
+        "Click Call on the client's phone as Marina"
+        self.use_ami(server)
+        with Transaction().start(DB_NAME, self.marina_user.id):
+            ContactMechanism = Pool().get('party.contact_mechanism')
+            phone, = ContactMechanism.search([
+                    ('party', '=', self.client_id)])
+            ContactMechanism.call([phone])
+
+    def test_click_to_call(self):
+        "Call on a phone asks Asterisk to ring the user's extension first"
+        with ami_server('crm', SECRET) as server:
+            self.click_to_call(server)
+        login, originate = server.actions
+        self.assertEqual(login['Action'], 'Login')
+        self.assertEqual(
+            {k: originate[k] for k in ['Action', 'Channel', 'Context',
+                    'Exten']},
+            {'Action': 'Originate', 'Channel': 'PJSIP/101',
+                'Context': 'from-internal', 'Exten': '+79161234567'})
+
+    def test_click_to_call_refused(self):
+        "A PBX that refuses the login is told to the user"
+        with ami_server('crm', 'другой пароль') as server, \
+                self.assertRaises(CallError):
+            self.click_to_call(server)
+        self.assertEqual([a['Action'] for a in server.actions], ['Login'])
