@@ -169,7 +169,7 @@ class Connector(DeactivableMixin, ModelSQL, ModelView):
             parsed, phonenumbers.PhoneNumberFormat.E164)
         parties = Party.search([
                 ('search_text', 'like', search_box.pattern(e164)),
-                ], order=[('id', 'ASC')], limit=LAST_COMMUNICATIONS)
+                ], order=[('id', 'ASC')])
         return list(dict.fromkeys(q for p in parties
                 for q in [p, p.employer] if q))
 
