@@ -21,7 +21,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, PYSONEncoder
 from trytond.transaction import Transaction, without_check_access
 
-from . import schedule, search_box
+from . import schedule
 from . import telephony as engine
 from .exceptions import CallError
 from .search import PHONE_TYPES
@@ -167,8 +167,10 @@ class Connector(DeactivableMixin, ModelSQL, ModelView):
             return []
         e164 = phonenumbers.format_number(
             parsed, phonenumbers.PhoneNumberFormat.E164)
+        # As the search box finds it: by the digits of the phones, through
+        # the trigram index
         parties = Party.search([
-                ('search_text', 'like', search_box.pattern(e164)),
+                ('rec_name', 'ilike', e164),
                 ], order=[('id', 'ASC')])
         return list(dict.fromkeys(q for p in parties
                 for q in [p, p.employer] if q))

@@ -50,10 +50,10 @@ def numbers(size, count, offset):
     return [random.Random(i).choice(ways).format(i) for i in chosen]
 
 
-def setup(pool, transaction, size, reuse):
+def setup(pool, transaction, size):
     Connector = pool.get('crm.telephony.connector')
     Party = pool.get('party.party')
-    if not reuse:
+    if not Connector.search([('name', '=', 'bench')]):
         company, staff = search_bench.load(pool, transaction, size)
         Connector.create([{
                     'name': 'bench', 'provider': 'generic', 'secret': SECRET,
@@ -62,9 +62,10 @@ def setup(pool, transaction, size, reuse):
                                     'employee': staff['marina'].id}])],
                     }])
     connector, = Connector.search([('name', '=', 'bench')])
-    first, = Party.search([('code', '=', 'B1')])
-    # search_bench numbers the i-th loaded counterparty 916 i (7 digits)
-    return connector.id, first.id - 1
+    # search_bench gives counterparty i the code B<i> and the phone 916 i
+    first, = Party.search(
+        [('code', 'like', 'B%')], order=[('id', 'ASC')], limit=1)
+    return connector.id, first.id
 
 
 def free_port():
@@ -156,7 +157,8 @@ def main():
     parser.add_argument('--size', type=int, default=100000)
     parser.add_argument('--rate', type=int, default=100)
     parser.add_argument('--seconds', type=int, default=60)
-    parser.add_argument('--reuse', action='store_true')
+    parser.add_argument('--reuse', action='store_true',
+        help="use the database made before (loaded unless it was)")
     args = parser.parse_args()
     os.environ.setdefault(
         'TRYTOND_DATABASE__URI', 'postgresql://127.0.0.1:5432/')
@@ -168,7 +170,7 @@ def main():
     pool = Pool(args.database)
     pool.init()
     with Transaction().start(args.database, 0) as transaction:
-        connector, offset = setup(pool, transaction, args.size, args.reuse)
+        connector, offset = setup(pool, transaction, args.size)
         count = pool.get('party.party').search([], count=True)
         transaction.commit()
     phones = numbers(args.size, 2000, offset)
