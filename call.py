@@ -1,7 +1,8 @@
 # This file is part of crm_counterparty.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
-"""Calls of IP telephony: a connector per PBX account, whose webhook (routes.py)
-receives the provider's call events.  The provider's shape and signature
+"""Calls of IP telephony: a connector per PBX account, whose webhook
+(routes.py) receives the provider's call events (or whose Asterisk it
+listens to).  The provider's shape and signature
 are read by the telephony/ package; here each CallEvent is acted on: a
 ringing phone tells the employee of its extension whose card calls (or
 offers to create one), an ended call is logged on the card as a
@@ -24,12 +25,11 @@ from trytond.transaction import Transaction, without_check_access
 from . import schedule
 from . import telephony as engine
 from .exceptions import CallError
-from .search import PHONE_TYPES
-from .telephony import ami, asterisk
 from .phone import DEFAULT_REGION
+from .search import PHONE_TYPES
 from .telephony import (
     ANSWERED_RESULT, ENDED, INCOMING, MISSED_RESULT, OUTGOING, RECORDED,
-    RINGING, Refused)
+    RINGING, Refused, ami, asterisk)
 
 PROVIDERS = [
     ('mango', "Mango Office"),

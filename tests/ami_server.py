@@ -64,7 +64,8 @@ class AMIServer:
                 Message='Authentication failed')
         if name in {'Login', 'Ping', 'Originate'}:
             return dict(fields, Response='Success', Message='Accepted')
-        return dict(fields, Response='Error', Message='Invalid/unknown command')
+        return dict(fields, Response='Error',
+            Message='Invalid/unknown command')
 
 
 @contextmanager
