@@ -16,6 +16,10 @@ class ContactPersonMovedWarning(UserWarning):
     pass
 
 
+class NotDuplicateError(UserError):
+    pass
+
+
 class InvalidRequisite(ValidationError):
     pass
 
