@@ -20,6 +20,10 @@ class NotDuplicateError(UserError):
     pass
 
 
+class MergeError(UserError):
+    pass
+
+
 class InvalidRequisite(ValidationError):
     pass
 

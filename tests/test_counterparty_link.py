@@ -42,6 +42,8 @@ PLAIN = {
         "a pair said not to be one names both without changing them",
     ('crm.counterparty.not_duplicate', 'other'):
         "a pair said not to be one names both without changing them",
+    ('crm.counterparty.merge', 'kept'):
+        "only a merge writes it, of cards its user edits",
     ('ir.chat.channel', 'resource'):
         "the chat of a card one reads; its messages are checked as its own",
     ('ir.model.log', 'resource'): "Tryton's own log of what was done",
