@@ -144,11 +144,15 @@ class Party(metaclass=PoolMeta):
                         ('value_compact', 'in', sorted(keys.phones)),
                         ]))
         candidates = cls.search(domain, order=[]) if len(domain) > 1 else []
-        words = duplicate_keys.name_words(keys.name)[:NAME_WORDS]
+        words = [('search_text', 'like', '%' + _escaped(w) + '%')
+            for w in duplicate_keys.name_words(keys.name)]
         if words:
-            candidates += cls.search(['OR'] + [
-                    ('search_text', 'like', '%' + _escaped(w) + '%')
-                    for w in words], limit=NAME_CANDIDATES, order=[])
+            # All the words (the same name in any order) are found however
+            # common each word is; any of the two longest (a name with a
+            # word more or less) only among the first found
+            candidates += cls.search(words, limit=NAME_CANDIDATES, order=[])
+            candidates += cls.search(['OR'] + words[:NAME_WORDS],
+                limit=NAME_CANDIDATES, order=[])
         return list(dict.fromkeys(candidates))
 
     @classmethod

@@ -605,12 +605,16 @@ class _Merge(_Joined):
         return merge.kept == party_id
 
     @classmethod
+    def owner(cls, row, previous):
+        return row['kept']
+
+    @classmethod
     def entry(cls, row, previous):
         message = ('crm_counterparty.msg_journal_merge_undone'
             if row['state'] == 'undone'
             else 'crm_counterparty.msg_journal_merge')
-        return Entry(row['kept'], cls.date(row), row['create_uid'],
-            'change', gettext(message, parties=row['merged_names'] or ''))
+        return Entry(cls.owner(row, previous), cls.date(row),
+            row['create_uid'], 'change', gettext(message, parties=row['merged_names'] or ''))
 
 
 # The position of a source is the remainder of its entries' ids, and which
