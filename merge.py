@@ -421,7 +421,11 @@ class MergeStart(ModelView):
         pool = Pool()
         Party = pool.get('party.party')
         values = {}
+        merged = {p.id for p in self.parties}
         for choice in self.choices:
+            # Only a value of the cards merged, whatever the client says
+            if not choice.card or int(choice.card) not in merged:
+                continue
             source = Party(int(choice.card))
             values[choice.field_name] = _stored(
                 getattr(source, choice.field_name))
@@ -475,7 +479,7 @@ def _text(party, name, definition):
         return ''
     if hasattr(value, 'rec_name'):
         return value.rec_name
-    if definition['type'] == 'selection':
+    if isinstance(definition.get('selection'), (list, tuple)):
         return dict(definition['selection']).get(value, str(value))
     return str(value)
 
