@@ -55,8 +55,7 @@ SAME_PART = {
 # The fields of a card that are not chosen value by value in a merge
 NOT_CHOSEN = {
     'id', 'create_uid', 'create_date', 'write_uid', 'write_date', 'active',
-    'code', 'trash_date', 'trashed_by', 'replaced_by', 'search_text',
-    'last_contact', 'journal_comment',
+    'code', 'journal_comment',
     }
 CHOSEN_TYPES = {
     'char', 'text', 'selection', 'many2one', 'integer', 'float', 'numeric',
@@ -67,9 +66,11 @@ CHOSEN_TYPES = {
 def chosen_fields():
     "The names of the card's stored fields whose value a merge chooses"
     Party = Pool().get('party.party')
+    # A read-only field is the card's own bookkeeping (its code's parts,
+    # its trash date...), not a value of the counterparty
     return sorted(name for name, field in Party._fields.items()
         if field._type in CHOSEN_TYPES and name not in NOT_CHOSEN
-        and not isinstance(field, fields.Function)
+        and not isinstance(field, fields.Function) and not field.readonly
         and not name.startswith('_'))
 
 
