@@ -56,9 +56,18 @@ def name_score(key, other_key):
         return 0
     if key == other_key:
         return 100
+    numbers = _numbers(key), _numbers(other_key)
+    if all(numbers) and numbers[0] != numbers[1]:
+        # «Школа № 5» is not «Школа № 7», however alike the rest
+        return 0
     return round(max(
             fuzz.ratio(key, other_key),
             fuzz.token_set_ratio(key, other_key) * SUBSET_WEIGHT), 1)
+
+
+def _numbers(key):
+    "The words of a name key that are numbers"
+    return {w for w in key.split() if w.isdigit()}
 
 
 def phone_keys(values):

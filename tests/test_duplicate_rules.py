@@ -36,6 +36,14 @@ class DuplicateKeysTestCase(unittest.TestCase):
         self.assertLess(name_score(romashka, name_key("Василёк")), 50)
         self.assertEqual(name_score('', romashka), 0)
 
+    def test_other_number_other_name(self):
+        "Names that differ by their numbers are not near"
+        self.assertEqual(name_score(
+                name_key("Старый ветер 33338"), name_key("Старый ветер 33339")),
+            0)
+        self.assertEqual(name_score(
+                name_key("Школа № 5"), name_key("школа 5, Москва")), 90)
+
     def test_name_words(self):
         "The telling words, longest first, without forms and short words"
         self.assertEqual(
