@@ -68,14 +68,23 @@ def cases(offset, size):
         ]
 
 
-def typed(user, values):
-    "The ids of the likely duplicates of a new card, as sao asks for them"
-    from trytond.modules.crm_counterparty.tests.test_access import call
+def typed(user, values, context):
+    """The ids of the likely duplicates of a new card, as sao asks for them
+    with the context of the session (the user's preferences, read once)"""
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    Party = Pool().get('party.party')
+    rpc = Party.__rpc__['on_change_with']
     values = {'id': -1, 'name': '', 'kind': 'company', 'inn': None,
         'kpp': None, 'employer': None, 'contact_persons': [],
         'contact_mechanisms': [], **values}
-    changes = call(user, 'party.party', 'on_change_with', values,
-        ['duplicates']).get('duplicates', {})
+    transaction = Transaction()
+    with transaction.set_user(user.id), transaction.reset_context():
+        args, kwargs, context, _ = rpc.convert(
+            Party, values, ['duplicates'], context)
+        with transaction.set_context(context):
+            changes = rpc.result(rpc.decorate(Party.on_change_with)(
+                    *args, **kwargs)).get('duplicates', {})
     return [row['id'] for _, row in changes.get('add', [])]
 
 
@@ -87,15 +96,17 @@ def measure(pool, transaction, offset, size, runs, login, policy):
         configuration = Configuration(1)
         configuration.counterparty_visibility = policy
         configuration.save()
+    with transaction.set_user(user.id):
+        context = User.get_preferences(context_only=True)
     results = []
     for label, values, expected in cases(offset, size):
-        found = typed(user, values)
+        found = typed(user, values, context)
         if expected is not None and (expected in found) != (
                 policy == 'all' or _visible(expected, login)):
             sys.exit(f"{label}: expected {expected}, found {found}")
         if expected is None and found:
             sys.exit(f"{label}: expected none, found {found}")
-        median, p95 = timed(lambda: typed(user, values), runs)
+        median, p95 = timed(lambda: typed(user, values, context), runs)
         results.append((label, len(found), median, p95))
     return results
 
