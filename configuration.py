@@ -4,6 +4,8 @@ from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
+from .duplicate_keys import DEFAULT_NAME_THRESHOLD
+
 
 class Configuration(metaclass=PoolMeta):
     __name__ = 'party.configuration'
@@ -14,6 +16,17 @@ class Configuration(metaclass=PoolMeta):
             ], "Duplicate INN", required=True,
         help="What happens when a counterparty gets the INN (and, for a "
         "company, the KPP) of another active counterparty.")
+
+    duplicate_name_threshold = fields.Integer(
+        "Similar Names",
+        domain=['OR',
+            ('duplicate_name_threshold', '=', None),
+            [('duplicate_name_threshold', '>=', 50),
+                ('duplicate_name_threshold', '<=', 100)],
+            ],
+        help="How similar (50 to 100 %) the names of two counterparties "
+        "must be to propose them as duplicates when nothing else is "
+        "shared.")
 
     default_counterparty_type = fields.Many2One(
         'crm.counterparty.type', "Default Type", ondelete='SET NULL',
@@ -49,6 +62,10 @@ class Configuration(metaclass=PoolMeta):
     @classmethod
     def default_duplicate_tax_identifier(cls):
         return 'error'
+
+    @classmethod
+    def default_duplicate_name_threshold(cls):
+        return DEFAULT_NAME_THRESHOLD
 
     @classmethod
     def default_default_counterparty_type(cls):

@@ -16,6 +16,14 @@ class ContactPersonMovedWarning(UserWarning):
     pass
 
 
+class NotDuplicateError(UserError):
+    pass
+
+
+class MergeError(UserError):
+    pass
+
+
 class InvalidRequisite(ValidationError):
     pass
 

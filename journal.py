@@ -620,11 +620,45 @@ class _Import(_Joined):
                 file=row['file_name'] or '', outcome=outcome))
 
 
+class _Merge(_Joined):
+    "The merges of other cards into the card, and their undoing"
+    model = 'crm.counterparty.merge'
+    names = ('__id', 'kept', 'create_date', 'create_uid', 'merged_names',
+        'state')
+
+    @classmethod
+    def tables(cls):
+        pool = Pool()
+        merge = pool.get(cls.model).__table__()
+        party = pool.get('party.party').__table__()
+        return (merge, party, merge.kept == party.id, [
+                merge.id, merge.kept, merge.create_date, merge.create_uid,
+                merge.merged_names, merge.state])
+
+    @classmethod
+    def of_card(cls, merge, party, party_id=None):
+        if party_id is None:
+            return merge.kept != Null
+        return merge.kept == party_id
+
+    @classmethod
+    def owner(cls, row, previous):
+        return row['kept']
+
+    @classmethod
+    def entry(cls, row, previous):
+        message = ('crm_counterparty.msg_journal_merge_undone'
+            if row['state'] == 'undone'
+            else 'crm_counterparty.msg_journal_merge')
+        return Entry(cls.owner(row, previous), cls.date(row),
+            row['create_uid'], 'change', gettext(message, parties=row['merged_names'] or ''))
+
+
 # The position of a source is the remainder of its entries' ids, and which
 # of two entries of the same time is older (a card is created before its
 # parts, a comment is written on what is there)
 SOURCES = (_Card, _ContactPerson, _ContactMechanism, _Identifier, _Address,
-    _Tag, _Group, _Import, _Comment)
+    _Tag, _Group, _Import, _Merge, _Comment)
 
 
 def entry_id(source, row_id):

@@ -38,6 +38,12 @@ PLAIN = {
     ('project.work', 'party'): "a task shows on the card without changing it",
     ('crm.counterparty.import.line', 'party'):
         "the import's report names the card it made or met",
+    ('crm.counterparty.not_duplicate', 'party'):
+        "a pair said not to be one names both without changing them",
+    ('crm.counterparty.not_duplicate', 'other'):
+        "a pair said not to be one names both without changing them",
+    ('crm.counterparty.merge', 'kept'):
+        "only a merge writes it, of cards its user edits",
     ('ir.chat.channel', 'resource'):
         "the chat of a card one reads; its messages are checked as its own",
     ('ir.model.log', 'resource'): "Tryton's own log of what was done",

@@ -1,0 +1,139 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""When two counterparties are likely one: the rules of duplicates that need
+no database.
+
+The keys are the import's (importing/rules.py: the INN, the e-mail as
+normalised, the phone in E.164, the name without its legal form and
+punctuation), so that a card the import would have merged is a duplicate
+here too; the name's words are also put in order, so that «Ромашка, ООО»
+is «ООО «Ромашка»», and names are compared by rapidfuzz for the near ones
+(«Ромашка ООО Москва», a typo).  Two cards with different INNs, or one INN
+with different KPPs (a branch), are never duplicates, as for the import.
+"""
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from . import requisites
+from .importing.rules import (
+    email_key, normalise_name, normalised_email, phone_key)
+
+# The score of a pair that shares a key, by kind of key; a pair sharing
+# only a similar name scores its similarity (0 to 100)
+KEY_SCORES = {
+    'inn': 100,
+    'email': 95,
+    'phone': 90,
+    }
+# The similarity of names proposed by default (Party Configuration)
+DEFAULT_NAME_THRESHOLD = 85
+# A name shorter than this says too little to be compared on its own
+MIN_NAME_LENGTH = 3
+# A subset of words («Ромашка» in «Ромашка Москва») is near, not the same
+SUBSET_WEIGHT = 0.9
+
+
+def name_key(name):
+    """The name as compared: lower case, without legal form, quotes and
+    punctuation, its words in alphabetical order"""
+    return ' '.join(sorted(normalise_name(name).split()))
+
+
+def name_words(name):
+    "The words of the name that tell it from others, longest first"
+    return sorted(
+        (w for w in set(normalise_name(name).split())
+            if len(w) >= MIN_NAME_LENGTH),
+        key=lambda w: (-len(w), w))
+
+
+def name_score(key, other_key):
+    """How similar two names are (0 to 100), given as name_key gives
+    them: the same words in any order score 100, a subset of the other's
+    words or a typo a little less"""
+    if not key or not other_key:
+        return 0
+    if key == other_key:
+        return 100
+    numbers = _numbers(key), _numbers(other_key)
+    if all(numbers) and numbers[0] != numbers[1]:
+        # «Школа № 5» is not «Школа № 7», however alike the rest
+        return 0
+    return round(max(
+            fuzz.ratio(key, other_key),
+            fuzz.token_set_ratio(key, other_key) * SUBSET_WEIGHT), 1)
+
+
+def _numbers(key):
+    "The words of a name key that are numbers"
+    return {w for w in key.split() if w.isdigit()}
+
+
+def phone_keys(values):
+    "The E.164 of each phone of values written in any format"
+    return {k for k in map(phone_key, values) if k}
+
+
+def email_keys(values):
+    "The case-insensitive key of each e-mail address of values"
+    return {k for k in (email_key(normalised_email(v)) for v in values) if k}
+
+
+@dataclass(frozen=True)
+class CardKeys:
+    "What a counterparty is recognised by"
+    name: str = ''
+    inn: str = ''
+    kpp: str = ''
+    emails: frozenset = field(default_factory=frozenset)
+    phones: frozenset = field(default_factory=frozenset)
+
+    @classmethod
+    def of(cls, name, inn='', kpp='', emails=(), phones=()):
+        "The keys of a card as typed"
+        return cls(
+            name=name_key(name), inn=requisites.compact(inn),
+            kpp=requisites.compact(kpp),
+            emails=frozenset(email_keys(emails)),
+            phones=frozenset(phone_keys(phones)))
+
+    def never_same(self, other):
+        "Another INN, or another branch of one INN, is another counterparty"
+        if self.inn and other.inn and self.inn != other.inn:
+            return True
+        return (self.inn == other.inn != ''
+            and not requisites.same_taxpayer(self.kpp, other.kpp))
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Why two cards are likely one: the kinds of keys they share with
+    their values, the similarity of their names, and the score"""
+    shared: tuple
+    name_score: float
+    score: float
+
+    @property
+    def reasons(self):
+        "The kinds of keys shared, then 'name' when the names are near"
+        return [kind for kind, _ in self.shared]
+
+
+def compare(keys, other, name_threshold=DEFAULT_NAME_THRESHOLD):
+    """The Pair of two CardKeys when they are likely one counterparty,
+    else None"""
+    if keys.never_same(other):
+        return None
+    shared = []
+    if keys.inn and keys.inn == other.inn:
+        shared.append(('inn', keys.inn))
+    shared.extend(('email', e) for e in sorted(keys.emails & other.emails))
+    shared.extend(('phone', p) for p in sorted(keys.phones & other.phones))
+    similarity = name_score(keys.name, other.name)
+    if similarity >= name_threshold:
+        shared.append(('name', other.name))
+    elif not shared:
+        return None
+    score = max([KEY_SCORES.get(k, similarity) for k, _ in shared])
+    return Pair(tuple(shared), similarity, score)
