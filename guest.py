@@ -1,0 +1,309 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""Guest access: a contact person's login to the portal (routes.py).
+
+A guest is a Tryton ``web.user`` linked to a person (never a company), never
+a back-office ``res.user``: giving, suspending and revoking access touch no
+back-office account or group.  A CRM user gives access only to the persons
+he may edit (``access.check_editable``); the web users are then written as
+the system, as CRM users have no access to ``web.user`` themselves.
+
+What a guest reaches is decided here, in ``WebUser.guest_parties``: his
+person and its company; the portal reads every record through
+``guest_communications`` and ``guest_tasks``, which search only among the
+records that name one of them.
+"""
+import datetime as dt
+
+from trytond.i18n import gettext
+from trytond.model import ModelView, fields
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
+from trytond.transaction import Transaction, without_check_access
+from trytond.url import http_host
+from trytond.wizard import Button, StateTransition, StateView, Wizard
+
+from .access import check_editable
+from .exceptions import GuestAccessError
+from .mail import send_text
+
+GUEST_STATES = [
+    (None, ""),
+    ('invited', "Invited"),
+    ('active', "Active"),
+    ('suspended', "Suspended"),
+    ('revoked', "Revoked"),
+    ]
+
+
+def _now():
+    # Tryton stores UTC without a zone
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def portal_url(path=''):
+    "The address of the portal's page path in the current database"
+    return '%s/%s/portal/%s' % (
+        http_host(), Transaction().database.name, path)
+
+
+class WebUser(metaclass=PoolMeta):
+    __name__ = 'web.user'
+
+    guest_state = fields.Selection(
+        GUEST_STATES, "Guest Access", readonly=True)
+    guest_granted_by = fields.Many2One(
+        'res.user', "Access Given By", readonly=True, ondelete='SET NULL')
+    guest_granted_at = fields.Timestamp("Access Given At", readonly=True)
+    guest_last_login = fields.Timestamp("Last Login", readonly=True)
+
+    @property
+    def may_log_in(self):
+        "Whether the guest may open the portal"
+        return bool(self.active and self.party
+            and self.guest_state in {'invited', 'active'})
+
+    @classmethod
+    def give_access(cls, parties):
+        """Give each person of parties a guest login and invite him; refuse
+        companies, persons without an e-mail and those the user may not
+        edit"""
+        for party in parties:
+            if party.kind != 'person':
+                raise GuestAccessError(gettext(
+                        'crm_counterparty.msg_guest_not_person',
+                        party=party.rec_name))
+            if not party.email:
+                raise GuestAccessError(gettext(
+                        'crm_counterparty.msg_guest_no_email',
+                        party=party.rec_name))
+        check_editable(parties)
+        values = {
+            'guest_state': 'invited',
+            'guest_granted_by': Transaction().user,
+            'guest_granted_at': _now(),
+            'active': True,
+            }
+        with without_check_access():
+            existing = {u.party: u for u in cls.search([
+                        ('party', 'in', [p.id for p in parties]),
+                        ('active', 'in', [True, False]),
+                        ])}
+            users = []
+            for party in parties:
+                user = existing.get(party)
+                if user and user.guest_state in {'invited', 'active'}:
+                    continue
+                if user:
+                    cls.write([user], {**values, 'email': party.email})
+                else:
+                    user, = cls.create([{
+                                **values, 'party': party.id,
+                                'email': party.email}])
+                users.append(user)
+            cls.invite(users)
+        return users
+
+    @classmethod
+    def invite(cls, users):
+        "E-mail each guest the link that sets his password"
+        for user in users:
+            user.send_token('invitation')
+
+    def send_token(self, purpose):
+        "E-mail the guest a new link of purpose (invitation or reset)"
+        pool = Pool()
+        Token = pool.get('crm.portal.token')
+        secret = Token.issue(self, purpose)
+        language = self.party.lang.code if self.party.lang else None
+        with Transaction().set_context(language=language):
+            subject = gettext(
+                'crm_counterparty.msg_guest_%s_subject' % purpose)
+            body = gettext(
+                'crm_counterparty.msg_guest_%s_body' % purpose,
+                name=self.party.rec_name,
+                url=portal_url('password?token=' + secret))
+        send_text(self.party.rec_name, self.email, subject, body)
+
+    @classmethod
+    def suspend_access(cls, users):
+        "The guests cannot log in until resumed; their sessions end now"
+        cls.write(users, {'guest_state': 'suspended'})
+        cls.end_sessions(users)
+
+    @classmethod
+    def resume_access(cls, users):
+        cls.write(users, {'guest_state': 'active'})
+
+    @classmethod
+    def revoke_access(cls, users):
+        """The guests' logins end: sessions, links and password; giving
+        access again invites them anew"""
+        cls.write(users, {
+                'guest_state': 'revoked',
+                'active': False,
+                'password_hash': None,
+                })
+        cls.end_sessions(users)
+
+    @classmethod
+    def end_sessions(cls, users):
+        pool = Pool()
+        Session = pool.get('web.user.session')
+        Token = pool.get('crm.portal.token')
+        Session.delete(Session.search([
+                    ('user', 'in', [u.id for u in users]),
+                    ]))
+        Token.revoke(users)
+
+    def guest_parties(self):
+        "The counterparties whose records the guest sees: his and his company"
+        return [p for p in [self.party, self.party.employer] if p]
+
+    def guest_communications(self, domain=None):
+        "The communications of the guest's counterparties within domain"
+        Communication = Pool().get('crm.communication')
+        return Communication.search([
+                ('parties', 'in', [p.id for p in self.guest_parties()]),
+                domain or [],
+                ])
+
+    def guest_tasks(self, domain=None):
+        "The tasks of the guest's counterparties (project activated)"
+        pool = Pool()
+        try:
+            Work = pool.get('project.work')
+        except KeyError:
+            return []
+        return Work.search([
+                ('type', '=', 'task'),
+                ('party', 'in', [p.id for p in self.guest_parties()]),
+                domain or [],
+                ])
+
+
+class Party(metaclass=PoolMeta):
+    __name__ = 'party.party'
+
+    guest = fields.Function(
+        fields.Many2One('web.user', "Guest Login"), 'get_guest')
+    guest_state = fields.Function(
+        fields.Selection(GUEST_STATES, "Guest Access"), 'get_guest_field')
+    guest_granted_by = fields.Function(
+        fields.Many2One('res.user', "Access Given By"), 'get_guest_field')
+    guest_granted_at = fields.Function(
+        fields.Timestamp("Access Given At"), 'get_guest_field')
+    guest_last_login = fields.Function(
+        fields.Timestamp("Last Login"), 'get_guest_field')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        person = Eval('kind') == 'person'
+        state = Eval('guest_state')
+        cls._buttons.update({
+                'give_guest_access': {
+                    'invisible': ~person | state.in_(['invited', 'active']),
+                    'depends': ['kind', 'guest_state'],
+                    },
+                'suspend_guest_access': {
+                    'invisible': ~state.in_(['invited', 'active']),
+                    'depends': ['guest_state'],
+                    },
+                'resume_guest_access': {
+                    'invisible': state != 'suspended',
+                    'depends': ['guest_state'],
+                    },
+                'revoke_guest_access': {
+                    'invisible': ~state.in_(['invited', 'active', 'suspended']),
+                    'depends': ['guest_state'],
+                    },
+                })
+
+    @classmethod
+    def get_guest(cls, parties, name):
+        WebUser = Pool().get('web.user')
+        result = {p.id: None for p in parties}
+        with without_check_access():
+            for user in WebUser.search([
+                        ('party', 'in', [p.id for p in parties]),
+                        ('active', 'in', [True, False]),
+                        ], order=[('id', 'ASC')]):
+                result[user.party.id] = user.id
+        return result
+
+    @classmethod
+    def get_guest_field(cls, parties, names):
+        WebUser = Pool().get('web.user')
+        guests = cls.get_guest(parties, 'guest')
+        result = {n: {p.id: None for p in parties} for n in names}
+        with without_check_access():
+            for party_id, user_id in guests.items():
+                if user_id is None:
+                    continue
+                user = WebUser(user_id)
+                for name in names:
+                    value = getattr(user, name)
+                    result[name][party_id] = getattr(value, 'id', value)
+        return result
+
+    @classmethod
+    @ModelView.button_action('crm_counterparty.wizard_give_guest_access')
+    def give_guest_access(cls, parties):
+        pass
+
+    @classmethod
+    @ModelView.button
+    def suspend_guest_access(cls, parties):
+        cls._guests_of(parties, 'suspend_access')
+
+    @classmethod
+    @ModelView.button
+    def resume_guest_access(cls, parties):
+        cls._guests_of(parties, 'resume_access')
+
+    @classmethod
+    @ModelView.button
+    def revoke_guest_access(cls, parties):
+        cls._guests_of(parties, 'revoke_access')
+
+    @classmethod
+    def _guests_of(cls, parties, method):
+        "Call method of web.user on the guests of parties the user may edit"
+        WebUser = Pool().get('web.user')
+        check_editable(parties)
+        users = [p.guest for p in parties if p.guest]
+        with without_check_access():
+            getattr(WebUser, method)(WebUser.browse(users))
+
+
+class GiveAccessStart(ModelView):
+    __name__ = 'crm.portal.give.start'
+    __string__ = "Give Guest Access"
+
+    count = fields.Integer("Persons", readonly=True)
+
+
+class GiveAccess(Wizard):
+    "Give the selected persons a login to the portal and invite them"
+    __name__ = 'crm.portal.give'
+    __string__ = "Give Guest Access"
+
+    start = StateView(
+        'crm.portal.give.start',
+        'crm_counterparty.portal_give_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Invite", 'give', 'tryton-ok', default=True),
+            ])
+    give = StateTransition()
+
+    def default_start(self, fields):
+        return {'count': len(self.records)}
+
+    def transition_give(self):
+        WebUser = Pool().get('web.user')
+        WebUser.give_access(list(self.records))
+        return 'end'
+
+    def end(self):
+        return 'reload'
