@@ -14,6 +14,7 @@ DEMO_ENV := TRYTOND_DATABASE__PATH=$(CURDIR)/var \
 	TRYTOND_WEB__ROOT=$(CURDIR)/$(SAO)
 
 MODULE_FILES := tryton.cfg pyproject.toml $(wildcard *.py importing/*.py *.xml *.fodt view/*.xml \
+	portal/*.py portal/*.css portal/templates/*.html \
 	locale/*.po icons/*.svg tests/*.py tests/*.rst)
 
 .DELETE_ON_ERROR:

@@ -19,10 +19,12 @@ from trytond.i18n import gettext
 from trytond.model import ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
+from trytond.tools import timezone as tz
 from trytond.transaction import Transaction, without_check_access
 from trytond.url import http_host
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from . import schedule
 from .access import check_editable
 from .exceptions import GuestAccessError
 from .mail import send_text
@@ -34,6 +36,10 @@ GUEST_STATES = [
     ('suspended', "Suspended"),
     ('revoked', "Revoked"),
     ]
+
+
+# How long a meeting or call a guest proposes lasts until the manager says
+PROPOSED_DURATION = dt.timedelta(minutes=30)
 
 
 def _now():
@@ -56,6 +62,12 @@ class WebUser(metaclass=PoolMeta):
         'res.user', "Access Given By", readonly=True, ondelete='SET NULL')
     guest_granted_at = fields.Timestamp("Access Given At", readonly=True)
     guest_last_login = fields.Timestamp("Last Login", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        # A guest login is read by whoever sees its person
+        cls.__access__.add('party')
 
     @property
     def may_log_in(self):
@@ -122,7 +134,7 @@ class WebUser(metaclass=PoolMeta):
             body = gettext(
                 'crm_counterparty.msg_guest_%s_body' % purpose,
                 name=self.party.rec_name,
-                url=portal_url('password?token=' + secret))
+                url=portal_url('password/%s?token=%s' % (purpose, secret)))
         send_text(self.party.rec_name, self.email, subject, body)
 
     @classmethod
@@ -180,6 +192,99 @@ class WebUser(metaclass=PoolMeta):
                 ('party', 'in', [p.id for p in self.guest_parties()]),
                 domain or [],
                 ])
+
+
+    def guest_record(self, model, record_id):
+        """The communication or task record_id that the guest sees, else
+        None"""
+        finders = {
+            'crm.communication': self.guest_communications,
+            'project.work': self.guest_tasks,
+            }
+        found = finders[model]([('id', '=', record_id)])
+        return found[0] if found else None
+
+    @staticmethod
+    def public_messages(record):
+        "The messages of record's chat meant for the guests, the oldest first"
+        Message = Pool().get('ir.chat.message')
+        return Message.search([
+                ('channel.resource', '=', str(record)),
+                ('audience', '=', 'public'),
+                ], order=[('id', 'ASC')])
+
+    def comment(self, record, content):
+        """Post content in record's chat as the guest: its followers are
+        told, and the guest follows it by e-mail from now on"""
+        pool = Pool()
+        Channel = pool.get('ir.chat.channel')
+        Follower = pool.get('ir.chat.follower')
+        Message = pool.get('ir.chat.message')
+        channel = Channel._get_channel(record)
+        Follower.add_email(channel, self.email)
+        message = Message(
+            channel=channel, email=self.email, content=content,
+            audience='public')
+        message.save()
+        Channel.dispatch_message(message, lambda f: f == self.email)
+        return message
+
+    def manager(self):
+        "The employee responsible for the guest, or for his company"
+        for party in self.guest_parties():
+            if party.responsible:
+                return party.responsible
+
+    def propose(self, subject, start, category, note=None):
+        """A communication planned for the guest's manager at start (on the
+        manager's company's clock), marked as proposed by the guest"""
+        pool = Pool()
+        Communication = pool.get('crm.communication')
+        manager = self.manager()
+        if not manager:
+            raise GuestAccessError(gettext(
+                    'crm_counterparty.msg_portal_no_manager'))
+        zone = manager.company.timezone
+        if zone:
+            start = schedule.stored(start, tz.get_tzinfo(zone))
+        communication, = Communication.create([{
+                    'company': manager.company.id,
+                    'subject': subject,
+                    'purpose': note,
+                    'category': category.id if category else None,
+                    'start': start,
+                    'end': start + PROPOSED_DURATION,
+                    'organiser': manager.id,
+                    'employees': [('add', [manager.id])],
+                    'parties': [('add', [self.party.id])],
+                    'proposed_by': self.id,
+                    }])
+        return communication
+
+    def update_contact(self, phone, email):
+        """Set the guest's first phone and e-mail on his card, validated as
+        the card validates them; an empty value removes none"""
+        ContactMechanism = Pool().get('party.contact_mechanism')
+        for type_, value in [('phone', phone), ('email', email)]:
+            if not value:
+                continue
+            mechanism = next((m for m in self.party.contact_mechanisms
+                    if m.type == type_), None)
+            if mechanism:
+                if mechanism.value != value:
+                    ContactMechanism.write([mechanism], {'value': value})
+            else:
+                ContactMechanism.create([{
+                            'party': self.party.id, 'type': type_,
+                            'value': value}])
+
+
+class Communication(metaclass=PoolMeta):
+    __name__ = 'crm.communication'
+
+    proposed_by = fields.Many2One(
+        'web.user', "Proposed by Guest", readonly=True, ondelete='SET NULL',
+        help="The guest who proposed it on the portal.")
 
 
 class Party(metaclass=PoolMeta):

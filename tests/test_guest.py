@@ -17,7 +17,7 @@ from trytond.modules.crm_counterparty.exceptions import GuestAccessError
 from trytond.modules.crm_counterparty.tests.smtp_server import (
     deliver, smtp_server)
 
-TOKEN = re.compile(r'password\?token=([\w-]+)')
+TOKEN = re.compile(r'password/\w+\?token=([\w-]+)')
 
 
 def link_token(message):
