@@ -26,6 +26,7 @@ demo: install web libreoffice var/demo.updated
 	@echo
 	@echo "  Tryton with crm_counterparty: http://127.0.0.1:8000/"
 	@echo "  Log in as admin / admin (database: $(DEMO_DB))"
+	@echo "  The clients' portal: http://127.0.0.1:8000/$(DEMO_DB)/portal/"
 	@echo
 	$(DEMO_ENV) $(BIN)/trytond -c $(DEMO_CONFIG) -d $(DEMO_DB)
 

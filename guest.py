@@ -286,6 +286,49 @@ class Communication(metaclass=PoolMeta):
         'web.user', "Proposed by Guest", readonly=True, ondelete='SET NULL',
         help="The guest who proposed it on the portal.")
 
+    def guests(self):
+        "The guests who take part, who may open the portal"
+        WebUser = Pool().get('web.user')
+        return [u for u in WebUser.search([
+                    ('party', 'in', [p.id for p in self.parties]),
+                    ]) if u.may_log_in]
+
+    @classmethod
+    def follow(cls, communications):
+        "The guests taking part follow its public talk by e-mail"
+        pool = Pool()
+        Channel = pool.get('ir.chat.channel')
+        Follower = pool.get('ir.chat.follower')
+        super().follow(communications)
+        for communication in communications:
+            guests = communication.guests()
+            if guests:
+                channel = Channel._get_channel(communication)
+                for guest in guests:
+                    Follower.add_email(channel, guest.email)
+
+    @classmethod
+    def tell_participants(cls, communications, kind, employees=None):
+        """The guests taking part are told too, by e-mail with the link of
+        its page on the portal"""
+        super().tell_participants(communications, kind, employees=employees)
+        if (employees is not None or not Transaction().context.get(
+                    'communication_notify', True)):
+            return
+        for communication in communications:
+            for guest in communication.guests():
+                communication.email_guest(guest, kind)
+
+    def email_guest(self, guest, kind):
+        language = guest.party.lang.code if guest.party.lang else None
+        zone = self.zone(None)
+        with Transaction().set_context(language=language):
+            label, body = self._message(kind, zone)
+            body += '\n\n' + gettext(
+                'crm_counterparty.msg_portal_mail_link',
+                url=portal_url('communication/%s' % self.id))
+        send_text(guest.party.rec_name, guest.email, label, body)
+
 
 class Party(metaclass=PoolMeta):
     __name__ = 'party.party'

@@ -327,20 +327,27 @@ class PortalTestCase(_DBTestCase):
             message, = [m for m in Channel.get(Communication(self.ours))
                 if m['content'] == "Буду к 10"]
             self.assertEqual(message['author'], 'ivan@client.example')
-            with t.set_context(_notify=False):
-                Channel.post(Communication(self.ours), "Ждём вас",
-                    audience='public')
-                Channel.post(Communication(self.ours), "Внутреннее",
-                    audience='internal')
+            self.mailbox.clear()
+            Channel.post(Communication(self.ours), "Ждём вас",
+                audience='public')
+            Channel.post(Communication(self.ours), "Внутреннее",
+                audience='internal')
             t.commit()
         html = self.page(client, path)[1]
         self.assertIn("Ждём вас", html)
         self.assertNotIn("Внутреннее", html)
+        # He follows what he commented on: the public answer reaches him
+        answer, = self.mailbox.to('ivan@client.example')
+        self.assertIn("Ждём вас", answer.get_body().get_content())
 
         response = client.post(self.url('propose'), data={
                 'csrf': self.csrf(client, 'propose'),
                 'subject': "Созвон по счёту", 'start': '2031-05-06T15:00'})
         self.assertEqual(response.status_code, 303)
+        # He is told of it as of every new communication of his
+        told, = [m for m in self.mailbox.to('ivan@client.example')
+            if "Созвон по счёту" in str(m['Subject'])]
+        self.assertIn('/portal/communication/', told.get_body().get_content())
         with transaction():
             Communication = pool.get('crm.communication')
             proposed, = Communication.search(
