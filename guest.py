@@ -15,8 +15,12 @@ records that name one of them.
 """
 import datetime as dt
 
+from email_validator import EmailNotValidError, validate_email
+
 from trytond.i18n import gettext
+from trytond.ir.chat import InvalidEMailError
 from trytond.model import ModelView, fields
+from trytond.modules.web_user.exceptions import UserValidationError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.tools import timezone as tz
@@ -26,6 +30,7 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import schedule
 from .access import check_editable
+from .contact_mechanism import email_reason
 from .exceptions import GuestAccessError
 from .mail import send_text
 
@@ -68,6 +73,23 @@ class WebUser(metaclass=PoolMeta):
         super().__setup__()
         # A guest login is read by whoever sees its person
         cls.__access__.add('party')
+
+    @classmethod
+    def check_valid_email(cls, users, fields_names=None):
+        # The syntax only, as the card checks it (contact_mechanism.py):
+        # web_user asks DNS whether the domain takes mail, which refuses
+        # every address on a server without DNS
+        if fields_names and 'email' not in fields_names:
+            return
+        for user in users:
+            if user.email:
+                try:
+                    validate_email(user.email, check_deliverability=False)
+                except EmailNotValidError as e:
+                    raise UserValidationError(gettext(
+                            'web_user.msg_user_email_invalid',
+                            user=user.rec_name, email=user.email),
+                        email_reason(user.email)) from e
 
     @property
     def may_log_in(self):
@@ -328,6 +350,36 @@ class Communication(metaclass=PoolMeta):
                 'crm_counterparty.msg_portal_mail_link',
                 url=portal_url('communication/%s' % self.id))
         send_text(guest.party.rec_name, guest.email, label, body)
+
+
+class ChatAuthorEmail:
+    """The e-mail of a chat's author (a guest) checked for its syntax only,
+    as the card checks it"""
+    __slots__ = ()
+
+    @classmethod
+    def check_valid_email(cls, authors, field_names=None):
+        # Tryton asks DNS whether the domain takes mail, which refuses
+        # every guest on a server without DNS
+        if field_names and 'email' not in field_names:
+            return
+        for author in authors:
+            if author.email:
+                try:
+                    validate_email(author.email, check_deliverability=False)
+                except EmailNotValidError as e:
+                    raise InvalidEMailError(gettext(
+                            'ir.msg_chat_author_email_invalid',
+                            email=author.email),
+                        email_reason(author.email)) from e
+
+
+class ChatFollower(ChatAuthorEmail, metaclass=PoolMeta):
+    __name__ = 'ir.chat.follower'
+
+
+class ChatMessage(ChatAuthorEmail, metaclass=PoolMeta):
+    __name__ = 'ir.chat.message'
 
 
 class Party(metaclass=PoolMeta):

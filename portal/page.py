@@ -30,8 +30,10 @@ HEADERS = {
         "default-src 'self'; form-action 'self'; frame-ancestors 'none'"),
     'X-Frame-Options': 'DENY',
     'X-Content-Type-Options': 'nosniff',
-    # The links of the e-mails carry their token in the address
-    'Referrer-Policy': 'no-referrer',
+    # The links of the e-mails carry their token in the address; within
+    # the site the browser must name the origin of a form (trytond refuses
+    # a POST of origin "null")
+    'Referrer-Policy': 'same-origin',
     'Cache-Control': 'no-store',
     }
 
