@@ -251,6 +251,29 @@ class WebUser(metaclass=PoolMeta):
         Channel.dispatch_message(message, lambda f: f == self.email)
         return message
 
+    def managers(self):
+        """The users who look after the guest: those of his counterparty's
+        responsible and of the employees of his communications"""
+        Communication = Pool().get('crm.communication')
+        employees = {p.responsible for p in self.guest_parties()
+            if p.responsible}
+        for communication in self.guest_communications():
+            employees.update(communication.employees)
+        users = Communication._users_of(employees)
+        return {u for e in employees for u in users.get(e, [])}
+
+    def write_to_managers(self, content):
+        """Post content in the chat of the guest's card, which his managers
+        follow: they are notified and e-mailed, their public answers reach
+        him"""
+        pool = Pool()
+        Channel = pool.get('ir.chat.channel')
+        Follower = pool.get('ir.chat.follower')
+        channel = Channel._get_channel(self.party)
+        for user in self.managers():
+            Follower.add_user(channel, user)
+        return self.comment(self.party, content)
+
     def manager(self):
         "The employee responsible for the guest, or for his company"
         for party in self.guest_parties():
@@ -376,6 +399,21 @@ class ChatAuthorEmail:
 
 class ChatFollower(ChatAuthorEmail, metaclass=PoolMeta):
     __name__ = 'ir.chat.follower'
+
+    def notify(self, message):
+        "The managers following a guest's card get his messages by e-mail"
+        super().notify(message)
+        resource = message.channel.resource
+        if (self.user and self.user.email and message.email
+                and getattr(resource, '__name__', None) == 'party.party'):
+            language = self.user.language.code if self.user.language \
+                else None
+            with Transaction().set_context(language=language):
+                subject = gettext(
+                    'crm_counterparty.msg_portal_guest_wrote',
+                    guest=resource.rec_name)
+            send_text(self.user.rec_name, self.user.email, subject,
+                message.content)
 
 
 class ChatMessage(ChatAuthorEmail, metaclass=PoolMeta):

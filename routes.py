@@ -135,6 +135,20 @@ def record(request, page, kind, record_id):
         messages=guest.public_messages(found))
 
 
+@app.route(ROOT + 'messages', methods=['GET', 'POST'])
+@portal_page()
+def messages(request, page):
+    "The guest's talk with his managers, in the chat of his card"
+    guest = page.guest
+    if request.method == 'POST':
+        content = request.form.get('content', '').strip()
+        if content:
+            guest.write_to_managers(content)
+        return page.redirect('messages')
+    return page.render('messages.html',
+        messages=guest.public_messages(guest.party))
+
+
 @app.route(ROOT + 'propose', methods=['GET', 'POST'])
 @portal_page()
 def propose(request, page):

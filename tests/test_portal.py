@@ -55,8 +55,17 @@ class PortalTestCase(_DBTestCase):
         Communication = pool.get('crm.communication')
         Work = pool.get('project.work')
         WebUser = pool.get('web.user')
+        User = pool.get('res.user')
         company = create_company()
         marina = create_employee(company, "Марина Соколова")
+        User.create([{
+                    'name': "Марина", 'login': 'marina',
+                    'email': 'marina@example.com',
+                    'employees': [('add', [marina.id])],
+                    'employee': marina.id,
+                    'companies': [('add', [company.id])],
+                    'company': company.id,
+                    }])
         client, other = Party.create([
                 {'name': "ООО «Северный ветер»", 'responsible': marina.id},
                 {'name': "ООО «Южный ветер»", 'responsible': marina.id},
@@ -368,3 +377,29 @@ class PortalTestCase(_DBTestCase):
         with transaction():
             Party = pool.get('party.party')
             self.assertEqual(Party(self.ivan_party).phone, '8 (916) 123-45-67')
+
+    def test_write_to_managers(self):
+        "Managers are notified and e-mailed; their answer reaches the guest"
+        pool = Pool(DB_NAME)
+        client = self.log_in()
+        self.mailbox.clear()
+        response = client.post(self.url('messages'), data={
+                'csrf': self.csrf(client, 'messages'),
+                'content': "Пришлите, пожалуйста, акт сверки"})
+        self.assertEqual(response.status_code, 303)
+        told, = self.mailbox.to('marina@example.com')
+        self.assertIn("акт сверки", told.get_body().get_content())
+        with transaction() as t:
+            Channel = pool.get('ir.chat.channel')
+            Notification = pool.get('res.notification')
+            Party = pool.get('party.party')
+            User = pool.get('res.user')
+            marina, = User.search([('login', '=', 'marina')])
+            self.assertTrue(Notification.search([('user', '=', marina.id)]))
+            with t.set_user(marina.id):
+                Channel.post(Party(self.ivan_party), "Отправил акт",
+                    audience='public')
+            t.commit()
+        answer, = self.mailbox.to('ivan@client.example')
+        self.assertIn("Отправил акт", answer.get_body().get_content())
+        self.assertIn("Отправил акт", self.page(client, 'messages')[1])
