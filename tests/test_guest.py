@@ -234,3 +234,26 @@ class GuestTestCase(_Guests, _DBTestCase):
         again, = self.give(self.ivan)
         self.assertEqual(again, guest)
         self.assertEqual(again.guest_state, 'invited')
+
+    @with_transaction()
+    def test_guest_login_read_as_its_person(self):
+        "A CRM user reads the guest login only of a person he sees"
+        pool = Pool()
+        Configuration = pool.get('party.configuration')
+        User = pool.get('res.user')
+        WebUser = pool.get('web.user')
+        self.setup_guests()
+        configuration = Configuration(1)
+        configuration.counterparty_visibility = 'involved'
+        configuration.save()
+        ivan, anna = WebUser.create([
+                {'email': 'ivan@client.example', 'party': self.ivan.id},
+                {'email': 'anna@other.example', 'party': self.anna.id},
+                ])
+        with Transaction().set_user(self.marina_user.id), \
+                Transaction().set_context(
+                    User.get_preferences(context_only=True),
+                    _check_access=True):
+            self.assertEqual(WebUser.search([]), [ivan])
+            with self.assertRaises(AccessError):
+                WebUser.read([anna.id], ['email'])
