@@ -69,12 +69,6 @@ class WebUser(metaclass=PoolMeta):
     guest_last_login = fields.Timestamp("Last Login", readonly=True)
 
     @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        # A guest login is read by whoever sees its person
-        cls.__access__.add('party')
-
-    @classmethod
     def check_valid_email(cls, users, fields_names=None):
         # The syntax only, as the card checks it (contact_mechanism.py):
         # web_user asks DNS whether the domain takes mail, which refuses
