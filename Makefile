@@ -14,6 +14,7 @@ DEMO_ENV := TRYTOND_DATABASE__PATH=$(CURDIR)/var \
 	TRYTOND_WEB__ROOT=$(CURDIR)/$(SAO)
 
 MODULE_FILES := tryton.cfg pyproject.toml $(wildcard *.py importing/*.py telephony/*.py *.xml *.fodt view/*.xml \
+	portal/*.py portal/*.css portal/templates/*.html \
 	locale/*.po icons/*.svg tests/*.py tests/*.rst)
 
 .DELETE_ON_ERROR:
@@ -25,6 +26,7 @@ demo: install web libreoffice var/demo.updated
 	@echo
 	@echo "  Tryton with crm_counterparty: http://127.0.0.1:8000/"
 	@echo "  Log in as admin / admin (database: $(DEMO_DB))"
+	@echo "  The clients' portal: http://127.0.0.1:8000/$(DEMO_DB)/portal/"
 	@echo
 	$(DEMO_ENV) $(BIN)/trytond -c $(DEMO_CONFIG) -d $(DEMO_DB)
 

@@ -4,10 +4,6 @@
 and held by employees, and the activity they make on the card."""
 import datetime as dt
 from collections import defaultdict
-from email.header import Header
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
-from email.utils import formataddr
 
 import trytond.config as config
 from trytond.i18n import gettext
@@ -18,9 +14,7 @@ from trytond.model.exceptions import AccessError
 from trytond.modules.company.company import TIMEZONES
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If, PYSONEncoder
-from trytond.sendmail import send_message_transactional
 from trytond.tools import timezone as tz
-from trytond.tools.email_ import set_from_header
 from trytond.transaction import (
     Transaction, check_access, without_check_access)
 from trytond.url import host
@@ -32,6 +26,7 @@ from .access import allowed_ids, new_ids_above, policy_company
 from .exceptions import (
     CommunicationOverlapWarning, InvalidCommunication)
 from .invitation import build_ics
+from .mail import send_text
 
 STATES = [
     ('planned', "Planned"),
@@ -618,21 +613,7 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
         return label, body
 
     def _send_email(self, name, email, subject, body, ics=None, method=None):
-        # Built the compat32 way: the default policy of Python 3.11 folds a
-        # long Cyrillic subject losing the space between encoded words
-        from_ = config.get('email', 'from')
-        msg = MIMEMultipart('mixed')
-        set_from_header(msg, from_, from_)
-        msg['To'] = formataddr((name, email), 'utf-8')
-        msg['Subject'] = Header(subject, 'utf-8')
-        msg.attach(MIMEText(body, 'plain', 'utf-8'))
-        if ics:
-            invitation = MIMEText(ics.decode('utf-8'), 'calendar', 'utf-8')
-            invitation.set_param('method', method)
-            invitation.add_header(
-                'Content-Disposition', 'attachment', filename='invite.ics')
-            msg.attach(invitation)
-        send_message_transactional(msg, from_, [email])
+        send_text(name, email, subject, body, ics, method)
 
     @classmethod
     def send_reminders(cls, now=None):

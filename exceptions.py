@@ -70,3 +70,7 @@ class CounterpartyLinkError(AccessError):
 
 class CallError(UserError):
     pass
+
+
+class GuestAccessError(UserError):
+    pass

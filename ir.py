@@ -25,7 +25,7 @@ _USER_MODELS = {
 _COUNTERPARTY_MODELS = {'party.party', 'crm.communication'}
 # Rules that name the counterparties the user sees (the read domain of
 # party.party, as counterparty_visible), and so depend on the same
-_LINKED_MODELS = {'project.work', 'party.relation.all'}
+_LINKED_MODELS = {'project.work', 'party.relation.all', 'web.user'}
 
 
 class Rule(metaclass=PoolMeta):

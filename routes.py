@@ -1,16 +1,214 @@
 # This file is part of crm_counterparty.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
-"""The webhook of the telephony connectors: a provider posts (Sipuni may
+"""The module's web routes.
+
+The pages of the guests' portal under /<database>/portal/: what a guest
+may reach is decided in guest.py, the session, CSRF and language in
+portal/page.py.
+
+The webhook of the telephony connectors: a provider posts (Sipuni may
 get) its call events to /<database>/crm/telephony/<connector>, Mango to
 paths below it (…/events/call, …/events/summary)."""
+import datetime as dt
 import json
-from http import HTTPStatus
 
+from trytond.exceptions import RateLimitException, UserError
 from trytond.protocols.wrappers import (
-    Response, abort, with_pool, with_transaction)
+    HTTPStatus, Response, abort, with_pool, with_transaction)
+from trytond.transaction import Transaction
 from trytond.wsgi import app
 
+from .portal.page import FOLDER, LANGUAGE_COOKIE, LANGUAGES, portal_page
 from .telephony import Delivery, Refused
+from .token_rules import PURPOSES
+
+ROOT = '/<database_name>/portal/'
+# The model of each kind of record a guest opens
+KINDS = {
+    'communication': 'crm.communication',
+    'task': 'project.work',
+    }
+
+
+@app.route(ROOT + 'portal.css', methods=['GET'])
+def stylesheet(request, database_name):
+    return Response(
+        (FOLDER / 'portal.css').read_bytes(), content_type='text/css')
+
+
+@app.route(ROOT + 'lang/<code>', methods=['GET'])
+@portal_page(login=False)
+def language(request, page, code):
+    if code not in LANGUAGES:
+        abort(HTTPStatus.NOT_FOUND)
+    page.cookies[LANGUAGE_COOKIE] = (code, None)
+    return page.redirect()
+
+
+@app.route(ROOT + 'login', methods=['GET', 'POST'])
+@portal_page(login=False)
+def login(request, page):
+    WebUser = page.pool.get('web.user')
+    if request.method == 'GET':
+        return page.render('login.html', error=None)
+    try:
+        user = WebUser.authenticate(
+            request.form.get('email', ''), request.form.get('password', ''))
+    except RateLimitException:
+        return page.render('login.html', status=HTTPStatus.TOO_MANY_REQUESTS,
+            error=page.text('login_throttled'))
+    if user and user.may_log_in:
+        page.log_in(user)
+        return page.redirect()
+    return page.render('login.html', status=HTTPStatus.UNAUTHORIZED,
+        error=page.text('login_failed'))
+
+
+@app.route(ROOT + 'logout', methods=['POST'])
+@portal_page(login=False)
+def logout(request, page):
+    page.log_out()
+    return page.redirect('login')
+
+
+@app.route(ROOT + 'password/<purpose>', methods=['GET', 'POST'])
+@portal_page(login=False)
+def password(request, page, purpose):
+    "Set a password with the token of an invitation or a reset"
+    pool = page.pool
+    Token = pool.get('crm.portal.token')
+    User = pool.get('res.user')
+    WebUser = pool.get('web.user')
+    secret = request.args.get('token', '')
+    if purpose not in PURPOSES or not Token.find(secret, purpose):
+        return page.render('message.html', status=HTTPStatus.NOT_FOUND,
+            message=page.text('token_invalid'))
+    error = None
+    if request.method == 'POST':
+        new = request.form.get('password', '')
+        try:
+            if new != request.form.get('confirm'):
+                raise UserError(page.text('password_mismatch'))
+            User.validate_password(new, [])
+        except UserError as e:
+            error = e.message
+        else:
+            user = Token.redeem(secret, purpose)
+            if user and user.may_log_in:
+                WebUser.write([user], {'password': new})
+                page.log_in(user)
+                return page.redirect()
+            error = page.text('token_invalid')
+    return page.render('password.html', error=error)
+
+
+@app.route(ROOT + 'reset', methods=['GET', 'POST'])
+@portal_page(login=False)
+def reset(request, page):
+    "Ask for a link to set a new password, told the same whoever asks"
+    WebUser = page.pool.get('web.user')
+    sent = request.method == 'POST'
+    if sent:
+        email = request.form.get('email', '').strip().lower()
+        users = WebUser.search([('email', '=', email)]) if email else []
+        for user in users:
+            if user.may_log_in:
+                user.send_token('reset')
+    return page.render('reset.html', sent=sent)
+
+
+@app.route(ROOT, methods=['GET'])
+@portal_page()
+def home(request, page):
+    guest = page.guest
+    return page.render('home.html',
+        communications=guest.guest_communications(),
+        tasks=guest.guest_tasks())
+
+
+@app.route(ROOT + '<kind>/<int:record_id>', methods=['GET', 'POST'])
+@portal_page()
+def record(request, page, kind, record_id):
+    "A communication or a task of the guest, its public chat and a comment"
+    guest = page.guest
+    found = (guest.guest_record(KINDS[kind], record_id)
+        if kind in KINDS else None)
+    if not found:
+        abort(HTTPStatus.NOT_FOUND)
+    if request.method == 'POST':
+        content = request.form.get('content', '').strip()
+        if content:
+            guest.comment(found, content)
+        return page.redirect('%s/%s' % (kind, record_id))
+    return page.render(kind + '.html', record=found,
+        messages=guest.public_messages(found))
+
+
+@app.route(ROOT + 'messages', methods=['GET', 'POST'])
+@portal_page()
+def messages(request, page):
+    "The guest's talk with his managers, in the chat of his card"
+    guest = page.guest
+    if request.method == 'POST':
+        content = request.form.get('content', '').strip()
+        if content:
+            guest.write_to_managers(content)
+        return page.redirect('messages')
+    return page.render('messages.html',
+        messages=guest.public_messages(guest.party))
+
+
+@app.route(ROOT + 'propose', methods=['GET', 'POST'])
+@portal_page()
+def propose(request, page):
+    "Propose a meeting or a call to the manager"
+    Category = page.pool.get('crm.communication.category')
+    categories = Category.search([])
+    error = None
+    if request.method == 'POST':
+        form = request.form
+        try:
+            start = dt.datetime.strptime(
+                form.get('start', ''), '%Y-%m-%dT%H:%M')
+        except ValueError:
+            start = None
+        category = next(
+            (c for c in categories if str(c.id) == form.get('category')),
+            None)
+        subject = form.get('subject', '').strip()
+        if not subject or not start:
+            error = page.text('propose_incomplete')
+        else:
+            try:
+                communication = page.guest.propose(
+                    subject, start, category, form.get('note') or None)
+            except UserError as e:
+                Transaction().rollback()
+                error = e.message
+            else:
+                return page.redirect('communication/%s' % communication.id)
+    return page.render('propose.html', categories=categories, error=error)
+
+
+@app.route(ROOT + 'contact', methods=['GET', 'POST'])
+@portal_page()
+def contact(request, page):
+    "The guest's own phone and e-mail, validated as on his card"
+    guest = page.guest
+    error = saved = None
+    if request.method == 'POST':
+        try:
+            guest.update_contact(
+                request.form.get('phone', '').strip(),
+                request.form.get('email', '').strip())
+        except UserError as e:
+            # Nothing of the form is kept when a part of it is refused
+            Transaction().rollback()
+            error = e.message
+        else:
+            saved = page.text('contact_saved')
+    party = guest.party.__class__(guest.party.id)
+    return page.render('contact.html', party=party, error=error, saved=saved)
 
 
 @app.route('/<database_name>/crm/telephony/<int:connector>',

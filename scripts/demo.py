@@ -20,6 +20,10 @@ import demo_data
 
 ADMIN_PASSWORD = 'admin'
 STAFF_PASSWORD = 'crm-demo'
+GUEST_PASSWORD = 'guest-demo'
+# What a guest and his manager say on the portal
+GUEST_COMMENT = "Подтверждаю, будем вдвоём с коллегой."
+MANAGER_ANSWER = "Отлично, ждём вас. Пропуск заказан."
 OUR_COMPANY = "ООО «Вектор Продаж»"
 ADMIN_NAME = "Администратор"
 # What the sales staff has to do for a client
@@ -81,7 +85,9 @@ def load(database, data):
             with transaction.set_context(communication_notify=False):
                 load_communications(pool, data, company, parties, staff)
             load_tasks(pool, company, parties, staff)
+            guests = load_guests(pool, data, parties)
         transaction.commit()
+    return guests
 
 
 def setup_company(pool, employees):
@@ -302,6 +308,43 @@ def load_tasks(pool, company, parties, staff):
     Work.create(tasks)
 
 
+def load_guests(pool, data, parties):
+    """Two contact persons who log in to the portal, each of a company with
+    communications they take part in, with a word from them and an answer
+    from their manager; their e-mails"""
+    from trytond.transaction import Transaction
+    Channel = pool.get('ir.chat.channel')
+    Communication = pool.get('crm.communication')
+    User = pool.get('res.user')
+    WebUser = pool.get('web.user')
+    by_name = {r['name']: p for p, r in zip(parties, data['companies'])}
+    # The contact person a communication names is the company's first
+    persons = [by_name[name].contact_persons[0]
+        for name in dict.fromkeys(r['company']
+            for r in data['communications'] if r['with_contact'])]
+    admin, = User.search([('login', '=', 'admin')])
+    emails = []
+    for person in [p for p in persons if p.email][:2]:
+        guest, = WebUser.create([{
+                    'email': person.email, 'party': person.id,
+                    'password': GUEST_PASSWORD, 'guest_state': 'active',
+                    'guest_granted_by': admin.id,
+                    'guest_granted_at': dt.datetime.now(dt.timezone.utc
+                        ).replace(tzinfo=None),
+                    }])
+        communication = guest.guest_communications()[0]
+        manager, = User.search([
+                ('employees', '=', communication.organiser.id)], limit=1)
+        # Made up history: nobody is to be told of it
+        with Transaction().set_context(_notify=False):
+            guest.comment(communication, GUEST_COMMENT)
+            with Transaction().set_user(manager.id):
+                Channel.post(Communication(communication.id), MANAGER_ANSWER,
+                    audience='public')
+        emails.append(guest.email)
+    return emails
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--database', default='demo')
@@ -311,12 +354,14 @@ def main():
     args = parser.parse_args()
     data = demo_data.generate(seed=args.seed)
     create_database(args.database, args.config)
-    load(args.database, data)
+    guests = load(args.database, data)
     total = (len(data['companies']) + len(data['persons'])
         + sum(len(c['contacts']) for c in data['companies']))
     print(f"Demo database {args.database!r}: {total} counterparties, "
         f"sales staff {', '.join(e['login'] for e in data['employees'])} "
         f"(password {STAFF_PASSWORD!r}), admin / {ADMIN_PASSWORD}")
+    print(f"Guests of the portal /{args.database}/portal/: "
+        f"{', '.join(guests)} (password {GUEST_PASSWORD!r})")
 
 
 if __name__ == '__main__':

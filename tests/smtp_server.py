@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from aiosmtpd.controller import Controller
 
 import trytond.config as config
+from trytond.sendmail import SMTPDataManager
 
 
 class Mailbox:
@@ -54,3 +55,12 @@ def smtp_server(from_='crm@example.com'):
         for option, value in old.items():
             config.set('email', option, value)
         controller.stop()
+
+
+def deliver(transaction):
+    """Send the mail queued in transaction now, its work left uncommitted
+    (a test's database stays as it was for the next test)"""
+    for manager in transaction._datamanagers:
+        if isinstance(manager, SMTPDataManager):
+            manager.tpc_vote(transaction)
+            manager.tpc_finish(transaction)

@@ -131,3 +131,19 @@ class DemoDatabaseTestCase(unittest.TestCase):
                 "WHERE resource LIKE 'party.party,%'"), 10)
         self.assertGreaterEqual(self.count(
                 "SELECT COUNT(*) FROM crm_counterparty_payer"), 150)
+
+    def test_guests(self):
+        "Two contact persons log in to the portal, with their talk on it"
+        guests = self.db.execute(
+            'SELECT w.email, p.kind FROM web_user w '
+            'JOIN party_party p ON p.id = w.party '
+            "WHERE w.guest_state = 'active' AND w.password_hash IS NOT NULL"
+            ).fetchall()
+        self.assertEqual(len(guests), 2)
+        self.assertEqual({k for _, k in guests}, {'person'})
+        for email, _ in guests:
+            self.assertIn(email, self.output)
+        self.assertIn("/demo/portal/", self.output)
+        self.assertEqual(self.count(
+                'SELECT COUNT(*) FROM ir_chat_message '
+                "WHERE audience = 'public' AND email IS NOT NULL"), 2)

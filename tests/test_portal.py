@@ -1,0 +1,405 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""The guests' portal over HTTP: trytond's own WSGI application on a real
+database, driven by werkzeug's test client as a browser would; each
+attack of the security list tried once and refused."""
+import base64
+import datetime as dt
+import json
+import re
+from contextlib import ExitStack
+
+from werkzeug.test import Client
+
+import trytond.config as config
+from trytond.modules.company.tests import create_company, create_employee
+from trytond.pool import Pool
+from trytond.tests.test_tryton import DB_NAME, _DBTestCase
+from trytond.transaction import Transaction
+from trytond.wsgi import app
+
+from trytond.modules.crm_counterparty.tests.smtp_server import smtp_server
+from trytond.modules.crm_counterparty.tests.test_guest import link_token
+
+CSRF = re.compile(r'name="csrf" value="(\w+)"')
+PASSWORD = 'Sever-Veter-2031'
+HOSTILE = '<script>alert("x")</script>'
+START = dt.datetime(2031, 3, 4, 9, 0)
+HOUR = dt.timedelta(hours=1)
+
+
+def transaction():
+    "A transaction of the test's own on the test database, as the system"
+    return Transaction().start(DB_NAME, 0)
+
+
+class PortalTestCase(_DBTestCase):
+    "Test the portal's pages and its defences, over WSGI"
+    module = 'crm_counterparty'
+    extras = ['project']
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        stack = ExitStack()
+        cls.addClassCleanup(stack.close)
+        cls.mailbox = stack.enter_context(smtp_server())
+        with transaction() as t:
+            cls._set_up_data()
+            t.commit()
+
+    @classmethod
+    def _set_up_data(cls):
+        pool = Pool()
+        Party = pool.get('party.party')
+        Communication = pool.get('crm.communication')
+        Work = pool.get('project.work')
+        WebUser = pool.get('web.user')
+        User = pool.get('res.user')
+        company = create_company()
+        marina = create_employee(company, "Марина Соколова")
+        User.create([{
+                    'name': "Марина", 'login': 'marina',
+                    'email': 'marina@example.com',
+                    'employees': [('add', [marina.id])],
+                    'employee': marina.id,
+                    'companies': [('add', [company.id])],
+                    'company': company.id,
+                    }])
+        client, other = Party.create([
+                {'name': "ООО «Северный ветер»", 'responsible': marina.id},
+                {'name': "ООО «Южный ветер»", 'responsible': marina.id},
+                ])
+        ivan, anna = Party.create([
+                {'name': "Иванов Иван " + HOSTILE, 'kind': 'person',
+                    'employer': client.id},
+                {'name': "Анна Южная", 'kind': 'person',
+                    'employer': other.id},
+                ])
+
+        def plan(subject, party):
+            communication, = Communication.create([{
+                        'subject': subject, 'start': START,
+                        'end': START + HOUR, 'company': company.id,
+                        'organiser': marina.id,
+                        'employees': [('add', [marina.id])],
+                        'parties': [('add', [party.id])],
+                        }])
+            return communication
+        cls.ours = plan("Встреча " + HOSTILE, client).id
+        cls.theirs = plan("Тайная встреча юга", anna).id
+        cls.our_task, cls.their_task = [w.id for w in Work.create([
+                    {'name': "Задача севера", 'type': 'task',
+                        'company': company.id, 'party': client.id},
+                    {'name': "Задача юга", 'type': 'task',
+                        'company': company.id, 'party': other.id},
+                    ])]
+        cls.ivan, cls.anna = WebUser.create([
+                {'email': 'ivan@client.example', 'party': ivan.id,
+                    'password': PASSWORD, 'guest_state': 'active'},
+                {'email': 'anna@other.example', 'party': anna.id,
+                    'password': PASSWORD, 'guest_state': 'active'},
+                ])
+        cls.ivan, cls.anna = cls.ivan.id, cls.anna.id
+        cls.ivan_party = ivan.id
+
+    def url(self, path=''):
+        return '/%s/portal/%s' % (DB_NAME, path)
+
+    def client(self):
+        return Client(app)
+
+    def csrf(self, client, path='login'):
+        "The CSRF token of the form of the page at path"
+        response = client.get(self.url(path))
+        return CSRF.search(response.get_data(as_text=True)).group(1)
+
+    def log_in(self, email='ivan@client.example', password=PASSWORD):
+        client = self.client()
+        response = client.post(self.url('login'), data={
+                'csrf': self.csrf(client), 'email': email,
+                'password': password})
+        self.assertEqual(response.status_code, 303, response.get_data())
+        return client
+
+    def page(self, client, path):
+        response = client.get(self.url(path))
+        return response.status_code, response.get_data(as_text=True)
+
+    def test_pages(self):
+        "A guest logs in and sees his counterparty's records only"
+        client = self.log_in()
+        status, html = self.page(client, '')
+        self.assertEqual(status, 200)
+        self.assertIn('Встреча', html)
+        self.assertIn('Задача севера', html)
+        self.assertNotIn('юга', html)
+        self.assertEqual(
+            self.page(client, 'communication/%s' % self.ours)[0], 200)
+        self.assertEqual(self.page(client, 'task/%s' % self.our_task)[0], 200)
+        with transaction():
+            WebUser = Pool().get('web.user')
+            self.assertTrue(WebUser(self.ivan).guest_last_login)
+
+    def test_idor(self):
+        "No record of another counterparty by any address, id or form"
+        pool = Pool(DB_NAME)
+        client = self.log_in()
+        for path in [
+                'communication/%s' % self.theirs,
+                'task/%s' % self.their_task,
+                'communication/%s' % self.their_task,
+                'task/%s' % self.theirs,
+                'party/%s' % self.ivan_party,
+                'communication/%s?id=%s' % (self.theirs, self.ours),
+                ]:
+            with self.subTest(path=path):
+                status, html = self.page(client, path)
+                self.assertEqual(status, 404)
+                self.assertNotIn('юга', html)
+        token = self.csrf(client, 'communication/%s' % self.ours)
+        for target in [
+                'communication/%s' % self.theirs,
+                'task/%s' % self.their_task]:
+            response = client.post(self.url(target), data={
+                    'csrf': token, 'content': "Подсмотрел"})
+            self.assertEqual(response.status_code, 404)
+        with transaction():
+            Message = pool.get('ir.chat.message')
+            self.assertEqual(
+                Message.search([('content', '=', "Подсмотрел")]), [])
+
+    def test_csrf(self):
+        "A POST without the visitor's own token is refused"
+        client = self.log_in()
+        path = self.url('communication/%s' % self.ours)
+        for data in [{}, {'csrf': 'x' * 64},
+                {'csrf': self.csrf(self.client())}]:
+            with self.subTest(data=data):
+                response = client.post(path, data={**data, 'content': "Hi"})
+                self.assertEqual(response.status_code, 403)
+        stranger = self.client()
+        response = stranger.post(self.url('login'), data={
+                'email': 'ivan@client.example', 'password': PASSWORD})
+        self.assertEqual(response.status_code, 403)
+
+    def test_escaped(self):
+        "Hostile names, subjects and comments are shown as text"
+        pool = Pool(DB_NAME)
+        with transaction() as t:
+            Channel = pool.get('ir.chat.channel')
+            Communication = pool.get('crm.communication')
+            with t.set_context(_notify=False):
+                Channel.post(
+                    Communication(self.ours), '<img src=x onerror=alert(1)>',
+                    audience='public')
+            t.commit()
+        client = self.log_in()
+        for path in ['', 'communication/%s' % self.ours]:
+            with self.subTest(path=path):
+                html = self.page(client, path)[1]
+                self.assertNotIn('<script>alert', html)
+                self.assertNotIn('<img src=x', html)
+                self.assertIn('&lt;script&gt;', html)
+        self.assertIn('&lt;img src=x', html)
+
+    def test_cookie_flags(self):
+        "The session cookie is HttpOnly, SameSite=Lax, Secure behind HTTPS"
+        for https in [False, True]:
+            with self.subTest(https=https):
+                config.set('web', 'portal_https', str(https))
+                self.addCleanup(config.set, 'web',
+                    'portal_https', 'False')
+                client = self.client()
+                response = client.post(self.url('login'), data={
+                        'csrf': self.csrf(client),
+                        'email': 'ivan@client.example',
+                        'password': PASSWORD})
+                cookie, = [c for c in response.headers.getlist('Set-Cookie')
+                    if c.startswith('crm_portal=')]
+                self.assertIn('HttpOnly', cookie)
+                self.assertIn('SameSite=Lax', cookie)
+                self.assertIn('Path=/%s/portal' % DB_NAME, cookie)
+                self.assertEqual('Secure' in cookie, https)
+
+    def test_login_throttled(self):
+        "Repeated failures lock the login, the right password too"
+        config.set('session', 'max_attempt', '1')
+        self.addCleanup(config.set, 'session', 'max_attempt', '5')
+        client = self.client()
+        statuses = []
+        for password in ['wrong', 'wrong', 'wrong', PASSWORD]:
+            response = client.post(self.url('login'), data={
+                    'csrf': self.csrf(client),
+                    'email': 'anna@other.example', 'password': password})
+            statuses.append(response.status_code)
+        self.assertEqual(statuses, [401, 401, 429, 429])
+        with transaction() as t:
+            Attempt = Pool().get('web.user.authenticate.attempt')
+            Attempt.remove('anna@other.example')
+            t.commit()
+
+    def test_tokens(self):
+        "Invitation links work once, for their purpose, until they expire"
+        pool = Pool(DB_NAME)
+        Token = pool.get('crm.portal.token')
+        WebUser = pool.get('web.user')
+        self.mailbox.clear()
+        with transaction() as t:
+            WebUser.invite([WebUser(self.anna)])
+            reset = Token.issue(WebUser(self.anna), 'reset')
+            expired = Token.issue(
+                WebUser(self.anna), 'invitation',
+                now=dt.datetime.utcnow() - dt.timedelta(days=8))
+            t.commit()
+        message, = self.mailbox.to('anna@other.example')
+        secret = link_token(message)
+        client = self.client()
+        # The newer invitation replaced the one of the e-mail
+        for purpose, token in [
+                ('invitation', reset), ('reset', secret),
+                ('invitation', expired), ('invitation', 'guess')]:
+            with self.subTest(purpose=purpose):
+                path = 'password/%s?token=%s' % (purpose, token)
+                self.assertEqual(self.page(client, path)[0], 404)
+
+        path = 'password/reset?token=%s' % reset
+        data = {'csrf': self.csrf(client, path),
+            'password': 'Novy-Parol-2031', 'confirm': 'Novy-Parol-2031'}
+        response = client.post(self.url(path), data=data)
+        self.assertEqual(response.status_code, 303)
+        self.assertEqual(self.page(client, '')[0], 200)
+        response = self.client().post(self.url(path), data=data)
+        self.assertIn(response.status_code, {403, 404})
+        self.log_in('anna@other.example', 'Novy-Parol-2031')
+        with transaction() as t:
+            WebUser.write([WebUser(self.anna)], {'password': PASSWORD})
+            t.commit()
+
+    def test_sessions_apart(self):
+        "A guest's session opens no RPC; a back-office session no portal"
+        pool = Pool(DB_NAME)
+        guest = self.log_in()
+        rpc = '/%s/rpc/' % DB_NAME
+        call = json.dumps({'id': 1, 'method': 'model.party.party.search',
+                'params': [[], 0, None, None, {}]})
+        response = guest.post(
+            rpc, data=call, content_type='application/json')
+        self.assertEqual(response.status_code, 401)
+
+        with transaction() as t:
+            Session = pool.get('ir.session')
+            with t.set_user(1):
+                key = Session.new()
+            t.commit()
+        login = 'admin:1:%s' % key
+        header = {'Authorization': 'Session ' + base64.b64encode(
+                login.encode()).decode()}
+        office = self.client()
+        response = office.post(rpc, data=call, headers=header,
+            content_type='application/json')
+        self.assertEqual(response.status_code, 200)
+        self.assertIn('result', response.get_json())
+        office.set_cookie('tryton_session', login, path='/' + DB_NAME)
+        response = office.get(self.url(), headers=header)
+        self.assertEqual(response.status_code, 303)
+        self.assertTrue(response.location.endswith('/portal/login'))
+
+    def test_suspend_ends_sessions(self):
+        "Suspending or revoking ends an open session at once"
+        pool = Pool(DB_NAME)
+        WebUser = pool.get('web.user')
+        client = self.log_in()
+        self.assertEqual(self.page(client, '')[0], 200)
+        with transaction() as t:
+            WebUser.suspend_access([WebUser(self.ivan)])
+            t.commit()
+        self.assertEqual(self.page(client, '')[0], 303)
+        with transaction() as t:
+            WebUser.resume_access([WebUser(self.ivan)])
+            t.commit()
+        # Resumed, he logs in again
+        self.assertEqual(self.page(client, '')[0], 303)
+        self.assertEqual(self.page(self.log_in(), '')[0], 200)
+
+    def test_comment_propose_contact(self):
+        "A comment reaches the chat, a proposal the manager, the card a phone"
+        pool = Pool(DB_NAME)
+        client = self.log_in()
+        path = 'communication/%s' % self.ours
+        response = client.post(self.url(path), data={
+                'csrf': self.csrf(client, path), 'content': "Буду к 10"})
+        self.assertEqual(response.status_code, 303)
+        with transaction() as t:
+            Channel = pool.get('ir.chat.channel')
+            Communication = pool.get('crm.communication')
+            message, = [m for m in Channel.get(Communication(self.ours))
+                if m['content'] == "Буду к 10"]
+            self.assertEqual(message['author'], 'ivan@client.example')
+            self.mailbox.clear()
+            Channel.post(Communication(self.ours), "Ждём вас",
+                audience='public')
+            Channel.post(Communication(self.ours), "Внутреннее",
+                audience='internal')
+            t.commit()
+        html = self.page(client, path)[1]
+        self.assertIn("Ждём вас", html)
+        self.assertNotIn("Внутреннее", html)
+        # He follows what he commented on: the public answer reaches him
+        answer, = self.mailbox.to('ivan@client.example')
+        self.assertIn("Ждём вас", answer.get_body().get_content())
+
+        response = client.post(self.url('propose'), data={
+                'csrf': self.csrf(client, 'propose'),
+                'subject': "Созвон по счёту", 'start': '2031-05-06T15:00'})
+        self.assertEqual(response.status_code, 303)
+        # He is told of it as of every new communication of his
+        told, = [m for m in self.mailbox.to('ivan@client.example')
+            if "Созвон по счёту" in str(m['Subject'])]
+        self.assertIn('/portal/communication/', told.get_body().get_content())
+        with transaction():
+            Communication = pool.get('crm.communication')
+            proposed, = Communication.search(
+                [('subject', '=', "Созвон по счёту")])
+            self.assertEqual(proposed.proposed_by.id, self.ivan)
+            self.assertEqual(proposed.state, 'planned')
+            self.assertEqual(
+                proposed.organiser.party.name, "Марина Соколова")
+
+        token = self.csrf(client, 'contact')
+        response = client.post(self.url('contact'), data={
+                'csrf': token, 'phone': '+7 916 123-45-67',
+                'email': 'no at sign'})
+        self.assertEqual(response.status_code, 200)
+        self.assertIn('class="error"', response.get_data(as_text=True))
+        response = client.post(self.url('contact'), data={
+                'csrf': token, 'phone': '+7 916 123-45-67', 'email': ''})
+        with transaction():
+            Party = pool.get('party.party')
+            self.assertEqual(Party(self.ivan_party).phone, '8 (916) 123-45-67')
+
+    def test_write_to_managers(self):
+        "Managers are notified and e-mailed; their answer reaches the guest"
+        pool = Pool(DB_NAME)
+        client = self.log_in()
+        self.mailbox.clear()
+        response = client.post(self.url('messages'), data={
+                'csrf': self.csrf(client, 'messages'),
+                'content': "Пришлите, пожалуйста, акт сверки"})
+        self.assertEqual(response.status_code, 303)
+        told, = self.mailbox.to('marina@example.com')
+        self.assertIn("акт сверки", told.get_body().get_content())
+        with transaction() as t:
+            Channel = pool.get('ir.chat.channel')
+            Notification = pool.get('res.notification')
+            Party = pool.get('party.party')
+            User = pool.get('res.user')
+            marina, = User.search([('login', '=', 'marina')])
+            self.assertTrue(Notification.search([('user', '=', marina.id)]))
+            with t.set_user(marina.id):
+                Channel.post(Party(self.ivan_party), "Отправил акт",
+                    audience='public')
+            t.commit()
+        answer, = self.mailbox.to('ivan@client.example')
+        self.assertIn("Отправил акт", answer.get_body().get_content())
+        self.assertIn("Отправил акт", self.page(client, 'messages')[1])
