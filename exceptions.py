@@ -58,3 +58,7 @@ class PreferenceError(UserError):
 
 class CounterpartyLinkError(AccessError):
     pass
+
+
+class MailingError(UserError):
+    pass
