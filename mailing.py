@@ -23,6 +23,7 @@ import datetime
 import hashlib
 import secrets
 
+import trytond.config as config
 from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSQL, ModelView, Unique, Workflow, fields)
@@ -482,6 +483,12 @@ class Mailing(Workflow, ModelSQL, ModelView):
         return {'res_id': [r.id for r in resends]}
 
 
+def _base():
+    "Where recipients and gateways reach the module's pages"
+    return config.get(
+        'crm_counterparty', 'mailing_base', default=http_base())
+
+
 def _database():
     name = Transaction().database.name
     return base64.urlsafe_b64encode(name.encode()).decode()
@@ -489,12 +496,12 @@ def _database():
 
 def unsubscribe_url(token):
     "The page that unsubscribes the address of a message (routes.py)"
-    return f'{http_base()}/{_database()}/crm_counterparty/unsubscribe/{token}'
+    return f'{_base()}/{_database()}/crm_counterparty/unsubscribe/{token}'
 
 
 def report_url(token):
     "Where the SMS gateway reports the delivery of a message (routes.py)"
-    return (f'{http_base()}/{_database()}/crm_counterparty/delivery'
+    return (f'{_base()}/{_database()}/crm_counterparty/delivery'
         f'?token={token}')
 
 
@@ -679,8 +686,11 @@ def addresses(parties, name):
                 ], order=[('party', 'ASC'), ('sequence', 'ASC'), ('id', 'ASC')])
     for mechanism in sorted(mechanisms,
             key=lambda m: kinds.index(m.type)):
-        address = (mechanism.telegram_chat if name == 'telegram'
-            else mechanism.value)
+        # A phone in E.164, as gateways take it; the card shows it national
+        address = {
+            'telegram': mechanism.telegram_chat,
+            'sms': mechanism.value_compact,
+            }.get(name, mechanism.value)
         if address:
             found.setdefault(mechanism.party, address)
     return found
@@ -706,7 +716,9 @@ class ContactMechanism(metaclass=PoolMeta):
     @classmethod
     def unsubscribe(cls, channel_name, address):
         "Unsubscribe every contact of address from channel_name's mailings"
-        field = 'telegram_chat' if channel_name == 'telegram' else 'value'
+        field = {
+            'telegram': 'telegram_chat', 'sms': 'value_compact',
+            }.get(channel_name, 'value')
         with without_check_access():
             mechanisms = cls.search([
                     ('type', 'in', CHANNELS[channel_name]),

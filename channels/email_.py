@@ -8,7 +8,7 @@ import mimetypes
 import smtplib
 from email.message import EmailMessage
 
-from trytond.config import config
+import trytond.config as config
 from trytond.report import html_to_text
 from trytond.sendmail import get_smtp_server, send_message
 from trytond.tools.email_ import set_from_header

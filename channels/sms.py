@@ -14,7 +14,7 @@ And how many parts a text takes (``parts``), shown while it is typed."""
 import math
 import urllib.parse
 
-from trytond.config import config
+import trytond.config as config
 
 from . import Channel, ChannelError
 from .gateway import call, call_json

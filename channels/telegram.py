@@ -2,7 +2,7 @@
 # of this repository contains the full copyright notices and license terms.
 """Telegram through a bot (``[telegram] token`` of trytond.conf): a bot
 writes only to those who started it, whose chat id their contact keeps."""
-from trytond.config import config
+import trytond.config as config
 
 from . import Channel, ChannelError
 from .gateway import call_json
