@@ -13,8 +13,7 @@ from trytond.protocols.wrappers import (
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
-# Kannel's report types (its dlr-mask): delivered, failed, rejected
-KANNEL_DELIVERED, KANNEL_FAILED, KANNEL_REJECTED = 1, 2, 16
+from .channels import sms
 
 PAGE = ('<!DOCTYPE html><html><head><meta charset="utf-8">'
     '<title>{text}</title></head><body><p>{text}</p>{form}</body></html>')
@@ -63,8 +62,7 @@ def delivery(request, pool):
         status = int(request.args.get('status', ''))
     except ValueError:
         abort(HTTPStatus.BAD_REQUEST)
-    if status & KANNEL_DELIVERED:
-        result.report(delivered=True)
-    elif status & (KANNEL_FAILED | KANNEL_REJECTED):
-        result.report(delivered=False)
+    delivered = sms.kannel_delivered(status)
+    if delivered is not None:
+        result.report(delivered)
     return Response('OK', content_type='text/plain')

@@ -23,6 +23,8 @@ from .gateway import call, call_json
 GSM = ('@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?'
     '¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà')
 GSM_EXTENDED = '^{}\\[~]|€\f'
+# Kannel's types of delivery report (the bits of its dlr-mask)
+DELIVERED, FAILED, BUFFERED, SUBMITTED, REJECTED = 1, 2, 4, 8, 16
 # The length of one message, and of each part of a longer one (the rest
 # of 140 bytes holds the header that joins the parts)
 GSM_SINGLE, GSM_PART = 160, 153
@@ -46,6 +48,16 @@ def parts(text):
     return 1 if size <= single else math.ceil(size / part)
 
 
+def kannel_delivered(status):
+    """Whether Kannel's report of type status says delivered (True), not
+    delivered (False) or on its way (None)"""
+    if status & DELIVERED:
+        return True
+    elif status & (FAILED | REJECTED):
+        return False
+    return None
+
+
 def sms_channel():
     "The SMS channel of [sms] uri"
     uri = config.get('sms', 'uri', default='')
@@ -61,7 +73,7 @@ class KannelChannel(Channel):
     "Kannel's sendsms HTTP interface"
     name = 'sms'
     # Delivered, failed, and buffered by the operator
-    DLR_MASK = 1 | 2 | 4
+    DLR_MASK = DELIVERED | FAILED | BUFFERED
 
     def __init__(self, url):
         query = dict(urllib.parse.parse_qsl(url.query))

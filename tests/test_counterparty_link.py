@@ -38,6 +38,10 @@ PLAIN = {
     ('project.work', 'party'): "a task shows on the card without changing it",
     ('crm.counterparty.import.line', 'party'):
         "the import's report names the card it made or met",
+    ('crm.counterparty.mailing-party.party', 'party'):
+        "a mailing's recipient: mailing him leaves his card as it is",
+    ('crm.counterparty.mailing.result', 'party'):
+        "what a mailing sent to the card, written by the sending",
     ('ir.chat.channel', 'resource'):
         "the chat of a card one reads; its messages are checked as its own",
     ('ir.model.log', 'resource'): "Tryton's own log of what was done",

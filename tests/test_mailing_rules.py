@@ -70,3 +70,11 @@ class SMSPartsTestCase(unittest.TestCase):
         self.assertEqual(sms.length('😀'), (2, False))
         self.assertEqual(sms.parts('😀' * 35), 1)
         self.assertEqual(sms.parts('😀' * 36), 2)
+
+    def test_kannel_report(self):
+        "Kannel's report types: delivered, failed or rejected, on its way"
+        self.assertIs(sms.kannel_delivered(sms.DELIVERED), True)
+        self.assertIs(sms.kannel_delivered(sms.FAILED), False)
+        self.assertIs(sms.kannel_delivered(sms.REJECTED), False)
+        self.assertIsNone(sms.kannel_delivered(sms.SUBMITTED))
+        self.assertIsNone(sms.kannel_delivered(sms.BUFFERED))
