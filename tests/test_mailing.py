@@ -131,14 +131,17 @@ class MailingTestCase(_Mailings, _DBTestCase):
 
     @with_transaction()
     def test_hidden_counterparty_not_picked(self):
-        "Boris cannot pick Anna's counterparty by hand"
+        "Boris picks his own counterparty by hand, not Anna's"
         Mailing = Pool().get('crm.counterparty.mailing')
         mailing = self.setup_mailing(user='Boris', parties=[])
         with Transaction().set_user(self.users['Boris'].id), \
                 Transaction().set_context(_check_access=True):
+            Mailing.write([mailing], {
+                    'parties': [('add', [self.vasilek.id])]})
             with self.assertRaises(AccessError):
                 Mailing.write([mailing], {
                         'parties': [('add', [self.romashka.id])]})
+        self.assertEqual(Mailing(mailing.id).parties, (self.vasilek,))
 
     @with_transaction()
     def test_interrupted_not_resent(self):
