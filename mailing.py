@@ -68,6 +68,10 @@ class Mailing(Workflow, ModelSQL, ModelView):
     parties = fields.Many2Many(
         'crm.counterparty.mailing-party.party', 'mailing', 'party',
         "Counterparties", states=_DRAFT,
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'},
         help="Counterparties and contact persons picked by hand.")
     group = fields.Many2One(
         'crm.counterparty.group', "Group", states=_DRAFT,
