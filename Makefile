@@ -13,14 +13,14 @@ DEMO_CONFIG := etc/trytond.conf
 DEMO_ENV := TRYTOND_DATABASE__PATH=$(CURDIR)/var \
 	TRYTOND_WEB__ROOT=$(CURDIR)/$(SAO)
 
-MODULE_FILES := tryton.cfg pyproject.toml $(wildcard *.py importing/*.py telephony/*.py *.xml *.fodt view/*.xml \
+MODULE_FILES := tryton.cfg pyproject.toml $(wildcard *.py importing/*.py telephony/*.py channels/*.py *.xml *.fodt view/*.xml \
 	portal/*.py portal/*.css portal/templates/*.html \
 	locale/*.po icons/*.svg tests/*.py tests/*.rst)
 
 .DELETE_ON_ERROR:
 
 .PHONY: demo test test-sqlite test-postgresql test-project test-browser \
-	install web chromium libreoffice serve postgresql clean
+	install web chromium libreoffice kannel serve postgresql clean
 
 demo: install web libreoffice var/demo.updated
 	@echo
@@ -32,7 +32,7 @@ demo: install web libreoffice var/demo.updated
 
 # SQLite and PostgreSQL at once, one a core each; each one's output is
 # printed whole when it ends.
-test: install web chromium libreoffice
+test: install web chromium libreoffice kannel
 	$(MAKE) -j2 --output-sync=target test-sqlite test-postgresql
 	$(MAKE) test-project
 
@@ -71,6 +71,13 @@ libreoffice:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq --no-install-recommends \
 		libreoffice-writer-nogui fonts-dejavu-core; }
+
+# Kannel, the SMS gateway, with its fake SMSC: the tests of the SMS
+# channel start them (tests/kannel_server.py); see README, Mailings.
+kannel:
+	@command -v bearerbox >/dev/null && test -x /usr/lib/kannel/test/fakesmsc || { \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends kannel kannel-extras; }
 
 # The demo database is made once; a newer module only updates it, so
 # what was typed into the demo stays.

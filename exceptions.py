@@ -74,3 +74,7 @@ class CallError(UserError):
 
 class GuestAccessError(UserError):
     pass
+
+
+class MailingError(UserError):
+    pass

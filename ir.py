@@ -18,6 +18,9 @@ _USER_MODELS = {
     'crm.counterparty.tag-party.party',
     'crm.counterparty.group',
     'crm.counterparty.group-party.party',
+    'crm.counterparty.mailing',
+    'crm.counterparty.mailing-party.party',
+    'crm.counterparty.mailing.result',
     'ir.ui.view_search',
     'project.work',
     }

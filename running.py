@@ -1,6 +1,6 @@
 # This file is part of crm_counterparty.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
-"""Which imports are really running.
+"""Which imports (and mailings) are really running.
 
 The process that runs an import holds a lock for as long as it runs; the
 lock goes with the process when it dies (killed, or its server stopped), so
@@ -17,17 +17,25 @@ from contextlib import contextmanager
 from trytond import backend, config
 from trytond.transaction import Transaction
 
-# The first key of the advisory locks of imports, the batch's id the second
-KEY = zlib.crc32(b'crm.counterparty.import') & 0x7fffffff
+IMPORT = 'crm.counterparty.import'
+
+
+def _key(model):
+    "The first key of the advisory locks of model's records, the id the second"
+    return zlib.crc32(model.encode()) & 0x7fffffff
+
+
+KEY = _key(IMPORT)
 
 
 @contextmanager
-def hold(batch_id):
-    """Hold the lock of the import batch_id while in the block; the value is
-    False when another process holds it"""
+def hold(batch_id, model=IMPORT):
+    """Hold the lock of the import (or record of model) batch_id while in
+    the block; the value is False when another process holds it"""
     if backend.name == 'postgresql':
         cursor = Transaction().connection.cursor()
-        cursor.execute('SELECT pg_try_advisory_lock(%s, %s)', (KEY, batch_id))
+        cursor.execute(
+            'SELECT pg_try_advisory_lock(%s, %s)', (_key(model), batch_id))
         held, = cursor.fetchone()
         try:
             yield held
@@ -35,9 +43,9 @@ def hold(batch_id):
             if held:
                 cursor = Transaction().connection.cursor()
                 cursor.execute(
-                    'SELECT pg_advisory_unlock(%s, %s)', (KEY, batch_id))
+                    'SELECT pg_advisory_unlock(%s, %s)', (_key(model), batch_id))
         return
-    path = _path(batch_id)
+    path = _path(batch_id, model)
     file = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -80,12 +88,13 @@ def _file_held(path):
     return False
 
 
-def _path(batch_id):
-    "The lock file of batch_id, next to the database file"
+def _path(batch_id, model=IMPORT):
+    "The lock file of batch_id of model, next to the database file"
     name = Transaction().database.name
     if name == ':memory:':
         # Only this process sees an in-memory database
         directory, name = tempfile.gettempdir(), 'memory-%s' % os.getpid()
     else:
         directory = config.get('database', 'path')
-    return os.path.join(directory, '%s.import-%s.lock' % (name, batch_id))
+    kind = 'import' if model == IMPORT else model
+    return os.path.join(directory, '%s.%s-%s.lock' % (name, kind, batch_id))

@@ -44,6 +44,10 @@ PLAIN = {
         "a pair said not to be one names both without changing them",
     ('crm.counterparty.merge', 'kept'):
         "only a merge writes it, of cards its user edits",
+    ('crm.counterparty.mailing-party.party', 'party'):
+        "a mailing's recipient: mailing him leaves his card as it is",
+    ('crm.counterparty.mailing.result', 'party'):
+        "what a mailing sent to the card, written by the sending",
     ('ir.chat.channel', 'resource'):
         "the chat of a card one reads; its messages are checked as its own",
     ('ir.model.log', 'resource'): "Tryton's own log of what was done",

@@ -1,0 +1,742 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""Mailings to counterparties by e-mail, SMS and Telegram.
+
+A mailing names its recipients (counterparties and contact persons picked
+by hand, a group, a saved filter of the client list); they are resolved
+when it is sent, as its author sees them (the rules of access.py), so a
+user mails only whom he may see.  Sending runs in Tryton's queue
+(``deliver``) a chunk at a time, each chunk committed:
+
+1. ``_plan`` writes a result row per recipient, channel and address, the
+   unique key (mailing, channel, address): a run again adds none twice;
+2. ``_send`` claims rows before it sends them (``Result.claim``, an
+   update from *queued* to *sending* committed first) and writes what the
+   server said after: a row is sent by the run that claimed it only;
+3. a run finds the rows a dead run left *sending* and marks them
+   *interrupted*, never sends them again (one lock a mailing, running.py).
+
+The channels are adapters of the ``channels`` package; the texts' rules
+are ``channels.placeholders`` and ``channels.sms``."""
+import base64
+import datetime
+import hashlib
+import secrets
+
+import trytond.config as config
+from trytond.i18n import gettext
+from trytond.model import (
+    Index, ModelSQL, ModelView, Unique, Workflow, fields)
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Bool, Eval, If, PYSONDecoder
+from trytond.transaction import (
+    Transaction, check_access, without_check_access)
+from trytond.url import http_base
+
+from . import running
+from .exceptions import MailingError
+from .channels import ChannelError, Message, channel, placeholders, sms
+from .channels.telegram import MAX_LENGTH as TELEGRAM_MAX_LENGTH
+from .sharing import check_chosen
+
+CHUNK = 100
+# The channels, with the contact mechanisms they send to, by preference
+CHANNELS = {
+    'email': ['email'],
+    'sms': ['mobile', 'phone'],
+    'telegram': ['telegram'],
+    }
+_DRAFT = {'readonly': Eval('state') != 'draft'}
+
+
+class Mailing(Workflow, ModelSQL, ModelView):
+    "A message sent to counterparties by e-mail, SMS and Telegram"
+    __name__ = 'crm.counterparty.mailing'
+    __string__ = "Mailing"
+
+    name = fields.Char("Name", required=True, states=_DRAFT)
+    company = fields.Many2One(
+        'company.company', "Company", required=True, states=_DRAFT)
+    user = fields.Many2One(
+        'res.user', "Author", readonly=True, required=True,
+        help="The user as whom the recipients are chosen: "
+        "only the counterparties he sees are mailed.")
+    sender = fields.Many2One(
+        'company.employee', "Sender", required=True, states=_DRAFT,
+        domain=[('company', '=', Eval('company', -1))],
+        help="The employee in whose name the mailing is sent.")
+    parties = fields.Many2Many(
+        'crm.counterparty.mailing-party.party', 'mailing', 'party',
+        "Counterparties", states=_DRAFT,
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'},
+        help="Counterparties and contact persons picked by hand.")
+    group = fields.Many2One(
+        'crm.counterparty.group', "Group", states=_DRAFT,
+        domain=[('visible', '=', True)],
+        help="Every counterparty of the group when it is sent.")
+    filter = fields.Many2One(
+        'ir.ui.view_search', "Filter", states=_DRAFT,
+        domain=[('model', '=', 'party.party')],
+        help="Every counterparty the saved filter finds when it is sent.")
+    recipient_count = fields.Function(
+        fields.Integer("Recipients",
+            help="The counterparties it goes to if sent now."),
+        'get_recipient_count')
+    send_at = fields.DateTime(
+        "Send At", states=_DRAFT,
+        help="When to send it; empty to send it at once.")
+    subject = fields.Char(
+        "Subject", states={
+            'readonly': _DRAFT['readonly'],
+            'required': Bool(Eval('email_html')),
+            },
+        help="The subject of the e-mail; {{name}} and {{company}} "
+        "are the recipient's.")
+    email_html = fields.Text(
+        "E-mail", states=_DRAFT,
+        help="The e-mail's text, with formatting; no text, no e-mail. "
+        "{{name}} and {{company}} are the recipient's.")
+    sms_text = fields.Text(
+        "SMS", states=_DRAFT, help="No text, no SMS.")
+    sms_parts = fields.Function(
+        fields.Integer("SMS Parts",
+            help="How many SMS each recipient gets."),
+        'on_change_with_sms_parts')
+    telegram_text = fields.Text(
+        "Telegram", states=_DRAFT, help="No text, no Telegram message.")
+    telegram_length = fields.Function(
+        fields.Integer("Telegram Length",
+            help="Of %s characters at most." % TELEGRAM_MAX_LENGTH),
+        'on_change_with_telegram_length')
+    parent = fields.Many2One(
+        'crm.counterparty.mailing', "Resent From", readonly=True,
+        ondelete='SET NULL')
+    resends = fields.One2Many(
+        'crm.counterparty.mailing', 'parent', "Resends", readonly=True)
+    results = fields.One2Many(
+        'crm.counterparty.mailing.result', 'mailing', "Results",
+        readonly=True)
+    sent = fields.Function(fields.Integer("Sent"), 'get_totals')
+    failed = fields.Function(fields.Integer("Failed"), 'get_totals')
+    state = fields.Selection([
+            ('draft', "Draft"),
+            ('scheduled', "Scheduled"),
+            ('sending', "Sending"),
+            ('done', "Done"),
+            ('cancelled', "Cancelled"),
+            ], "State", readonly=True, required=True, sort=False)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.add(Index(t, (t.state, Index.Equality())))
+        cls._order = [('id', 'DESC')]
+        cls._transitions |= {
+            ('draft', 'scheduled'), ('draft', 'sending'),
+            ('scheduled', 'sending'), ('sending', 'done'),
+            ('draft', 'cancelled'), ('scheduled', 'cancelled'),
+            ('sending', 'cancelled'), ('scheduled', 'draft'),
+            ('cancelled', 'draft'),
+            }
+        cls._buttons.update({
+                'send': {
+                    'invisible': Eval('state') != 'draft',
+                    'depends': ['state'],
+                    },
+                'send_test': {
+                    'invisible': Eval('state') != 'draft',
+                    'depends': ['state'],
+                    },
+                'cancel': {
+                    'invisible': ~Eval('state').in_(
+                        ['draft', 'scheduled', 'sending']),
+                    'depends': ['state'],
+                    },
+                'draft': {
+                    'invisible': ~Eval('state').in_(
+                        ['scheduled', 'cancelled']),
+                    'icon': If(Eval('state') == 'cancelled',
+                        'tryton-undo', 'tryton-back'),
+                    'depends': ['state'],
+                    },
+                'resend': {
+                    'invisible': Eval('state') != 'done',
+                    'readonly': ~Eval('failed', 0),
+                    'depends': ['state', 'failed'],
+                    },
+                })
+
+    @staticmethod
+    def default_company():
+        return Transaction().context.get('company')
+
+    @staticmethod
+    def default_user():
+        return Transaction().user or None
+
+    @staticmethod
+    def default_sender():
+        return Transaction().context.get('employee')
+
+    @staticmethod
+    def default_state():
+        return 'draft'
+
+    @classmethod
+    def copy(cls, mailings, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('state', 'draft')
+        default.setdefault('results')
+        default.setdefault('resends')
+        default.setdefault('parent')
+        return super().copy(mailings, default=default)
+
+    @fields.depends('sms_text')
+    def on_change_with_sms_parts(self, name=None):
+        return sms.parts(self.sms_text or '')
+
+    @fields.depends('telegram_text')
+    def on_change_with_telegram_length(self, name=None):
+        return len(self.telegram_text or '')
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        # The author is who makes it, never a value given
+        if mode == 'create':
+            values['user'] = Transaction().user or values.get('user')
+        else:
+            values.pop('user', None)
+        return values
+
+    @classmethod
+    def validate_fields(cls, mailings, field_names):
+        super().validate_fields(mailings, field_names)
+        for mailing in mailings:
+            for field in ['subject', 'email_html', 'sms_text',
+                    'telegram_text']:
+                if names := placeholders.unknown(getattr(mailing, field)):
+                    raise MailingError(gettext(
+                            'crm_counterparty.msg_mailing_placeholder',
+                            mailing=mailing.rec_name,
+                            placeholder='{{%s}}' % names[0],
+                            known=', '.join(
+                                '{{%s}}' % n for n in placeholders.NAMES)))
+            if (mailing.telegram_text
+                    and len(mailing.telegram_text) > TELEGRAM_MAX_LENGTH):
+                raise MailingError(gettext(
+                        'crm_counterparty.msg_mailing_telegram_length',
+                        mailing=mailing.rec_name,
+                        length=len(mailing.telegram_text),
+                        max=TELEGRAM_MAX_LENGTH))
+
+    @property
+    def channels(self):
+        "The channels with a text: a channel without one is not used"
+        return [c for c, text in [
+                ('email', self.email_html), ('sms', self.sms_text),
+                ('telegram', self.telegram_text)] if text and text.strip()]
+
+    @classmethod
+    def get_totals(cls, mailings, names):
+        pool = Pool()
+        Result = pool.get('crm.counterparty.mailing.result')
+        result = {n: {m.id: 0 for m in mailings} for n in names}
+        states = {'sent': ['sent', 'delivered'], 'failed': ['failed']}
+        with without_check_access():
+            for name in names:
+                for mailing in mailings:
+                    result[name][mailing.id] = Result.search_count([
+                            ('mailing', '=', mailing.id),
+                            ('state', 'in', states[name]),
+                            ])
+        return result
+
+    def get_recipient_count(self, name):
+        return sum(len(c) for c in self.recipients())
+
+    def _recipient_domain(self):
+        domain = ['OR', [('id', 'in', [p.id for p in self.parties])]]
+        if self.group:
+            domain.append([('counterparty_groups', '=', self.group.id)])
+        if self.filter:
+            search = PYSONDecoder({}).decode(self.filter.domain)
+            domain.append(search)
+        return domain
+
+    def recipients(self):
+        """The counterparties it goes to, as its author sees them, a chunk
+        at a time: never all of them at once"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        User = pool.get('res.user')
+        transaction = Transaction()
+        domain = self._recipient_domain()
+        with transaction.set_user(self.user.id), \
+                transaction.set_context(
+                    User.get_preferences(context_only=True)), \
+                check_access():
+            for chosen in filter(None, [self.group, self.filter]):
+                check_chosen([chosen])
+            last = 0
+            while True:
+                chunk = Party.search(
+                    [('id', '>', last), domain], order=[('id', 'ASC')],
+                    limit=CHUNK)
+                if not chunk:
+                    return
+                last = chunk[-1].id
+                yield chunk
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('draft')
+    def draft(cls, mailings):
+        pass
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('cancelled')
+    def cancel(cls, mailings):
+        "Cancel; a mailing being sent stops after the chunk in hand"
+        pass
+
+    @classmethod
+    @ModelView.button
+    def send(cls, mailings):
+        "Send now, or at its time"
+        now = datetime.datetime.now()
+        for mailing in mailings:
+            mailing.check_sendable()
+        cls.schedule([m for m in mailings if m.send_at and m.send_at > now])
+        cls.start([m for m in mailings if not m.send_at or m.send_at <= now])
+
+    def check_sendable(self):
+        if not self.channels:
+            raise MailingError(gettext(
+                    'crm_counterparty.msg_mailing_no_text',
+                    mailing=self.rec_name))
+
+    @classmethod
+    @Workflow.transition('scheduled')
+    def schedule(cls, mailings):
+        pass
+
+    @classmethod
+    @Workflow.transition('sending')
+    def start(cls, mailings):
+        if mailings:
+            cls.__queue__.deliver(mailings)
+
+    @classmethod
+    def send_scheduled(cls):
+        "Start the scheduled mailings whose time has come (a cron's)"
+        mailings = cls.search([
+                ('state', '=', 'scheduled'),
+                ('send_at', '<=', datetime.datetime.now()),
+                ])
+        cls.start(mailings)
+
+    @classmethod
+    def deliver(cls, mailings):
+        """Send the mailings, committing a chunk at a time; run again, it
+        goes on where a run stopped, and sends nobody twice"""
+        transaction = Transaction()
+        for mailing in mailings:
+            with running.hold(mailing.id, cls.__name__) as held:
+                # Another process sends it already
+                if not held:
+                    continue
+                for _ in cls(mailing.id)._deliver():
+                    transaction.commit()
+
+    def _deliver(self):
+        pool = Pool()
+        Result = pool.get('crm.counterparty.mailing.result')
+        if self.state != 'sending':
+            return
+        Result.interrupt(self)
+        yield
+        for _ in self._plan():
+            yield
+        for name in self.channels:
+            for _ in self._send(name):
+                yield
+        if self.__class__(self.id).state == 'sending':
+            self.__class__.done([self])
+            yield
+
+    @classmethod
+    @Workflow.transition('done')
+    def done(cls, mailings):
+        pass
+
+    def _plan(self):
+        "Add a result row for each address of the recipients, once"
+        pool = Pool()
+        Result = pool.get('crm.counterparty.mailing.result')
+        for parties in self.recipients():
+            with without_check_access():
+                Result.add(self, parties)
+            yield
+
+    def _send(self, name):
+        "Send the rows of channel name still queued, a chunk at a time"
+        pool = Pool()
+        Result = pool.get('crm.counterparty.mailing.result')
+        try:
+            connection = channel(name)
+        except ChannelError as e:
+            Result.fail_queued(self, name, str(e))
+            yield
+            return
+        with connection, without_check_access():
+            attachments = self.attachment_files() if name == 'email' else []
+            while self.__class__(self.id).state == 'sending':
+                claimed = Result.claim(Result.search([
+                            ('mailing', '=', self.id),
+                            ('channel', '=', name),
+                            ('state', '=', 'queued'),
+                            ], order=[('id', 'ASC')], limit=CHUNK))
+                if not claimed:
+                    return
+                # The claim is committed before anything is sent
+                yield
+                for result, token in claimed:
+                    result.send(connection, self.message(
+                            result, token, attachments))
+                Result.save([r for r, _ in claimed])
+                yield
+
+    def attachment_files(self):
+        "The (name, data) of the files attached to the mailing"
+        Attachment = Pool().get('ir.attachment')
+        return [(a.name, a.data) for a in Attachment.search([
+                    ('resource', '=', str(self)), ('type', '=', 'data'),
+                    ])]
+
+    def message(self, result, token, attachments=()):
+        "The Message of result, written for its counterparty"
+        values = result.values()
+        if result.channel == 'email':
+            return Message(
+                address=result.address, text=None,
+                subject=placeholders.render(self.subject, values),
+                html=placeholders.render(
+                    self.email_html, values, markup=True),
+                attachments=list(attachments),
+                unsubscribe_url=token and unsubscribe_url(token),
+                from_=self.sender.party.rec_name if self.sender else None)
+        text = self.sms_text if result.channel == 'sms' else (
+            self.telegram_text)
+        return Message(
+            address=result.address, text=placeholders.render(text, values),
+            report_url=token and report_url(token))
+
+    @classmethod
+    @ModelView.button
+    def send_test(cls, mailings):
+        "Send each channel's message to oneself, at once"
+        pool = Pool()
+        Result = pool.get('crm.counterparty.mailing.result')
+        User = pool.get('res.user')
+        user = User(Transaction().user)
+        for mailing in mailings:
+            mailing.check_sendable()
+            for name in mailing.channels:
+                address = Result.own_address(user, name)
+                if not address:
+                    raise MailingError(gettext(
+                            'crm_counterparty.msg_mailing_test_no_address',
+                            channel=name))
+                result = Result(mailing=mailing, channel=name,
+                    address=address,
+                    party=user.employee.party if user.employee else None)
+                try:
+                    with channel(name) as connection:
+                        connection.send(mailing.message(
+                                result, None, mailing.attachment_files()))
+                except ChannelError as e:
+                    raise MailingError(gettext(
+                            'crm_counterparty.msg_mailing_test_failed',
+                            channel=name, error=str(e))) from e
+
+    @classmethod
+    @ModelView.button_action('crm_counterparty.act_mailing_form')
+    def resend(cls, mailings):
+        "A new mailing to those the mailing failed to reach"
+        pool = Pool()
+        Result = pool.get('crm.counterparty.mailing.result')
+        resends = []
+        for mailing in mailings:
+            failed = Result.search([
+                    ('mailing', '=', mailing.id),
+                    ('state', '=', 'failed'),
+                    ('party', '!=', None),
+                    ])
+            resend, = cls.copy([mailing], default={
+                    'parent': mailing.id,
+                    'group': None, 'filter': None, 'send_at': None,
+                    'parties': sorted({r.party.id for r in failed}),
+                    })
+            resends.append(resend)
+        return {'res_id': [r.id for r in resends]}
+
+
+def _base():
+    "Where recipients and gateways reach the module's pages"
+    return config.get(
+        'crm_counterparty', 'mailing_base', default=http_base())
+
+
+def _database():
+    name = Transaction().database.name
+    return base64.urlsafe_b64encode(name.encode()).decode()
+
+
+def unsubscribe_url(token):
+    "The page that unsubscribes the address of a message (routes.py)"
+    return f'{_base()}/{_database()}/crm_counterparty/unsubscribe/{token}'
+
+
+def report_url(token):
+    "Where the SMS gateway reports the delivery of a message (routes.py)"
+    return (f'{_base()}/{_database()}/crm_counterparty/delivery'
+        f'?token={token}')
+
+
+def token_hash(token):
+    "What is stored of a message's token: the link is its only copy"
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class MailingParty(ModelSQL):
+    "Mailing - Counterparty"
+    __name__ = 'crm.counterparty.mailing-party.party'
+    __string__ = "Counterparty of a Mailing"
+
+    mailing = fields.Many2One(
+        'crm.counterparty.mailing', "Mailing", required=True,
+        ondelete='CASCADE')
+    party = fields.Many2One(
+        'party.party', "Counterparty", required=True, ondelete='CASCADE')
+
+
+class Result(ModelSQL, ModelView):
+    "What became of a mailing's message to one address"
+    __name__ = 'crm.counterparty.mailing.result'
+    __string__ = "Mailing Result"
+
+    mailing = fields.Many2One(
+        'crm.counterparty.mailing', "Mailing", required=True,
+        ondelete='CASCADE')
+    party = fields.Many2One(
+        'party.party', "Counterparty", ondelete='SET NULL')
+    channel = fields.Selection([
+            ('email', "E-mail"),
+            ('sms', "SMS"),
+            ('telegram', "Telegram"),
+            ], "Channel", required=True)
+    address = fields.Char("Address", required=True)
+    state = fields.Selection([
+            ('queued', "Queued"),
+            ('sending', "Sending"),
+            ('sent', "Sent"),
+            ('delivered', "Delivered"),
+            ('failed', "Failed"),
+            ('interrupted', "Interrupted"),
+            ], "State", required=True, sort=False,
+        help="Interrupted: the sending stopped while the message was "
+        "handed to its server; it is not sent again.")
+    error = fields.Char("Error")
+    sent_at = fields.DateTime("Sent At")
+    message_id = fields.Char("Message ID")
+    token_hash = fields.Char("Token Hash")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints = [
+            ('address_unique', Unique(t, t.mailing, t.channel, t.address),
+                'crm_counterparty.msg_mailing_result_unique'),
+            ]
+        cls._sql_indexes.update({
+                Index(t, (t.mailing, Index.Range()),
+                    (t.state, Index.Equality())),
+                Index(t, (t.token_hash, Index.Equality())),
+                })
+        cls._order = [('id', 'ASC')]
+
+    @classmethod
+    def add(cls, mailing, parties):
+        "Add a queued row for each address of parties not yet in mailing"
+        rows = {}
+        for name in mailing.channels:
+            for party, address in addresses(parties, name).items():
+                rows.setdefault((name, address), party)
+        existing = set()
+        for name in mailing.channels:
+            existing.update((r.channel, r.address) for r in cls.search([
+                        ('mailing', '=', mailing.id),
+                        ('channel', '=', name),
+                        ('address', 'in', [a for c, a in rows if c == name]),
+                        ]))
+        cls.create([{
+                    'mailing': mailing.id, 'party': party.id,
+                    'channel': name, 'address': address, 'state': 'queued',
+                    } for (name, address), party in rows.items()
+                if (name, address) not in existing])
+
+    @classmethod
+    def claim(cls, results):
+        """The (result, token) of the results this run takes from queued to
+        sending: a row another run took is not among them"""
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        claimed = []
+        for result in results:
+            token = secrets.token_urlsafe(24)
+            cursor.execute(*table.update(
+                    [table.state, table.token_hash],
+                    ['sending', token_hash(token)],
+                    where=(table.id == result.id)
+                    & (table.state == 'queued')))
+            if cursor.rowcount == 1:
+                claimed.append((cls(result.id), token))
+        return claimed
+
+    @classmethod
+    def interrupt(cls, mailing):
+        """Mark the rows a dead run left sending: whether their server got
+        them is unknown, and a second message is worse than none"""
+        with without_check_access():
+            cls.write(cls.search([
+                        ('mailing', '=', mailing.id),
+                        ('state', '=', 'sending'),
+                        ]), {'state': 'interrupted'})
+
+    @classmethod
+    def fail_queued(cls, mailing, name, error):
+        with without_check_access():
+            cls.write(cls.search([
+                        ('mailing', '=', mailing.id),
+                        ('channel', '=', name),
+                        ('state', '=', 'queued'),
+                        ]), {'state': 'failed', 'error': error})
+
+    def send(self, connection, message):
+        "Send message through connection, keeping what the server said"
+        try:
+            self.message_id = connection.send(message)
+        except ChannelError as e:
+            self.state, self.error = 'failed', str(e)[:500]
+        else:
+            self.state = 'sent'
+            self.sent_at = datetime.datetime.now()
+
+    def report(self, delivered):
+        "Keep the gateway's report of the delivery"
+        with without_check_access():
+            self.write([self], {
+                    'state': 'delivered' if delivered else 'failed',
+                    'error': None if delivered else gettext(
+                        'crm_counterparty.msg_mailing_not_delivered'),
+                    })
+
+    def values(self):
+        "The placeholders' values for the counterparty of the row"
+        party = self.party
+        if not party:
+            return {}
+        company = party.employer or (party if party.kind != 'person' else None)
+        return {
+            'name': party.rec_name,
+            'company': company.rec_name if company else '',
+            }
+
+    @classmethod
+    def own_address(cls, user, name):
+        "The address of the user in channel name, to send him a test"
+        if name == 'email' and user.email:
+            return user.email
+        if user.employee:
+            return addresses([user.employee.party], name).get(
+                user.employee.party)
+
+    @classmethod
+    def by_token(cls, token):
+        "The row of token, or None"
+        with without_check_access():
+            results = cls.search([('token_hash', '=', token_hash(token))])
+        return results[0] if results else None
+
+
+def addresses(parties, name):
+    """The address of each of parties in channel name: its first contact
+    of the channel's kinds that has not unsubscribed"""
+    ContactMechanism = Pool().get('party.contact_mechanism')
+    kinds = CHANNELS[name]
+    found = {}
+    with without_check_access():
+        mechanisms = ContactMechanism.search([
+                ('party', 'in', [p.id for p in parties]),
+                ('type', 'in', kinds),
+                ('unsubscribed', '=', False),
+                ], order=[('party', 'ASC'), ('sequence', 'ASC'), ('id', 'ASC')])
+    for mechanism in sorted(mechanisms,
+            key=lambda m: kinds.index(m.type)):
+        # A phone in E.164, as gateways take it; the card shows it national
+        address = {
+            'telegram': mechanism.telegram_chat,
+            'sms': mechanism.value_compact,
+            }.get(name, mechanism.value)
+        if address:
+            found.setdefault(mechanism.party, address)
+    return found
+
+
+class ContactMechanism(metaclass=PoolMeta):
+    __name__ = 'party.contact_mechanism'
+
+    unsubscribed = fields.Boolean(
+        "Unsubscribed",
+        help="Mailings are not sent to this address: "
+        "its owner asked not to get them.")
+    telegram_chat = fields.Char(
+        "Telegram Chat",
+        states={'invisible': Eval('type') != 'telegram'},
+        help="The chat of the company's bot with this person, "
+        "known once the person started the bot.")
+
+    @classmethod
+    def default_unsubscribed(cls):
+        return False
+
+    @classmethod
+    def unsubscribe(cls, channel_name, address):
+        "Unsubscribe every contact of address from channel_name's mailings"
+        field = {
+            'telegram': 'telegram_chat', 'sms': 'value_compact',
+            }.get(channel_name, 'value')
+        with without_check_access():
+            mechanisms = cls.search([
+                    ('type', 'in', CHANNELS[channel_name]),
+                    (field, '=', address),
+                    ])
+            cls.write(mechanisms, {'unsubscribed': True})
+
+
+class Cron(metaclass=PoolMeta):
+    __name__ = 'ir.cron'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.method.selection.append(
+            ('crm.counterparty.mailing|send_scheduled',
+                "Send Scheduled Mailings"))

@@ -1,0 +1,260 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""Mailings in the database: whom they reach, sent by e-mail to a real
+SMTP server exactly once, unsubscribing, resends and the test to oneself."""
+import datetime as dt
+
+from trytond.model.exceptions import AccessError
+from trytond.modules.company.tests import set_company
+from trytond.modules.crm_counterparty.tests import test_access
+from trytond.modules.crm_counterparty.tests.smtp_server import smtp_server
+from trytond.pool import Pool
+from trytond.tests.test_tryton import _DBTestCase, with_transaction
+from trytond.transaction import Transaction
+
+from trytond.modules.crm_counterparty.exceptions import MailingError
+
+
+class _Mailings:
+    "Anna's and Boris's counterparties with e-mails, and a mailing"
+    module = 'crm_counterparty'
+    setup_company = test_access.CounterpartyAccessTestCase.setup_company
+
+    def setUp(self):
+        super().setUp()
+        self.mailbox = self.enterContext(smtp_server())
+
+    def setup_mailing(self, user='Anna', **values):
+        pool = Pool()
+        Mechanism = pool.get('party.contact_mechanism')
+        Mailing = pool.get('crm.counterparty.mailing')
+        company = self.setup_company()
+        Mechanism.create([{'party': p.id, 'type': 'email', 'value': v}
+                for p, v in [
+                    (self.romashka, 'info@romashka.example'),
+                    (self.ivan, 'ivan@romashka.example'),
+                    (self.vasilek, 'info@vasilek.example'),
+                    ]])
+        user = self.users[user]
+        # The counterparties picked by hand, by their attributes' names
+        values['parties'] = [('add', [getattr(self, n).id
+                    for n in values.get('parties', ['romashka'])])]
+        with set_company(company), \
+                Transaction().set_user(user.id), \
+                Transaction().set_context(employee=user.employee.id):
+            mailing, = Mailing.create([dict({
+                            'name': "Весенняя акция",
+                            'subject': "Скидки для {{company}}",
+                            'email_html': '<p>Здравствуйте, {{name}}!</p>',
+                            }, **values)])
+        return mailing
+
+    def deliver(self, mailing):
+        "Send the mailing as the queue does, without its commits"
+        Mailing = Pool().get('crm.counterparty.mailing')
+        Mailing.start([mailing])
+        for _ in Mailing(mailing.id)._deliver():
+            pass
+        return Mailing(mailing.id)
+
+
+class MailingTestCase(_Mailings, _DBTestCase):
+    "Test mailings by e-mail"
+
+    @with_transaction()
+    def test_sent_once_personalised(self):
+        """Each recipient gets one e-mail written for him, with its plain
+        part, its file and the headers to unsubscribe"""
+        Attachment = Pool().get('ir.attachment')
+        mailing = self.setup_mailing(
+            parties=['romashka', 'ivan'],
+            email_html='<p>Здравствуйте, {{name}}!</p><p>{{company}}</p>')
+        Attachment.create([{'resource': str(mailing), 'name': 'прайс.txt',
+                    'data': b'price'}])
+        mailing = self.deliver(mailing)
+        self.assertEqual(mailing.state, 'done')
+        self.assertEqual((mailing.sent, mailing.failed), (2, 0))
+        message, = self.mailbox.to('ivan@romashka.example')
+        self.assertEqual(message['Subject'], "Скидки для ООО «Ромашка»")
+        html = message.get_body(('html',)).get_content()
+        # The company's quotes are escaped in HTML
+        self.assertIn('<p>Здравствуйте, Иванов Иван!</p>', html)
+        self.assertIn('ООО «Ромашка»', html)
+        self.assertIn('Здравствуйте, Иванов Иван!',
+            message.get_body(('plain',)).get_content())
+        attachment, = message.iter_attachments()
+        self.assertEqual(attachment.get_filename(), 'прайс.txt')
+        self.assertRegex(message['List-Unsubscribe'],
+            r'^<http.*/crm_counterparty/unsubscribe/[\w-]+>$')
+        self.assertEqual(
+            message['List-Unsubscribe-Post'], 'List-Unsubscribe=One-Click')
+        self.assertEqual(len(self.mailbox.messages), 2)
+        result = [r for r in mailing.results
+            if r.address == 'ivan@romashka.example'][0]
+        self.assertEqual((result.state, result.party), ('sent', self.ivan))
+        self.assertEqual(result.message_id, message['Message-ID'])
+
+        # Run again, as the queue would after a restart: nothing more
+        for _ in mailing._deliver():
+            pass
+        mailing.state = 'sending'
+        mailing.save()
+        for _ in mailing._deliver():
+            pass
+        self.assertEqual(len(self.mailbox.messages), 2)
+
+    @with_transaction()
+    def test_only_whom_author_sees(self):
+        """A group and a filter reach only the counterparties the author
+        sees; the count says so before sending"""
+        pool = Pool()
+        Group = pool.get('crm.counterparty.group')
+        ViewSearch = pool.get('ir.ui.view_search')
+        mailing = self.setup_mailing(parties=[])
+        group, = Group.create([{'name': "Все",
+                    'parties': [('add', [
+                                self.romashka.id, self.vasilek.id])]}])
+        everyone, = ViewSearch.create([{'name': "ООО", 'model': 'party.party',
+                    'domain': '[["name", "ilike", "ООО%"]]'}])
+        # Anna's own group (a shared one would show Vasilek to everyone)
+        Group.write([group], {'user': self.users['Anna'].id})
+        ViewSearch.write([everyone], {'shared': True})
+        with Transaction().set_user(self.users['Anna'].id):
+            mailing.group, mailing.filter = group, everyone
+            mailing.save()
+        with set_company(self.company):
+            self.assertEqual(mailing.recipient_count, 1)
+            mailing = self.deliver(mailing)
+        self.assertEqual(
+            [r.address for r in mailing.results], ['info@romashka.example'])
+        self.assertFalse(self.mailbox.to('info@vasilek.example'))
+
+    @with_transaction()
+    def test_hidden_counterparty_not_picked(self):
+        "Boris picks his own counterparty by hand, not Anna's"
+        Mailing = Pool().get('crm.counterparty.mailing')
+        mailing = self.setup_mailing(user='Boris', parties=[])
+        with Transaction().set_user(self.users['Boris'].id), \
+                Transaction().set_context(_check_access=True):
+            Mailing.write([mailing], {
+                    'parties': [('add', [self.vasilek.id])]})
+            with self.assertRaises(AccessError):
+                Mailing.write([mailing], {
+                        'parties': [('add', [self.romashka.id])]})
+        self.assertEqual(Mailing(mailing.id).parties, (self.vasilek,))
+
+    @with_transaction()
+    def test_interrupted_not_resent(self):
+        """A run killed after it claimed a chunk leaves its rows
+        interrupted: the run again sends none of them a second time"""
+        Mailing = Pool().get('crm.counterparty.mailing')
+        mailing = self.setup_mailing(
+            parties=['romashka', 'ivan'])
+        Mailing.start([mailing])
+        run = Mailing(mailing.id)._deliver()
+        # interrupted rows, the plan, the claim: then the process dies
+        for _ in range(3):
+            next(run)
+        run.close()
+        self.assertEqual(
+            {r.state for r in Mailing(mailing.id).results}, {'sending'})
+        mailing = Mailing(mailing.id)
+        for _ in mailing._deliver():
+            pass
+        mailing = Mailing(mailing.id)
+        self.assertEqual(mailing.state, 'done')
+        self.assertEqual(
+            {r.state for r in mailing.results}, {'interrupted'})
+        self.assertEqual(self.mailbox.messages, [])
+
+    @with_transaction()
+    def test_address_once(self):
+        "The unique key: a mailing has one row an address of a channel"
+        Result = Pool().get('crm.counterparty.mailing.result')
+        mailing = self.setup_mailing()
+        Result.create([{'mailing': mailing.id, 'channel': 'email',
+                    'address': 'a@example.com', 'state': 'queued'}])
+        with self.assertRaises(Exception):
+            Result.create([{'mailing': mailing.id, 'channel': 'email',
+                        'address': 'a@example.com', 'state': 'queued'}])
+
+    @with_transaction()
+    def test_unsubscribed_skipped(self):
+        """The address of a message unsubscribed by its token gets no later
+        mailing"""
+        pool = Pool()
+        Result = pool.get('crm.counterparty.mailing.result')
+        Mechanism = pool.get('party.contact_mechanism')
+        mailing = self.setup_mailing()
+        mailing = self.deliver(mailing)
+        message, = self.mailbox.messages
+        token = message['List-Unsubscribe'].rsplit('/', 1)[1].rstrip('>')
+        result = Result.by_token(token)
+        self.assertEqual(result.address, 'info@romashka.example')
+        self.assertIsNone(Result.by_token('forged'))
+        Mechanism.unsubscribe(result.channel, result.address)
+
+        again = self.setup_again(mailing)
+        self.assertEqual(again.results, ())
+        self.assertEqual(len(self.mailbox.messages), 1)
+
+    def setup_again(self, mailing):
+        Mailing = Pool().get('crm.counterparty.mailing')
+        again, = Mailing.copy([mailing])
+        return self.deliver(again)
+
+    @with_transaction()
+    def test_scheduled(self):
+        "A mailing with a time waits for it, then the cron starts it"
+        Mailing = Pool().get('crm.counterparty.mailing')
+        mailing = self.setup_mailing(
+            send_at=dt.datetime.now() + dt.timedelta(hours=1))
+        Mailing.send([mailing])
+        self.assertEqual(mailing.state, 'scheduled')
+        Mailing.send_scheduled()
+        self.assertEqual(Mailing(mailing.id).state, 'scheduled')
+        mailing.send_at = dt.datetime.now() - dt.timedelta(minutes=1)
+        mailing.save()
+        Mailing.send_scheduled()
+        self.assertEqual(Mailing(mailing.id).state, 'sending')
+
+    @with_transaction()
+    def test_no_text_refused(self):
+        "A mailing with no channel's text is not sent"
+        Mailing = Pool().get('crm.counterparty.mailing')
+        mailing = self.setup_mailing(email_html='', subject=None)
+        with self.assertRaises(MailingError):
+            Mailing.send([mailing])
+
+    @with_transaction()
+    def test_resend_to_failed(self):
+        "Resend makes a mailing of those who failed, under the first"
+        pool = Pool()
+        Mailing = pool.get('crm.counterparty.mailing')
+        Result = pool.get('crm.counterparty.mailing.result')
+        mailing = self.setup_mailing(
+            parties=['romashka', 'ivan'])
+        mailing = self.deliver(mailing)
+        result, = Result.search([('address', '=', 'ivan@romashka.example')])
+        result.state = 'failed'
+        result.save()
+        action = Mailing.resend([mailing])
+        resend, = Mailing(mailing.id).resends
+        self.assertEqual(action['res_id'], [resend.id])
+        self.assertEqual(resend.parties, (self.ivan,))
+        self.assertEqual((resend.state, resend.results), ('draft', ()))
+
+    @with_transaction()
+    def test_send_test_to_oneself(self):
+        "Send Test mails the author's own address at once, no result row"
+        pool = Pool()
+        User = pool.get('res.user')
+        Mailing = pool.get('crm.counterparty.mailing')
+        mailing = self.setup_mailing()
+        anna = self.users['Anna']
+        User.write([anna], {'email': 'anna@example.com'})
+        with Transaction().set_user(anna.id):
+            Mailing.send_test([mailing])
+        message, = self.mailbox.to('anna@example.com')
+        self.assertTrue(message['Subject'].startswith("Скидки для "))
+        self.assertEqual(Mailing(mailing.id).results, ())

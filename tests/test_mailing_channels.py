@@ -1,0 +1,160 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""A mailing's SMS through a real Kannel and an SMS.ru-like provider, and
+its Telegram messages through a server answering as the Bot API does."""
+import itertools
+import time
+from contextlib import contextmanager
+
+import trytond.config as config
+from trytond.modules.crm_counterparty.channels import sms
+from trytond.modules.crm_counterparty.tests.http_server import http_server
+from trytond.modules.crm_counterparty.tests.kannel_server import (
+    kannel_server)
+from trytond.modules.crm_counterparty.tests.test_mailing import _Mailings
+from trytond.pool import Pool
+from trytond.tests.test_tryton import _DBTestCase, with_transaction
+
+TEXT = "{{name}}, для {{company}} скидка 10% до конца месяца. " * 2
+
+
+@contextmanager
+def configured(section, **options):
+    "Tryton's configuration with options of section, as before after"
+    if not config.has_section(section):
+        config.add_section(section)
+    old = {o: config.get(section, o) for o in options}
+    for option, value in options.items():
+        config.set(section, option, value)
+    try:
+        yield
+    finally:
+        for option, value in old.items():
+            config.set(section, option, value or '')
+
+
+class MailingChannelsTestCase(_Mailings, _DBTestCase):
+    "Test the SMS and Telegram channels against their servers"
+
+    def add_contacts(self):
+        Mechanism = Pool().get('party.contact_mechanism')
+        Mechanism.create([
+                {'party': self.romashka.id, 'type': 'phone',
+                    'value': '+7 495 111-22-33'},
+                {'party': self.ivan.id, 'type': 'mobile',
+                    'value': '+7 916 123-45-67'},
+                {'party': self.ivan.id, 'type': 'telegram',
+                    'value': '@ivanov', 'telegram_chat': '100500'},
+                {'party': self.romashka.id, 'type': 'telegram',
+                    'value': '@romashka'},
+                ])
+
+    @with_transaction()
+    def test_sms_through_kannel(self):
+        """Kannel gets each SMS, written for its recipient, in its parts,
+        and reports the delivery back to the result's address"""
+        pool = Pool()
+        Mailing = pool.get('crm.counterparty.mailing')
+        Result = pool.get('crm.counterparty.mailing.result')
+        mailing = self.setup_mailing(parties=['romashka', 'ivan'],
+            email_html='', subject=None, sms_text=TEXT)
+        self.add_contacts()
+        self.assertEqual(mailing.sms_parts, 2)
+        with http_server(lambda r: (200, 'OK')) as tryton, \
+                configured('crm_counterparty', mailing_base=tryton.url), \
+                kannel_server() as operator:
+            mailing = self.deliver(mailing)
+            # Two SMS of two parts each, then their delivery reports
+            received = operator.wait(4)
+            reports = self.wait_reports(tryton, 2)
+        text = TEXT.replace('{{company}}', "ООО «Ромашка»")
+        self.assertEqual(sorted(received), [
+                ('CRM', '+74951112233',
+                    text.replace('{{name}}', "ООО «Ромашка»"), 2),
+                ('CRM', '+79161234567',
+                    text.replace('{{name}}', "Иванов Иван"), 2),
+                ])
+        self.assertEqual(
+            {r.state for r in mailing.results}, {'sent'})
+        self.assertEqual(mailing.sent, 2)
+        # Kannel calls the URL it was given with the report's type; the
+        # delivery route keeps it as this does
+        for report in reports:
+            self.assertEqual(report.path.split('/')[-1], 'delivery')
+            result = Result.by_token(report.query['token'])
+            self.assertIn(result, mailing.results)
+            result.report(sms.kannel_delivered(int(report.query['status'])))
+        self.assertEqual(
+            {r.state for r in Mailing(mailing.id).results}, {'delivered'})
+
+    def wait_reports(self, server, count):
+        "The delivery reports (type 1: delivered) count messages got"
+        for _ in range(300):
+            delivered = [r for r in server.requests
+                if r.query.get('status') == '1']
+            if len(delivered) >= count:
+                return delivered
+            time.sleep(0.1)
+        return [r for r in server.requests if r.query.get('status') == '1']
+
+    @with_transaction()
+    def test_sms_json_provider(self):
+        """An SMS.ru-like provider gets the token, the sender's name and the
+        text; its refusal is the result's error"""
+        mailing = self.setup_mailing(parties=['romashka', 'ivan'],
+            email_html='', subject=None, sms_text="{{name}}: акция")
+        self.add_contacts()
+        ids = itertools.count(1)
+
+        def answer(request):
+            to = request.form()['to']
+            if to.endswith('2233'):
+                return 200, {'status': 'OK', 'sms': {to: {
+                                'status': 'ERROR', 'status_code': 202,
+                                'status_text': "Неправильно указан номер"}}}
+            return 200, {'status': 'OK', 'sms': {to: {
+                            'status': 'OK', 'sms_id': f'0000-{next(ids)}'}}}
+        with http_server(answer) as provider, configured('sms',
+                uri=f'json+{provider.url.replace("//", "//TOKEN@")}'
+                '/sms/send?from=Romashka'):
+            mailing = self.deliver(mailing)
+        request, = [r for r in provider.requests
+            if r.form()['to'] == '+79161234567']
+        self.assertEqual(request.path, '/sms/send')
+        self.assertEqual(request.form(), {
+                'api_id': 'TOKEN', 'to': '+79161234567',
+                'msg': "Иванов Иван: акция", 'json': '1',
+                'from': 'Romashka'})
+        results = {r.address: r for r in mailing.results}
+        self.assertEqual(
+            (results['+79161234567'].state,
+                results['+79161234567'].message_id), ('sent', '0000-1'))
+        self.assertEqual(
+            (results['+74951112233'].state, results['+74951112233'].error),
+            ('failed', "Неправильно указан номер"))
+
+    @with_transaction()
+    def test_telegram_bot(self):
+        """The bot writes to who started it; the Bot API's refusal is the
+        result's error"""
+        mailing = self.setup_mailing(parties=['romashka', 'ivan'],
+            email_html='', subject=None, telegram_text="Привет, {{name}}!")
+        self.add_contacts()
+
+        def answer(request):
+            if request.json()['chat_id'] != '100500':
+                return 400, {'ok': False, 'error_code': 400,
+                    'description': "Bad Request: chat not found"}
+            return 200, {'ok': True, 'result': {'message_id': 7,
+                    'chat': {'id': 100500}, 'text': request.json()['text']}}
+        with http_server(answer) as bot_api, \
+                configured('telegram', token='123:ABC', api=bot_api.url):
+            mailing = self.deliver(mailing)
+        request, = bot_api.requests
+        self.assertEqual(request.path, '/bot123:ABC/sendMessage')
+        self.assertEqual(request.json(),
+            {'chat_id': '100500', 'text': "Привет, Иванов Иван!"})
+        # Romashka never started the bot: it has no chat to write to
+        result, = mailing.results
+        self.assertEqual((result.party, result.state, result.message_id),
+            (self.ivan, 'sent', '7'))
