@@ -92,8 +92,8 @@ class Party(metaclass=PoolMeta):
                 'not_duplicate': {},
                 })
 
-    @fields.depends('id', 'name', 'kind', 'inn', 'kpp', 'employer', 'contact_persons',
-        'contact_mechanisms')
+    @fields.depends('id', 'name', 'kind', 'inn', 'kpp', 'employer',
+        '_parent_employer.id', 'contact_persons', 'contact_mechanisms')
     def on_change_with_duplicates(self, name=None):
         pool = Pool()
         Party = pool.get('party.party')

@@ -48,6 +48,14 @@ PLAIN = {
         "a mailing's recipient: mailing him leaves his card as it is",
     ('crm.counterparty.mailing.result', 'party'):
         "what a mailing sent to the card, written by the sending",
+    ('crm.counterparty.event', 'party'):
+        "an event names the card it happened to; the module raises it",
+    ('web.user', 'party'):
+        "a guest's login names his card; Give Guest Access checks that its "
+        "user edits the card",
+    ('web.user-party.party.secondary', 'party'):
+        "the other cards of a guest's login, which party administrators "
+        "set",
     ('ir.chat.channel', 'resource'):
         "the chat of a card one reads; its messages are checked as its own",
     ('ir.model.log', 'resource'): "Tryton's own log of what was done",
