@@ -30,11 +30,11 @@ demo: install web libreoffice var/demo.updated
 	@echo
 	$(DEMO_ENV) $(BIN)/trytond -c $(DEMO_CONFIG) -d $(DEMO_DB)
 
-# SQLite and PostgreSQL at once, one a core each; each one's output is
-# printed whole when it ends.
+# SQLite, PostgreSQL and the browser at once: the PostgreSQL suite, the
+# longest, waits on its server, and the browser's on its own; each one's
+# output is printed whole when it ends.
 test: install web chromium libreoffice kannel
-	$(MAKE) -j2 --output-sync=target test-sqlite test-postgresql
-	$(MAKE) test-project
+	$(MAKE) -j3 --output-sync=target test-sqlite test-postgresql test-project
 
 # The Python environment: the pinned packages, then the module itself.
 $(BIN)/trytond: requirements.txt constraints.txt

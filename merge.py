@@ -38,8 +38,6 @@ STAYING = {
     # The pairs said not to be duplicates are of the cards as they were
     ('crm.counterparty.not_duplicate', 'party'),
     ('crm.counterparty.not_duplicate', 'other'),
-    # The changes of responsible are the merged card's own history
-    ('crm.counterparty.responsible_change', 'party'),
     # The record of a merge names the cards as they were
     ('crm.counterparty.merge', 'kept'),
     # Tryton's own log of what was done to the card

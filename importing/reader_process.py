@@ -4,7 +4,10 @@
 big file (pure Python) takes another core while this one writes."""
 import logging
 import multiprocessing
+import os
 import queue
+
+from trytond import config
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +25,10 @@ def iterate(function, *args):
         return
     # Spawned rather than forked: a server's threads may hold locks
     context = multiprocessing.get_context('spawn')
+    # The child reads no configuration file, and importing the module (its
+    # routes) needs the kind of database
+    os.environ.setdefault(
+        'TRYTOND_DATABASE__URI', config.get('database', 'uri', default=''))
     items = context.Queue(AHEAD)
     child = context.Process(
         target=_produce, args=(items, function, args), daemon=True)
