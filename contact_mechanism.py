@@ -51,6 +51,20 @@ def email_reason(address):
         characters=' '.join(email_address.invalid_characters(address)))
 
 
+def check_email_syntax(address, error):
+    """Raise error(reason) when address is not an e-mail address by its
+    syntax.  Tryton also asks DNS whether the domain receives mail, which
+    refuses every address on a server without DNS and costs a look-up per
+    row of an import: the card, the guests' logins and the chat's authors
+    check the syntax only."""
+    if not address:
+        return
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError as e:
+        raise error(email_reason(address)) from e
+
+
 class ContactMechanism(metaclass=PoolMeta):
     __name__ = 'party.contact_mechanism'
 
@@ -68,22 +82,15 @@ class ContactMechanism(metaclass=PoolMeta):
 
     @classmethod
     def check_valid_email(cls, mechanisms, field_names=None):
-        # The syntax only: Tryton also asks DNS whether the domain receives
-        # mail, which refuses every address on a server without DNS and
-        # costs a look-up per row of an import.
         if field_names and not (field_names & {'type', 'value'}):
             return
         for mechanism in mechanisms:
-            if mechanism.type == 'email' and mechanism.value:
-                try:
-                    validate_email(
-                        mechanism.value, check_deliverability=False)
-                except EmailNotValidError as e:
-                    raise InvalidEMail(gettext(
+            if mechanism.type == 'email':
+                check_email_syntax(mechanism.value,
+                    lambda reason: InvalidEMail(gettext(
                             'party.msg_email_invalid',
                             email=mechanism.value,
-                            party=mechanism.party.rec_name),
-                        email_reason(mechanism.value)) from e
+                            party=mechanism.party.rec_name), reason))
 
     @fields.depends('party', '_parent_party.addresses')
     def _phone_country_codes(self):

@@ -15,8 +15,6 @@ records that name one of them.
 """
 import datetime as dt
 
-from email_validator import EmailNotValidError, validate_email
-
 from trytond.i18n import gettext
 from trytond.ir.chat import InvalidEMailError
 from trytond.model import ModelView, fields
@@ -30,7 +28,7 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import schedule
 from .access import check_editable
-from .contact_mechanism import email_reason
+from .contact_mechanism import check_email_syntax
 from .exceptions import GuestAccessError
 from .mail import send_text
 
@@ -76,14 +74,10 @@ class WebUser(metaclass=PoolMeta):
         if fields_names and 'email' not in fields_names:
             return
         for user in users:
-            if user.email:
-                try:
-                    validate_email(user.email, check_deliverability=False)
-                except EmailNotValidError as e:
-                    raise UserValidationError(gettext(
-                            'web_user.msg_user_email_invalid',
-                            user=user.rec_name, email=user.email),
-                        email_reason(user.email)) from e
+            check_email_syntax(user.email,
+                lambda reason: UserValidationError(gettext(
+                        'web_user.msg_user_email_invalid',
+                        user=user.rec_name, email=user.email), reason))
 
     @property
     def may_log_in(self):
@@ -381,14 +375,10 @@ class ChatAuthorEmail:
         if field_names and 'email' not in field_names:
             return
         for author in authors:
-            if author.email:
-                try:
-                    validate_email(author.email, check_deliverability=False)
-                except EmailNotValidError as e:
-                    raise InvalidEMailError(gettext(
-                            'ir.msg_chat_author_email_invalid',
-                            email=author.email),
-                        email_reason(author.email)) from e
+            check_email_syntax(author.email,
+                lambda reason: InvalidEMailError(gettext(
+                        'ir.msg_chat_author_email_invalid',
+                        email=author.email), reason))
 
 
 class ChatFollower(ChatAuthorEmail, metaclass=PoolMeta):
