@@ -1,10 +1,14 @@
 """An employee invites a contact person to the portal from her card; the
 invitation arrives at a real SMTP server; the guest sets a password from
-its link, comments on a meeting and proposes a call (browser.py)."""
+its link, comments on a meeting and proposes a call (browser.py).  The
+guest of another client tries Ivan's records by their addresses, a page of
+another site posts in her name, and someone guesses her password."""
 import datetime as dt
 import email
 import re
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 from aiosmtpd.controller import Controller
 
@@ -15,6 +19,14 @@ GUEST = 'Иванов Иван Иванович'
 EMAIL = 'ivan@client.example'
 MEETING = 'Встреча по договору поставки'
 LINK = re.compile(r'http://\S+/portal/password/invitation\?token=[\w-]+')
+OTHER, OTHER_EMAIL = 'Анна Южная', 'anna@other.example'
+OTHER_PASSWORD = 'Yuzhny-Veter-2031'
+OTHER_MEETING = 'Встреча юга'
+FORGED = 'Отмените все заказы'
+# The page of another site: a form that posts a comment to the portal
+HOSTILE = '''<!DOCTYPE html><html><body>
+<form method="post" action="%s"><input name="content" value="%s">
+<button type="submit">Win a prize</button></form></body></html>'''
 
 
 class _Mailbox:
@@ -29,6 +41,26 @@ class _Mailbox:
         return '250 Message accepted for delivery'
 
 
+def hostile_site(test, html):
+    "Serve html at a local address of another origin than the portal's"
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = html.encode('utf-8')
+            self.send_response(200)
+            self.send_header('Content-Type', 'text/html; charset=utf-8')
+            self.send_header('Content-Length', str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+    server = HTTPServer(('127.0.0.1', free_port()), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    test.addCleanup(server.server_close)
+    test.addCleanup(server.shutdown)
+    return 'http://127.0.0.1:%s/' % server.server_port
+
+
 class PortalBrowserTest(test_browser.CardDataBrowserTest):
     "Guest access from the card to the portal"
     database = 'crmportal'
@@ -40,8 +72,10 @@ class PortalBrowserTest(test_browser.CardDataBrowserTest):
             cls.mailbox, hostname='127.0.0.1', port=free_port())
         cls.smtp.start()
         cls.addClassCleanup(cls.smtp.stop)
+        # Two wrong passwords lock a login, not five, for the test's time
         cls.config = ('[email]\nuri = smtp://127.0.0.1:%s\n'
-            'from = crm@example.com\n' % cls.smtp.port)
+            'from = crm@example.com\n'
+            '[session]\nmax_attempt = 2\n' % cls.smtp.port)
         super().setUpClass()
 
     @classmethod
@@ -68,6 +102,45 @@ class PortalBrowserTest(test_browser.CardDataBrowserTest):
         meeting.organiser = employee
         meeting.parties.append(Party(person.id))
         meeting.save()
+        cls.meeting = meeting.id
+        cls.other_meeting = cls._other_guest(employee, company)
+
+    @classmethod
+    def _other_guest(cls, employee, company):
+        "Anna, the guest of another client, with a meeting of hers"
+        from proteus import Model, Wizard
+        Party = Model.get('party.party')
+        WebUser = Model.get('web.user')
+        Communication = Model.get('crm.communication')
+        other = Party(name='ООО «Южный ветер»', responsible=employee)
+        other.save()
+        anna = Party(name=OTHER, kind='person', employer=other,
+            responsible=employee)
+        mechanism = anna.contact_mechanisms.new(type='email')
+        mechanism.value = OTHER_EMAIL
+        anna.save()
+        give = Wizard('crm.portal.give', [anna])
+        give.execute('give')
+        guest, = WebUser.find([('email', '=', OTHER_EMAIL)])
+        guest.password = OTHER_PASSWORD
+        guest.save()
+        meeting = Communication(subject=OTHER_MEETING, company=company)
+        meeting.start = dt.datetime(2031, 3, 5, 9, 0)
+        meeting.end = dt.datetime(2031, 3, 5, 10, 0)
+        meeting.organiser = employee
+        meeting.parties.append(Party(anna.id))
+        meeting.save()
+        return meeting.id
+
+    def _portal(self, path=''):
+        return '%s%s/portal/%s' % (self.url, self.database, path)
+
+    def _portal_log_in(self, password):
+        page = self.page
+        page.goto(self._portal('login'))
+        page.locator('input[name="email"]').fill(OTHER_EMAIL)
+        page.locator('input[name="password"]').fill(password)
+        page.get_by_role('button', name='Log in').click()
 
     def _invitation_link(self):
         "The link of the invitation e-mail, once the server has it"
@@ -124,3 +197,35 @@ class PortalBrowserTest(test_browser.CardDataBrowserTest):
         # The same link does not work twice
         page.goto(link)
         expect(page.locator('.error')).to_contain_text('no longer valid')
+
+    def test_attacks_of_another_guest(self):
+        """Another client's guest gets nothing of Ivan's by address, a page
+        of another site posts nothing in her name, guessing is locked out"""
+        page = self.page
+        self._portal_log_in(OTHER_PASSWORD)
+        expect(page.get_by_role('link', name=OTHER_MEETING)).to_be_visible()
+        expect(page.locator('body')).not_to_contain_text(MEETING)
+        for path in ['communication/%s' % self.meeting,
+                'communication/%s' % (self.meeting + 1000)]:
+            with self.subTest(path=path):
+                response = page.goto(self._portal(path))
+                self.assertEqual(response.status, 404)
+                expect(page.locator('body')).not_to_contain_text(MEETING)
+
+        own = self._portal('communication/%s' % self.other_meeting)
+        page.goto(hostile_site(self, HOSTILE % (own, FORGED)))
+        with page.expect_response(own) as posted:
+            page.get_by_role('button', name='Win a prize').click()
+        self.assertGreaterEqual(posted.value.status, 400)
+        page.goto(own)
+        expect(page.locator('h1')).to_contain_text(OTHER_MEETING)
+        expect(page.locator('body')).not_to_contain_text(FORGED)
+
+        page.get_by_role('button', name='Log out').click()
+        for guess in ['Ivanov-2031', 'Sever-2031', 'Yug-2031']:
+            self._portal_log_in(guess)
+            expect(page.locator('.error')).to_be_visible()
+        # Locked: the right password is refused too, and told why
+        self._portal_log_in(OTHER_PASSWORD)
+        expect(page.locator('.error')).to_contain_text('Too many attempts')
+        self._screenshot('portal_throttled.png')
