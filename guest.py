@@ -28,9 +28,10 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import schedule
 from .access import check_editable
-from .contact_mechanism import check_email_syntax
+from .contact_mechanism import MESSENGERS, check_email_syntax
 from .exceptions import GuestAccessError
 from .mail import send_text
+from .user import dummy_hash
 
 GUEST_STATES = [
     (None, ""),
@@ -40,6 +41,8 @@ GUEST_STATES = [
     ('revoked', "Revoked"),
     ]
 
+# The contact data a guest edits on the portal, in the form's order
+GUEST_CONTACT_TYPES = ('phone', 'email', *(t for t, _ in MESSENGERS))
 
 # How long a meeting or call a guest proposes lasts until the manager says
 PROPOSED_DURATION = dt.timedelta(minutes=30)
@@ -125,6 +128,38 @@ class WebUser(metaclass=PoolMeta):
                 users.append(user)
             cls.invite(users)
         return users
+
+    @classmethod
+    def authenticate(cls, email, password):
+        # An unknown address costs the time of a wrong password: the
+        # refusal's time tells nobody's login
+        if not cls.search([('email', '=', email.lower())], limit=1):
+            cls.check_password(password, None)
+        return super().authenticate(email, password)
+
+    @classmethod
+    def check_password(cls, password, hash_):
+        if not hash_:
+            # A guest invited but without a password yet: web_user's hasher
+            # fails on an empty hash, and the time must be a wrong one's
+            super().check_password(password, dummy_hash())
+            return False, None
+        return super().check_password(password, hash_)
+
+    @classmethod
+    def request_reset(cls, email):
+        """Send the guest of email a link to set a new password; whether
+        there is one or not, nothing tells, and asking too often is refused
+        (RateLimitException)"""
+        pool = Pool()
+        Request = pool.get('crm.portal.reset_request')
+        email = email.strip().lower()
+        Request.check(email)
+        for user in cls.search([('email', '=', email)]):
+            if user.may_log_in:
+                # By the queue: with a worker the page does not wait for
+                # the mail server, whose time would tell a guest's address
+                cls.__queue__.send_token(user, 'reset')
 
     @classmethod
     def invite(cls, users):
@@ -294,22 +329,56 @@ class WebUser(metaclass=PoolMeta):
                     }])
         return communication
 
-    def update_contact(self, phone, email):
-        """Set the guest's first phone and e-mail on his card, validated as
-        the card validates them; an empty value removes none"""
+    def contact_values(self):
+        "The guest's first value of each kind of GUEST_CONTACT_TYPES"
+        values = dict.fromkeys(GUEST_CONTACT_TYPES, '')
+        for mechanism in reversed(self.party.contact_mechanisms):
+            if mechanism.type in values:
+                values[mechanism.type] = mechanism.value
+        return values
+
+    def update_contact(self, values):
+        """Set the guest's first value of each kind of contact of values on
+        his card, validated as the card validates them; an empty value
+        removes none"""
         ContactMechanism = Pool().get('party.contact_mechanism')
-        for type_, value in [('phone', phone), ('email', email)]:
-            if not value:
-                continue
-            mechanism = next((m for m in self.party.contact_mechanisms
-                    if m.type == type_), None)
-            if mechanism:
-                if mechanism.value != value:
+        mechanisms = {m.type: m for m in reversed(
+                self.party.contact_mechanisms)}
+        # The change is the guest's in the card's journal
+        with Transaction().set_context(_portal_guest=self.id):
+            for type_ in GUEST_CONTACT_TYPES:
+                value, mechanism = values.get(type_), mechanisms.get(type_)
+                if not value or (mechanism and mechanism.value == value):
+                    continue
+                if mechanism:
                     ContactMechanism.write([mechanism], {'value': value})
-            else:
-                ContactMechanism.create([{
-                            'party': self.party.id, 'type': type_,
-                            'value': value}])
+                else:
+                    ContactMechanism.create([{
+                                'party': self.party.id, 'type': type_,
+                                'value': value}])
+
+
+class ContactMechanism(metaclass=PoolMeta):
+    __name__ = 'party.contact_mechanism'
+
+    # Kept with each revision, so that the card's journal names the guest;
+    # set from a context key no client can send (RPC drops those with "_")
+    guest_author = fields.Many2One(
+        'web.user', "Changed by Guest", readonly=True, ondelete='SET NULL')
+
+    @classmethod
+    def create(cls, vlist):
+        guest = Transaction().context.get('_portal_guest')
+        return super().create([{**v, 'guest_author': guest} for v in vlist])
+
+    @classmethod
+    def write(cls, *args):
+        guest = Transaction().context.get('_portal_guest')
+        actions = iter(args)
+        args = []
+        for records, values in zip(actions, actions):
+            args.extend((records, {**values, 'guest_author': guest}))
+        super().write(*args)
 
 
 class Communication(metaclass=PoolMeta):

@@ -42,7 +42,7 @@ CHUNK = 200
 # Columns that are the ORM's bookkeeping, not something a person changed
 _BOOKKEEPING = {
     'search_text', 'code_alnum', 'code_digit', 'code_compact',
-    'value_compact', 'sequence', 'trash_date', 'trashed_by'}
+    'value_compact', 'sequence', 'trash_date', 'trashed_by', 'guest_author'}
 
 
 @dataclass
@@ -53,6 +53,8 @@ class Entry:
     user: int
     kind: str
     text: str
+    # The guest of the portal who made the change, when one did
+    guest: int = None
 
 
 # What a page of entries looked up, by key: its entries name the same
@@ -248,7 +250,7 @@ class _History(_Source):
     @classmethod
     def entry(cls, row, previous):
         return Entry(cls.owner(row, previous), cls.date(row), cls.user(row),
-            'change', cls.text(row, previous))
+            'change', cls.text(row, previous), row.get('guest_author'))
 
     @classmethod
     def label(cls, row):
@@ -791,7 +793,8 @@ class JournalEntry(ModelView):
                 'id': id_,
                 'party': entry.party,
                 'date': entry.date,
-                'author': _user_name(entry.user),
+                'author': (_guest_name(entry.guest) if entry.guest
+                    else _user_name(entry.user)),
                 'kind': entry.kind,
                 # The client shows a selection by its label in a list
                 'kind:string': kinds[entry.kind],
@@ -801,6 +804,17 @@ class JournalEntry(ModelView):
             # What a client asks besides (access, timestamps) is not kept
             rows.append({n: values.get(n) for n in ['id', *fields_names]})
         return rows
+
+
+def _guest_name(web_user_id):
+    "The person of the portal's guest, named as a guest"
+    def look_up():
+        WebUser = Pool().get('web.user')
+        with without_check_access(), inactive_records():
+            party = WebUser(web_user_id).party
+        return gettext('crm_counterparty.msg_journal_guest',
+            name=_record_name('party.party', party.id) if party else '')
+    return _once(('guest', web_user_id), look_up)
 
 
 def _user_name(user_id):

@@ -1,10 +1,14 @@
 # This file is part of crm_counterparty.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
 """The one kind of token of the guests' portal: invitations and password
-resets (the rules are in token_rules.py)."""
+resets (the rules are in token_rules.py), and the throttling of the
+requests for a reset."""
 import datetime as dt
 
+import trytond.config as config
+from trytond.exceptions import RateLimitException
 from trytond.model import Index, ModelSQL, Unique, fields
+from trytond.res.user import LoginAttempt
 from trytond.transaction import Transaction
 
 from . import token_rules
@@ -99,3 +103,30 @@ class Token(ModelSQL):
                     ('web_user', 'in', [u.id for u in web_users]),
                     ('used', '=', None),
                     ]))
+
+
+class ResetRequest(LoginAttempt):
+    """A request for a password reset link, counted as a wrong password is:
+    each one sends an e-mail, which nobody may make the portal send at will"""
+    __name__ = 'crm.portal.reset_request'
+    __string__ = "Portal Reset Request"
+    # LoginAttempt's table is res.user.login.attempt's: this one has its own
+    _table = None
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__rpc__ = {}
+
+    @classmethod
+    def check(cls, email):
+        """Count a request for email from the client's network; refused past
+        [session] max_attempt for the address or max_attempt_ip_network for
+        the network, whoever the address is"""
+        if cls.count_ip() > config.getint(
+                'session', 'max_attempt_ip_network', default=300):
+            raise RateLimitException()
+        count = cls.count(email)
+        cls.add(email)
+        if count >= config.getint('session', 'max_attempt', default=5):
+            raise RateLimitException()

@@ -27,6 +27,7 @@ from trytond.transaction import Transaction
 from trytond.wsgi import app
 
 from .channels import sms
+from .guest import GUEST_CONTACT_TYPES
 from .portal.page import FOLDER, LANGUAGE_COOKIE, LANGUAGES, portal_page
 from .telephony import Delivery, Refused
 from .token_rules import PURPOSES
@@ -116,14 +117,14 @@ def password(request, page, purpose):
 def reset(request, page):
     "Ask for a link to set a new password, told the same whoever asks"
     WebUser = page.pool.get('web.user')
-    sent = request.method == 'POST'
-    if sent:
-        email = request.form.get('email', '').strip().lower()
-        users = WebUser.search([('email', '=', email)]) if email else []
-        for user in users:
-            if user.may_log_in:
-                user.send_token('reset')
-    return page.render('reset.html', sent=sent)
+    if request.method == 'GET':
+        return page.render('reset.html', sent=False, error=None)
+    try:
+        WebUser.request_reset(request.form.get('email', ''))
+    except RateLimitException:
+        return page.render('reset.html', status=HTTPStatus.TOO_MANY_REQUESTS,
+            sent=False, error=page.text('reset_throttled'))
+    return page.render('reset.html', sent=True, error=None)
 
 
 @app.route(ROOT, methods=['GET'])
@@ -202,22 +203,24 @@ def propose(request, page):
 @app.route(ROOT + 'contact', methods=['GET', 'POST'])
 @portal_page()
 def contact(request, page):
-    "The guest's own phone and e-mail, validated as on his card"
+    "The guest's own phone, e-mail and messengers, validated as on his card"
     guest = page.guest
     error = saved = None
     if request.method == 'POST':
         try:
-            guest.update_contact(
-                request.form.get('phone', '').strip(),
-                request.form.get('email', '').strip())
+            guest.update_contact({t: request.form.get(t, '').strip()
+                    for t in GUEST_CONTACT_TYPES})
         except UserError as e:
             # Nothing of the form is kept when a part of it is refused
             Transaction().rollback()
             error = e.message
         else:
             saved = page.text('contact_saved')
-    party = guest.party.__class__(guest.party.id)
-    return page.render('contact.html', party=party, error=error, saved=saved)
+    guest = guest.__class__(guest.id)
+    ContactMechanism = page.pool.get('party.contact_mechanism')
+    labels = dict(ContactMechanism.fields_get(['type'])['type']['selection'])
+    return page.render('contact.html', values=guest.contact_values(),
+        labels=labels, error=error, saved=saved)
 
 
 @app.route('/<database_name>/crm/telephony/<int:connector>',

@@ -22,7 +22,7 @@ from trytond.transaction import Transaction
 
 
 @functools.cache
-def _dummy_hash():
+def dummy_hash():
     "A hash of no one's password, made by the hasher of the passwords"
     return Pool().get('res.user').hash_password(secrets.token_urlsafe())
 
@@ -35,7 +35,7 @@ class User(metaclass=PoolMeta):
         _, password_hash, _ = cls._get_login(login)
         if not password_hash and 'password' in parameters:
             # A login without a hash costs the time of a wrong password
-            cls.check_password(parameters['password'], _dummy_hash())
+            cls.check_password(parameters['password'], dummy_hash())
         return super()._login_password(login, parameters)
 
 

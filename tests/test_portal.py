@@ -8,12 +8,14 @@ import datetime as dt
 import json
 import re
 from contextlib import ExitStack
+from unittest.mock import patch
 
 from werkzeug.test import Client
 
 import trytond.config as config
 from trytond.modules.company.tests import create_company, create_employee
 from trytond.pool import Pool
+from trytond.res import user as res_user
 from trytond.tests.test_tryton import DB_NAME, _DBTestCase
 from trytond.transaction import Transaction
 from trytond.wsgi import app
@@ -239,6 +241,59 @@ class PortalTestCase(_DBTestCase):
             Attempt.remove('anna@other.example')
             t.commit()
 
+    def test_reset_request(self):
+        """A reset link is asked the same for any address, sent to a guest
+        only, and refused past max_attempt requests for an address"""
+        config.set('session', 'max_attempt', '2')
+        self.addCleanup(config.set, 'session', 'max_attempt', '5')
+        self.mailbox.clear()
+        client = self.client()
+        answers = {}
+        for email in ['ivan@client.example', 'nobody@client.example']:
+            answers[email] = []
+            for _ in range(3):
+                response = client.post(self.url('reset'), data={
+                        'csrf': self.csrf(client, 'reset'), 'email': email})
+                answers[email].append(
+                    (response.status_code, response.get_data()))
+        with transaction() as t:
+            Request = Pool().get('crm.portal.reset_request')
+            for email in answers:
+                Request.remove(email)
+            t.commit()
+
+        known, unknown = answers.values()
+        self.assertEqual(known, unknown)
+        self.assertEqual([s for s, _ in known], [200, 200, 429])
+        self.assertEqual(len(self.mailbox.to('ivan@client.example')), 2)
+        self.assertFalse(self.mailbox.to('nobody@client.example'))
+        first, second = self.mailbox.to('ivan@client.example')
+        # The second request's link replaced the first's
+        with transaction():
+            Token = Pool().get('crm.portal.token')
+            self.assertFalse(Token.find(link_token(first), 'reset'))
+            self.assertTrue(Token.find(link_token(second), 'reset'))
+
+    @patch('time.sleep')
+    def test_unknown_login_checks_a_hash(self, sleep):
+        "An unknown address or a guest without password costs one hash"
+        pool = Pool(DB_NAME)
+        WebUser = pool.get('web.user')
+        hasher = res_user.PASSWORD_HASH
+        with transaction():
+            WebUser.create([{'email': 'invited@client.example'}])
+            for email, password in [
+                    ('nobody@client.example', PASSWORD),
+                    ('invited@client.example', PASSWORD),
+                    ('anna@other.example', 'wrong'),
+                    ]:
+                with self.subTest(email=email), \
+                        patch.object(hasher, 'verify_and_update',
+                            wraps=hasher.verify_and_update) as verify:
+                    self.assertIsNone(WebUser.authenticate(email, password))
+                    hashes = [c.args[1] for c in verify.call_args_list]
+                    self.assertEqual(len(list(filter(None, hashes))), 1)
+
     def test_tokens(self):
         "Invitation links work once, for their purpose, until they expire"
         pool = Pool(DB_NAME)
@@ -373,10 +428,38 @@ class PortalTestCase(_DBTestCase):
         self.assertEqual(response.status_code, 200)
         self.assertIn('class="error"', response.get_data(as_text=True))
         response = client.post(self.url('contact'), data={
-                'csrf': token, 'phone': '+7 916 123-45-67', 'email': ''})
+                'csrf': token, 'phone': '+7 916 123-45-67', 'email': '',
+                'telegram': '@ivan_north'})
+        self.assertIn('value="@ivan_north"', response.get_data(as_text=True))
         with transaction():
             Party = pool.get('party.party')
+            ContactMechanism = pool.get('party.contact_mechanism')
             self.assertEqual(Party(self.ivan_party).phone, '8 (916) 123-45-67')
+            telegram, = ContactMechanism.search([
+                    ('party', '=', self.ivan_party),
+                    ('type', '=', 'telegram')])
+            self.assertEqual(telegram.value, '@ivan_north')
+            # An employee's later change is his, not the guest's
+            phone, = ContactMechanism.search([
+                    ('party', '=', self.ivan_party), ('type', '=', 'phone')])
+            ContactMechanism.write([phone], {'value': '+7 916 765-43-21'})
+            self.assertEqual(self.journal_authors(self.ivan_party), [
+                    ('8 (916) 765-43-21', "System"),
+                    ('8 (916) 123-45-67',
+                        "Иванов Иван %s (guest)" % HOSTILE)])
+
+    def journal_authors(self, party_id):
+        "The values of the changes of the card's phones and their authors"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Entry = pool.get('crm.counterparty.journal.entry')
+        party, = Party.read([party_id], ['journal'])
+        found = []
+        for entry in Entry.read(party['journal'], ['text', 'author']):
+            phone = re.search(r'8 \(916\) [\d-]+$', entry['text'])
+            if phone:
+                found.append((phone.group(), entry['author']))
+        return found
 
     def test_write_to_managers(self):
         "Managers are notified and e-mailed; their answer reaches the guest"
