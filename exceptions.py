@@ -76,5 +76,9 @@ class GuestAccessError(UserError):
     pass
 
 
+class GuestFileError(UserError):
+    pass
+
+
 class MailingError(UserError):
     pass

@@ -17,7 +17,7 @@ import datetime as dt
 
 from trytond.i18n import gettext
 from trytond.ir.chat import InvalidEMailError
-from trytond.model import ModelView, fields
+from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.web_user.exceptions import UserValidationError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
@@ -30,6 +30,7 @@ from . import schedule
 from .access import check_editable
 from .contact_mechanism import MESSENGERS, check_email_syntax
 from .exceptions import GuestAccessError
+from .journal import shown_value
 from .mail import send_text
 from .user import dummy_hash
 
@@ -329,6 +330,22 @@ class WebUser(metaclass=PoolMeta):
                     }])
         return communication
 
+    def company_card(self):
+        """The fields of his company's card the guest may read, as (label,
+        text) pairs, or None when he may not read it"""
+        pool = Pool()
+        Configuration = pool.get('party.configuration')
+        Party = pool.get('party.party')
+        company = self.party.employer
+        if not company or not self.party.guest_sees_company:
+            return None
+        names = [f.name for f in Configuration(1).guest_company_fields
+            if f.name in Party._fields]
+        labels = Party.fields_get(names)
+        values, = Party.read([company.id], names)
+        return [(labels[n]['string'], shown_value(Party, n, values[n]))
+            for n in names]
+
     def contact_values(self):
         "The guest's first value of each kind of GUEST_CONTACT_TYPES"
         values = dict.fromkeys(GUEST_CONTACT_TYPES, '')
@@ -486,6 +503,12 @@ class Party(metaclass=PoolMeta):
         fields.Timestamp("Access Given At"), 'get_guest_field')
     guest_last_login = fields.Function(
         fields.Timestamp("Last Login"), 'get_guest_field')
+    guest_sees_company = fields.Boolean("Sees Company Card",
+        states={
+            'invisible': (Eval('kind') != 'person') | ~Eval('employer'),
+            },
+        help="The guest also reads his company's card on the portal: the "
+        "fields the configuration shows to guests.")
 
     @classmethod
     def __setup__(cls):
@@ -566,6 +589,32 @@ class Party(metaclass=PoolMeta):
         users = [p.guest for p in parties if p.guest]
         with without_check_access():
             getattr(WebUser, method)(WebUser.browse(users))
+
+
+class Configuration(metaclass=PoolMeta):
+    __name__ = 'party.configuration'
+
+    guest_company_fields = fields.Many2Many(
+        'party.configuration.guest_company_field', 'configuration', 'field',
+        "Company Fields Shown to Guests",
+        domain=[
+            ('model', '=', 'party.party'),
+            ('ttype', 'not in', ['one2many', 'many2many', 'binary']),
+            ],
+        help="The fields of a company's card that its contact persons read "
+        "on the portal when they may see it.")
+
+
+class ConfigurationGuestCompanyField(ModelSQL):
+    "A field of a company's card shown to its guests"
+    __name__ = 'party.configuration.guest_company_field'
+    __string__ = "Company Field Shown to Guests"
+
+    configuration = fields.Many2One(
+        'party.configuration', "Configuration", required=True,
+        ondelete='CASCADE')
+    field = fields.Many2One(
+        'ir.model.field', "Field", required=True, ondelete='CASCADE')
 
 
 class GiveAccessStart(ModelView):

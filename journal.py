@@ -289,11 +289,11 @@ def _field_change(Model, name, previous, row):
     return gettext('crm_counterparty.msg_journal_change',
         field=_label(Model, name),
         change=journal_diff.arrow(
-            _shown(Model, name, previous.get(name)),
-            _shown(Model, name, row.get(name))))
+            shown_value(Model, name, previous.get(name)),
+            shown_value(Model, name, row.get(name))))
 
 
-def _shown(Model, name, value):
+def shown_value(Model, name, value):
     "The value of the field name as the client shows it to the reader"
     pool = Pool()
     Lang = pool.get('ir.lang')
@@ -616,7 +616,7 @@ class _Import(_Joined):
     @classmethod
     def entry(cls, row, previous):
         Line = Pool().get(cls.model)
-        outcome = _shown(Line, 'outcome', row['outcome'])
+        outcome = shown_value(Line, 'outcome', row['outcome'])
         return Entry(row['party'], cls.date(row), row['create_uid'],
             'change', gettext('crm_counterparty.msg_journal_import',
                 file=row['file_name'] or '', outcome=outcome))

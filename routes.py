@@ -22,17 +22,21 @@ import json
 from trytond.exceptions import RateLimitException, UserError
 from trytond.i18n import gettext
 from trytond.protocols.wrappers import (
-    HTTPStatus, Response, abort, with_pool, with_transaction)
+    HTTPStatus, Response, abort, set_max_request_size, with_pool,
+    with_transaction)
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
 from .channels import sms
 from .guest import GUEST_CONTACT_TYPES
+from .guest_file import upload_max
 from .portal.page import FOLDER, LANGUAGE_COOKIE, LANGUAGES, portal_page
 from .telephony import Delivery, Refused
 from .token_rules import PURPOSES
 
 ROOT = '/<database_name>/portal/'
+# What a form of an upload carries besides its file
+FORM_SIZE = 64 * 1024
 # The model of each kind of record a guest opens
 KINDS = {
     'communication': 'crm.communication',
@@ -136,22 +140,79 @@ def home(request, page):
         tasks=guest.guest_tasks())
 
 
+@app.route(ROOT + 'company', methods=['GET'])
+@portal_page()
+def company(request, page):
+    "The card of the guest's company, the fields shown to guests"
+    card = page.guest.company_card()
+    if card is None:
+        abort(HTTPStatus.NOT_FOUND)
+    return page.render('company.html',
+        company=page.guest.party.employer, card=card)
+
+
+def _guest_record(page, kind, record_id):
+    "The record of kind record_id when the guest sees it, else 404"
+    found = (page.guest.guest_record(KINDS[kind], record_id)
+        if kind in KINDS else None)
+    if not found:
+        abort(HTTPStatus.NOT_FOUND)
+    return found
+
+
+def _record_page(page, kind, record, status=HTTPStatus.OK, error=None):
+    guest = page.guest
+    return page.render(kind + '.html', status=status, record=record,
+        messages=guest.public_messages(record),
+        files=guest.guest_files(record), error=error)
+
+
 @app.route(ROOT + '<kind>/<int:record_id>', methods=['GET', 'POST'])
 @portal_page()
 def record(request, page, kind, record_id):
     "A communication or a task of the guest, its public chat and a comment"
-    guest = page.guest
-    found = (guest.guest_record(KINDS[kind], record_id)
-        if kind in KINDS else None)
-    if not found:
-        abort(HTTPStatus.NOT_FOUND)
+    found = _guest_record(page, kind, record_id)
     if request.method == 'POST':
         content = request.form.get('content', '').strip()
         if content:
-            guest.comment(found, content)
+            page.guest.comment(found, content)
         return page.redirect('%s/%s' % (kind, record_id))
-    return page.render(kind + '.html', record=found,
-        messages=guest.public_messages(found))
+    return _record_page(page, kind, found)
+
+
+@app.route(ROOT + '<kind>/<int:record_id>/files', methods=['POST'])
+# The file is read whole: the request may be as large as the file allowed
+@set_max_request_size(upload_max() + FORM_SIZE)
+@portal_page()
+def upload(request, page, kind, record_id):
+    "A file of the guest attached to a record of his"
+    found = _guest_record(page, kind, record_id)
+    name, data = '', b''
+    if sent := request.files.get('file'):
+        name, data = sent.filename, sent.read(upload_max() + 1)
+        sent.close()
+    try:
+        page.guest.upload(found, name, data)
+    except UserError as e:
+        return _record_page(page, kind, found,
+            status=HTTPStatus.BAD_REQUEST, error=e.message)
+    return page.redirect('%s/%s' % (kind, record_id))
+
+
+@app.route(ROOT + '<kind>/<int:record_id>/files/<int:file_id>',
+    methods=['GET'])
+@portal_page()
+def download(request, page, kind, record_id, file_id):
+    "A file of a record of the guest, to be saved, never shown in place"
+    found = _guest_record(page, kind, record_id)
+    attachment = page.guest.guest_file(found, file_id)
+    if not attachment:
+        abort(HTTPStatus.NOT_FOUND)
+    response = Response(attachment.data,
+        content_type='application/octet-stream')
+    response.headers.set(
+        'Content-Disposition', 'attachment', filename=attachment.name)
+    return response
 
 
 @app.route(ROOT + 'messages', methods=['GET', 'POST'])

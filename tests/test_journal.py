@@ -119,12 +119,12 @@ class JournalTestCase(_DBTestCase):
         company.save()
         with set_company(company):
             self.assertEqual(
-                journal_module._shown(Party, 'trash_date', utc).split(),
+                journal_module.shown_value(Party, 'trash_date', utc).split(),
                 ['03/01/2026', '14:30'])
             User.write([User(Transaction().user)],
                 {'timezone': 'Europe/Moscow'})
             self.assertEqual(
-                journal_module._shown(Party, 'trash_date', utc).split(),
+                journal_module.shown_value(Party, 'trash_date', utc).split(),
                 ['03/01/2026', '12:30'])
 
     @with_transaction()

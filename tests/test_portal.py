@@ -5,6 +5,7 @@ database, driven by werkzeug's test client as a browser would; each
 attack of the security list tried once and refused."""
 import base64
 import datetime as dt
+import io
 import json
 import re
 from contextlib import ExitStack
@@ -20,6 +21,7 @@ from trytond.tests.test_tryton import DB_NAME, _DBTestCase
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
+from trytond.modules.crm_counterparty.guest_file import UPLOAD_MAX
 from trytond.modules.crm_counterparty.tests.smtp_server import smtp_server
 from trytond.modules.crm_counterparty.tests.test_guest import link_token
 
@@ -170,6 +172,122 @@ class PortalTestCase(_DBTestCase):
             Message = pool.get('ir.chat.message')
             self.assertEqual(
                 Message.search([('content', '=', "Подсмотрел")]), [])
+
+    def test_files(self):
+        """A guest downloads the files shared on his records, as bytes to
+        save, and attaches his own; nothing of another's, nothing unshared,
+        nothing empty, too big or without the form's token"""
+        pool = Pool(DB_NAME)
+        Attachment = pool.get('ir.attachment')
+        with transaction() as t:
+            shared, internal, south = Attachment.create([
+                    {'resource': 'crm.communication,%s' % self.ours,
+                        'name': 'договор.html', 'guest_shared': True,
+                        'data': b'<script>alert(1)</script>'},
+                    {'resource': 'crm.communication,%s' % self.ours,
+                        'name': 'internal.txt', 'data': b'internal'},
+                    {'resource': 'crm.communication,%s' % self.theirs,
+                        'name': 'south.txt', 'guest_shared': True,
+                        'data': b'south'},
+                    ])
+            t.commit()
+        ours = 'communication/%s' % self.ours
+        client = self.log_in()
+        html = self.page(client, ours)[1]
+        self.assertIn('договор.html', html)
+        self.assertNotIn('internal.txt', html)
+
+        response = client.get(self.url('%s/files/%s' % (ours, shared.id)))
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.get_data(), b'<script>alert(1)</script>')
+        self.assertEqual(response.content_type, 'application/octet-stream')
+        self.assertEqual(response.headers['X-Content-Type-Options'], 'nosniff')
+        self.assertTrue(response.headers['Content-Disposition'].startswith(
+                'attachment;'))
+        for path in [
+                '%s/files/%s' % (ours, internal.id),
+                '%s/files/%s' % (ours, south.id),
+                'communication/%s/files/%s' % (self.theirs, south.id),
+                'task/%s/files/%s' % (self.ours, shared.id)]:
+            with self.subTest(path=path):
+                self.assertEqual(self.page(client, path)[0], 404)
+
+        token = self.csrf(client, ours)
+        config.set('web', 'portal_upload_max', '16')
+        self.addCleanup(
+            config.set, 'web', 'portal_upload_max', str(UPLOAD_MAX))
+        answers = {}
+        for name, target, data, status in [
+                ('no token', ours, {'file': (io.BytesIO(b'Hi'), 'a.txt')},
+                    403),
+                ('empty', ours,
+                    {'csrf': token, 'file': (io.BytesIO(b''), 'b.txt')}, 400),
+                ('too big', ours,
+                    {'csrf': token, 'file': (io.BytesIO(b'x' * 17), 'c.txt')},
+                    400),
+                ('theirs', 'communication/%s' % self.theirs,
+                    {'csrf': token, 'file': (io.BytesIO(b'y'), 'd.txt')},
+                    404),
+                ('good', ours, {'csrf': token,
+                        'file': (io.BytesIO(b'x' * 16), '../../docs/акт.txt')},
+                    303),
+                ]:
+            with self.subTest(name=name):
+                response = client.post(self.url(target + '/files'),
+                    data=data, content_type='multipart/form-data')
+                self.assertEqual(response.status_code, status)
+                answers[name] = response.get_data(as_text=True)
+        self.assertIn('Choose a file that is not empty.', answers['empty'])
+        self.assertIn('The file "c.txt" is larger than 16 bytes',
+            answers['too big'])
+        with transaction():
+            Communication = pool.get('crm.communication')
+            uploaded = Attachment.search([('guest_uploader', '!=', None)])
+            self.assertEqual([(a.name, a.resource, a.data, a.guest_shared,
+                        a.guest_uploader.id) for a in uploaded], [
+                    ('акт.txt', Communication(self.ours), b'x' * 16, True,
+                        self.ivan)])
+        self.assertIn('акт.txt', self.page(client, ours)[1])
+
+    def test_company_card(self):
+        """Off by default; allowed, the guest reads his company's fields
+        the configuration shows guests, and those only"""
+        pool = Pool(DB_NAME)
+        client = self.log_in()
+        self.assertEqual(self.page(client, 'company')[0], 404)
+        self.assertNotIn('/portal/company"', self.page(client, '')[1])
+
+        def configure(sees, names):
+            # The configuration is made on its first write, under a lock
+            # that a transaction must take when it starts
+            with Transaction().start(DB_NAME, 0,
+                    _lock_tables=['party_configuration']) as t:
+                Party = pool.get('party.party')
+                Configuration = pool.get('party.configuration')
+                Field = pool.get('ir.model.field')
+                Party.write([Party(self.ivan_party)],
+                    {'guest_sees_company': sees})
+                configuration = Configuration(1)
+                configuration.guest_company_fields = Field.search([
+                        ('model', '=', 'party.party'),
+                        ('name', 'in', names)])
+                configuration.save()
+                t.commit()
+        configure(True, ['kind', 'responsible', 'guest_sees_company'])
+        self.addCleanup(configure, False, [])
+        self.assertIn('/portal/company"', self.page(client, '')[1])
+        status, html = self.page(client, 'company')
+        self.assertEqual(status, 200)
+        self.assertIn('<h1>ООО «Северный ветер»</h1>', html)
+        for label, value in [('Kind', 'Company'),
+                ('Responsible', 'Марина Соколова'),
+                ('Sees Company Card', 'No')]:
+            self.assertRegex(html,
+                r'<dt>%s</dt><dd class="content">%s</dd>' % (label, value))
+        self.assertNotIn('Code', html)
+        # Anna's company lets her see nothing
+        anna = self.log_in('anna@other.example')
+        self.assertEqual(self.page(anna, 'company')[0], 404)
 
     def test_csrf(self):
         "A POST without the visitor's own token is refused"

@@ -80,55 +80,45 @@ class PortalBrowserTest(test_browser.CardDataBrowserTest):
 
     @classmethod
     def set_up_data(cls):
-        "A client company, its contact person with an e-mail, a meeting"
-        from proteus import Model
+        """Ivan, a contact person of a client, with an e-mail and a meeting;
+        Anna, of another client, a guest already, with a meeting of hers"""
+        from proteus import Model, Wizard
         super().set_up_data()
         Party = Model.get('party.party')
-        Employee = Model.get('company.employee')
-        Communication = Model.get('crm.communication')
-        Company = Model.get('company.company')
-        employee, = Employee.find([])
-        company, = Company.find([])
-        client = Party(name='ООО «Северный ветер»', responsible=employee)
-        client.save()
-        person = Party(name=GUEST, kind='person', employer=client,
-            responsible=employee)
-        mechanism = person.contact_mechanisms.new(type='email')
-        mechanism.value = EMAIL
-        person.save()
-        meeting = Communication(subject=MEETING, company=company)
-        meeting.start = dt.datetime(2031, 3, 4, 9, 0)
-        meeting.end = dt.datetime(2031, 3, 4, 10, 0)
-        meeting.organiser = employee
-        meeting.parties.append(Party(person.id))
-        meeting.save()
-        cls.meeting = meeting.id
-        cls.other_meeting = cls._other_guest(employee, company)
-
-    @classmethod
-    def _other_guest(cls, employee, company):
-        "Anna, the guest of another client, with a meeting of hers"
-        from proteus import Model, Wizard
-        Party = Model.get('party.party')
         WebUser = Model.get('web.user')
-        Communication = Model.get('crm.communication')
-        other = Party(name='ООО «Южный ветер»', responsible=employee)
-        other.save()
-        anna = Party(name=OTHER, kind='person', employer=other,
-            responsible=employee)
-        mechanism = anna.contact_mechanisms.new(type='email')
-        mechanism.value = OTHER_EMAIL
-        anna.save()
+        cls.meeting = cls._person_with_meeting(
+            'ООО «Северный ветер»', GUEST, EMAIL, MEETING,
+            dt.datetime(2031, 3, 4, 9, 0))
+        cls.other_meeting = cls._person_with_meeting(
+            'ООО «Южный ветер»', OTHER, OTHER_EMAIL, OTHER_MEETING,
+            dt.datetime(2031, 3, 5, 9, 0))
+        anna, = Party.find([('name', '=', OTHER)])
         give = Wizard('crm.portal.give', [anna])
         give.execute('give')
         guest, = WebUser.find([('email', '=', OTHER_EMAIL)])
         guest.password = OTHER_PASSWORD
         guest.save()
-        meeting = Communication(subject=OTHER_MEETING, company=company)
-        meeting.start = dt.datetime(2031, 3, 5, 9, 0)
-        meeting.end = dt.datetime(2031, 3, 5, 10, 0)
+
+    @classmethod
+    def _person_with_meeting(cls, company_name, name, email, subject, start):
+        "A contact person of a new client, her e-mail, a meeting: its id"
+        from proteus import Model
+        Party = Model.get('party.party')
+        Communication = Model.get('crm.communication')
+        employee, = Model.get('company.employee').find([])
+        company, = Model.get('company.company').find([])
+        client = Party(name=company_name, responsible=employee)
+        client.save()
+        person = Party(name=name, kind='person', employer=client,
+            responsible=employee)
+        mechanism = person.contact_mechanisms.new(type='email')
+        mechanism.value = email
+        person.save()
+        meeting = Communication(subject=subject, company=company)
+        meeting.start = start
+        meeting.end = start + dt.timedelta(hours=1)
         meeting.organiser = employee
-        meeting.parties.append(Party(anna.id))
+        meeting.parties.append(Party(person.id))
         meeting.save()
         return meeting.id
 
