@@ -127,6 +127,20 @@ def create_database(database):
         os.unlink(f.name)
 
 
+def open_database(database, reuse):
+    """The pool of database on PostgreSQL unless TRYTOND_DATABASE__URI says,
+    the database created first unless reused"""
+    os.environ.setdefault(
+        'TRYTOND_DATABASE__URI', 'postgresql://127.0.0.1:5432/')
+    if not reuse:
+        create_database(database)
+    from trytond.pool import Pool
+    Pool.start()
+    pool = Pool(database)
+    pool.init()
+    return pool
+
+
 def load(pool, transaction, size):
     "Our company and its staff with the ORM, the counterparties in SQL"
     from trytond.modules.crm_counterparty.importing.bulk import BulkWriter

@@ -160,15 +160,8 @@ def main():
     parser.add_argument('--reuse', action='store_true',
         help="use the database made before (loaded unless it was)")
     args = parser.parse_args()
-    os.environ.setdefault(
-        'TRYTOND_DATABASE__URI', 'postgresql://127.0.0.1:5432/')
-    if not args.reuse:
-        search_bench.create_database(args.database)
-    from trytond.pool import Pool
+    pool = search_bench.open_database(args.database, args.reuse)
     from trytond.transaction import Transaction
-    Pool.start()
-    pool = Pool(args.database)
-    pool.init()
     with Transaction().start(args.database, 0) as transaction:
         connector, offset = setup(pool, transaction, args.size)
         count = pool.get('party.party').search([], count=True)
