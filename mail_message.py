@@ -114,7 +114,7 @@ def parse(raw):
     "The Letter of a message's bytes"
     message = email.message_from_bytes(raw, policy=email.policy.default)
     text, html, attachments = _bodies(message)
-    html = sanitise(html) if html else ''
+    html = sanitise(html).strip() if html else ''
     if text is None:
         text = html_text(html) if html else ''
     senders = _addresses(message, 'From')

@@ -19,6 +19,7 @@ import ssl
 
 from cryptography.fernet import Fernet, InvalidToken
 from imapclient import IMAPClient
+from sql import For
 
 import trytond.config as config
 from trytond.i18n import gettext
@@ -185,7 +186,8 @@ class Mailbox(DeactivableMixin, ModelSQL, ModelView):
         for mailbox in cls.search([('active', '=', True)]):
             try:
                 mailbox.read_mail()
-            except (OSError, MailboxError, IMAPClient.Error) as exception:
+            except (OSError, UnicodeError, MailboxError,
+                    IMAPClient.Error) as exception:
                 logger.warning("mailbox %s not read: %s", mailbox.id,
                     exception)
                 Transaction().rollback()
@@ -194,11 +196,18 @@ class Mailbox(DeactivableMixin, ModelSQL, ModelView):
 
     def read_mail(self):
         "Land the new letters of the mailbox's folders, committing each"
+        missing = []
         with self.imap() as client:
             for name in self.folder_names:
-                self._read_folder(client, name)
-        if self.last_error:
-            self.__class__.write([self], {'last_error': None})
+                if client.folder_exists(name):
+                    self._read_folder(client, name)
+                else:
+                    missing.append(name)
+        # The folders there were read: a missing one is told, not fatal
+        error = gettext('crm_counterparty.msg_mailbox_folder_missing',
+            folders=', '.join(missing)) if missing else None
+        if self.last_error != error:
+            self.__class__.write([self], {'last_error': error})
 
     def _read_folder(self, client, name):
         Folder = Pool().get('crm.mailbox.folder')
@@ -292,12 +301,14 @@ class MailboxFolder(ModelSQL, ModelView):
         """Lock the folder's state and tell whether uid is still to land:
         a read running at once waits here, then skips what this one
         landed"""
+        transaction = Transaction()
         table = self.__table__()
-        cursor = Transaction().connection.cursor()
-        self.__class__.lock([self])
-        # From the table: the record's cache may predate the lock
-        cursor.execute(*table.select(
-                table.last_uid, where=table.id == self.id))
+        cursor = transaction.connection.cursor()
+        # From the table, locked (SQLite locks the whole base as it writes)
+        query = table.select(table.last_uid, where=table.id == self.id)
+        if transaction.database.has_select_for():
+            query.for_ = For('UPDATE')
+        cursor.execute(*query)
         last_uid, = cursor.fetchone()
         return last_uid < uid
 

@@ -81,7 +81,11 @@ class Server:
     def client(self, login):
         "An IMAP connection logged in as login, for the test's own work"
         client = IMAPClient(self.host, port=self.port, ssl=False)
-        client.login(login, self.users[login])
+        try:
+            client.login(login, self.users[login])
+        except Exception:
+            client.shutdown()
+            raise
         return client
 
     def append(self, login, message, folder='INBOX'):
