@@ -122,7 +122,8 @@ class Communication(metaclass=PoolMeta):
 
     @classmethod
     def log_letter(cls, mailbox, letter, parties, direction):
-        "The communication of letter (a mail_message.Letter) on parties"
+        """The communication of letter (a mail_message.Letter) on parties;
+        mailbox (or a user) gives its company and organiser"""
         pool = Pool()
         Attachment = pool.get('ir.attachment')
         Event = pool.get('crm.counterparty.event')

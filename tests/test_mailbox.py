@@ -11,6 +11,8 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from unittest.mock import patch
 
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 from cryptography.fernet import Fernet
 
 import trytond.config as config
@@ -21,13 +23,16 @@ from trytond.tests.test_tryton import DB_NAME, _DBTestCase
 from trytond.transaction import Transaction
 
 from trytond.modules.crm_counterparty.tests.imap_server import imap_server
+from trytond.modules.crm_counterparty.tests.smtp_server import (
+    Mailbox, _free_port, smtp_server)
 from trytond.modules.crm_counterparty.tests.tools import create_user
 
 ANNA = 'anna@crm.example.com'
 CLIENT = 'info@veter.ru'
 DIRECTOR = 'Ivanov@Veter.ru'
 USERS = {login: 'app-pass-%s' % login for login in [
-        'land', 'again', 'resume', 'validity', 'unknown', 'attach']}
+        'land', 'again', 'resume', 'validity', 'unknown', 'attach', 'vera']}
+VERA = 'vera@crm.example.com'
 SIGNED = (
     "Добрый день!\n\nХотим заказать 20 столов.\n\n"
     "С уважением,\nКотова Мария Ивановна\nНачальник отдела закупок\n"
@@ -67,6 +72,32 @@ def mailbox_key():
         yield
     finally:
         config.set('crm_counterparty', 'mailbox_key', old or '')
+
+
+class SMTPServer:
+    "aiosmtpd asking for a login, keeping what it receives"
+
+    def __init__(self):
+        self.mailbox = Mailbox()
+        self.logins = []
+        self.controller = Controller(self.mailbox, hostname='127.0.0.1',
+            port=_free_port(), auth_require_tls=False,
+            authenticator=self.authenticate)
+        self.controller.start()
+        self.port = self.controller.port
+
+    def authenticate(self, server, session, envelope, mechanism, data):
+        self.logins.append((data.login.decode(), data.password.decode()))
+        return AuthResult(success=data.password.decode() == USERS['vera'])
+
+    def stop(self):
+        self.controller.stop()
+
+
+def sending_server():
+    server = SMTPServer()
+    MailboxTestCase.addClassCleanup(server.stop)
+    return server
 
 
 class MailboxTestCase(_DBTestCase):
@@ -111,6 +142,8 @@ class MailboxTestCase(_DBTestCase):
         cls.client_id, cls.director_id = client.id, director.id
         cls.mailboxes = {}
         for login, password in USERS.items():
+            if login == 'vera':
+                continue
             mailbox, = Mailbox.create([{
                         'user': cls.anna_user, 'company': company.id,
                         'employee': anna.id, 'address': ANNA,
@@ -121,6 +154,22 @@ class MailboxTestCase(_DBTestCase):
                         'folders': 'INBOX, Clients',
                         }])
             cls.mailboxes[login] = mailbox.id
+        # Vera sends through her mailbox's SMTP (the test's own server)
+        vera = create_employee(company, "Вера Соколова")
+        cls.vera_user = create_user('vera', vera).id
+        cls.vera_id = vera.id
+        cls.smtp = sending_server()
+        mailbox, = Mailbox.create([{
+                    'user': cls.vera_user, 'company': company.id,
+                    'employee': vera.id, 'address': VERA,
+                    'imap_host': cls.server.host,
+                    'imap_port': cls.server.port, 'imap_security': 'none',
+                    'login': 'vera', 'password': USERS['vera'],
+                    'folders': 'INBOX',
+                    'smtp_host': '127.0.0.1', 'smtp_port': cls.smtp.port,
+                    'smtp_security': 'none',
+                    }])
+        cls.mailboxes['vera'] = mailbox.id
 
     def read_mail(self, login):
         "Read the mailbox of login as the scheduler does"
@@ -435,3 +484,90 @@ class MailboxTestCase(_DBTestCase):
             Mailbox = Pool().get('crm.mailbox')
             Mailbox.write([Mailbox(wrong.id)], {'active': False})
             transaction.commit()
+
+    def write(self, user, model, record_id, **values):
+        "Run Write an E-mail as user from the record, sending values"
+        with Transaction().start(DB_NAME, user, context={
+                    **self.context(), 'active_model': model,
+                    'active_id': record_id, 'active_ids': [record_id]},
+                ) as transaction:
+            Write = Pool().get('crm.mail.write', type='wizard')
+            session_id, _, _ = Write.create()
+            start = Write.execute(session_id, {}, 'start')[
+                'view']['defaults']
+            Write.execute(session_id, {'start': {**start, **values}},
+                'send')
+            transaction.commit()
+        return start
+
+    def test_write_email_and_reply_thread(self):
+        """Write an E-mail sends through the user's mailbox's SMTP with his
+        application password, logs the letter on the card; the answer read
+        from the mailbox follows it in its thread"""
+        start = self.write(self.vera_user, 'party.party', self.client_id,
+            subject="Предложение", body="Цены во вложении.")
+        self.assertEqual(start['to'], CLIENT)
+        sent, = self.smtp.mailbox.to(CLIENT)
+        self.assertEqual(self.smtp.logins, [('vera', USERS['vera'])])
+        self.assertEqual(sent['Subject'], "Предложение")
+        self.assertIn(VERA, sent['From'])
+        message_id = sent['Message-ID']
+        self.assertEqual(self.letters(message_id),
+            [("Предложение", 'outgoing', [self.client_id])])
+
+        self.server.append('vera', letter(CLIENT, VERA, "Re: Предложение",
+                message_id='<reply-1@veter.ru>', in_reply_to=message_id))
+        self.read_mail('vera')
+
+        def thread(pool):
+            Communication = pool.get('crm.communication')
+            reply, = Communication.search(
+                [('message_id', '=', '<reply-1@veter.ru>')])
+            return (reply.previous.message_id, reply.organiser.id,
+                reply.letter_direction)
+        self.assertEqual(self.read(thread),
+            (message_id, self.vera_id, 'incoming'))
+
+        # Reply on the answer: to its sender, in its thread
+        def answer(pool):
+            return pool.get('crm.communication').search(
+                [('message_id', '=', '<reply-1@veter.ru>')])[0].id
+        start = self.write(self.vera_user, 'crm.communication',
+            self.read(answer), body="Спасибо!")
+        self.assertEqual((start['to'], start['subject'],
+                start['in_reply_to']),
+            (CLIENT, "Re: Предложение", '<reply-1@veter.ru>'))
+        second = self.smtp.mailbox.to(CLIENT)[-1]
+        self.assertEqual(second['In-Reply-To'], '<reply-1@veter.ru>')
+
+    def test_write_email_server_mail(self):
+        """Without a mailbox of his own a user sends through the server's
+        mail ([email] uri), the letter logged with him as organiser; a
+        template fills subject and text"""
+        with smtp_server('crm@example.com') as received:
+            self.write(self.boris_user, 'party.party', self.client_id,
+                subject="Счёт", body="Счёт во вложении.")
+        sent, = received.to(CLIENT)
+        self.assertEqual(sent['Subject'], "Счёт")
+
+        def logged(pool):
+            Communication = pool.get('crm.communication')
+            letter, = Communication.search(
+                [('message_id', '=', sent['Message-ID'])])
+            return letter.letter_direction, letter.organiser.rec_name
+        self.assertEqual(self.read(logged), ('outgoing', "Борис Орлов"))
+
+        with Transaction().start(DB_NAME, 0, context=self.context()):
+            pool = Pool()
+            Template = pool.get('crm.mail.template')
+            WriteStart = pool.get('crm.mail.write.start')
+            Party = pool.get('party.party')
+            template, = Template.create([{'name': "Счёт",
+                        'subject': "Счёт для {{name}}",
+                        'body': "{{name}}, счёт во вложении."}])
+            start = WriteStart(party=Party(self.client_id),
+                template=template, subject=None, body=None)
+            start.on_change_template()
+            self.assertEqual((start.subject, start.body), (
+                    "Счёт для ООО «Северный ветер»",
+                    "ООО «Северный ветер», счёт во вложении."))
