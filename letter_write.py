@@ -104,20 +104,35 @@ class Write(Wizard):
         User = pool.get('res.user')
         user = User(Transaction().user)
         mailboxes = Mailbox.search([
-                ('user', '=', user.id), ('active', '=', True)], limit=1)
-        mailbox = mailboxes[0] if mailboxes else None
+                ('user', '=', user.id), ('active', '=', True)])
+        # One that sends, else the address of one
+        mailbox = next((m for m in mailboxes if m.smtp_host),
+            mailboxes[0] if mailboxes else None)
+        if not self.recipients:
+            raise MailboxError(gettext(
+                    'crm_counterparty.msg_mail_write_no_recipient'))
         message = self._message(mailbox, user)
-        self._deliver(mailbox, message)
         party = self.start.party
         if party:
-            parties = [p for p in [party, party.employer] if p]
+            # Logged first: a letter that cannot be logged is not sent
             sender = mailbox or user
             if not sender.employee:
                 raise MailboxError(gettext(
                         'crm_counterparty.msg_mail_write_no_employee'))
-            Communication.log_letter(
-                sender, self._letter(message), parties, OUTGOING)
+            Communication.log_letter(sender, self._letter(message),
+                self._parties(party), OUTGOING)
+        self._deliver(mailbox, message)
         return 'end'
+
+    @staticmethod
+    def _parties(party):
+        "The card and its company, when the user sees it"
+        Party = Pool().get('party.party')
+        parties = [party]
+        if party.employer and Party.search(
+                [('id', '=', party.employer.id)]):
+            parties.append(party.employer)
+        return parties
 
     def _message(self, mailbox, user):
         # Built the compat32 way, as mail.py says why
@@ -136,8 +151,13 @@ class Write(Wizard):
             message['References'] = self.start.in_reply_to
         return message
 
+    @property
+    def recipients(self):
+        return [a.strip() for a in (self.start.to or '').split(',')
+            if a.strip()]
+
     def _deliver(self, mailbox, message):
-        to = [a.strip() for a in self.start.to.split(',') if a.strip()]
+        to = self.recipients
         if mailbox and mailbox.smtp_host:
             try:
                 mailbox.smtp_send(message, to)

@@ -27,7 +27,7 @@ from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import MailboxError
 
@@ -177,8 +177,14 @@ class Mailbox(DeactivableMixin, ModelSQL, ModelView):
     @ModelView.button
     def read_now(cls, mailboxes):
         "Read the new letters of the mailboxes now"
-        for mailbox in mailboxes:
-            mailbox.read_mail()
+        # The user's own mailboxes (read under his rules), read as the
+        # scheduler reads them: a letter lands on the cards of its
+        # addresses, whoever may see them
+        cls.read([m.id for m in mailboxes], ['id'])
+        with without_check_access():
+            for mailbox in cls.browse(mailboxes):
+                with Transaction().set_context(company=mailbox.company.id):
+                    mailbox.read_mail()
 
     @classmethod
     def read_all(cls):

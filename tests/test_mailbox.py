@@ -273,7 +273,12 @@ class MailboxTestCase(_DBTestCase):
         self.assertEqual(len(self.letters(*ids)), 2)
         self.server.append('again', letter(
                 CLIENT, ANNA, ids[2], message_id=ids[2]))
-        self.read_mail('again')
+        # Read Now, by the mailbox's user
+        with Transaction().start(DB_NAME, self.anna_user,
+                context=self.context()) as transaction:
+            Mailbox = Pool().get('crm.mailbox')
+            Mailbox.read_now([Mailbox(self.mailboxes['again'])])
+            transaction.commit()
         self.assertEqual(
             [s for s, _, _ in self.letters(*ids)], ids)
 
