@@ -192,10 +192,12 @@ class Mailbox(DeactivableMixin, ModelSQL, ModelView):
         for mailbox in cls.search([('active', '=', True)]):
             try:
                 mailbox.read_mail()
-            except (OSError, UnicodeError, MailboxError,
-                    IMAPClient.Error) as exception:
+            # Whatever stops one mailbox (the server, a letter that does
+            # not land) is its own: the others are read
+            except Exception as exception:
                 logger.warning("mailbox %s not read: %s", mailbox.id,
-                    exception)
+                    exception, exc_info=not isinstance(exception, (
+                            OSError, MailboxError, IMAPClient.Error)))
                 Transaction().rollback()
                 cls.write([cls(mailbox.id)], {'last_error': str(exception)})
                 Transaction().commit()
