@@ -20,7 +20,7 @@ MODULE_FILES := tryton.cfg pyproject.toml $(wildcard *.py importing/*.py telepho
 .DELETE_ON_ERROR:
 
 .PHONY: demo test test-sqlite test-postgresql test-project test-browser \
-	install web chromium libreoffice kannel serve postgresql clean
+	install web chromium libreoffice kannel dovecot serve postgresql clean
 
 demo: install web libreoffice var/demo.updated
 	@echo
@@ -33,7 +33,7 @@ demo: install web libreoffice var/demo.updated
 # SQLite, PostgreSQL and the browser at once: the PostgreSQL suite, the
 # longest, waits on its server, and the browser's on its own; each one's
 # output is printed whole when it ends.
-test: install web chromium libreoffice kannel
+test: install web chromium libreoffice kannel dovecot
 	$(MAKE) -j3 --output-sync=target test-sqlite test-postgresql test-project
 
 # The Python environment: the pinned packages, then the module itself.
@@ -78,6 +78,14 @@ kannel:
 	@command -v bearerbox >/dev/null && test -x /usr/lib/kannel/test/fakesmsc || { \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq --no-install-recommends kannel kannel-extras; }
+
+# Dovecot, the IMAP server the mailboxes' tests read letters from; they
+# start it with a configuration of their own (tests/imap_server.py), not
+# the system's service; see README, Telephony and mail.
+dovecot:
+	@command -v dovecot >/dev/null || test -x /usr/sbin/dovecot || { \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends dovecot-imapd; }
 
 # The demo database is made once; a newer module only updates it, so
 # what was typed into the demo stays.

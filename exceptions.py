@@ -82,3 +82,7 @@ class GuestFileError(UserError):
 
 class MailingError(UserError):
     pass
+
+
+class MailboxError(UserError):
+    pass

@@ -21,6 +21,9 @@ _USER_MODELS = {
     'crm.counterparty.mailing',
     'crm.counterparty.mailing-party.party',
     'crm.counterparty.mailing.result',
+    'crm.mailbox',
+    'crm.mailbox.folder',
+    'crm.mail.unmatched',
     'ir.ui.view_search',
     'project.work',
     }

@@ -67,7 +67,9 @@ IDENTIFIER_SELECTIONS = {'timezone', 'icon'}
 PROPER_NAMES = {
     'Telegram', 'WhatsApp', 'Viber', 'Skype', 'SIP', 'VK', 'CSV',
     'Excel (.xlsx)', 'Excel 97–2003 (.xls)', 'OpenDocument (.ods)',
-    'vCard (.vcf)'}
+    'vCard (.vcf)',
+    # Mail's protocol names, as a mail client shows them in Russian
+    'HTML', 'Message-ID', 'SSL/TLS', 'STARTTLS', 'UIDVALIDITY'}
 LATIN = re.compile(r'[A-Za-z]')
 
 

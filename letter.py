@@ -1,0 +1,314 @@
+# This file is part of crm_counterparty.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""Letters on the cards: what a mailbox (mailbox.py) reads lands here.
+
+A letter from or to a known address (an e-mail of a counterparty or of a
+contact person, in any case) is a held communication of category Letter
+on that card (and on a contact person's company's), with its direction,
+sender and recipients, subject, text, sanitised HTML (mail_message.py)
+and attachments (ir.attachment on the communication); its Message-ID and
+In-Reply-To are kept, and an answer follows (`previous`) the letter it
+answers.  An incoming one raises the automation's *e-mail received*
+(event.py).  A letter from an unknown address is kept as an unmatched
+letter (crm.mail.unmatched), listed to the mailbox's user, with *Create a
+Client* (the sender and his signature read by mail_signature.py) and
+*Attach to* a counterparty."""
+import datetime as dt
+from email.utils import formataddr
+
+from sql.functions import Lower
+
+from trytond.i18n import gettext
+from trytond.model import Index, ModelSQL, ModelView, fields
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
+from trytond.transaction import Transaction, without_check_access
+from trytond.wizard import Button, StateTransition, StateView, Wizard
+
+from . import schedule
+from .mail_message import normalise, parse
+from .mail_signature import read_sender
+
+INCOMING, OUTGOING = 'incoming', 'outgoing'
+
+
+def _now():
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def parties_of_addresses(addresses):
+    """The counterparties with an e-mail of addresses (in any case), with
+    the companies of the persons"""
+    pool = Pool()
+    Mechanism = pool.get('party.contact_mechanism')
+    Party = pool.get('party.party')
+    addresses = sorted({normalise(a) for a in addresses if a})
+    if not addresses:
+        return []
+    table = Mechanism.__table__()
+    cursor = Transaction().connection.cursor()
+    # Lower(value_compact) is indexed (contact_mechanism.py)
+    cursor.execute(*table.select(table.party,
+            where=Lower(table.value_compact).in_(addresses)
+            & (table.type == 'email') & (table.active == True),  # noqa: E712
+            order_by=[table.party.asc]))
+    ids = list(dict.fromkeys(r[0] for r in cursor))
+    with without_check_access():
+        parties = Party.search([('id', 'in', ids)], order=[('id', 'ASC')])
+        return list(dict.fromkeys(q for p in parties
+                for q in [p, p.employer] if q))
+
+
+class Communication(metaclass=PoolMeta):
+    __name__ = 'crm.communication'
+
+    letter_direction = fields.Selection([
+            (None, ""),
+            (INCOMING, "Incoming"),
+            (OUTGOING, "Outgoing"),
+            ], "Letter Direction", readonly=True)
+    message_id = fields.Char("Message-ID", readonly=True)
+    in_reply_to = fields.Char("In-Reply-To", readonly=True)
+    letter_from = fields.Char("From", readonly=True)
+    letter_to = fields.Char("To", readonly=True)
+    letter_text = fields.Text("Text", readonly=True)
+    letter_html = fields.Text("HTML", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.add(
+            Index(t, (t.message_id, Index.Equality()),
+                where=t.message_id != None))  # noqa: E711
+
+    @classmethod
+    def view_attributes(cls):
+        return super().view_attributes() + [
+            ('//page[@id="letter"]', 'states', {
+                    'invisible': ~Eval('letter_direction'),
+                    }),
+            ]
+
+    @classmethod
+    def known_letter(cls, message_id):
+        "Whether the letter message_id landed already, on a card or not"
+        Unmatched = Pool().get('crm.mail.unmatched')
+        if not message_id:
+            return False
+        with without_check_access():
+            return bool(cls.search([('message_id', '=', message_id)],
+                    limit=1) or Unmatched.search(
+                    [('message_id', '=', message_id)], limit=1))
+
+    @classmethod
+    def land(cls, mailbox, raw, parties=None):
+        """Land the letter raw (bytes) read from mailbox: on the cards of
+        parties, else of its addresses, else kept as unmatched"""
+        Unmatched = Pool().get('crm.mail.unmatched')
+        letter = parse(raw)
+        if parties is None and cls.known_letter(letter.message_id):
+            return None
+        outgoing = letter.sender_address == normalise(mailbox.address)
+        if parties is None:
+            parties = parties_of_addresses(
+                letter.recipients if outgoing else [letter.sender_address])
+        if not parties:
+            if not outgoing:
+                Unmatched.keep(mailbox, letter, raw)
+            return None
+        return cls.log_letter(mailbox, letter, parties,
+            OUTGOING if outgoing else INCOMING)
+
+    @classmethod
+    def log_letter(cls, mailbox, letter, parties, direction):
+        """The communication of letter (a mail_message.Letter) on parties;
+        mailbox (or a user) gives its company and organiser"""
+        pool = Pool()
+        Attachment = pool.get('ir.attachment')
+        Event = pool.get('crm.counterparty.event')
+        communication, = cls.create([cls._letter_values(
+                    mailbox, letter, parties, direction)])
+        if letter.attachments:
+            Attachment.create([{
+                        'name': name, 'data': data,
+                        'resource': str(communication),
+                        } for name, data in letter.attachments])
+        if direction == INCOMING:
+            # The events are the administrators' (event.py)
+            with without_check_access():
+                Event.raise_event('email_received', parties[0], communication,
+                    address=letter.sender_address,
+                    employee=mailbox.employee.id)
+        return communication
+
+    @classmethod
+    def _letter_values(cls, mailbox, letter, parties, direction):
+        ModelData = Pool().get('ir.model.data')
+        start = schedule.to_minute(letter.date or _now())
+        return {
+            'company': mailbox.company.id,
+            'subject': letter.subject or gettext(
+                'crm_counterparty.msg_letter_no_subject'),
+            'category': ModelData.get_id(
+                'crm_counterparty', 'communication_category_letter'),
+            'start': start,
+            'end': start,
+            'held': start,
+            'state': 'done',
+            'organiser': mailbox.employee.id,
+            'employees': [('add', [mailbox.employee.id])],
+            'parties': [('add', [int(p) for p in parties])],
+            'previous': cls._thread_of(letter),
+            'letter_direction': direction,
+            'message_id': letter.message_id or None,
+            'in_reply_to': letter.in_reply_to or None,
+            'letter_from': formataddr(letter.sender),
+            'letter_to': ', '.join(letter.recipients),
+            'letter_text': letter.text,
+            'letter_html': letter.html or None,
+            }
+
+    @classmethod
+    def _thread_of(cls, letter):
+        "The letter it answers, by In-Reply-To, else by its References"
+        ids = [i for i in [letter.in_reply_to] + letter.references[::-1]
+            if i]
+        if not ids:
+            return None
+        with without_check_access():
+            for message_id in ids:
+                previous = cls.search(
+                    [('message_id', '=', message_id)], limit=1)
+                if previous:
+                    return previous[0].id
+        return None
+
+
+class Unmatched(ModelSQL, ModelView):
+    "A letter from an address no card has"
+    __name__ = 'crm.mail.unmatched'
+    __string__ = "Unmatched Letter"
+    _rec_name = 'subject'
+
+    mailbox = fields.Many2One(
+        'crm.mailbox', "Mailbox", required=True, readonly=True,
+        ondelete='CASCADE')
+    message_id = fields.Char("Message-ID", readonly=True)
+    sender_name = fields.Char("Sender", readonly=True)
+    sender_email = fields.Char("Sender's E-mail", readonly=True)
+    subject = fields.Char("Subject", readonly=True)
+    date = fields.DateTime("Date", readonly=True)
+    text = fields.Text("Text", readonly=True)
+    raw = fields.Binary("Message", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.add(
+            Index(t, (t.message_id, Index.Equality()),
+                where=t.message_id != None))  # noqa: E711
+        cls._order = [('date', 'DESC'), ('id', 'DESC')]
+        cls._buttons.update({
+                'create_client': {},
+                'attach': {},
+                })
+
+    @classmethod
+    def keep(cls, mailbox, letter, raw):
+        cls.create([{
+                    'mailbox': mailbox.id,
+                    'message_id': letter.message_id or None,
+                    'sender_name': letter.sender[0],
+                    'sender_email': letter.sender_address,
+                    'subject': letter.subject,
+                    'date': letter.date or _now(),
+                    'text': letter.text,
+                    'raw': raw,
+                    }])
+
+    def sender(self):
+        "The sender as the signature tells him (mail_signature.Sender)"
+        return read_sender(self.sender_name, self.sender_email, self.text)
+
+    @classmethod
+    @ModelView.button
+    def create_client(cls, letters):
+        """A card for the sender of each letter (a contact person of his
+        company when the signature names one), the letter landing on it"""
+        for letter in letters:
+            party = cls._new_client(letter.sender())
+            letter.land_on([party])
+
+    @staticmethod
+    def _new_client(sender):
+        Party = Pool().get('party.party')
+        mechanisms = [{'type': 'email', 'value': sender.email}]
+        if sender.phone:
+            mechanisms.append({'type': 'phone', 'value': sender.phone})
+        values = {
+            'name': sender.name or sender.email,
+            'contact_mechanisms': [('create', mechanisms)],
+            }
+        if sender.company:
+            company, = Party.create([{'name': sender.company}])
+            values.update({
+                    'kind': 'person', 'employer': company.id,
+                    'position': sender.position or None})
+        party, = Party.create([values])
+        return party
+
+    @classmethod
+    @ModelView.button_action('crm_counterparty.wizard_mail_attach')
+    def attach(cls, letters):
+        pass
+
+    def land_on(self, parties):
+        "Land the letter on parties and forget it here"
+        Communication = Pool().get('crm.communication')
+        parties = list(dict.fromkeys(q for p in parties
+                for q in [p, p.employer] if q))
+        with Transaction().set_context(company=self.mailbox.company.id):
+            communication = Communication.land(
+                self.mailbox, self.raw, parties=parties)
+        self.__class__.delete([self])
+        return communication
+
+
+class AttachStart(ModelView):
+    "Attach a letter to a counterparty"
+    __name__ = 'crm.mail.attach.start'
+    __string__ = "Attach a Letter"
+
+    party = fields.Many2One(
+        'party.party', "Counterparty", required=True,
+        help="The card the letter lands on; the sender's e-mail is added "
+        "to it, so that his next letters land there too.")
+    add_email = fields.Boolean("Add the E-mail to the Card")
+
+    @staticmethod
+    def default_add_email():
+        return True
+
+
+class Attach(Wizard):
+    "Attach a letter to a counterparty"
+    __name__ = 'crm.mail.attach'
+    start = StateView('crm.mail.attach.start',
+        'crm_counterparty.mail_attach_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Attach", 'attach', 'tryton-ok', default=True),
+            ])
+    attach = StateTransition()
+
+    def transition_attach(self):
+        Mechanism = Pool().get('party.contact_mechanism')
+        party = self.start.party
+        for letter in self.records:
+            if self.start.add_email and letter.sender_email:
+                # Made as the user: he must edit the card (counterparty_link)
+                Mechanism.create([{'party': party.id, 'type': 'email',
+                            'value': letter.sender_email}])
+            letter.land_on([party])
+        return 'end'
