@@ -78,3 +78,7 @@ class GuestAccessError(UserError):
 
 class MailingError(UserError):
     pass
+
+
+class AutomationError(UserError):
+    pass
