@@ -32,11 +32,13 @@ from sql import Literal
 from sql.aggregate import Count
 from sql.functions import Extract
 
+from trytond import backend
 from trytond.cache import Cache
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields,
     sequence_ordered)
+from trytond.model.modelsql import SQLConstraintError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If, PYSONDecoder, PYSONEncoder
 from trytond.transaction import Transaction, without_check_access
@@ -50,6 +52,8 @@ from .importing.importer import savepoint
 from .mail import send_text
 
 TRIGGER_ACTION = 'crm.automation|trigger_action'
+# A run of the same scenario and key made meanwhile
+_DUPLICATE = (backend.DatabaseIntegrityError, SQLConstraintError)
 # Items a queued task acts on
 CHUNK = 200
 RECORD_KINDS = {
@@ -426,14 +430,18 @@ class Automation(DeactivableMixin, ModelSQL, ModelView):
 
     # Acting
 
-    def _as_owner(self):
-        "The transaction as the owner: his rights, companies and employee"
+    def _as_owner(self, context=None):
+        """The transaction as the owner: his rights, companies and employee
+        (context: his preferences, read once by the caller of many)"""
+        return _Owner(self.owner.id, dict(context or self.owner_context()))
+
+    def owner_context(self):
+        "The context of the owner's preferences in the scenario's company"
         User = Pool().get('res.user')
-        transaction = Transaction()
-        with transaction.set_user(self.owner.id):
+        with Transaction().set_user(self.owner.id):
             context = User.get_preferences(context_only=True)
         context['company'] = self.company.id
-        return _Owner(self.owner.id, context)
+        return context
 
     @classmethod
     def act_items(cls, scenarios, items):
@@ -447,22 +455,22 @@ class Automation(DeactivableMixin, ModelSQL, ModelView):
         Run = Pool().get('crm.automation.run')
         depth = Transaction().context.get('automation_depth') or 0
         items = self._new(items)
-        with self._as_owner():
+        # The owner's preferences cost: read once for all the items
+        context = self.owner_context()
+        with self._as_owner(context):
             matching = self._matching([i[0] for i in items])
-        runs = []
-        for party_id, key, record in items:
-            if party_id not in matching:
-                continue
-            run = Run.start(self, party_id, key, record, depth)
-            if run is None:
-                continue
+        runs = Run.start(self, [i for i in items if i[0] in matching],
+            depth)
+        results = []
+        for run in runs:
             if not rules.may_act(depth):
-                run.finish('skipped', [gettext(
-                            'crm_counterparty.msg_automation_depth',
-                            limit=rules.DEPTH_LIMIT)])
+                results.append((run, 'skipped', [gettext(
+                                'crm_counterparty.msg_automation_depth',
+                                limit=rules.DEPTH_LIMIT)]))
             else:
-                run.finish(*self._perform(party_id, record, depth))
-            runs.append(run)
+                results.append((run,) + self._perform(
+                        run.party.id, run.record, depth, context))
+        Run.finish(results)
         return runs
 
     def _matching(self, party_ids):
@@ -475,17 +483,19 @@ class Automation(DeactivableMixin, ModelSQL, ModelView):
                         + self.parsed_domain(), order=[])))
         return found
 
-    def _perform(self, party_id, record, depth):
+    def _perform(self, party_id, record, depth, context=None):
         """Do each action on the party, each in a savepoint: (state, the
         lines of what was done or why not)"""
         Party = Pool().get('party.party')
         lines, failed = [], False
-        with self._as_owner(), Transaction().set_context(
+        with self._as_owner(context), Transaction().set_context(
                 automation_depth=depth + 1):
             for action in self.actions:
                 try:
                     with savepoint():
                         done = action.perform(Party(party_id), record)
+                # Whatever stops one action (a refusal, a server down, a
+                # bug) is its reason in the log; the others go on
                 except Exception as exception:
                     failed = True
                     lines.append(gettext(
@@ -886,36 +896,57 @@ class AutomationRun(ModelSQL, ModelView):
         cls._order = [('create_date', 'DESC'), ('id', 'DESC')]
 
     @classmethod
-    def start(cls, scenario, party_id, key, record, depth):
-        """The run of scenario on key, made now; None when another has it
-        (the scenario acts once on an event)"""
-        try:
-            with savepoint(), without_check_access():
-                run, = cls.create([{
-                            'automation': scenario.id,
-                            'party': party_id,
-                            'event_key': key,
-                            'record': record,
-                            'depth': depth,
-                            'state': 'running',
-                            }])
-        except Exception:
-            return None
-        return run
-
-    def finish(self, state, lines):
+    def start(cls, scenario, items, depth):
+        """The runs of scenario on the (party, key, record) of items, made
+        now, but of the keys another run has (the scenario acts once on an
+        event): all at once, else one by one"""
+        def values(party_id, key, record):
+            return {
+                'automation': scenario.id,
+                'party': party_id,
+                'event_key': key,
+                'record': record,
+                'depth': depth,
+                'state': 'running',
+                }
+        # Those already run are left out by a query; a run made meanwhile
+        # by another worker breaks the unique key (PostgreSQL)
+        items = scenario._new(items)
         with without_check_access():
-            self.__class__.write([self], {
-                    'state': state,
-                    'description': '\n'.join(lines),
-                    })
+            try:
+                with savepoint():
+                    return cls.create([values(*i) for i in items])
+            except _DUPLICATE:
+                pass
+            runs = []
+            for item in items:
+                try:
+                    with savepoint():
+                        runs.extend(cls.create([values(*item)]))
+                except _DUPLICATE:
+                    continue
+            return runs
+
+    @classmethod
+    def finish(cls, results):
+        "Write the (run, state, lines) of results"
+        args = []
+        for run, state, lines in results:
+            args.extend(([run], {
+                        'state': state,
+                        'description': '\n'.join(lines),
+                        }))
+        if args:
+            with without_check_access():
+                cls.write(*args)
 
 
 class Party(metaclass=PoolMeta):
     __name__ = 'party.party'
 
     automation_runs = fields.Function(
-        fields.One2Many('crm.automation.run', None, "Automation",
+        fields.Many2Many('crm.automation.run', None, None, "Automation",
+            readonly=True,
             help="What the automation scenarios did to the counterparty."),
         'get_automation_runs')
 
@@ -969,6 +1000,7 @@ class Cron(metaclass=PoolMeta):
 class AutomationTestStart(ModelView):
     "What a scenario would do now"
     __name__ = 'crm.automation.test.start'
+    __string__ = "Scenario Test"
 
     count = fields.Integer("Counterparties", readonly=True)
     preview = fields.Text("It Would Do", readonly=True)

@@ -182,6 +182,13 @@ class AutomationTestCase(_DBTestCase):
             items = scenario.due()
             self.assertEqual(len(items), 1)
             self.assertEqual(scenario.act(items), [])
+            # A run made meanwhile for one of the keys: only the other
+            Run = pool.get('crm.automation.run')
+            new = [talked.id, rules.event_key('inactive', talked.id, 'x'),
+                None]
+            run, = Run.start(scenario, [items[0], new], 0)
+            self.assertEqual(run.party, talked)
+            Run.delete([run])
         run, = self.runs(scenario)
         self.assertEqual(run.party, silent)
         self.assertEqual(len(Communication.search(
