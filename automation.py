@@ -514,9 +514,12 @@ class Automation(DeactivableMixin, ModelSQL, ModelView):
             if self.trigger_kind in SCHEDULED_KINDS:
                 items = self._new(self.due())
                 ids = [i[0] for i in items]
+                count = len(ids)
             else:
-                ids = list(map(int, Party.search(
-                            self.parsed_domain(), order=[])))
+                # Any of them may be next: the first ones and their count
+                domain = self.parsed_domain()
+                ids = list(map(int, Party.search(domain, limit=limit)))
+                count = Party.search_count(domain)
             shown = ids[:limit]
             picked = {a.id: a.pick_employees(len(shown))
                 for a in self.actions if a.kind == 'assign_responsible'}
@@ -525,7 +528,7 @@ class Automation(DeactivableMixin, ModelSQL, ModelView):
                 result.append((party, [a.describe(
                                 party, picked.get(a.id), index)
                             for a in self.actions]))
-        return result, len(ids)
+        return result, count
 
 
 class _Owner:

@@ -15,6 +15,9 @@
    import's time without any scenario and with it, on two copies of one
    database, then the time of the actions it queued.
 
+The actions of a large run take long (each a card's write, with its
+history, journal and search text): --max-tasks times them on a sample.
+
     bench/automation_bench.py --cards 1000000 --rows 10000 \\
         --database bench_automation
 
@@ -37,7 +40,8 @@ import json, resource, sys, time
 from decimal import Decimal
 from trytond.pool import Pool
 from trytond.transaction import Transaction
-database, kind = sys.argv[1:3]
+database, kind, max_tasks = sys.argv[1:4]
+max_tasks = int(max_tasks)
 Pool.start()
 pool = Pool(database)
 with Transaction().start(database, 0, readonly=True):
@@ -79,7 +83,7 @@ def run_tasks():
     "Run the queued tasks one by one, each committed, as the worker does"
     Queue = pool.get('ir.queue')
     count = 0
-    while True:
+    while not max_tasks or count < max_tasks:
         with Transaction().start(database, 0) as transaction:
             tasks = Queue.search([('dequeued_at', '=', None)], limit=1,
                 order=[('id', 'ASC')])
@@ -87,6 +91,7 @@ def run_tasks():
                 return count
             tasks[0].run()
             count += 1
+    return count
 
 def peak():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -110,12 +115,14 @@ if kind in {'inactive', 'actions'}:
     with Transaction().start(database, 0, readonly=True):
         Run = pool.get('crm.automation.run')
         result['runs'] = Run.search_count([('state', '=', 'done')])
+    result['ms_per_action'] = 1000 * result['actions_seconds'] / max(
+        result['runs'], 1)
     result['peak_mb'] = peak()
 print(json.dumps(result))
 '''
 
 
-def inactivity(database, cards, percent, env):
+def inactivity(database, cards, percent, env, max_tasks):
     "Scheduler and actions times of the inactivity scenario over cards"
     create_database(database, cards)
     due = cards * percent // 100
@@ -125,22 +132,23 @@ def inactivity(database, cards, percent, env):
             WHEN id % {cards} < {due} THEN 40 ELSE 1 END);
         ANALYZE party_party;""")
     seconds, memory, output = measure(
-        [sys.executable, '-c', SETUP, database, 'inactive'], env)
+        [sys.executable, '-c', SETUP, database, 'inactive',
+            str(max_tasks)], env)
     result = json.loads(output)
     result.update(cards=cards, due=due, process_seconds=seconds,
         process_peak_mb=memory)
     return result
 
 
-def import_overhead(database, rows, env, path):
+def import_overhead(database, rows, env, path, max_tasks):
     """The import of rows without a scenario and with a record-event one,
     on two copies of one database; then the actions it queued"""
     with_ = database + '_with'
     create_database(database, 1000)
-    subprocess.run([sys.executable, '-c', SETUP, database, 'none'],
+    subprocess.run([sys.executable, '-c', SETUP, database, 'none', '0'],
         env=env, check=True, capture_output=True)
     subprocess.run(['createdb', *PG, '-T', database, with_], check=True)
-    subprocess.run([sys.executable, '-c', SETUP, with_, 'created'],
+    subprocess.run([sys.executable, '-c', SETUP, with_, 'created', '0'],
         env=env, check=True, capture_output=True)
     write_xlsx(path, 1, rows)
     result = {'rows': rows}
@@ -150,7 +158,7 @@ def import_overhead(database, rows, env, path):
         result[name] = {'seconds': seconds, 'peak_mb': memory,
             'created': json.loads(output)['created']}
     seconds, memory, output = measure(
-        [sys.executable, '-c', SETUP, with_, 'actions'], env)
+        [sys.executable, '-c', SETUP, with_, 'actions', str(max_tasks)], env)
     result['actions'] = dict(json.loads(output), process_seconds=seconds)
     result['overhead'] = (result['with']['seconds']
         / result['without']['seconds'] - 1)
@@ -163,6 +171,9 @@ def main():
     parser.add_argument('--due-percent', type=int, default=5)
     parser.add_argument('--rows', type=int, default=10000)
     parser.add_argument('--database', default='bench_automation')
+    parser.add_argument('--max-tasks', type=int, default=0,
+        help="run at most this many queued tasks of actions (of 200 "
+        "each; 0: all), to time the actions on a sample")
     parser.add_argument('--keep', action='store_true')
     args = parser.parse_args()
     env = dict(os.environ, TRYTOND_DATABASE__URI=URI)
@@ -172,9 +183,11 @@ def main():
     try:
         result = {
             'inactivity': inactivity(
-                args.database, args.cards, args.due_percent, env),
+                args.database, args.cards, args.due_percent, env,
+                args.max_tasks),
             'import': import_overhead(names[1], args.rows, env,
-                Path(directory.name) / 'counterparties.xlsx'),
+                Path(directory.name) / 'counterparties.xlsx',
+                args.max_tasks),
             }
         print(json.dumps(result, indent=2))
     finally:
