@@ -321,3 +321,58 @@ class AutomationTestCase(_DBTestCase):
             Automation.write([scenario], {'trigger_kind': 'inactive'})
             self.assertIsNone(Automation(scenario.id).trigger)
             self.assertEqual(Trigger.search([('id', '=', trigger.id)]), [])
+
+    @with_transaction()
+    def test_date_arrives(self):
+        """A date field N days after, and a yearly one (a birthday), are
+        due on their day only"""
+        pool = Pool()
+        Field = pool.get('ir.model.field')
+        Party = pool.get('party.party')
+        self.setup_company()
+        field, = Field.search([('model', '=', 'party.party'),
+                ('name', '=', 'last_contact')])
+        after = self.scenario([{'kind': 'set_status',
+                    'status': self.new.id}],
+            trigger_kind='date', field=field.id, days=3, direction='after')
+        yearly = self.scenario([{'kind': 'set_status',
+                    'status': self.active.id}],
+            trigger_kind='date', field=field.id, yearly=True)
+        today = dt.date(2026, 12, 4)
+        with set_company(self.company):
+            three, year, other = Party.create([
+                    {'name': "Три дня", 'last_contact': dt.date(2026, 12, 1)},
+                    {'name': "Год", 'last_contact': dt.date(2019, 12, 4)},
+                    {'name': "Другой", 'last_contact': dt.date(2026, 12, 2)},
+                    ])
+            self.assertEqual([i[0] for i in after.due(today)], [three.id])
+            self.assertEqual([i[0] for i in yearly.due(today)], [year.id])
+            Pool().get('crm.automation').run_scheduled(today)
+            run_queue()
+        self.assertEqual(
+            [r.party for r in self.runs(after)], [three])
+        self.assertEqual(
+            [r.party for r in self.runs(yearly)], [year])
+
+    @with_transaction()
+    def test_import_done_event(self):
+        "An import finished sets off its scenario on each card it made"
+        pool = Pool()
+        Event = pool.get('crm.counterparty.event')
+        tag, = pool.get('crm.counterparty.tag').create([{
+                    'name': "Из импорта", 'shared': True}])
+        self.setup_company()
+        scenario = self.scenario([{'kind': 'add_tag', 'tag': tag.id}],
+            trigger_kind='import_done')
+        user = create_user('anna', self.anna)
+        data = xlsx([['Название'], ['ООО А'], ['ООО Б']])
+        with set_company(self.company):
+            batch = run_import(data, user)
+            run_queue()
+        events = Event.search([('kind', '=', 'import_done')])
+        self.assertEqual(len(events), 2)
+        self.assertEqual({e.values['batch'] for e in events}, {batch.id})
+        self.assertEqual(sorted(r.party.name for r in self.runs(scenario)),
+            ["ООО А", "ООО Б"])
+        self.assertTrue(all(tag in r.party.tags
+                for r in self.runs(scenario)))
