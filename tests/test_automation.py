@@ -376,3 +376,44 @@ class AutomationTestCase(_DBTestCase):
             ["ООО А", "ООО Б"])
         self.assertTrue(all(tag in r.party.tags
                 for r in self.runs(scenario)))
+
+    @with_transaction()
+    def test_communication_held_and_overdue(self):
+        """A communication held sets off its scenario (an ir.trigger on
+        write); one planned whose start has passed is overdue (the
+        scheduler)"""
+        pool = Pool()
+        Communication = pool.get('crm.communication')
+        Automation = pool.get('crm.automation')
+        self.setup_company()
+        held = self.scenario([{'kind': 'set_status',
+                    'status': self.active.id}],
+            trigger_kind='communication_held')
+        overdue = self.scenario([{'kind': 'set_status',
+                    'status': self.new.id}],
+            trigger_kind='communication_overdue')
+        now = dt.datetime.now().replace(microsecond=0, second=0)
+        with set_company(self.company):
+            one = self.party("ООО «Встреча»")
+            two = self.party("ООО «Забыли»")
+            meeting, late = Communication.create([{
+                        'subject': subject, 'start': start,
+                        'end': start + dt.timedelta(hours=1),
+                        'organiser': self.anna.id,
+                        'employees': [('add', [self.anna.id])],
+                        'parties': [('add', [party.id])],
+                        } for subject, start, party in [
+                        ("Встреча", now + dt.timedelta(days=1), one),
+                        ("Звонок", now - dt.timedelta(days=2), two)]])
+            run_queue()
+            self.assertEqual(self.runs(held), [])
+            Communication.do([meeting])
+            run_queue()
+            Automation.run_scheduled()
+            run_queue()
+        run, = self.runs(held)
+        self.assertEqual(run.party, one)
+        self.assertEqual(run.record, str(meeting))
+        run, = self.runs(overdue)
+        self.assertEqual(run.party, two)
+        self.assertEqual(run.record, str(late))
