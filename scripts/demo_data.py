@@ -893,6 +893,8 @@ def automation_scenarios(employees):
             }, {
             'name': "Новый контрагент из импорта: ответственный по кругу",
             'trigger_kind': 'import_done',
+            # Those the file gave a responsible keep him
+            'domain': '[["responsible", "=", null]]',
             'actions': [{
                     'kind': 'assign_responsible', 'method': 'round_robin',
                     'logins': [e['login'] for e in employees],
