@@ -22,6 +22,8 @@ KINDS = [
     ('call_received', "Call Received"),
     ('call_missed', "Call Missed"),
     ('email_received', "E-mail Received"),
+    ('guest_message', "Guest Wrote on the Portal"),
+    ('import_done', "Import Finished"),
     ]
 
 
@@ -61,6 +63,19 @@ class Event(ModelSQL, ModelView):
                     }])
         cls.handle([event])
         return event
+
+    @classmethod
+    def raise_events(cls, kind, parties, **values):
+        "Store the event kind of each of parties, handed over at once"
+        if not parties:
+            return []
+        events = cls.create([{
+                    'kind': kind,
+                    'party': int(p),
+                    'values': values,
+                    } for p in parties])
+        cls.handle(events)
+        return events
 
     @classmethod
     def handle(cls, events):

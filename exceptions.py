@@ -86,3 +86,7 @@ class MailingError(UserError):
 
 class MailboxError(UserError):
     pass
+
+
+class AutomationError(UserError):
+    pass

@@ -273,7 +273,18 @@ class WebUser(metaclass=PoolMeta):
             audience='public')
         message.save()
         Channel.dispatch_message(message, lambda f: f == self.email)
+        self._raise_written(record)
         return message
+
+    def _raise_written(self, record):
+        "Tell automation the guest wrote (about record)"
+        Event = Pool().get('crm.counterparty.event')
+        if not self.party:
+            return
+        with without_check_access():
+            Event.raise_event('guest_message', self.party,
+                record if record.__name__ == 'crm.communication' else None,
+                email=self.email)
 
     def managers(self):
         """The users who look after the guest: those of his counterparty's

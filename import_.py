@@ -15,7 +15,7 @@ from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.report import Report
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import (
     Button, StateAction, StateReport, StateView, Wizard)
 
@@ -476,7 +476,22 @@ class Import(Workflow, ModelSQL, ModelView):
                 yield
                 return
         self.__class__.write([self], {'state': 'done'})
+        self._raise_done()
         yield
+
+    def _raise_done(self):
+        "Tell automation of each counterparty the import created"
+        pool = Pool()
+        Event = pool.get('crm.counterparty.event')
+        Line = pool.get('crm.counterparty.import.line')
+        with without_check_access():
+            lines = Line.search([
+                    ('batch', '=', self.id),
+                    ('outcome', '=', 'created'),
+                    ('party', '!=', None),
+                    ])
+            Event.raise_events('import_done',
+                sorted({l.party.id for l in lines}), batch=self.id)
 
     @staticmethod
     def _user_context(user):

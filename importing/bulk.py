@@ -55,7 +55,9 @@ What ``Party.create`` of an imported card does, and what is done here:
   itself, as their order is the database's sorting of names); the INN rule
   of identifiers is deferred during ``Party.create`` anyway; triggers: none
   may exist on create (nor on write of parties, for the second write) of the
-  models written, else ``unavailable``; ``transaction.create_records`` and
+  models written, else ``unavailable``, but those of automation scenarios,
+  which are queued for the chunk's new parties at once as
+  ``_after_create`` queues them (``_queue_triggers``); ``transaction.create_records`` and
   the counter are kept as create keeps them.
 
 The import's report lines are inserted the same way (``create_lines``),
@@ -86,6 +88,8 @@ from ..search import PHONE_TYPES
 from . import rules
 
 # The models written, each by its own INSERTs
+# The action of the triggers of automation scenarios (automation.py)
+AUTOMATION_ACTION = 'crm.automation|trigger_action'
 MODELS = ['party.party', 'party.party.lang', 'party.identifier',
     'party.contact_mechanism']
 # Setters of party.party that do nothing for an empty value on a new card
@@ -182,6 +186,17 @@ class BulkRefused(Exception):
     "The chunk cannot be written as the ORM would: take the ORM path"
 
 
+def _foreign_triggers(model, mode):
+    """The triggers on mode of model but automation's: those take the
+    records in batch after their creation (queued by _queue_triggers), and
+    one on write of parties is met by no second write of the path (its
+    condition was true on create already, or the computed fields do not
+    change it)"""
+    Trigger = Pool().get('ir.trigger')
+    return [t for t in Trigger.get_triggers(model, mode)
+        if t.action != AUTOMATION_ACTION]
+
+
 class BulkWriter:
     """Writes the new counterparties of an import's chunks; ``unavailable``
     says why it cannot (None when it can)"""
@@ -251,14 +266,12 @@ class BulkWriter:
 
     def _unavailable(self):
         "Why the ORM must write (triggers, rules the path cannot keep)"
-        pool = Pool()
-        Trigger = pool.get('ir.trigger')
         with without_check_access():
             for name in MODELS:
-                if Trigger.get_triggers(name, 'create'):
+                if _foreign_triggers(name, 'create'):
                     return 'trigger on create of %s' % name
             # Each new party is written once more by _compute_fields
-            if Trigger.get_triggers('party.party', 'write'):
+            if _foreign_triggers('party.party', 'write'):
                 return 'trigger on write of party.party'
         if self.Party._history is not True:
             return 'history'
@@ -345,6 +358,7 @@ class BulkWriter:
         if to_update:
             Party.update_search_text([p['id'] for p in to_update])
         self._check_rules()
+        self._queue_triggers(self.created['party.party'])
         if self._inns_shared(rows.identifiers):
             with without_check_access():
                 Party.check_duplicate_tax_identifier(
@@ -352,6 +366,18 @@ class BulkWriter:
         self.analyze()
         return [(p['id'], [q['id'] for q in p['_persons']])
             for p in rows.companies]
+
+    def _queue_triggers(self, ids):
+        """Queue the triggers on create of parties as _after_create does
+        (only automation's, which take the records in batch, may exist)"""
+        pool = Pool()
+        Trigger = pool.get('ir.trigger')
+        with without_check_access():
+            triggers = Trigger.get_triggers('party.party', 'create')
+            for sub_ids in grouped_slice(ids, 1000):
+                records = self.Party.browse(list(sub_ids))
+                for trigger in triggers:
+                    trigger.queue_trigger_action(records)
 
     def _check_access(self, rows):
         "What _before_create checks, model by model, with the fields given"

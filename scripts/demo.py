@@ -86,6 +86,8 @@ def load(database, data):
                 load_communications(pool, data, company, parties, staff)
             load_tasks(pool, company, parties, staff)
             guests = load_guests(pool, data, parties)
+            # Last: the cards loaded above are not new clients
+            load_automation(pool, data, company, staff)
         transaction.commit()
     return guests
 
@@ -343,6 +345,32 @@ def load_guests(pool, data, parties):
                     audience='public')
         emails.append(guest.email)
     return emails
+
+
+def load_automation(pool, data, company, staff):
+    "The demo's automation scenarios, owned by the administrator"
+    Automation = pool.get('crm.automation')
+    ModelData = pool.get('ir.model.data')
+    User = pool.get('res.user')
+    admin, = User.search([('login', '=', 'admin')])
+    vlist = []
+    for scenario in data['automation']:
+        scenario = dict(scenario)
+        actions = []
+        for action in scenario.pop('actions'):
+            action = dict(action)
+            logins = action.pop('logins', [])
+            if logins:
+                action['employees'] = [
+                    ('add', [staff[l].id for l in logins])]
+            actions.append(action)
+        type_ = scenario.pop('type', None)
+        if type_:
+            scenario['domain'] = '[["counterparty_type", "=", %d]]' % (
+                ModelData.get_id('crm_counterparty', f'type_{type_}'))
+        vlist.append(dict(scenario, company=company.id, owner=admin.id,
+                actions=[('create', actions)]))
+    return Automation.create(vlist)
 
 
 def main():

@@ -868,6 +868,40 @@ def communications(rng, companies, count=90):
     return result
 
 
+def automation_scenarios(employees):
+    """The demo's automation scenarios (automation.py), as plain data: the
+    loader names the type and the staff by their keys and logins"""
+    return [{
+            'name': "Новый клиент: звонок завтра",
+            'trigger_kind': 'created',
+            'type': 'client',
+            'actions': [{
+                    'kind': 'plan_communication', 'days': 1,
+                    'subject': "Знакомство: {{name}}",
+                    'text': "Позвонить новому клиенту {{name}}",
+                    'to_responsible': True,
+                    }],
+            }, {
+            'name': "Нет контакта 30 дней: напомнить ответственному",
+            'trigger_kind': 'inactive', 'days': 30,
+            'actions': [{
+                    'kind': 'notify', 'to_responsible': True,
+                    'subject': "Нет контакта 30 дней: {{name}}",
+                    'text': "{{responsible}}, с {{name}} не связывались "
+                    "больше 30 дней.",
+                    }],
+            }, {
+            'name': "Новый контрагент из импорта: ответственный по кругу",
+            'trigger_kind': 'import_done',
+            # Those the file gave a responsible keep him
+            'domain': '[["responsible", "=", null]]',
+            'actions': [{
+                    'kind': 'assign_responsible', 'method': 'round_robin',
+                    'logins': [e['login'] for e in employees],
+                    }],
+            }]
+
+
 def generate(seed=2026, companies=220, persons=40):
     """Return {'employees', 'companies', 'persons', 'communications'} as
     plain data.
@@ -892,6 +926,7 @@ def generate(seed=2026, companies=220, persons=40):
     persons = [individual(rng, employees, taken) for _ in range(persons)]
     # Drawn apart, so that the counterparties stay what they were
     return {'employees': employees, 'companies': result, 'persons': persons,
+        'automation': automation_scenarios(employees),
         'communications': communications(
             random.Random(seed + 1), result, count=min(90, len(result)))}
 

@@ -48,6 +48,9 @@ PLAIN = {
         "a mailing's recipient: mailing him leaves his card as it is",
     ('crm.counterparty.mailing.result', 'party'):
         "what a mailing sent to the card, written by the sending",
+    ('crm.automation.run', 'party'):
+        "a scenario's run names the card it acted on; the module writes it, "
+        "the administrators read it",
     ('crm.counterparty.event', 'party'):
         "an event names the card it happened to; the module raises it",
     ('web.user', 'party'):
