@@ -106,9 +106,12 @@ var/demo.updated: $(MODULE)/tryton.cfg var/demo.sqlite
 # DB_CACHE keeps the activated database between the tests of one run; it is
 # keyed by module names only, so it must never outlive the run.
 # They run from an empty directory: nothing there can shadow a module.
+# The in-memory database is one connection: Tryton's cache, synchronising
+# every [cache] clean_timeout, switches it to autocommit under a running
+# test, whose writes then stay for the next; one process needs no sync.
 test-sqlite: install
 	cache=$$(mktemp -d) && cd $$cache && TRYTOND_DATABASE__URI=sqlite:// \
-		DB_NAME=:memory: DB_CACHE=$$cache \
+		DB_NAME=:memory: DB_CACHE=$$cache TRYTOND_CACHE__CLEAN_TIMEOUT=86400 \
 		$(CURDIR)/$(BIN)/python -m unittest discover -s $(CURDIR)/$(MODULE)/tests; \
 		status=$$?; rm -rf $$cache; exit $$status
 
