@@ -153,6 +153,10 @@ def _canonical(dump, last):
                 if name == 'search_text' and value:
                     value = ' | '.join(codes.get(p, p) if p.isdigit() else p
                         for p in value.split(' | '))
+                if table == 'crm_counterparty_event' and name == 'values':
+                    # Each import of the two is a batch of its own
+                    value = {k: '<batch>' if k == 'batch' else v
+                        for k, v in (value or {}).items()}
                 if name == 'changes' and value:
                     changes = json.loads(value)
                     changes['created'] = [label('party_party', i)
