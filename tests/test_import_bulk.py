@@ -154,7 +154,10 @@ def _canonical(dump, last):
                     value = ' | '.join(codes.get(p, p) if p.isdigit() else p
                         for p in value.split(' | '))
                 if table == 'crm_counterparty_event' and name == 'values':
-                    # Each import of the two is a batch of its own
+                    # Each import of the two is a batch of its own (SQLite
+                    # gives the column as its JSON text)
+                    if isinstance(value, str):
+                        value = json.loads(value)
                     value = {k: '<batch>' if k == 'batch' else v
                         for k, v in (value or {}).items()}
                 if name == 'changes' and value:
