@@ -12,6 +12,8 @@ from trytond.modules.crm_counterparty.importing import bulk
 from trytond.modules.crm_counterparty.tests.test_client_list import (
     run_queue)
 from trytond.modules.crm_counterparty.tests.test_import_rules import xlsx
+from trytond.modules.crm_counterparty.tests.test_mailbox import (
+    letter, mailbox_key)
 from trytond.modules.crm_counterparty.tests.tools import (
     create_user, run_import)
 from trytond.pool import Pool
@@ -417,3 +419,62 @@ class AutomationTestCase(_DBTestCase):
         run, = self.runs(overdue)
         self.assertEqual(run.party, two)
         self.assertEqual(run.record, str(late))
+
+    @with_transaction()
+    def test_planned_guest_message_email_received(self):
+        """A communication planned, a guest's comment on the portal and a
+        letter landing from a client each set off their scenario, end to
+        end through the code that raises them"""
+        pool = Pool()
+        Communication = pool.get('crm.communication')
+        Mailbox = pool.get('crm.mailbox')
+        WebUser = pool.get('web.user')
+        self.setup_company()
+        planned, wrote, mailed = (self.scenario(
+                [{'kind': 'set_status', 'status': self.active.id}],
+                trigger_kind=kind) for kind in [
+                'communication_planned', 'guest_message', 'email_received'])
+        now = dt.datetime.now().replace(microsecond=0, second=0)
+        with set_company(self.company):
+            client = self.party("ООО «Ромашка»", contact_mechanisms=[
+                    ('create', [{'type': 'email',
+                                'value': 'info@romashka.example'}])])
+            ivan = self.party("Иван Петров", kind='person')
+            meeting, = Communication.create([{
+                        'subject': "Встреча", 'start': now,
+                        'end': now + dt.timedelta(hours=1),
+                        'organiser': self.anna.id,
+                        'employees': [('add', [self.anna.id])],
+                        'parties': [('add', [ivan.id])],
+                        }])
+            run_queue()
+            self.assertEqual([r.party for r in self.runs(planned)], [ivan])
+            self.assertEqual(self.runs(wrote), [])
+
+            guest, = WebUser.create([
+                    {'email': 'ivan@client.example', 'party': ivan.id}])
+            guest.comment(meeting, "Можно перенести на пятницу?")
+            run_queue()
+            run, = self.runs(wrote)
+            self.assertEqual((run.party, run.record), (ivan, str(meeting)))
+
+            with mailbox_key():
+                mailbox, = Mailbox.create([{
+                            'user': self.admin.id,
+                            'company': self.company.id,
+                            'employee': self.anna.id,
+                            'address': 'anna@office.example',
+                            'imap_host': '127.0.0.1', 'login': 'anna',
+                            'password': 'secret', 'folders': 'INBOX',
+                            }])
+                communication = Communication.land(mailbox, letter(
+                        'info@romashka.example', 'anna@office.example',
+                        "Счёт"))
+            run_queue()
+        run, = self.runs(mailed)
+        self.assertEqual((run.party, run.record),
+            (client, str(communication)))
+        self.assertEqual(client.__class__(client.id).counterparty_status,
+            self.active)
+        # Each event set off its own scenario only
+        self.assertEqual(len(self.runs()), 3)
