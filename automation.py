@@ -50,6 +50,7 @@ from .event import KINDS as EVENT_KINDS
 from .exceptions import AutomationError
 from .importing.importer import savepoint
 from .mail import send_text
+from .mailing import addresses
 
 TRIGGER_ACTION = 'crm.automation|trigger_action'
 # A run of the same scenario and key made meanwhile
@@ -684,9 +685,8 @@ class AutomationAction(sequence_ordered(), ModelSQL, ModelView):
             'add_group': lambda: self.group.rec_name,
             'notify': lambda: ', '.join(
                 e.rec_name for e in self._people(party)),
-            'send_email': lambda: self._address(party, ['email']) or '-',
-            'send_sms': lambda: self._address(
-                party, ['mobile', 'phone']) or '-',
+            'send_email': lambda: self._address(party, 'email') or '-',
+            'send_sms': lambda: self._address(party, 'sms') or '-',
             'start_mailing': lambda: self.mailing.rec_name,
             'post_comment': lambda: self.render(self.text, party)[:80],
             }[self.kind]
@@ -787,14 +787,13 @@ class AutomationAction(sequence_ordered(), ModelSQL, ModelView):
                 told.append(user.rec_name)
         return ', '.join(told) or '-'
 
-    def _address(self, party, types):
-        for type_ in types:
-            for mechanism in party.contact_mechanisms:
-                if mechanism.type == type_ and mechanism.value:
-                    return mechanism.value
+    @staticmethod
+    def _address(party, name):
+        "The party's address in channel name, as a mailing would reach it"
+        return addresses([party], name).get(party)
 
-    def _send(self, party, name, types):
-        address = self._address(party, types)
+    def _send(self, party, name):
+        address = self._address(party, name)
         if not address:
             raise AutomationError(gettext(
                     'crm_counterparty.msg_automation_no_address',
@@ -810,16 +809,16 @@ class AutomationAction(sequence_ordered(), ModelSQL, ModelView):
         return address
 
     def _do_send_email(self, party):
-        return self._send(party, 'email', ['email'])
+        return self._send(party, 'email')
 
     def _do_send_sms(self, party):
-        return self._send(party, 'sms', ['mobile', 'phone'])
+        return self._send(party, 'sms')
 
     def _do_start_mailing(self, party):
         Mailing = Pool().get('crm.counterparty.mailing')
         mailing, = Mailing.copy([self.mailing], default={
                 'name': '%s: %s' % (self.mailing.name, party.rec_name),
-                'parties': [('add', [party.id])],
+                'parties': [party.id],
                 'group': None,
                 'filter': None,
                 'send_at': None,

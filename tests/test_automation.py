@@ -12,8 +12,13 @@ from trytond.modules.crm_counterparty.importing import bulk
 from trytond.modules.crm_counterparty.tests.test_client_list import (
     run_queue)
 from trytond.modules.crm_counterparty.tests.test_import_rules import xlsx
+from trytond.modules.crm_counterparty.tests.http_server import http_server
+from trytond.modules.crm_counterparty.tests.smtp_server import (
+    deliver, smtp_server)
 from trytond.modules.crm_counterparty.tests.test_mailbox import (
     letter, mailbox_key)
+from trytond.modules.crm_counterparty.tests.test_mailing_channels import (
+    configured)
 from trytond.modules.crm_counterparty.tests.tools import (
     create_user, run_import)
 from trytond.pool import Pool
@@ -478,3 +483,103 @@ class AutomationTestCase(_DBTestCase):
             self.active)
         # Each event set off its own scenario only
         self.assertEqual(len(self.runs()), 3)
+
+    @with_transaction()
+    def test_actions_reach_their_servers(self):
+        """A new client's scenario sets his type and group, tells his
+        responsible (notification and e-mail), sends him an e-mail and an
+        SMS from templates, and starts a mailing to him: each reaches its
+        real server"""
+        pool = Pool()
+        Group = pool.get('crm.counterparty.group')
+        Mailing = pool.get('crm.counterparty.mailing')
+        Party = pool.get('party.party')
+        Type = pool.get('crm.counterparty.type')
+        User = pool.get('res.user')
+        self.setup_company()
+        partner, = Type.create([{'name': "Партнёр"}])
+        group, = Group.create([{'name': "Новые", 'user': self.admin.id}])
+        User.write([self.admin], {'email': 'olga@office.example'})
+        with set_company(self.company):
+            mailing, = Mailing.create([{
+                        'name': "Приветствие", 'company': self.company.id,
+                        'sender': self.anna.id,
+                        'subject': "Добро пожаловать",
+                        'email_html': "<p>{{name}}, добро пожаловать</p>",
+                        }])
+        scenario = self.scenario([
+                {'kind': 'set_type', 'sequence': 1,
+                    'counterparty_type': partner.id},
+                {'kind': 'add_group', 'sequence': 2, 'group': group.id},
+                {'kind': 'notify', 'sequence': 3, 'to_responsible': True,
+                    'subject': "Новый клиент {{name}}"},
+                {'kind': 'send_email', 'sequence': 4,
+                    'subject': "Здравствуйте", 'text': "{{name}}, спасибо"},
+                {'kind': 'send_sms', 'sequence': 5,
+                    'text': "{{name}}, ждём звонка"},
+                {'kind': 'start_mailing', 'sequence': 6,
+                    'mailing': mailing.id},
+                ], trigger_kind='created')
+
+        def answer(request):
+            return 200, {'status': 'OK', 'sms': {request.form()['to']: {
+                            'status': 'OK', 'sms_id': '0001'}}}
+        with smtp_server() as mailbox, http_server(answer) as provider, \
+                configured('sms', uri='json+%s/sms/send?from=CRM'
+                    % provider.url.replace('//', '//TOKEN@')), \
+                set_company(self.company):
+            party = self.party("ООО «Ромашка»", responsible=self.anna.id,
+                contact_mechanisms=[('create', [
+                            {'type': 'email',
+                                'value': 'info@romashka.example'},
+                            {'type': 'mobile',
+                                'value': '+7 916 123-45-67'}])])
+            started = run_queue_but_mailings()
+            deliver(Transaction())
+            mailed, = started
+            self.deliver_mailing(mailed)
+            deliver(Transaction())
+        party = Party(party.id)
+        self.assertEqual(party.counterparty_type, partner)
+        # Olga's own group, which only she sees
+        self.assertEqual(list(Group(group.id).parties), [party])
+        run, = self.runs(scenario)
+        self.assertEqual(run.state, 'done')
+        # Saved when the transaction commits, as the web client's are
+        self.assertEqual([(n.user, n.label)
+                for n in Transaction().user_notifications],
+            [(self.admin, "Новый клиент ООО «Ромашка»")])
+        self.assertEqual([m['Subject'] for m in mailbox.to(
+                    'olga@office.example')], ["Новый клиент ООО «Ромашка»"])
+        self.assertEqual(sorted(m['Subject'] for m in mailbox.to(
+                    'info@romashka.example')),
+            ["Добро пожаловать", "Здравствуйте"])
+        request, = provider.requests
+        self.assertEqual((request.form()['to'], request.form()['msg']),
+            ('+79161234567', "ООО «Ромашка», ждём звонка"))
+        # The mailing started is a copy of the template's, to him alone
+        self.assertEqual(list(mailed.parties), [party])
+        self.assertEqual(Mailing(mailed.id).state, 'done')
+
+    def deliver_mailing(self, mailing):
+        "Send the mailing as its queued task does, without its commits"
+        Mailing = Pool().get('crm.counterparty.mailing')
+        for _ in Mailing(mailing.id)._deliver():
+            pass
+
+
+def run_queue_but_mailings():
+    """Run the queued tasks as run_queue does but a mailing's sending, which
+    commits: return the mailings it would send"""
+    pool = Pool()
+    Mailing = pool.get('crm.counterparty.mailing')
+    Queue = pool.get('ir.queue')
+    transaction = Transaction()
+    mailings = []
+    while transaction.tasks:
+        task = Queue(transaction.tasks.pop(0))
+        if task.data['model'] == Mailing.__name__:
+            mailings.extend(Mailing.browse(task.data['instances']))
+        else:
+            task.run()
+    return mailings
