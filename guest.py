@@ -239,6 +239,9 @@ class WebUser(metaclass=PoolMeta):
                 domain or [],
                 ])
 
+    def sees_deals(self):
+        "Whether the guest reads deals (guest_deal.py, sale_opportunity)"
+        return False
 
     def guest_record(self, model, record_id):
         """The communication or task record_id that the guest sees, else

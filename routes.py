@@ -151,6 +151,15 @@ def company(request, page):
         company=page.guest.party.employer, card=card)
 
 
+@app.route(ROOT + 'deals', methods=['GET'])
+@portal_page()
+def deals(request, page):
+    "The deals of the guest's company and his own (guest_deal.py)"
+    if not page.guest.sees_deals():
+        abort(HTTPStatus.NOT_FOUND)
+    return page.render('deals.html', deals=page.guest.guest_deals())
+
+
 def _guest_record(page, kind, record_id):
     "The record of kind record_id when the guest sees it, else 404"
     found = (page.guest.guest_record(KINDS[kind], record_id)

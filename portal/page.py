@@ -17,6 +17,8 @@ from trytond.protocols.wrappers import (
     HTTPStatus, Response, abort, redirect, with_pool, with_transaction)
 from trytond.transaction import Transaction
 
+from ..journal import shown_value
+
 SESSION_COOKIE = 'crm_portal'
 CSRF_COOKIE = 'crm_portal_csrf'
 LANGUAGE_COOKIE = 'crm_portal_lang'
@@ -97,6 +99,16 @@ class Page:
     def text(self, key, **values):
         "The portal's text of key in the page's language"
         return gettext('crm_counterparty.msg_portal_' + key, **values)
+
+    @staticmethod
+    def field_text(record, name):
+        "The value of record's field name as the web client shows it"
+        return shown_value(record.__class__, name, getattr(record, name))
+
+    def amount(self, value, currency):
+        "value in currency, written in the page's language"
+        return self.pool.get('ir.lang').get().currency(
+            value, currency, grouping=True)
 
     def url(self, path=''):
         return '/%s/portal/%s' % (self.database, path)

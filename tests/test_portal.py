@@ -40,7 +40,7 @@ def transaction():
 class PortalTestCase(_DBTestCase):
     "Test the portal's pages and its defences, over WSGI"
     module = 'crm_counterparty'
-    extras = ['project']
+    extras = ['project', 'sale_opportunity']
 
     @classmethod
     def setUpClass(cls):
@@ -106,6 +106,25 @@ class PortalTestCase(_DBTestCase):
                 ])
         cls.ivan, cls.anna = cls.ivan.id, cls.anna.id
         cls.ivan_party = ivan.id
+        cls._set_up_deals(company, marina, client, ivan, other)
+
+    @classmethod
+    def _set_up_deals(cls, company, marina, client, ivan, other):
+        "Opportunities of Ivan's company, of Ivan, of the other client"
+        Opportunity = Pool().get('sale.opportunity')
+        Opportunity.create([{
+                    'company': company.id, 'currency': company.currency.id,
+                    'employee': marina.id, 'start_date': dt.date(2031, 3, 1),
+                    'party': party.id, 'description': description,
+                    'amount': amount, 'state': state,
+                    } for party, description, amount, state in [
+                    (client, "Поставка ветряков " + HOSTILE, 150000,
+                        'opportunity'),
+                    (ivan, "Обучение Ивана", 20000, 'won'),
+                    (client, "Лид: ещё не решили", 1, 'lead'),
+                    (client, "Отменённая поставка", 2, 'cancelled'),
+                    (other, "Поставка юга", 3, 'opportunity'),
+                    ]])
 
     def url(self, path=''):
         return '/%s/portal/%s' % (DB_NAME, path)
@@ -288,6 +307,36 @@ class PortalTestCase(_DBTestCase):
         # Anna's company lets her see nothing
         anna = self.log_in('anna@other.example')
         self.assertEqual(self.page(anna, 'company')[0], 404)
+
+    def test_deals(self):
+        """Off by default; allowed, the guest reads his company's and his
+        own opportunities, never a lead, a cancelled one or another's"""
+        client = self.log_in()
+        self.assertEqual(self.page(client, 'deals')[0], 404)
+        self.assertNotIn('/portal/deals"', self.page(client, '')[1])
+
+        def allow(sees):
+            with transaction() as t:
+                Party = Pool(DB_NAME).get('party.party')
+                Party.write([Party(self.ivan_party)],
+                    {'guest_sees_deals': sees})
+                t.commit()
+        allow(True)
+        self.addCleanup(allow, False)
+        self.assertIn('/portal/deals"', self.page(client, '')[1])
+        status, html = self.page(client, 'deals')
+        self.assertEqual(status, 200)
+        self.assertIn("Поставка ветряков &lt;script&gt;", html)
+        self.assertNotIn(HOSTILE, html)
+        self.assertIn("Обучение Ивана", html)
+        # The guest's language's formats (Russian here)
+        self.assertRegex(html, r'Opportunity\s+·\s+01\.03\.2031')
+        self.assertIn("150\xa0000", html)
+        for hidden in ["Лид", "Отменённая", "юга"]:
+            self.assertNotIn(hidden, html)
+        # Anna may not
+        anna = self.log_in('anna@other.example')
+        self.assertEqual(self.page(anna, 'deals')[0], 404)
 
     def test_csrf(self):
         "A POST without the visitor's own token is refused"
