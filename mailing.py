@@ -1,6 +1,6 @@
 # This file is part of crm_counterparty.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
-"""Mailings to counterparties by e-mail, SMS and Telegram.
+"""Mailings to counterparties by e-mail, SMS, Telegram and XMPP (Jabber).
 
 A mailing names its recipients (counterparties and contact persons picked
 by hand, a group, a saved filter of the client list); they are resolved
@@ -45,12 +45,13 @@ CHANNELS = {
     'email': ['email'],
     'sms': ['mobile', 'phone'],
     'telegram': ['telegram'],
+    'xmpp': ['jabber'],
     }
 _DRAFT = {'readonly': Eval('state') != 'draft'}
 
 
 class Mailing(Workflow, ModelSQL, ModelView):
-    "A message sent to counterparties by e-mail, SMS and Telegram"
+    "A message sent to counterparties by e-mail, SMS, Telegram and XMPP"
     __name__ = 'crm.counterparty.mailing'
     __string__ = "Mailing"
 
@@ -111,6 +112,10 @@ class Mailing(Workflow, ModelSQL, ModelView):
         fields.Integer("Telegram Length",
             help="Of %s characters at most." % TELEGRAM_MAX_LENGTH),
         'on_change_with_telegram_length')
+    xmpp_text = fields.Text(
+        "XMPP", states=_DRAFT,
+        help="The message to the recipients' Jabber (XMPP) addresses; "
+        "no text, no XMPP message.")
     parent = fields.Many2One(
         'crm.counterparty.mailing', "Resent From", readonly=True,
         ondelete='SET NULL')
@@ -218,7 +223,7 @@ class Mailing(Workflow, ModelSQL, ModelView):
         super().validate_fields(mailings, field_names)
         for mailing in mailings:
             for field in ['subject', 'email_html', 'sms_text',
-                    'telegram_text']:
+                    'telegram_text', 'xmpp_text']:
                 if names := placeholders.unknown(getattr(mailing, field)):
                     raise MailingError(gettext(
                             'crm_counterparty.msg_mailing_placeholder',
@@ -239,7 +244,8 @@ class Mailing(Workflow, ModelSQL, ModelView):
         "The channels with a text: a channel without one is not used"
         return [c for c, text in [
                 ('email', self.email_html), ('sms', self.sms_text),
-                ('telegram', self.telegram_text)] if text and text.strip()]
+                ('telegram', self.telegram_text), ('xmpp', self.xmpp_text),
+                ] if text and text.strip()]
 
     @classmethod
     def get_totals(cls, mailings, names):
@@ -431,8 +437,7 @@ class Mailing(Workflow, ModelSQL, ModelView):
                 attachments=list(attachments),
                 unsubscribe_url=token and unsubscribe_url(token),
                 from_=self.sender.party.rec_name if self.sender else None)
-        text = self.sms_text if result.channel == 'sms' else (
-            self.telegram_text)
+        text = getattr(self, f'{result.channel}_text')
         return Message(
             address=result.address, text=placeholders.render(text, values),
             report_url=token and report_url(token))
@@ -540,6 +545,7 @@ class Result(ModelSQL, ModelView):
             ('email', "E-mail"),
             ('sms', "SMS"),
             ('telegram', "Telegram"),
+            ('xmpp', "XMPP"),
             ], "Channel", required=True)
     address = fields.Char("Address", required=True)
     state = fields.Selection([
@@ -694,6 +700,7 @@ def addresses(parties, name):
         address = {
             'telegram': mechanism.telegram_chat,
             'sms': mechanism.value_compact,
+            'xmpp': mechanism.value_compact,
             }.get(name, mechanism.value)
         if address:
             found.setdefault(mechanism.party, address)
@@ -722,6 +729,7 @@ class ContactMechanism(metaclass=PoolMeta):
         "Unsubscribe every contact of address from channel_name's mailings"
         field = {
             'telegram': 'telegram_chat', 'sms': 'value_compact',
+            'xmpp': 'value_compact',
             }.get(channel_name, 'value')
         with without_check_access():
             mechanisms = cls.search([
