@@ -340,12 +340,18 @@ class Mailing(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def send_scheduled(cls):
-        "Start the scheduled mailings whose time has come (a cron's)"
-        mailings = cls.search([
-                ('state', '=', 'scheduled'),
-                ('send_at', '<=', datetime.datetime.now()),
-                ])
-        cls.start(mailings)
+        """Start the scheduled mailings whose time has come, and queue again
+        those being sent that no process sends: their worker died (a
+        cron's)"""
+        sending = cls.search([('state', '=', 'sending')])
+        alive = running.held([m.id for m in sending], cls.__name__)
+        # A run still queued is not held either: the second finds it done
+        if orphans := [m for m in sending if m.id not in alive]:
+            cls.__queue__.deliver(orphans)
+        cls.start(cls.search([
+                    ('state', '=', 'scheduled'),
+                    ('send_at', '<=', datetime.datetime.now()),
+                    ]))
 
     @classmethod
     def deliver(cls, mailings):
