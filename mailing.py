@@ -477,6 +477,20 @@ class Mailing(Workflow, ModelSQL, ModelView):
                             channel=name, error=str(e))) from e
 
     @classmethod
+    def read_replies(cls):
+        """Keep the XMPP messages sent to the company's account on the
+        counterparty they answer and tell the sender (a cron's)"""
+        Result = Pool().get('crm.counterparty.mailing.result')
+        try:
+            with channel('xmpp') as connection:
+                replies = connection.receive()
+        except ChannelError:
+            # Not configured, or its server away: the next run reads them
+            return
+        for address, text in replies:
+            Result.reply('xmpp', address, text)
+
+    @classmethod
     @ModelView.button_action('crm_counterparty.act_mailing_form')
     def resend(cls, mailings):
         "A new mailing to those the mailing failed to reach"
@@ -651,6 +665,35 @@ class Result(ModelSQL, ModelView):
             self.state = 'sent'
             self.sent_at = datetime.datetime.now()
 
+    @classmethod
+    def reply(cls, name, address, text):
+        """Keep text, sent from address of channel name, on the counterparty
+        the last message to address went to, and tell its sender"""
+        pool = Pool()
+        Channel = pool.get('ir.chat.channel')
+        Party = pool.get('party.party')
+        User = pool.get('res.user')
+        with without_check_access():
+            results = cls.search([
+                    ('channel', '=', name),
+                    ('address', '=', address.lower()),
+                    ('state', 'in', ['sent', 'delivered']),
+                    ('party', '!=', None),
+                    ], order=[('id', 'DESC')], limit=1)
+            if not results:
+                return
+            result, = results
+            mailing, party = result.mailing, result.party
+            Channel.post(party, gettext(
+                    'crm_counterparty.msg_mailing_reply',
+                    mailing=mailing.rec_name, text=text))
+            users = User.search([('employees', '=', mailing.sender.id)])
+            for user in users or [mailing.user]:
+                Party.notify_user([party], 'tryton-notification',
+                    gettext('crm_counterparty.msg_mailing_reply_label',
+                        party=party.rec_name, mailing=mailing.rec_name),
+                    description=text, user=user.id)
+
     def report(self, delivered):
         "Keep the gateway's report of the delivery"
         with without_check_access():
@@ -751,6 +794,9 @@ class Cron(metaclass=PoolMeta):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls.method.selection.append(
-            ('crm.counterparty.mailing|send_scheduled',
-                "Send Scheduled Mailings"))
+        cls.method.selection.extend([
+                ('crm.counterparty.mailing|send_scheduled',
+                    "Send Scheduled Mailings"),
+                ('crm.counterparty.mailing|read_replies',
+                    "Read the Replies to Mailings"),
+                ])

@@ -8,7 +8,9 @@ for the messages of a chunk, a chat message to the recipient's JID.
 
 A message is taken as sent once the server answered a ping sent after it:
 the server handles a session's stanzas in order, so it has routed the
-message (or stored it offline) by then."""
+message (or stored it offline) by then.  The replies are read the same
+way: the server hands over what the account got while away once it says
+it is present, before it answers the next ping."""
 import asyncio
 
 from slixmpp import ClientXMPP
@@ -45,6 +47,8 @@ class XMPPChannel(Channel):
         self.client = None
         # The errors the server answered, by the id of the message
         self.errors = {}
+        # The (sender's bare JID, text) of the messages the account got
+        self.received = []
 
     def _run(self, awaitable):
         try:
@@ -72,6 +76,7 @@ class XMPPChannel(Channel):
                     started.set_result(result)
         client.add_event_handler('session_start', lambda e: end(True))
         client.add_event_handler('message_error', self._error)
+        client.add_event_handler('message', self._message)
         client.add_event_handler(
             'failed_all_auth', lambda e: end(error='authentication failed'))
         client.add_event_handler(
@@ -92,6 +97,22 @@ class XMPPChannel(Channel):
     def _error(self, stanza):
         error = stanza['error']
         self.errors[stanza['id']] = error['text'] or error['condition']
+
+    def _message(self, stanza):
+        if stanza['type'] in {'chat', 'normal'} and stanza['body']:
+            self.received.append((stanza['from'].bare, stanza['body']))
+
+    def receive(self):
+        """The (sender's JID, text) of the messages sent to the account
+        while it was away: the server hands them over on its presence,
+        before it answers the ping that follows"""
+        if self.client is None:
+            self._connect()
+        self.client.send_presence()
+        self._run(self.client.plugin['xep_0199'].send_ping(
+                self.client.boundjid.host, timeout=TIMEOUT))
+        received, self.received = self.received, []
+        return received
 
     def send(self, message):
         if self.client is None:

@@ -169,7 +169,7 @@ class MailingChannelsTestCase(_Mailings, _DBTestCase):
     def test_xmpp_through_prosody(self):
         """The company's account writes to each recipient's Jabber address,
         the text written for him; the server's refusal is the result's
-        error"""
+        error; his reply reaches his card and the sender"""
         Mechanism = Pool().get('party.contact_mechanism')
         mailing = self.setup_mailing(parties=['romashka', 'ivan'],
             email_html='', subject=None, xmpp_text="Привет, {{name}}!")
@@ -184,6 +184,9 @@ class MailingChannelsTestCase(_Mailings, _DBTestCase):
                     ])
             mailing = self.deliver(mailing)
             received = ivan.wait(1)
+            # He answers while the company's account is away
+            ivan.send(COMPANY, "Спасибо, интересно")
+            mailing.read_replies()
         results = {r.party: r for r in mailing.results}
         self.assertEqual(received, [(COMPANY, 'chat', "Привет, Иванов Иван!",
                     results[self.ivan].message_id)])
@@ -194,6 +197,16 @@ class MailingChannelsTestCase(_Mailings, _DBTestCase):
             (results[self.romashka].state, results[self.romashka].error),
             ('failed', 'service-unavailable'))
         self.assertEqual((mailing.sent, mailing.failed), (1, 1))
+        # The reply is on his card and in the sender's notifications
+        comment, = Pool().get('ir.chat.message').search([
+                ('channel.resource', '=', str(self.ivan))])
+        self.assertEqual(comment.content,
+            "A reply to the mailing \"Весенняя акция\": Спасибо, интересно")
+        notification, = Transaction().user_notifications
+        self.assertEqual(
+            (notification.user, notification.label, notification.description),
+            (self.users['Anna'], "Иванов Иван replied to the mailing "
+                "\"Весенняя акция\"", "Спасибо, интересно"))
 
     @with_transaction()
     def test_xmpp_send_test(self):

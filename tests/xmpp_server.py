@@ -105,6 +105,7 @@ class Recipient:
         self.client = ClientXMPP(jid, PASSWORD, loop=self.loop)
         self.client.ca_certs = ca_certs
         self.client.enable_direct_tls = False
+        self.client.register_plugin('xep_0199')
         self.client.add_event_handler('message', self._message)
         self.online = threading.Event()
         self.client.add_event_handler('session_start', self._start)
@@ -128,6 +129,15 @@ class Recipient:
             self.messages.append((str(message['from'].bare),
                     message['type'], message['body'], message['id']))
             self.changed.notify_all()
+
+    def send(self, to, text):
+        "Send text to the JID to, once the server took it"
+        async def send():
+            self.client.send_message(mto=to, mbody=text, mtype='chat')
+            # The server handles the stanzas in order
+            await self.client.plugin['xep_0199'].send_ping(
+                self.client.boundjid.host)
+        asyncio.run_coroutine_threadsafe(send(), self.loop).result(30)
 
     def wait(self, count, timeout=30):
         "The messages, once count of them arrived"
