@@ -25,7 +25,6 @@ def _key(model):
     return zlib.crc32(model.encode()) & 0x7fffffff
 
 
-
 @contextmanager
 def hold(batch_id, model=IMPORT):
     """Hold the lock of the import (or record of model) batch_id while in
