@@ -8,11 +8,9 @@ arrives.  ``make test`` installs it (``make prosody``)."""
 import asyncio
 import datetime as dt
 import os
-import socket
 import subprocess
 import tempfile
 import threading
-import time
 from contextlib import ExitStack, contextmanager
 
 from cryptography import x509
@@ -22,6 +20,9 @@ from cryptography.x509.oid import NameOID
 from slixmpp import ClientXMPP
 
 import trytond.config as config
+
+from trytond.modules.crm_counterparty.tests.kannel_server import (
+    _free_port, _wait_port)
 
 PROSODY = '/usr/bin/prosody'
 PROSODYCTL = '/usr/bin/prosodyctl'
@@ -47,25 +48,6 @@ VirtualHost "{domain}"
     ssl = {{ certificate = "{directory}/{domain}.crt";
         key = "{directory}/{domain}.key" }}
 """
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
-def _wait_port(port, process, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError('prosody stopped')
-        try:
-            socket.create_connection(('127.0.0.1', port), 0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f'port {port}')
 
 
 def _certificate(directory):
