@@ -36,7 +36,12 @@ def configured(section, **options):
         yield
     finally:
         for option, value in old.items():
-            config.set(section, option, value or '')
+            # An option that was not there goes: '' would be its value
+            if value is None:
+                config._config.remove_option(section, option)
+            else:
+                config.set(section, option, value)
+        config._cache_clear()
 
 
 class MailingChannelsTestCase(_Mailings, _DBTestCase):
