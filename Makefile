@@ -20,7 +20,7 @@ MODULE_FILES := tryton.cfg pyproject.toml $(wildcard *.py importing/*.py telepho
 .DELETE_ON_ERROR:
 
 .PHONY: demo test test-sqlite test-postgresql test-project test-browser \
-	install web chromium libreoffice kannel dovecot serve postgresql clean
+	install web chromium libreoffice kannel dovecot prosody serve postgresql clean
 
 demo: install web libreoffice var/demo.updated
 	@echo
@@ -33,7 +33,7 @@ demo: install web libreoffice var/demo.updated
 # SQLite, PostgreSQL and the browser at once: the PostgreSQL suite, the
 # longest, waits on its server, and the browser's on its own; each one's
 # output is printed whole when it ends.
-test: install web chromium libreoffice kannel dovecot
+test: install web chromium libreoffice kannel dovecot prosody
 	$(MAKE) -j3 --output-sync=target test-sqlite test-postgresql test-project
 
 # The Python environment: the pinned packages, then the module itself.
@@ -86,6 +86,14 @@ dovecot:
 	@command -v dovecot >/dev/null || test -x /usr/sbin/dovecot || { \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq --no-install-recommends dovecot-imapd; }
+
+# Prosody, the XMPP server the tests of the mailings' Jabber channel send
+# through; they start it with a configuration and accounts of their own
+# (tests/xmpp_server.py), not the system's service; see README, Mailings.
+prosody:
+	@command -v prosodyctl >/dev/null || { \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends prosody; }
 
 # The demo database is made once; a newer module only updates it, so
 # what was typed into the demo stays.

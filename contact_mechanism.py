@@ -14,6 +14,8 @@ from trytond.transaction import Transaction
 from . import email_address, phone
 from .access import policy_company
 from .address import home_country
+from .channels.xmpp import valid_jid
+from .exceptions import InvalidJabber
 from .phone import DEFAULT_REGION
 
 # Messengers Russian-speaking clients use, which Tryton does not know
@@ -92,6 +94,24 @@ class ContactMechanism(metaclass=PoolMeta):
                             email=mechanism.value,
                             party=mechanism.party.rec_name), reason))
 
+    @classmethod
+    def validate_fields(cls, mechanisms, field_names):
+        super().validate_fields(mechanisms, field_names)
+        cls.check_valid_jabber(mechanisms, field_names)
+
+    @classmethod
+    def check_valid_jabber(cls, mechanisms, field_names=None):
+        "A Jabber contact is the address of an account: user@domain"
+        if field_names and not (field_names & {'type', 'value'}):
+            return
+        for mechanism in mechanisms:
+            if (mechanism.type == 'jabber' and mechanism.value
+                    and not valid_jid(mechanism.value)):
+                raise InvalidJabber(gettext(
+                        'crm_counterparty.msg_jabber_invalid',
+                        jabber=mechanism.value,
+                        party=mechanism.party.rec_name))
+
     @fields.depends('party', '_parent_party.addresses')
     def _phone_country_codes(self):
         # A number written the national way must parse even when the
@@ -129,6 +149,9 @@ class ContactMechanism(metaclass=PoolMeta):
         if type_ == 'telegram' and value:
             return value.strip().lstrip('@').removeprefix(
                 'https://t.me/').lower()
+        if type_ == 'jabber' and value:
+            # The server compares the user and domain of a JID case-blind
+            return value.strip().lower()
         return super().format_value_compact(value=value, type_=type_)
 
     @fields.depends('type', 'value', 'value_compact')

@@ -48,6 +48,10 @@ class InvalidCommunication(ValidationError):
     pass
 
 
+class InvalidJabber(ValidationError):
+    pass
+
+
 class CommunicationOverlapWarning(UserWarning):
     pass
 

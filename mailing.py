@@ -1,6 +1,6 @@
 # This file is part of crm_counterparty.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
-"""Mailings to counterparties by e-mail, SMS and Telegram.
+"""Mailings to counterparties by e-mail, SMS, Telegram and XMPP (Jabber).
 
 A mailing names its recipients (counterparties and contact persons picked
 by hand, a group, a saved filter of the client list); they are resolved
@@ -45,12 +45,13 @@ CHANNELS = {
     'email': ['email'],
     'sms': ['mobile', 'phone'],
     'telegram': ['telegram'],
+    'xmpp': ['jabber'],
     }
 _DRAFT = {'readonly': Eval('state') != 'draft'}
 
 
 class Mailing(Workflow, ModelSQL, ModelView):
-    "A message sent to counterparties by e-mail, SMS and Telegram"
+    "A message sent to counterparties by e-mail, SMS, Telegram and XMPP"
     __name__ = 'crm.counterparty.mailing'
     __string__ = "Mailing"
 
@@ -111,6 +112,10 @@ class Mailing(Workflow, ModelSQL, ModelView):
         fields.Integer("Telegram Length",
             help="Of %s characters at most." % TELEGRAM_MAX_LENGTH),
         'on_change_with_telegram_length')
+    xmpp_text = fields.Text(
+        "XMPP", states=_DRAFT,
+        help="The message to the recipients' Jabber (XMPP) addresses; "
+        "no text, no XMPP message.")
     parent = fields.Many2One(
         'crm.counterparty.mailing', "Resent From", readonly=True,
         ondelete='SET NULL')
@@ -218,7 +223,7 @@ class Mailing(Workflow, ModelSQL, ModelView):
         super().validate_fields(mailings, field_names)
         for mailing in mailings:
             for field in ['subject', 'email_html', 'sms_text',
-                    'telegram_text']:
+                    'telegram_text', 'xmpp_text']:
                 if names := placeholders.unknown(getattr(mailing, field)):
                     raise MailingError(gettext(
                             'crm_counterparty.msg_mailing_placeholder',
@@ -239,7 +244,8 @@ class Mailing(Workflow, ModelSQL, ModelView):
         "The channels with a text: a channel without one is not used"
         return [c for c, text in [
                 ('email', self.email_html), ('sms', self.sms_text),
-                ('telegram', self.telegram_text)] if text and text.strip()]
+                ('telegram', self.telegram_text), ('xmpp', self.xmpp_text),
+                ] if text and text.strip()]
 
     @classmethod
     def get_totals(cls, mailings, names):
@@ -334,12 +340,18 @@ class Mailing(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def send_scheduled(cls):
-        "Start the scheduled mailings whose time has come (a cron's)"
-        mailings = cls.search([
-                ('state', '=', 'scheduled'),
-                ('send_at', '<=', datetime.datetime.now()),
-                ])
-        cls.start(mailings)
+        """Start the scheduled mailings whose time has come, and queue again
+        those being sent that no process sends: their worker died (a
+        cron's)"""
+        sending = cls.search([('state', '=', 'sending')])
+        alive = running.held([m.id for m in sending], cls.__name__)
+        # A run still queued is not held either: the second finds it done
+        if orphans := [m for m in sending if m.id not in alive]:
+            cls.__queue__.deliver(orphans)
+        cls.start(cls.search([
+                    ('state', '=', 'scheduled'),
+                    ('send_at', '<=', datetime.datetime.now()),
+                    ]))
 
     @classmethod
     def deliver(cls, mailings):
@@ -431,8 +443,7 @@ class Mailing(Workflow, ModelSQL, ModelView):
                 attachments=list(attachments),
                 unsubscribe_url=token and unsubscribe_url(token),
                 from_=self.sender.party.rec_name if self.sender else None)
-        text = self.sms_text if result.channel == 'sms' else (
-            self.telegram_text)
+        text = getattr(self, f'{result.channel}_text')
         return Message(
             address=result.address, text=placeholders.render(text, values),
             report_url=token and report_url(token))
@@ -464,6 +475,20 @@ class Mailing(Workflow, ModelSQL, ModelView):
                     raise MailingError(gettext(
                             'crm_counterparty.msg_mailing_test_failed',
                             channel=name, error=str(e))) from e
+
+    @classmethod
+    def read_replies(cls):
+        """Keep the XMPP messages sent to the company's account on the
+        counterparty they answer and tell the sender (a cron's)"""
+        Result = Pool().get('crm.counterparty.mailing.result')
+        try:
+            with channel('xmpp') as connection:
+                replies = connection.receive()
+        except ChannelError:
+            # Not configured, or its server away: the next run reads them
+            return
+        for address, text in replies:
+            Result.reply('xmpp', address, text)
 
     @classmethod
     @ModelView.button_action('crm_counterparty.act_mailing_form')
@@ -540,6 +565,7 @@ class Result(ModelSQL, ModelView):
             ('email', "E-mail"),
             ('sms', "SMS"),
             ('telegram', "Telegram"),
+            ('xmpp', "XMPP"),
             ], "Channel", required=True)
     address = fields.Char("Address", required=True)
     state = fields.Selection([
@@ -639,6 +665,35 @@ class Result(ModelSQL, ModelView):
             self.state = 'sent'
             self.sent_at = datetime.datetime.now()
 
+    @classmethod
+    def reply(cls, name, address, text):
+        """Keep text, sent from address of channel name, on the counterparty
+        the last message to address went to, and tell its sender"""
+        pool = Pool()
+        Channel = pool.get('ir.chat.channel')
+        Party = pool.get('party.party')
+        User = pool.get('res.user')
+        with without_check_access():
+            results = cls.search([
+                    ('channel', '=', name),
+                    ('address', '=', address.lower()),
+                    ('state', 'in', ['sent', 'delivered']),
+                    ('party', '!=', None),
+                    ], order=[('id', 'DESC')], limit=1)
+            if not results:
+                return
+            result, = results
+            mailing, party = result.mailing, result.party
+            Channel.post(party, gettext(
+                    'crm_counterparty.msg_mailing_reply',
+                    mailing=mailing.rec_name, text=text))
+            users = User.search([('employees', '=', mailing.sender.id)])
+            for user in users or [mailing.user]:
+                Party.notify_user([party], 'tryton-notification',
+                    gettext('crm_counterparty.msg_mailing_reply_label',
+                        party=party.rec_name, mailing=mailing.rec_name),
+                    description=text, user=user.id)
+
     def report(self, delivered):
         "Keep the gateway's report of the delivery"
         with without_check_access():
@@ -694,6 +749,7 @@ def addresses(parties, name):
         address = {
             'telegram': mechanism.telegram_chat,
             'sms': mechanism.value_compact,
+            'xmpp': mechanism.value_compact,
             }.get(name, mechanism.value)
         if address:
             found.setdefault(mechanism.party, address)
@@ -722,6 +778,7 @@ class ContactMechanism(metaclass=PoolMeta):
         "Unsubscribe every contact of address from channel_name's mailings"
         field = {
             'telegram': 'telegram_chat', 'sms': 'value_compact',
+            'xmpp': 'value_compact',
             }.get(channel_name, 'value')
         with without_check_access():
             mechanisms = cls.search([
@@ -737,6 +794,9 @@ class Cron(metaclass=PoolMeta):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls.method.selection.append(
-            ('crm.counterparty.mailing|send_scheduled',
-                "Send Scheduled Mailings"))
+        cls.method.selection.extend([
+                ('crm.counterparty.mailing|send_scheduled',
+                    "Send Scheduled Mailings"),
+                ('crm.counterparty.mailing|read_replies',
+                    "Read the Replies to Mailings"),
+                ])

@@ -25,9 +25,6 @@ def _key(model):
     return zlib.crc32(model.encode()) & 0x7fffffff
 
 
-KEY = _key(IMPORT)
-
-
 @contextmanager
 def hold(batch_id, model=IMPORT):
     """Hold the lock of the import (or record of model) batch_id while in
@@ -60,17 +57,17 @@ def hold(batch_id, model=IMPORT):
         os.close(file)
 
 
-def held(batch_ids):
-    "The batches among batch_ids whose lock a process holds"
+def held(batch_ids, model=IMPORT):
+    "The batches (records of model) among batch_ids whose lock a process holds"
     if backend.name == 'postgresql':
         cursor = Transaction().connection.cursor()
         cursor.execute("SELECT objid FROM pg_locks "
             "WHERE locktype = 'advisory' AND granted "
             "AND database = (SELECT oid FROM pg_database "
                 "WHERE datname = current_database()) "
-            "AND classid = %s AND objsubid = 2", (KEY,))
+            "AND classid = %s AND objsubid = 2", (_key(model),))
         return {int(i) for i, in cursor} & set(batch_ids)
-    return {i for i in batch_ids if _file_held(_path(i))}
+    return {i for i in batch_ids if _file_held(_path(i, model))}
 
 
 def _file_held(path):

@@ -56,10 +56,13 @@ def channel(name):
     from .email_ import EmailChannel
     from .sms import sms_channel
     from .telegram import TelegramChannel
+    from .xmpp import XMPPChannel
     if name == 'email':
         return EmailChannel()
     elif name == 'sms':
         return sms_channel()
     elif name == 'telegram':
         return TelegramChannel()
+    elif name == 'xmpp':
+        return XMPPChannel()
     raise ValueError(name)

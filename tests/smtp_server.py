@@ -2,6 +2,7 @@
 # of this repository contains the full copyright notices and license terms.
 """A real SMTP server for the tests: aiosmtpd on a free local port, keeping
 what it receives, and Tryton's [email] uri pointed at it."""
+import asyncio
 import email
 import email.policy
 import socket
@@ -16,10 +17,14 @@ from trytond.sendmail import SMTPDataManager
 class Mailbox:
     "What the server received, as parsed messages with their envelope"
 
-    def __init__(self):
+    def __init__(self, delay=0):
         self.messages = []
+        # Seconds a message takes, as a loaded server's
+        self.delay = delay
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         message = email.message_from_bytes(
             envelope.content, policy=email.policy.default)
         message.envelope_to = list(envelope.rcpt_tos)
@@ -41,9 +46,10 @@ def _free_port():
 
 
 @contextmanager
-def smtp_server(from_='crm@example.com'):
-    "Yield the mailbox of an SMTP server that Tryton sends its mail to"
-    mailbox = Mailbox()
+def smtp_server(from_='crm@example.com', delay=0):
+    """Yield the mailbox of an SMTP server that Tryton sends its mail to,
+    taking delay seconds a message"""
+    mailbox = Mailbox(delay)
     controller = Controller(mailbox, hostname='127.0.0.1', port=_free_port())
     controller.start()
     old = {o: config.get('email', o) for o in ['uri', 'from']}

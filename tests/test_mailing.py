@@ -6,6 +6,7 @@ import datetime as dt
 
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import set_company
+from trytond.modules.crm_counterparty import running
 from trytond.modules.crm_counterparty.tests import test_access
 from trytond.modules.crm_counterparty.tests.smtp_server import smtp_server
 from trytond.pool import Pool
@@ -217,6 +218,29 @@ class MailingTestCase(_Mailings, _DBTestCase):
         mailing.save()
         Mailing.send_scheduled()
         self.assertEqual(Mailing(mailing.id).state, 'sending')
+
+    @with_transaction()
+    def test_scheduler_resumes_dead_run(self):
+        """A mailing left sending that no process holds is queued again by
+        the scheduler; one a process sends is not"""
+        pool = Pool()
+        Mailing = pool.get('crm.counterparty.mailing')
+        Queue = pool.get('ir.queue')
+        mailing = self.setup_mailing()
+        Mailing.start([mailing])
+
+        def queued():
+            return [t for t in Queue.search([])
+                if t.data['model'] == Mailing.__name__
+                and t.data['method'] == 'deliver'
+                and list(t.data['instances']) == [mailing.id]]
+        before = len(queued())
+        with running.hold(mailing.id, Mailing.__name__) as held:
+            self.assertTrue(held)
+            Mailing.send_scheduled()
+            self.assertEqual(len(queued()), before)
+        Mailing.send_scheduled()
+        self.assertEqual(len(queued()), before + 1)
 
     @with_transaction()
     def test_no_text_refused(self):

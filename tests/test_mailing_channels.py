@@ -1,7 +1,8 @@
 # This file is part of crm_counterparty.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
-"""A mailing's SMS through a real Kannel and an SMS.ru-like provider, and
-its Telegram messages through a server answering as the Bot API does."""
+"""A mailing's SMS through a real Kannel and an SMS.ru-like provider, its
+Telegram messages through a server answering as the Bot API does, and its
+XMPP messages through a real Prosody."""
 import itertools
 import time
 from contextlib import contextmanager
@@ -12,8 +13,13 @@ from trytond.modules.crm_counterparty.tests.http_server import http_server
 from trytond.modules.crm_counterparty.tests.kannel_server import (
     kannel_server)
 from trytond.modules.crm_counterparty.tests.test_mailing import _Mailings
+from trytond.modules.crm_counterparty.tests.xmpp_server import (
+    COMPANY, xmpp_server)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
+from trytond.transaction import Transaction
+
+from trytond.modules.crm_counterparty.exceptions import InvalidJabber
 
 TEXT = "{{name}}, для {{company}} скидка 10% до конца месяца. " * 2
 
@@ -30,11 +36,16 @@ def configured(section, **options):
         yield
     finally:
         for option, value in old.items():
-            config.set(section, option, value or '')
+            # An option that was not there goes: '' would be its value
+            if value is None:
+                config._config.remove_option(section, option)
+            else:
+                config.set(section, option, value)
+        config._cache_clear()
 
 
 class MailingChannelsTestCase(_Mailings, _DBTestCase):
-    "Test the SMS and Telegram channels against their servers"
+    "Test the SMS, Telegram and XMPP channels against their servers"
 
     def add_contacts(self):
         Mechanism = Pool().get('party.contact_mechanism')
@@ -158,3 +169,95 @@ class MailingChannelsTestCase(_Mailings, _DBTestCase):
         result, = mailing.results
         self.assertEqual((result.party, result.state, result.message_id),
             (self.ivan, 'sent', '7'))
+
+    @with_transaction()
+    def test_xmpp_through_prosody(self):
+        """The company's account writes to each recipient's Jabber address,
+        the text written for him; the server's refusal is the result's
+        error; his reply reaches his card and the sender"""
+        Mechanism = Pool().get('party.contact_mechanism')
+        mailing = self.setup_mailing(parties=['romashka', 'ivan'],
+            email_html='', subject=None, xmpp_text="Привет, {{name}}!")
+        with xmpp_server() as server:
+            ivan = server.recipient('ivan')
+            Mechanism.create([
+                    {'party': self.ivan.id, 'type': 'jabber',
+                        'value': ivan.jid.capitalize()},
+                    # No such account on the server
+                    {'party': self.romashka.id, 'type': 'jabber',
+                        'value': 'sales@crm.test'},
+                    ])
+            mailing = self.deliver(mailing)
+            received = ivan.wait(1)
+            # He answers while the company's account is away
+            ivan.send(COMPANY, "Спасибо, интересно")
+            mailing.read_replies()
+        results = {r.party: r for r in mailing.results}
+        self.assertEqual(received, [(COMPANY, 'chat', "Привет, Иванов Иван!",
+                    results[self.ivan].message_id)])
+        self.assertEqual(
+            (results[self.ivan].state, results[self.ivan].address),
+            ('sent', 'ivan@crm.test'))
+        self.assertEqual(
+            (results[self.romashka].state, results[self.romashka].error),
+            ('failed', 'service-unavailable'))
+        self.assertEqual((mailing.sent, mailing.failed), (1, 1))
+        # The reply is on his card and in the sender's notifications
+        comment, = Pool().get('ir.chat.message').search([
+                ('channel.resource', '=', str(self.ivan))])
+        self.assertEqual(comment.content,
+            "A reply to the mailing \"Весенняя акция\": Спасибо, интересно")
+        notification, = Transaction().user_notifications
+        self.assertEqual(
+            (notification.user, notification.label, notification.description),
+            (self.users['Anna'], "Иванов Иван replied to the mailing "
+                "\"Весенняя акция\"", "Спасибо, интересно"))
+
+    @with_transaction()
+    def test_xmpp_send_test(self):
+        "Send Test writes to the Jabber address of one's employee"
+        Mechanism = Pool().get('party.contact_mechanism')
+        mailing = self.setup_mailing(
+            email_html='', subject=None, xmpp_text="Привет, {{name}}!")
+        anna = self.users['Anna']
+        with xmpp_server() as server:
+            own = server.recipient('anna')
+            Mechanism.create([{'party': anna.employee.party.id,
+                        'type': 'jabber', 'value': own.jid}])
+            with Transaction().set_user(anna.id):
+                mailing.send_test([mailing])
+            (sender, _, text, _), = own.wait(1)
+        self.assertEqual((sender, text),
+            (COMPANY, f"Привет, {anna.employee.party.rec_name}!"))
+
+    @with_transaction()
+    def test_xmpp_unreachable(self):
+        "No XMPP server to reach: the rows fail with the reason"
+        Mechanism = Pool().get('party.contact_mechanism')
+        mailing = self.setup_mailing(
+            email_html='', subject=None, xmpp_text="Привет!")
+        Mechanism.create([{'party': self.romashka.id, 'type': 'jabber',
+                    'value': 'sales@crm.test'}])
+        with xmpp_server() as server:
+            port = server.port
+        with configured('xmpp', jid=COMPANY, password='x',
+                host='127.0.0.1', port=str(port)):
+            mailing = self.deliver(mailing)
+        result, = mailing.results
+        self.assertEqual(result.state, 'failed')
+        self.assertIn('Connect call failed', result.error)
+
+    @with_transaction()
+    def test_jabber_address_checked(self):
+        "A Jabber contact is an account's address, kept in lower case"
+        Mechanism = Pool().get('party.contact_mechanism')
+        self.setup_company()
+        for value in ['ivan', 'ivan@', '@crm.test', 'ivan@crm.test/home',
+                'ivan@crm@test']:
+            with self.subTest(value=value), \
+                    self.assertRaises(InvalidJabber):
+                Mechanism.create([{'party': self.ivan.id, 'type': 'jabber',
+                            'value': value}])
+        mechanism, = Mechanism.create([{'party': self.ivan.id,
+                    'type': 'jabber', 'value': ' Ivan@CRM.test '}])
+        self.assertEqual(mechanism.value_compact, 'ivan@crm.test')
