@@ -5,6 +5,7 @@ what it receives, and Tryton's [email] uri pointed at it."""
 import email
 import email.policy
 import socket
+import time
 from contextlib import contextmanager
 
 from aiosmtpd.controller import Controller
@@ -23,6 +24,7 @@ class Mailbox:
         message = email.message_from_bytes(
             envelope.content, policy=email.policy.default)
         message.envelope_to = list(envelope.rcpt_tos)
+        message.received = time.monotonic()
         self.messages.append(message)
         return '250 Message accepted for delivery'
 
