@@ -767,6 +767,21 @@ class Result(ModelSQL, ModelView):
         return found[number] if 0 <= number < len(found) else None
 
     @classmethod
+    def bounced(cls, message_id, failures):
+        """Mark failed the results of message_id a bounce names, with the
+        server's reason; whether any was found"""
+        with without_check_access():
+            results = cls.search([('message_id', '=', message_id)])
+            reasons = {a.lower(): r for a, r in failures}
+            results = [r for r in results
+                if r.address.lower() in reasons]
+            for result in results:
+                cls.write([result], {'state': 'failed', 'error': gettext(
+                            'crm_counterparty.msg_mailing_bounced',
+                            reason=reasons[result.address.lower()])[:500]})
+        return bool(results)
+
+    @classmethod
     def by_token(cls, token):
         "The row of token, or None"
         with without_check_access():

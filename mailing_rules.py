@@ -7,8 +7,12 @@
   then redirects to it (routes.py finds the link again by its number, so
   that the page never redirects anywhere the mailing does not link to);
 - ``pixel``: the image whose loading counts the opening;
+- ``bounces``: what a delivery status notification (RFC 3464) says
+  failed, and the Message-ID of the message it returns;
 - ``delay``: how long to wait before the next message of a channel so that
   it sends no more than its rate, and ``Pace``, which waits so."""
+import email
+import email.policy
 import html
 import re
 import time
@@ -45,6 +49,38 @@ def pixel(url):
     "The invisible image that counts the opening of an e-mail"
     return ('<img src="%s" width="1" height="1" alt="" '
         'style="display:none">' % html.escape(url, quote=True))
+
+
+def bounces(message):
+    """The (Message-ID, [(recipient, reason)]) of the failures a delivery
+    status notification (an email.message) reports, else None; a delay
+    is not a failure"""
+    if (message.get_content_type() != 'multipart/report'
+            or message.get_param('report-type') != 'delivery-status'):
+        return None
+    message_id, failed = None, []
+    for part in message.walk():
+        kind = part.get_content_type()
+        if kind == 'message/delivery-status':
+            failed += [_failure(block) for block in part.get_payload()[1:]
+                if str(block.get('Action', '')).strip().lower() == 'failed']
+        elif kind in {'message/rfc822', 'text/rfc822-headers'}:
+            original = part.get_payload()
+            original = (original[0] if isinstance(original, list)
+                else email.message_from_string(
+                    part.get_content(), policy=email.policy.default))
+            ids = re.findall(r'<[^<>\s]+>', str(original['Message-ID'] or ''))
+            message_id = ids[0] if ids else message_id
+    return (message_id, failed) if message_id and failed else None
+
+
+def _failure(block):
+    "The (recipient, reason) of a recipient's block of a DSN"
+    recipient = str(block.get('Final-Recipient', '')).split(';')[-1].strip()
+    reason = ' '.join(filter(None, [str(block.get('Status', '')).strip(),
+                str(block.get('Diagnostic-Code', '')).split(';', 1)[-1]
+                .strip()]))
+    return recipient, ' '.join(reason.split())
 
 
 def delay(rate, last, now):

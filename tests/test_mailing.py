@@ -13,7 +13,10 @@ import trytond.config as config
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import set_company
 from trytond.modules.crm_counterparty.tests import test_access
+from trytond.modules.crm_counterparty.tests.imap_server import imap_server
 from trytond.modules.crm_counterparty.tests.smtp_server import smtp_server
+from trytond.modules.crm_counterparty.tests.test_mailbox import (
+    letter, mailbox_key)
 from trytond.pool import Pool
 from trytond.pyson import PYSONDecoder
 from trytond.tests.test_tryton import DB_NAME, _DBTestCase, with_transaction
@@ -371,3 +374,108 @@ class MailingTrackingTestCase(_Mailings, _DBTestCase):
                 'ivan@romashka.example': (2, 1, True, True),
                 'info@romashka.example': (0, 0, False, False),
                 })
+
+
+REPLY_TO = 'mailings@crm.example.com'
+# A bounce as Postfix writes it, of the message of Message-ID %s
+DSN = """\
+From: MAILER-DAEMON@mail.example (Mail Delivery System)
+To: %s
+Subject: Undelivered Mail Returned to Sender
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="B"
+
+--B
+Content-Type: text/plain
+
+Your message could not be delivered.
+
+--B
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mail.example
+
+Final-Recipient: rfc822; info@romashka.example
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 User unknown
+
+--B
+Content-Type: text/rfc822-headers
+
+To: info@romashka.example
+Message-ID: %%s
+
+--B--
+""" % REPLY_TO
+
+
+class MailingReplyTestCase(_Mailings, _DBTestCase):
+    """Test what comes back to the mailing's return address, read from a
+    real Dovecot: a reply and a bounce"""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        for context in [mailbox_key(), imap_server({'mailings': 'secret'})]:
+            cls.imap = cls.enterClassContext(context)
+
+    def setUp(self):
+        super().setUp()
+        old = config.get('crm_counterparty', 'mailing_reply_to')
+        config.set('crm_counterparty', 'mailing_reply_to', REPLY_TO)
+        self.addCleanup(config.set, 'crm_counterparty', 'mailing_reply_to',
+            old or '')
+
+    @with_transaction()
+    def test_reply_and_bounce(self):
+        """A reply lands on the counterparty's card and notifies the
+        sender; a bounce marks its recipient failed with the reason"""
+        pool = Pool()
+        Mailbox = pool.get('crm.mailbox')
+        Communication = pool.get('crm.communication')
+        Notification = pool.get('res.notification')
+        Unmatched = pool.get('crm.mail.unmatched')
+        mailing = self.deliver(self.setup_mailing(
+                parties=['romashka', 'ivan']))
+        sent, = self.mailbox.to('ivan@romashka.example')
+        self.assertEqual(
+            (sent['Reply-To'], sent.envelope_from), (REPLY_TO, REPLY_TO))
+        bounced, = self.mailbox.to('info@romashka.example')
+        anna = self.users['Anna']
+        mailbox, = Mailbox.create([{
+                    'user': anna.id, 'company': self.company.id,
+                    'employee': self.users['Maria'].employee.id,
+                    'address': REPLY_TO, 'imap_host': self.imap.host,
+                    'imap_port': self.imap.port, 'imap_security': 'none',
+                    'login': 'mailings', 'password': 'secret',
+                    'folders': 'INBOX',
+                    }])
+        self.imap.append('mailings', letter(
+                'Иванов Иван <ivan@romashka.example>', REPLY_TO,
+                'Re: ' + sent['Subject'], body="Пришлите прайс",
+                message_id='<reply-1@romashka.example>',
+                in_reply_to=sent['Message-ID']))
+        self.imap.append('mailings', (DSN % bounced['Message-ID']).encode())
+        with Transaction().set_context(company=self.company.id):
+            mailbox.read_mail()
+
+        reply, = Communication.search(
+            [('message_id', '=', '<reply-1@romashka.example>')])
+        self.assertEqual((reply.letter_direction, reply.letter_text),
+            ('incoming', "Пришлите прайс"))
+        self.assertIn(self.ivan, reply.parties)
+        notification, = Notification.search([('user', '=', anna.id)])
+        self.assertEqual(notification.label,
+            'Иванов Иван replied to the mailing "%s"' % mailing.name)
+        self.assertEqual(notification.records, str([reply.id]))
+        results = {r.address: (r.state, r.error)
+            for r in type(mailing)(mailing.id).results}
+        self.assertEqual(results, {
+                'ivan@romashka.example': ('sent', None),
+                'info@romashka.example': ('failed',
+                    'The mail server returned the message: '
+                    '5.1.1 550 5.1.1 User unknown'),
+                })
+        # The bounce is no letter of an unknown sender
+        self.assertEqual(Unmatched.search([]), [])

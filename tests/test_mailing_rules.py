@@ -1,6 +1,8 @@
 # This file is part of crm_counterparty.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
 """The rules of a mailing: placeholders, SMS parts, tracking, pace."""
+import email
+import email.policy
 import unittest
 
 from trytond.modules.crm_counterparty import mailing_rules
@@ -150,3 +152,80 @@ class PaceTestCase(unittest.TestCase):
         for _ in range(3):
             pace.wait()
         self.assertEqual(sleeps, [])
+
+
+# A bounce as Postfix writes it: the report, the status of each recipient
+# and the headers of the message returned
+DSN = b"""\
+From: MAILER-DAEMON@mail.example (Mail Delivery System)
+To: mailings@crm.example
+Subject: Undelivered Mail Returned to Sender
+Message-ID: <bounce-1@mail.example>
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status;
+ boundary="B"
+
+--B
+Content-Type: text/plain; charset=us-ascii
+
+I'm sorry to have to inform you that your message could not
+be delivered to one or more recipients.
+
+--B
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mail.example
+Arrival-Date: Fri,  4 Dec 2026 10:00:00 +0000 (UTC)
+
+Final-Recipient: rfc822; ivan@romashka.example
+Original-Recipient: rfc822;ivan@romashka.example
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 <ivan@romashka.example>: Recipient
+    address rejected: User unknown
+
+Final-Recipient: rfc822; late@romashka.example
+Action: delayed
+Status: 4.4.1
+
+--B
+Content-Type: text/rfc822-headers
+
+From: CRM <crm@example.com>
+To: ivan@romashka.example
+Subject: Sale
+Message-ID: <original-1@crm.example>
+
+--B--
+"""
+
+
+class BouncesTestCase(unittest.TestCase):
+    "Test what a delivery status notification says failed"
+
+    def parse(self, raw):
+        return email.message_from_bytes(raw, policy=email.policy.default)
+
+    def test_failed_recipient(self):
+        "The failed recipient with its status and the server's reason"
+        self.assertEqual(mailing_rules.bounces(self.parse(DSN)), (
+                '<original-1@crm.example>', [('ivan@romashka.example',
+                        '5.1.1 550 5.1.1 <ivan@romashka.example>: '
+                        'Recipient address rejected: User unknown')]))
+
+    def test_whole_message_returned(self):
+        "The message returned whole (message/rfc822) gives its id too"
+        raw = DSN.replace(b'Content-Type: text/rfc822-headers',
+            b'Content-Type: message/rfc822').replace(
+            b'Message-ID: <original-1@crm.example>\n',
+            b'Message-ID: <original-1@crm.example>\n\nText\n')
+        self.assertEqual(mailing_rules.bounces(self.parse(raw))[0],
+            '<original-1@crm.example>')
+
+    def test_not_a_bounce(self):
+        "A reply, or a report of a delay only, is not a bounce"
+        self.assertIsNone(mailing_rules.bounces(self.parse(
+                    b'From: ivan@romashka.example\nSubject: Re: Sale\n\n'
+                    b'Thanks\n')))
+        delayed = DSN.replace(b'Action: failed', b'Action: delayed')
+        self.assertIsNone(mailing_rules.bounces(self.parse(delayed)))
