@@ -16,8 +16,16 @@ user mails only whom he may see.  Sending runs in Tryton's queue
 3. a run finds the rows a dead run left *sending* and marks them
    *interrupted*, never sends them again (one lock a mailing, running.py).
 
+Each channel sends at most ``[crm_counterparty] mailing_rate_<channel>``
+messages a second (``mailing_rules.Pace``).  An e-mail's links and an
+image go through the module's pages (routes.py), which count its opening
+and clicks on its result; what comes back to its return address is
+mailing_reply.py's.  The results are on the recipients' cards (*Mailings
+Sent*), seen by whoever sees the counterparty.
+
 The channels are adapters of the ``channels`` package; the texts' rules
-are ``channels.placeholders`` and ``channels.sms``."""
+are ``channels.placeholders`` and ``channels.sms``, the tracking's and the
+pace's ``mailing_rules``."""
 import base64
 import datetime
 import hashlib
