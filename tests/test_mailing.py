@@ -289,8 +289,12 @@ class MailingTestCase(_Mailings, _DBTestCase):
             with set_company(self.company), \
                     Transaction().set_user(self.users[user].id), \
                     Transaction().set_context(_check_access=True):
-                return [(r.mailing_name, r.subject, r.address, r.state)
-                    for r in Result.search(on_card)]
+                # The fields of the card's list and form, as the client reads
+                return [(r['mailing_name'], r['subject'], r['address'],
+                        r['state'])
+                    for r in Result.search_read(on_card, fields_names=[
+                            'mailing_name', 'subject', 'address', 'state',
+                            'party.rec_name', 'opened_at', 'clicks'])]
         # Olga sees Anna's counterparties: Anna's mailing is on her card too
         for user in ['Anna', 'Olga', 'Maria']:
             self.assertEqual(card(user), [(mailing.name,
