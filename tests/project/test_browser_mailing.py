@@ -37,7 +37,8 @@ class MailingBrowserTest(test_browser.CardDataBrowserTest):
             has_text=test_browser.OTHER_NAME).dblclick()
         self._wait_quiet()
         tab.locator('button#relate').click()
-        self.page.locator('.dropdown-menu.show, .dropdown-menu:visible'
+        self._wait_quiet()
+        self.page.locator('.dropdown-menu:visible'
             ).get_by_text('Mailings Sent').click()
         expect(self.page.locator('#tablist li.active')).to_contain_text(
             'Mailings Sent')
@@ -50,7 +51,10 @@ class MailingBrowserTest(test_browser.CardDataBrowserTest):
         self._screenshot('card_mailings_sent.png')
 
         tab = self._open_menu('Clients', 'Mailings')
-        # The list, the form, then the graph
+        # The list (its row taken: sao switches from a record), the form,
+        # then the graph
+        tab.locator('.treeview tbody tr', has_text=MAILING).click()
+        self._wait_quiet()
         for _ in range(2):
             tab.locator('button#switch_').click()
             self._wait_quiet()
