@@ -31,7 +31,9 @@ _USER_MODELS = {
 _COUNTERPARTY_MODELS = {'party.party', 'crm.communication'}
 # Rules that name the counterparties the user sees (the read domain of
 # party.party, as counterparty_visible), and so depend on the same
-_LINKED_MODELS = {'project.work', 'party.relation.all', 'web.user'}
+_LINKED_MODELS = {
+    'project.work', 'party.relation.all', 'web.user',
+    'crm.counterparty.mailing.result'}
 
 
 class Rule(metaclass=PoolMeta):

@@ -16,12 +16,22 @@ user mails only whom he may see.  Sending runs in Tryton's queue
 3. a run finds the rows a dead run left *sending* and marks them
    *interrupted*, never sends them again (one lock a mailing, running.py).
 
+Each channel sends at most ``[crm_counterparty] mailing_rate_<channel>``
+messages a second (``mailing_rules.Pace``).  An e-mail's links and an
+image go through the module's pages (routes.py), which count its opening
+and clicks on its result; what comes back to its return address is
+mailing_reply.py's.  The results are on the recipients' cards (*Mailings
+Sent*), seen by whoever sees the counterparty.
+
 The channels are adapters of the ``channels`` package; the texts' rules
-are ``channels.placeholders`` and ``channels.sms``."""
+are ``channels.placeholders`` and ``channels.sms``, the tracking's and the
+pace's ``mailing_rules``."""
 import base64
 import datetime
 import hashlib
 import secrets
+
+from sql.conditionals import Coalesce
 
 import trytond.config as config
 from trytond.i18n import gettext
@@ -29,11 +39,12 @@ from trytond.model import (
     Index, ModelSQL, ModelView, Unique, Workflow, fields)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If, PYSONDecoder
+from trytond.report import html_to_text
 from trytond.transaction import (
     Transaction, check_access, without_check_access)
 from trytond.url import http_base
 
-from . import running
+from . import mailing_rules, running
 from .exceptions import MailingError
 from .channels import ChannelError, Message, channel, placeholders, sms
 from .channels.telegram import MAX_LENGTH as TELEGRAM_MAX_LENGTH
@@ -125,7 +136,14 @@ class Mailing(Workflow, ModelSQL, ModelView):
         'crm.counterparty.mailing.result', 'mailing', "Results",
         readonly=True)
     sent = fields.Function(fields.Integer("Sent"), 'get_totals')
+    delivered = fields.Function(fields.Integer("Delivered",
+            help="As the channels report it: SMS only."), 'get_totals')
     failed = fields.Function(fields.Integer("Failed"), 'get_totals')
+    opened = fields.Function(fields.Integer("Opened",
+            help="The e-mails opened (their images shown) or clicked."),
+        'get_totals')
+    clicked = fields.Function(fields.Integer("Clicked",
+            help="The e-mails with a link clicked."), 'get_totals')
     state = fields.Selection([
             ('draft', "Draft"),
             ('scheduled', "Scheduled"),
@@ -252,13 +270,19 @@ class Mailing(Workflow, ModelSQL, ModelView):
         pool = Pool()
         Result = pool.get('crm.counterparty.mailing.result')
         result = {n: {m.id: 0 for m in mailings} for n in names}
-        states = {'sent': ['sent', 'delivered'], 'failed': ['failed']}
+        domains = {
+            'sent': [('state', 'in', ['sent', 'delivered'])],
+            'delivered': [('state', '=', 'delivered')],
+            'failed': [('state', '=', 'failed')],
+            'opened': [('opened_at', '!=', None)],
+            'clicked': [('clicked_at', '!=', None)],
+            }
         with without_check_access():
             for name in names:
                 for mailing in mailings:
                     result[name][mailing.id] = Result.search_count([
                             ('mailing', '=', mailing.id),
-                            ('state', 'in', states[name]),
+                            domains[name],
                             ])
         return result
 
@@ -406,6 +430,8 @@ class Mailing(Workflow, ModelSQL, ModelView):
             Result.fail_queued(self, name, str(e))
             yield
             return
+        pace = mailing_rules.Pace(config.getfloat(
+                'crm_counterparty', 'mailing_rate_' + name, default=0))
         with connection, without_check_access():
             attachments = self.attachment_files() if name == 'email' else []
             while self.__class__(self.id).state == 'sending':
@@ -419,6 +445,7 @@ class Mailing(Workflow, ModelSQL, ModelView):
                 # The claim is committed before anything is sent
                 yield
                 for result, token in claimed:
+                    pace.wait()
                     result.send(connection, self.message(
                             result, token, attachments))
                 Result.save([r for r, _ in claimed])
@@ -435,11 +462,18 @@ class Mailing(Workflow, ModelSQL, ModelView):
         "The Message of result, written for its counterparty"
         values = result.values()
         if result.channel == 'email':
+            html = placeholders.render(self.email_html, values, markup=True)
+            text = None
+            if token:
+                html = mailing_rules.track_links(
+                    html, lambda n: click_url(token, n))
+                # The plain part without the image
+                text = html_to_text(html)
+                html += mailing_rules.pixel(open_url(token))
             return Message(
-                address=result.address, text=None,
+                address=result.address, text=text,
                 subject=placeholders.render(self.subject, values),
-                html=placeholders.render(
-                    self.email_html, values, markup=True),
+                html=html,
                 attachments=list(attachments),
                 unsubscribe_url=token and unsubscribe_url(token),
                 from_=self.sender.party.rec_name if self.sender else None)
@@ -514,8 +548,9 @@ class Mailing(Workflow, ModelSQL, ModelView):
 
 def _base():
     "Where recipients and gateways reach the module's pages"
+    # Tryton's base ends with a slash: a double one is matched by no route
     return config.get(
-        'crm_counterparty', 'mailing_base', default=http_base())
+        'crm_counterparty', 'mailing_base', default=http_base()).rstrip('/')
 
 
 def _database():
@@ -532,6 +567,17 @@ def report_url(token):
     "Where the SMS gateway reports the delivery of a message (routes.py)"
     return (f'{_base()}/{_database()}/crm_counterparty/delivery'
         f'?token={token}')
+
+
+def open_url(token):
+    "The image whose loading tells the e-mail was opened (routes.py)"
+    return (f'{_base()}/{_database()}/crm_counterparty/open/{token}.gif')
+
+
+def click_url(token, number):
+    "The page that counts a click on link number, then goes there"
+    return (f'{_base()}/{_database()}/crm_counterparty/click/{token}'
+        f'/{number}')
 
 
 def token_hash(token):
@@ -582,6 +628,17 @@ class Result(ModelSQL, ModelView):
     sent_at = fields.DateTime("Sent At")
     message_id = fields.Char("Message ID")
     token_hash = fields.Char("Token Hash")
+    opened_at = fields.DateTime("Opened At", readonly=True,
+        help="When the e-mail was first opened (its images shown) "
+        "or clicked.")
+    opens = fields.Integer("Opens", readonly=True)
+    clicked_at = fields.DateTime("Clicked At", readonly=True,
+        help="When a link of the e-mail was first clicked.")
+    clicks = fields.Integer("Clicks", readonly=True)
+    mailing_name = fields.Function(
+        fields.Char("Mailing"), 'get_mailing_fields')
+    subject = fields.Function(
+        fields.Char("Subject"), 'get_mailing_fields')
 
     @classmethod
     def __setup__(cls):
@@ -597,6 +654,30 @@ class Result(ModelSQL, ModelView):
                 Index(t, (t.token_hash, Index.Equality())),
                 })
         cls._order = [('id', 'ASC')]
+
+    @classmethod
+    def default_opens(cls):
+        return 0
+
+    @classmethod
+    def default_clicks(cls):
+        return 0
+
+    @classmethod
+    def get_mailing_fields(cls, results, names):
+        "The name and subject of the mailing, shown on the recipient's card"
+        values = {n: {} for n in names}
+        with without_check_access():
+            for result in cls.browse(results):
+                mailing = result.mailing
+                values_of = {
+                    'mailing_name': mailing.name,
+                    'subject': mailing.subject
+                    if result.channel == 'email' else None,
+                    }
+                for name in names:
+                    values[name][result.id] = values_of[name]
+        return values
 
     @classmethod
     def add(cls, mailing, parties):
@@ -722,6 +803,46 @@ class Result(ModelSQL, ModelView):
         if user.employee:
             return addresses([user.employee.party], name).get(
                 user.employee.party)
+
+    def track(self, clicked):
+        """Count an opening, or a click (which opened it as well), keeping
+        the first time of each"""
+        table = self.__table__()
+        cursor = Transaction().connection.cursor()
+        now = datetime.datetime.now()
+        columns = [table.opened_at]
+        values = [Coalesce(table.opened_at, now)]
+        if clicked:
+            columns += [table.clicked_at, table.clicks]
+            values += [Coalesce(table.clicked_at, now), Coalesce(table.clicks, 0) + 1]
+        else:
+            columns.append(table.opens)
+            values.append(Coalesce(table.opens, 0) + 1)
+        # One update: two openings at once both count
+        cursor.execute(*table.update(
+                columns, values, where=table.id == self.id))
+
+    def link(self, number):
+        "The link number of the e-mail as its recipient got it, or None"
+        mailing = self.mailing
+        found = mailing_rules.links(placeholders.render(
+                mailing.email_html, self.values(), markup=True))
+        return found[number] if 0 <= number < len(found) else None
+
+    @classmethod
+    def bounced(cls, message_id, failures):
+        """Mark failed the results of message_id a bounce names, with the
+        server's reason; whether any was found"""
+        with without_check_access():
+            results = cls.search([('message_id', '=', message_id)])
+            reasons = {a.lower(): r for a, r in failures}
+            results = [r for r in results
+                if r.address.lower() in reasons]
+            for result in results:
+                cls.write([result], {'state': 'failed', 'error': gettext(
+                            'crm_counterparty.msg_mailing_bounced',
+                            reason=reasons[result.address.lower()])[:500]})
+        return bool(results)
 
     @classmethod
     def by_token(cls, token):

@@ -12,12 +12,16 @@ paths below it (…/events/call, …/events/summary).
 
 The pages a mailing's recipients and gateways reach: the recipient of a
 mailing unsubscribes (the link of the e-mail and its one-click
-``List-Unsubscribe-Post``), and an SMS gateway reports a delivery.  Each
-is reached by the token of one message, whose hash alone is stored; the
-pages name nobody."""
+``List-Unsubscribe-Post``), an SMS gateway reports a delivery, an e-mail's
+image counts its opening and its links their clicks.  Each is reached by
+the token of one message, whose hash alone is stored; the pages name
+nobody."""
+import base64
 import datetime as dt
 import html
 import json
+
+from werkzeug.utils import redirect
 
 from trytond.exceptions import RateLimitException, UserError
 from trytond.i18n import gettext
@@ -369,3 +373,39 @@ def delivery(request, pool):
     if delivered is not None:
         result.report(delivered)
     return Response('OK', content_type='text/plain')
+
+
+# The smallest transparent GIF: what the image of an opened e-mail shows
+PIXEL = base64.b64decode(
+    'R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7')
+
+
+@app.route('/<base64:database_name>/crm_counterparty/open/<token>.gif',
+    methods={'GET'})
+@with_pool
+@with_transaction(readonly=False)
+def opened(request, pool, token):
+    "The image of an e-mail: the same whoever asks, counting the opening"
+    Result = pool.get('crm.counterparty.mailing.result')
+    if result := Result.by_token(token):
+        result.track(clicked=False)
+    response = Response(PIXEL, content_type='image/gif')
+    response.headers['Cache-Control'] = 'no-store'
+    return response
+
+
+@app.route(
+    '/<base64:database_name>/crm_counterparty/click/<token>/<int:number>',
+    methods={'GET'})
+@with_pool
+@with_transaction(readonly=False)
+def clicked(request, pool, token, number):
+    """A link of an e-mail: counted, then followed; only to a link of the
+    mailing, never to an address the request names"""
+    Result = pool.get('crm.counterparty.mailing.result')
+    result = Result.by_token(token)
+    url = result.link(number) if result else None
+    if not url:
+        abort(HTTPStatus.NOT_FOUND)
+    result.track(clicked=True)
+    return redirect(url, code=HTTPStatus.FOUND)

@@ -3,7 +3,9 @@
 """E-mail through the SMTP server of Tryton's ``[email] uri``, one
 connection for the messages of a chunk: an HTML part and its plain text,
 the files, and the headers with which a mail client offers to unsubscribe
-in one click (RFC 8058)."""
+in one click (RFC 8058).  ``[crm_counterparty] mailing_reply_to`` is where
+the replies (``Reply-To``) and the bounces (the envelope's sender) go: a
+mailbox of the module reads them (mailing_reply.py)."""
 import mimetypes
 import smtplib
 from email.message import EmailMessage
@@ -16,12 +18,20 @@ from trytond.tools.email_ import set_from_header
 from . import Channel, ChannelError
 
 
+def _reply_to():
+    return config.get('crm_counterparty', 'mailing_reply_to') or None
+
+
 def build(message):
     "The EmailMessage of message"
     msg = EmailMessage()
     from_cfg = config.get('email', 'from')
     set_from_header(msg, from_cfg, message.from_ or from_cfg)
     msg['To'] = message.address
+    if reply_to := _reply_to():
+        # In place of the sender's name set_from_header may have put
+        del msg['Reply-To']
+        msg['Reply-To'] = reply_to
     msg['Subject'] = message.subject
     if message.unsubscribe_url:
         msg['List-Unsubscribe'] = f'<{message.unsubscribe_url}>'
@@ -49,8 +59,8 @@ class EmailChannel(Channel):
             if self.server is None:
                 self.server = get_smtp_server(strict=True)
             self.server = send_message(
-                msg, to_addrs=[message.address], server=self.server,
-                strict=True)
+                msg, from_addr=_reply_to(), to_addrs=[message.address],
+                server=self.server, strict=True)
         except (smtplib.SMTPException, OSError) as e:
             raise ChannelError(str(e)) from e
         return msg['Message-ID']

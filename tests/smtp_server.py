@@ -6,6 +6,7 @@ import asyncio
 import email
 import email.policy
 import socket
+import time
 from contextlib import contextmanager
 
 from aiosmtpd.controller import Controller
@@ -28,6 +29,8 @@ class Mailbox:
         message = email.message_from_bytes(
             envelope.content, policy=email.policy.default)
         message.envelope_to = list(envelope.rcpt_tos)
+        message.envelope_from = envelope.mail_from
+        message.received = time.monotonic()
         self.messages.append(message)
         return '250 Message accepted for delivery'
 

@@ -3,15 +3,26 @@
 """Mailings in the database: whom they reach, sent by e-mail to a real
 SMTP server exactly once, unsubscribing, resends and the test to oneself."""
 import datetime as dt
+import re
+import time
+from urllib.parse import urlsplit
 
+from werkzeug.test import Client
+
+import trytond.config as config
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import set_company
 from trytond.modules.crm_counterparty import running
 from trytond.modules.crm_counterparty.tests import test_access
+from trytond.modules.crm_counterparty.tests.imap_server import imap_server
 from trytond.modules.crm_counterparty.tests.smtp_server import smtp_server
+from trytond.modules.crm_counterparty.tests.test_mailbox import (
+    letter, mailbox_key)
 from trytond.pool import Pool
-from trytond.tests.test_tryton import _DBTestCase, with_transaction
+from trytond.pyson import PYSONDecoder
+from trytond.tests.test_tryton import DB_NAME, _DBTestCase, with_transaction
 from trytond.transaction import Transaction
+from trytond.wsgi import app
 
 from trytond.modules.crm_counterparty.exceptions import MailingError
 
@@ -282,3 +293,217 @@ class MailingTestCase(_Mailings, _DBTestCase):
         message, = self.mailbox.to('anna@example.com')
         self.assertTrue(message['Subject'].startswith("Скидки для "))
         self.assertEqual(Mailing(mailing.id).results, ())
+
+    @with_transaction()
+    def test_on_card(self):
+        """The messages sent to a counterparty are on its card for whoever
+        sees it, with the mailing's name and subject, to nobody else"""
+        pool = Pool()
+        Result = pool.get('crm.counterparty.mailing.result')
+        ActWindow = pool.get('ir.action.act_window')
+        mailing = self.deliver(self.setup_mailing(parties=['romashka', 'ivan']))
+        action, = ActWindow.search([
+                ('res_model', '=', 'crm.counterparty.mailing.result'),
+                ('name', '=', "Mailings Sent"),
+                ])
+        on_card = PYSONDecoder({'active_ids': [self.romashka.id]}).decode(
+            action.domain)
+
+        def card(user):
+            with set_company(self.company), \
+                    Transaction().set_user(self.users[user].id), \
+                    Transaction().set_context(_check_access=True):
+                # The fields of the card's list and form, as the client reads
+                return [(r['mailing_name'], r['subject'], r['address'],
+                        r['state'])
+                    for r in Result.search_read(on_card, fields_names=[
+                            'mailing_name', 'subject', 'address', 'state',
+                            'party.rec_name', 'opened_at', 'clicks'])]
+        # Olga sees Anna's counterparties: Anna's mailing is on her card too
+        for user in ['Anna', 'Olga', 'Maria']:
+            self.assertEqual(card(user), [(mailing.name,
+                        "Скидки для {{company}}", 'info@romashka.example',
+                        'sent')], user)
+        self.assertEqual(card('Boris'), [])
+        with set_company(self.company), \
+                Transaction().set_user(self.users['Boris'].id), \
+                Transaction().set_context(_check_access=True):
+            self.assertEqual(Result.search([]), [])
+
+    @with_transaction()
+    def test_rate_limit(self):
+        """At 10 messages a second, the second e-mail is received 0.1 s
+        after the sending started at the earliest"""
+        mailing = self.setup_mailing(parties=['romashka', 'ivan'])
+        if not config.has_section('crm_counterparty'):
+            config.add_section('crm_counterparty')
+        old = config.get('crm_counterparty', 'mailing_rate_email')
+        config.set('crm_counterparty', 'mailing_rate_email', '10')
+        try:
+            start = time.monotonic()
+            self.deliver(mailing)
+        finally:
+            config.set('crm_counterparty', 'mailing_rate_email', old or '0')
+        received = [m.received for m in self.mailbox.messages]
+        self.assertEqual(len(received), 2)
+        self.assertGreaterEqual(max(received) - start, 0.1)
+
+
+class MailingTrackingTestCase(_Mailings, _DBTestCase):
+    "Test the opening and the clicks of an e-mail, over HTTP"
+
+    @with_transaction()
+    def committed_mailing(self, email_html):
+        "A mailing sent and committed: the pages see only what is"
+        mailing = self.deliver(self.setup_mailing(
+                parties=['romashka', 'ivan'], email_html=email_html))
+        Transaction().commit()
+        return mailing.id
+
+    def test_opened_clicked(self):
+        """The image counts the openings, a link the clicks and goes where
+        the mailing links to; a forged token or link counts nothing"""
+        links = ('<p><a href="https://example.com/a?x=1&amp;y=2">A</a> '
+            '<a href="mailto:info@example.com">M</a></p>')
+        mailing_id = self.committed_mailing(links)
+        message, = self.mailbox.to('ivan@romashka.example')
+        html = message.get_body(('html',)).get_content()
+        self.assertNotIn('example.com/a', html)
+        self.assertIn('href="mailto:info@example.com"', html)
+        self.assertNotIn('crm_counterparty/open/',
+            message.get_body(('plain',)).get_content())
+        click, = re.findall(r'href="(http[^"]+/click/[^"]+)"', html)
+        image, = re.findall(r'src="([^"]+/open/[^"]+)"', html)
+        http = Client(app)
+
+        response = http.get(urlsplit(image).path)
+        self.assertEqual(
+            (response.status_code, response.mimetype), (200, 'image/gif'))
+        forged = image.replace('/open/', '/open/x')
+        self.assertEqual(http.get(urlsplit(forged).path).data, response.data)
+        http.get(urlsplit(image).path)
+        response = http.get(urlsplit(click).path)
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(
+            response.headers['Location'], 'https://example.com/a?x=1&y=2')
+        # The next link does not exist; a forged token finds no message
+        for path in [urlsplit(click).path[:-1] + '1',
+                urlsplit(click).path.replace('/click/', '/click/x')]:
+            self.assertEqual(http.get(path).status_code, 404)
+
+        with Transaction().start(DB_NAME, 0, readonly=True):
+            Mailing = Pool().get('crm.counterparty.mailing')
+            mailing = Mailing(mailing_id)
+            self.assertEqual(
+                (mailing.sent, mailing.opened, mailing.clicked), (2, 1, 1))
+            tracked = {r.address: (r.opens, r.clicks, bool(r.opened_at),
+                    bool(r.clicked_at)) for r in mailing.results}
+        self.assertEqual(tracked, {
+                'ivan@romashka.example': (2, 1, True, True),
+                'info@romashka.example': (0, 0, False, False),
+                })
+
+
+REPLY_TO = 'mailings@crm.example.com'
+# A bounce as Postfix writes it, of the message of Message-ID %s
+DSN = """\
+From: MAILER-DAEMON@mail.example (Mail Delivery System)
+To: %s
+Subject: Undelivered Mail Returned to Sender
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="B"
+
+--B
+Content-Type: text/plain
+
+Your message could not be delivered.
+
+--B
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mail.example
+
+Final-Recipient: rfc822; info@romashka.example
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 User unknown
+
+--B
+Content-Type: text/rfc822-headers
+
+To: info@romashka.example
+Message-ID: %%s
+
+--B--
+""" % REPLY_TO
+
+
+class MailingReplyTestCase(_Mailings, _DBTestCase):
+    """Test what comes back to the mailing's return address, read from a
+    real Dovecot: a reply and a bounce"""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        for context in [mailbox_key(), imap_server({'mailings': 'secret'})]:
+            cls.imap = cls.enterClassContext(context)
+
+    def setUp(self):
+        super().setUp()
+        old = config.get('crm_counterparty', 'mailing_reply_to')
+        config.set('crm_counterparty', 'mailing_reply_to', REPLY_TO)
+        self.addCleanup(config.set, 'crm_counterparty', 'mailing_reply_to',
+            old or '')
+
+    @with_transaction()
+    def test_reply_and_bounce(self):
+        """A reply lands on the counterparty's card and notifies the
+        sender; a bounce marks its recipient failed with the reason"""
+        pool = Pool()
+        Mailbox = pool.get('crm.mailbox')
+        Communication = pool.get('crm.communication')
+        Notification = pool.get('res.notification')
+        Unmatched = pool.get('crm.mail.unmatched')
+        mailing = self.deliver(self.setup_mailing(
+                parties=['romashka', 'ivan']))
+        sent, = self.mailbox.to('ivan@romashka.example')
+        self.assertEqual(
+            (sent['Reply-To'], sent.envelope_from), (REPLY_TO, REPLY_TO))
+        bounced, = self.mailbox.to('info@romashka.example')
+        anna = self.users['Anna']
+        mailbox, = Mailbox.create([{
+                    'user': anna.id, 'company': self.company.id,
+                    'employee': self.users['Maria'].employee.id,
+                    'address': REPLY_TO, 'imap_host': self.imap.host,
+                    'imap_port': self.imap.port, 'imap_security': 'none',
+                    'login': 'mailings', 'password': 'secret',
+                    'folders': 'INBOX',
+                    }])
+        self.imap.append('mailings', letter(
+                'Иванов Иван <ivan@romashka.example>', REPLY_TO,
+                'Re: ' + sent['Subject'], body="Пришлите прайс",
+                message_id='<reply-1@romashka.example>',
+                in_reply_to=sent['Message-ID']))
+        self.imap.append('mailings', (DSN % bounced['Message-ID']).encode())
+        with Transaction().set_context(company=self.company.id):
+            mailbox.read_mail()
+
+        reply, = Communication.search(
+            [('message_id', '=', '<reply-1@romashka.example>')])
+        self.assertEqual((reply.letter_direction, reply.letter_text),
+            ('incoming', "Пришлите прайс"))
+        self.assertIn(self.ivan, reply.parties)
+        notification, = Notification.search([('user', '=', anna.id)])
+        self.assertEqual(notification.label,
+            'Иванов Иван replied to the mailing "%s"' % mailing.name)
+        self.assertEqual(notification.records, str([reply.id]))
+        results = {r.address: (r.state, r.error)
+            for r in type(mailing)(mailing.id).results}
+        self.assertEqual(results, {
+                'ivan@romashka.example': ('sent', None),
+                'info@romashka.example': ('failed',
+                    'The mail server returned the message: '
+                    '5.1.1 550 5.1.1 User unknown'),
+                })
+        # The bounce is no letter of an unknown sender
+        self.assertEqual(Unmatched.search([]), [])
