@@ -11,6 +11,7 @@ is «ООО «Ромашка»», and names are compared by rapidfuzz for the ne
 («Ромашка ООО Москва», a typo).  Two cards with different INNs, or one INN
 with different KPPs (a branch), are never duplicates, as for the import.
 """
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
@@ -26,6 +27,13 @@ KEY_SCORES = {
     'email': 95,
     'phone': 90,
     }
+# The kinds of keys the scan of the base may count (Party Configuration)
+KEY_KINDS = [
+    ('inn', "INN"),
+    ('email', "E-mail"),
+    ('phone', "Phone"),
+    ('name', "Name"),
+    ]
 # The similarity of names proposed by default (Party Configuration)
 DEFAULT_NAME_THRESHOLD = 85
 # A name shorter than this says too little to be compared on its own
@@ -137,3 +145,66 @@ def compare(keys, other, name_threshold=DEFAULT_NAME_THRESHOLD):
         return None
     score = max([KEY_SCORES.get(k, similarity) for k, _ in shared])
     return Pair(tuple(shared), similarity, score)
+
+
+# The letters of each word kept in the cut names a scan compares in blocks
+CUT = 3
+# A block of more cards than this (a common word, a switchboard's phone)
+# says too little to compare all its cards with each other
+MAX_BLOCK = 50
+
+
+def block_keys(key):
+    """The blocks of the scan a name (as name_key gives it) is in: each of
+    its words, and the name with each word cut to its start, then to its
+    end (one typo leaves one of the two cuts as it was)"""
+    words = key.split()
+    if not words:
+        return set()
+    blocks = {'w ' + w for w in words if len(w) >= MIN_NAME_LENGTH}
+    blocks.add('< ' + ' '.join(sorted(w[:CUT] for w in words)))
+    blocks.add('> ' + ' '.join(sorted(w[-CUT:] for w in words)))
+    return blocks
+
+
+def groups(pairs):
+    """The groups of cards that pairs (of ids) join, directly or through
+    others: {id: the lowest id of its group}"""
+    parent = {}
+
+    def root(i):
+        parent.setdefault(i, i)
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in pairs:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return {i: root(i) for i in parent}
+
+
+class Blocks:
+    "The cards of each block, without the blocks of more than MAX_BLOCK"
+
+    def __init__(self, size=MAX_BLOCK):
+        self.size = size
+        self._cards = defaultdict(list)
+
+    def add(self, card, keys):
+        "Put card in the blocks of keys"
+        for key in keys:
+            self._cards[key].append(card)
+
+    def partners(self, card, keys):
+        """The other cards of the blocks of keys (card's), the large ones
+        left out"""
+        found = set()
+        for key in keys:
+            cards = self._cards.get(key, ())
+            if len(cards) <= self.size:
+                found.update(cards)
+        found.discard(card)
+        return found

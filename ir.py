@@ -13,6 +13,8 @@ from .access import counterparty_rule_context
 _USER_MODELS = {
     'crm.counterparty.favorite',
     'crm.counterparty.import',
+    'crm.counterparty.duplicate_scan',
+    'crm.counterparty.duplicate_scan.group',
     'crm.counterparty.import.mapping',
     'crm.counterparty.tag',
     'crm.counterparty.tag-party.party',
@@ -31,7 +33,8 @@ _USER_MODELS = {
 _COUNTERPARTY_MODELS = {'party.party', 'crm.communication'}
 # Rules that name the counterparties the user sees (the read domain of
 # party.party, as counterparty_visible), and so depend on the same
-_LINKED_MODELS = {'project.work', 'party.relation.all', 'web.user'}
+_LINKED_MODELS = {'project.work', 'party.relation.all', 'web.user',
+    'crm.counterparty.duplicate_scan.pair'}
 
 
 class Rule(metaclass=PoolMeta):
