@@ -11,7 +11,6 @@ is «ООО «Ромашка»», and names are compared by rapidfuzz for the ne
 («Ромашка ООО Москва», a typo).  Two cards with different INNs, or one INN
 with different KPPs (a branch), are never duplicates, as for the import.
 """
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
@@ -147,23 +146,33 @@ def compare(keys, other, name_threshold=DEFAULT_NAME_THRESHOLD):
     return Pair(tuple(shared), similarity, score)
 
 
-# The letters of each word kept in the cut names a scan compares in blocks
-CUT = 3
+def namesakes(pair, employer, other_employer):
+    """Whether a Pair is only of two contact persons of two companies with
+    alike names: namesakes are common, a person moving needs a key more"""
+    return (pair.reasons == ['name'] and employer is not None
+        and other_employer is not None and employer != other_employer)
+
+
 # A block of more cards than this (a common word, a switchboard's phone)
 # says too little to compare all its cards with each other
 MAX_BLOCK = 50
+# A word shorter than this gets no blocks of its halves
+MIN_HALVED = 4
 
 
 def block_keys(key):
     """The blocks of the scan a name (as name_key gives it) is in: each of
-    its words, and the name with each word cut to its start, then to its
-    end (one typo leaves one of the two cuts as it was)"""
+    its words, and for each word each of its halves with the other words
+    (a letter typed wrong leaves one half as it was)"""
     words = key.split()
-    if not words:
-        return set()
     blocks = {'w ' + w for w in words if len(w) >= MIN_NAME_LENGTH}
-    blocks.add('< ' + ' '.join(sorted(w[:CUT] for w in words)))
-    blocks.add('> ' + ' '.join(sorted(w[-CUT:] for w in words)))
+    for i, word in enumerate(words):
+        if len(word) < MIN_HALVED:
+            continue
+        others = ' '.join(words[:i] + words[i + 1:])
+        half = len(word) // 2
+        blocks.add('< %s %s' % (word[:half], others))
+        blocks.add('> %s %s' % (word[half:], others))
     return blocks
 
 
@@ -187,24 +196,38 @@ def groups(pairs):
 
 
 class Blocks:
-    "The cards of each block, without the blocks of more than MAX_BLOCK"
+    """The cards of each block, without the blocks of more than MAX_BLOCK;
+    a block is known by the hash of its key, and one card is kept as
+    itself, not in a list, for the memory of millions of blocks"""
 
     def __init__(self, size=MAX_BLOCK):
         self.size = size
-        self._cards = defaultdict(list)
+        self._cards = {}
 
     def add(self, card, keys):
         "Put card in the blocks of keys"
-        for key in keys:
-            self._cards[key].append(card)
+        blocks = self._cards
+        for key in map(hash, keys):
+            cards = blocks.get(key)
+            if cards is None:
+                blocks[key] = card
+            elif isinstance(cards, int):
+                blocks[key] = [cards, card]
+            elif cards:
+                cards.append(card)
+                if len(cards) > self.size:
+                    # Too large: forgotten, the memory freed
+                    blocks[key] = ()
 
     def partners(self, card, keys):
         """The other cards of the blocks of keys (card's), the large ones
         left out"""
         found = set()
-        for key in keys:
+        for key in map(hash, keys):
             cards = self._cards.get(key, ())
-            if len(cards) <= self.size:
+            if isinstance(cards, int):
+                found.add(cards)
+            else:
                 found.update(cards)
         found.discard(card)
         return found

@@ -324,7 +324,8 @@ class Base:
         for a, b in candidates:
             pair = duplicate_keys.compare(keys[a], keys[b], self.threshold
                 if 'name' in self.kinds else 101)
-            if pair:
+            if pair and not duplicate_keys.namesakes(
+                    pair, self.employers.get(a), self.employers.get(b)):
                 found[a, b] = pair
         return found
 
