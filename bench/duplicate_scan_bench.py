@@ -205,6 +205,8 @@ def scan(database):
         pool = Pool(database)
         Scan = pool.get('crm.counterparty.duplicate_scan')
         with Transaction().start(database, 1) as transaction:
+            # A scan of every card, not of those changed since the last
+            Scan.delete(Scan.search([]))
             scan, = Scan.create([{}])
             Scan.start([scan])
             transaction.commit()
@@ -223,14 +225,17 @@ def scan(database):
     return int(scan_id), float(elapsed), float(peak)
 
 
-def typed_way(pool, database, sample=100):
+def typed_way(pool, database, sample=20):
     "Seconds of the card's own duplicates (duplicate.py) per card, sampled"
     from trytond.transaction import Transaction
     Party = pool.get('party.party')
-    with Transaction().start(database, 1, readonly=True):
-        count = Party.search([], count=True)
-        ids = Party.search([], order=[('id', 'ASC')])[::max(count // sample,
-                1)][:sample]
+    with Transaction().start(database, 1, readonly=True) as transaction:
+        cursor = transaction.connection.cursor()
+        cursor.execute('SELECT id FROM party_party WHERE active '
+            'ORDER BY id')
+        ids = [i for i, in cursor]
+        count = len(ids)
+        ids = ids[::max(count // sample, 1)][:sample]
         started = time.monotonic()
         for party in Party.browse(ids):
             party.on_change_with_duplicates()
