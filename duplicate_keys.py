@@ -146,6 +146,23 @@ def compare(keys, other, name_threshold=DEFAULT_NAME_THRESHOLD):
     return Pair(tuple(shared), similarity, score)
 
 
+# The words two names do not share must be this alike for the names alone
+# to make a pair in the scan (one letter of six typed wrong scores 83)
+DIFFERING_WORDS_SCORE = 75
+
+
+def differing_words_alike(key, other_key):
+    """Whether the words two names (as name_key gives them) do not share
+    are alike (a typo), or one name has all the other's: «Донеда
+    Девелопмент» is not «Дониса Девелопмент», however long the word shared"""
+    words, other_words = set(key.split()), set(other_key.split())
+    left, right = words - other_words, other_words - words
+    if not left or not right:
+        return True
+    return fuzz.ratio(' '.join(sorted(left)), ' '.join(sorted(right))) >= (
+        DIFFERING_WORDS_SCORE)
+
+
 def namesakes(pair, employer, other_employer):
     """Whether a Pair is only of two contact persons of two companies with
     alike names: namesakes are common, a person moving needs a key more"""

@@ -324,8 +324,7 @@ class Base:
         for a, b in candidates:
             pair = duplicate_keys.compare(keys[a], keys[b], self.threshold
                 if 'name' in self.kinds else 101)
-            if pair and not duplicate_keys.namesakes(
-                    pair, self.employers.get(a), self.employers.get(b)):
+            if pair and not self._weak(pair, a, b, keys):
                 found[a, b] = pair
         return found
 
@@ -339,6 +338,17 @@ class Base:
                 if duplicate_keys.name_score(name, self.names[o])
                 >= self.threshold)
         return partners
+
+    def _weak(self, pair, a, b, keys):
+        """Whether the pair of a and b (keys: CardKeys by id) is of names
+        alone too weak for a scan of the whole base, where many names are
+        alike by chance"""
+        if pair.reasons != ['name']:
+            return False
+        return (duplicate_keys.namesakes(
+                pair, self.employers.get(a), self.employers.get(b))
+            or not duplicate_keys.differing_words_alike(
+                keys[a].name, keys[b].name))
 
     def _related(self, a, b):
         "Whether one card is the other's contact person"

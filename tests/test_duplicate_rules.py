@@ -4,8 +4,8 @@
 import unittest
 
 from trytond.modules.crm_counterparty.duplicate_keys import (
-    Blocks, CardKeys, block_keys, compare, groups, name_key, namesakes,
-    name_score, name_words)
+    Blocks, CardKeys, block_keys, compare, differing_words_alike, groups,
+    name_key, namesakes, name_score, name_words)
 from trytond.modules.crm_counterparty.importing import rules
 
 
@@ -121,6 +121,18 @@ class ScanBlocksTestCase(unittest.TestCase):
         self.assertFalse(namesakes(by_name, 1, 1))
         self.assertFalse(namesakes(by_name, 1, None))
         self.assertFalse(namesakes(compare(person, person), 1, 2))
+
+    def test_differing_words_alike(self):
+        "The words not shared must be a typo of each other, or none"
+        for name, other, alike in [
+                ("Донеда Девелопмент", "Дониса Девелопмент", False),
+                ("Бавеки Сервис", "Баъеки Сервис", True),
+                ("Ромашка", "Ромашка Москва", True),
+                ("ООО «Ландыш»", "Ландыш, ООО", True),
+                ]:
+            with self.subTest(name=name, other=other):
+                self.assertEqual(differing_words_alike(
+                        name_key(name), name_key(other)), alike)
 
     def test_groups_join_pairs(self):
         "Pairs through a common card are one group, named by its lowest id"
