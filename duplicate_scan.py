@@ -16,7 +16,7 @@ import datetime as dt
 
 from sql import Literal, Null, Select
 from sql.aggregate import Count, Max, Min
-from sql.conditionals import Coalesce
+from sql.conditionals import Case, Coalesce
 from sql.functions import CurrentTimestamp, Lower
 
 from trytond import backend
@@ -502,7 +502,8 @@ class DuplicateGroup(ModelSQL, ModelView):
     score = fields.Float("Score", digits=(3, 1), readonly=True)
     pair_count = fields.Integer("Pairs", readonly=True)
     parties = fields.Function(fields.Many2Many(
-            'party.party', None, None, "Counterparties"), 'get_parties')
+            'party.party', None, None, "Counterparties"), 'get_parties',
+        searcher='search_parties')
     names = fields.Function(fields.Char("Counterparties"), 'get_names')
     pairs = fields.Function(fields.Many2Many(
             'crm.counterparty.duplicate_scan.pair', None, None, "Pairs"),
@@ -543,6 +544,22 @@ class DuplicateGroup(ModelSQL, ModelView):
         Pair = Pool().get('crm.counterparty.duplicate_scan.pair')
         return sorted({c.id for p in Pair.browse(self.get_pairs(name))
                 for c in p.duplicate_parties()})
+
+    @classmethod
+    def search_parties(cls, name, clause):
+        "The groups with a pair of which a card matches clause"
+        Pair = Pool().get('crm.counterparty.duplicate_scan.pair')
+        nested = clause[0][len(name):]
+        pairs = Pair.search(['OR',
+                ('party' + nested, *clause[1:]),
+                ('other' + nested, *clause[1:]),
+                ], order=[], query=True)
+        pair = Pair.__table__()
+        groups = pair.select(Min(pair.id),
+            where=pair.cluster != Null,
+            group_by=[pair.scan, pair.cluster],
+            having=Max(Case((pair.id.in_(pairs), 1), else_=0)) == 1)
+        return [('id', 'in', groups)]
 
     def get_names(self, name):
         return '; '.join(p.rec_name for p in self.parties)

@@ -258,8 +258,13 @@ class DuplicateScanTestCase(_DBTestCase):
         scan_id, _ = self.scan(self.anna)
         group_ids = call(self.anna, SCAN + '.group', 'search', [
                 ('scan', '=', scan_id)])
-        group = next(g for g in Pool().get(SCAN + '.group').browse(group_ids)
-            if self.cards['form'] in g.parties)
+        group_id, = call(self.anna, SCAN + '.group', 'search', [
+                ('scan', '=', scan_id),
+                ('parties', '=', self.cards['form'].id),
+                ])
+        group = Pool().get(SCAN + '.group')(group_id)
+        self.assertIn(group.id, group_ids)
+        self.assertIn(self.cards['form'], group.parties)
         action_id = call(self.anna, SCAN + '.group', 'merge', [group.id])
         action, = Pool().get('ir.action.wizard').search([
                 ('action', '=', action_id)])
