@@ -4,7 +4,7 @@ from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
-from .duplicate_keys import DEFAULT_NAME_THRESHOLD
+from .duplicate_keys import DEFAULT_NAME_THRESHOLD, KEY_KINDS
 
 
 class Configuration(metaclass=PoolMeta):
@@ -27,6 +27,12 @@ class Configuration(metaclass=PoolMeta):
         help="How similar (50 to 100 %) the names of two counterparties "
         "must be to propose them as duplicates when nothing else is "
         "shared.")
+
+    duplicate_scan_keys = fields.MultiSelection(
+        KEY_KINDS, "Duplicate Scan Keys",
+        help="What the scan of the whole base counts as a sign of a "
+        "duplicate: an INN, an e-mail or a phone the cards share, a similar "
+        "name.")
 
     default_counterparty_type = fields.Many2One(
         'crm.counterparty.type', "Default Type", ondelete='SET NULL',
@@ -66,6 +72,10 @@ class Configuration(metaclass=PoolMeta):
     @classmethod
     def default_duplicate_name_threshold(cls):
         return DEFAULT_NAME_THRESHOLD
+
+    @classmethod
+    def default_duplicate_scan_keys(cls):
+        return [k for k, _ in KEY_KINDS]
 
     @classmethod
     def default_default_counterparty_type(cls):

@@ -26,6 +26,13 @@ KEY_SCORES = {
     'email': 95,
     'phone': 90,
     }
+# The kinds of keys the scan of the base may count (Party Configuration)
+KEY_KINDS = [
+    ('inn', "INN"),
+    ('email', "E-mail"),
+    ('phone', "Phone"),
+    ('name', "Name"),
+    ]
 # The similarity of names proposed by default (Party Configuration)
 DEFAULT_NAME_THRESHOLD = 85
 # A name shorter than this says too little to be compared on its own
@@ -137,3 +144,107 @@ def compare(keys, other, name_threshold=DEFAULT_NAME_THRESHOLD):
         return None
     score = max([KEY_SCORES.get(k, similarity) for k, _ in shared])
     return Pair(tuple(shared), similarity, score)
+
+
+# The words two names do not share must be this alike for the names alone
+# to make a pair in the scan (one letter of six typed wrong scores 83)
+DIFFERING_WORDS_SCORE = 75
+
+
+def differing_words_alike(key, other_key):
+    """Whether the words two names (as name_key gives them) do not share
+    are alike (a typo), or one name has all the other's: «Донеда
+    Девелопмент» is not «Дониса Девелопмент», however long the word shared"""
+    words, other_words = set(key.split()), set(other_key.split())
+    left, right = words - other_words, other_words - words
+    if not left or not right:
+        return True
+    return fuzz.ratio(' '.join(sorted(left)), ' '.join(sorted(right))) >= (
+        DIFFERING_WORDS_SCORE)
+
+
+def namesakes(pair, employer, other_employer):
+    """Whether a Pair is only of two contact persons of two companies with
+    alike names: namesakes are common, a person moving needs a key more"""
+    return (pair.reasons == ['name'] and employer is not None
+        and other_employer is not None and employer != other_employer)
+
+
+# A block of more cards than this (a common word, a switchboard's phone)
+# says too little to compare all its cards with each other
+MAX_BLOCK = 50
+# A word shorter than this gets no blocks of its halves
+MIN_HALVED = 4
+
+
+def block_keys(key):
+    """The blocks of the scan a name (as name_key gives it) is in: each of
+    its words, and for each word each of its halves with the other words
+    (a letter typed wrong leaves one half as it was)"""
+    words = key.split()
+    blocks = {'w ' + w for w in words if len(w) >= MIN_NAME_LENGTH}
+    for i, word in enumerate(words):
+        if len(word) < MIN_HALVED:
+            continue
+        others = ' '.join(words[:i] + words[i + 1:])
+        half = len(word) // 2
+        blocks.add('< %s %s' % (word[:half], others))
+        blocks.add('> %s %s' % (word[half:], others))
+    return blocks
+
+
+def groups(pairs):
+    """The groups of cards that pairs (of ids) join, directly or through
+    others: {id: the lowest id of its group}"""
+    parent = {}
+
+    def root(i):
+        parent.setdefault(i, i)
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in pairs:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return {i: root(i) for i in parent}
+
+
+class Blocks:
+    """The cards of each block, without the blocks of more than MAX_BLOCK;
+    a block is known by the hash of its key, and one card is kept as
+    itself, not in a list, for the memory of millions of blocks"""
+
+    def __init__(self, size=MAX_BLOCK):
+        self.size = size
+        self._cards = {}
+
+    def add(self, card, keys):
+        "Put card in the blocks of keys"
+        blocks = self._cards
+        for key in map(hash, keys):
+            cards = blocks.get(key)
+            if cards is None:
+                blocks[key] = card
+            elif isinstance(cards, int):
+                blocks[key] = [cards, card]
+            elif cards:
+                cards.append(card)
+                if len(cards) > self.size:
+                    # Too large: forgotten, the memory freed
+                    blocks[key] = ()
+
+    def partners(self, card, keys):
+        """The other cards of the blocks of keys (card's), the large ones
+        left out"""
+        found = set()
+        for key in map(hash, keys):
+            cards = self._cards.get(key, ())
+            if isinstance(cards, int):
+                found.add(cards)
+            else:
+                found.update(cards)
+        found.discard(card)
+        return found

@@ -13,6 +13,8 @@ from .access import counterparty_rule_context
 _USER_MODELS = {
     'crm.counterparty.favorite',
     'crm.counterparty.import',
+    'crm.counterparty.duplicate_scan',
+    'crm.counterparty.duplicate_scan.group',
     'crm.counterparty.import.mapping',
     'crm.counterparty.tag',
     'crm.counterparty.tag-party.party',
@@ -33,7 +35,8 @@ _COUNTERPARTY_MODELS = {'party.party', 'crm.communication'}
 # party.party, as counterparty_visible), and so depend on the same
 _LINKED_MODELS = {
     'project.work', 'party.relation.all', 'web.user',
-    'crm.counterparty.mailing.result'}
+    'crm.counterparty.mailing.result',
+    'crm.counterparty.duplicate_scan.pair'}
 
 
 class Rule(metaclass=PoolMeta):

@@ -38,6 +38,9 @@ STAYING = {
     # The pairs said not to be duplicates are of the cards as they were
     ('crm.counterparty.not_duplicate', 'party'),
     ('crm.counterparty.not_duplicate', 'other'),
+    # What a scan found is of the cards as they were
+    ('crm.counterparty.duplicate_scan.pair', 'party'),
+    ('crm.counterparty.duplicate_scan.pair', 'other'),
     # The record of a merge names the cards as they were
     ('crm.counterparty.merge', 'kept'),
     # Tryton's own log of what was done to the card
@@ -494,7 +497,7 @@ class MergeWizard(Wizard):
     merge = StateTransition()
 
     def default_start(self, fields):
-        parties = list(self.records)
+        parties = self._parties()
         if len(parties) < 2:
             raise MergeError(gettext('crm_counterparty.msg_merge_one'))
         check_editable(parties)
@@ -504,6 +507,13 @@ class MergeWizard(Wizard):
             'kept': kept.id,
             'choices': _choices(parties, kept),
             }
+
+    def _parties(self):
+        "The cards selected, or those of the duplicates (scan) selected"
+        if self.model.__name__ == 'party.party':
+            return list(self.records)
+        return list(dict.fromkeys(
+                p for r in self.records for p in r.duplicate_parties()))
 
     def transition_merge(self):
         Merge = Pool().get('crm.counterparty.merge')

@@ -42,6 +42,10 @@ PLAIN = {
         "a pair said not to be one names both without changing them",
     ('crm.counterparty.not_duplicate', 'other'):
         "a pair said not to be one names both without changing them",
+    ('crm.counterparty.duplicate_scan.pair', 'party'):
+        "what a scan found, written by the scan of cards its user sees",
+    ('crm.counterparty.duplicate_scan.pair', 'other'):
+        "what a scan found, written by the scan of cards its user sees",
     ('crm.counterparty.merge', 'kept'):
         "only a merge writes it, of cards its user edits",
     ('crm.counterparty.mailing-party.party', 'party'):

@@ -4,7 +4,8 @@
 import unittest
 
 from trytond.modules.crm_counterparty.duplicate_keys import (
-    CardKeys, compare, name_key, name_score, name_words)
+    Blocks, CardKeys, block_keys, compare, differing_words_alike, groups,
+    name_key, namesakes, name_score, name_words)
 from trytond.modules.crm_counterparty.importing import rules
 
 
@@ -87,3 +88,53 @@ class DuplicateKeysTestCase(unittest.TestCase):
         self.assertIsNone(compare(*keys, name_threshold=95))
         self.assertIsNone(
             compare(CardKeys.of("Ромашка"), CardKeys.of("Василёк")))
+
+
+class ScanBlocksTestCase(unittest.TestCase):
+    "Test the blocks the scan of the base compares cards in"
+
+    def test_typo_shares_a_block(self):
+        "A letter typed wrong in any word leaves a block in common"
+        name = name_key("Колокольчик Трейд")
+        for typo in ["Калокольчик Трейд", "Колокольчек Трейд",
+                "Колокольчик Трэйд"]:
+            with self.subTest(typo=typo):
+                self.assertTrue(block_keys(name) & block_keys(name_key(typo)))
+        self.assertFalse(
+            block_keys(name) & block_keys(name_key("Незабудка Опт")))
+
+    def test_large_block_left_out(self):
+        "A block of more cards than its size finds no partner"
+        blocks = Blocks(size=3)
+        for card in range(1, 5):
+            blocks.add(card, {'common', 'own %s' % card})
+        blocks.add(10, {'own 1'})
+        self.assertEqual(blocks.partners(1, {'common', 'own 1'}), {10})
+        self.assertEqual(blocks.partners(2, {'common', 'own 2'}), set())
+
+    def test_namesakes_of_two_companies(self):
+        "Persons of two companies alike by name alone are not proposed"
+        person = CardKeys.of("Петров Пётр", phones=['+7 903 111-22-33'])
+        namesake = CardKeys.of("Петров Пётр")
+        by_name = compare(person, namesake)
+        self.assertTrue(namesakes(by_name, 1, 2))
+        self.assertFalse(namesakes(by_name, 1, 1))
+        self.assertFalse(namesakes(by_name, 1, None))
+        self.assertFalse(namesakes(compare(person, person), 1, 2))
+
+    def test_differing_words_alike(self):
+        "The words not shared must be a typo of each other, or none"
+        for name, other, alike in [
+                ("Донеда Девелопмент", "Дониса Девелопмент", False),
+                ("Бавеки Сервис", "Баъеки Сервис", True),
+                ("Ромашка", "Ромашка Москва", True),
+                ("ООО «Ландыш»", "Ландыш, ООО", True),
+                ]:
+            with self.subTest(name=name, other=other):
+                self.assertEqual(differing_words_alike(
+                        name_key(name), name_key(other)), alike)
+
+    def test_groups_join_pairs(self):
+        "Pairs through a common card are one group, named by its lowest id"
+        self.assertEqual(groups([(5, 7), (7, 2), (8, 9)]),
+            {2: 2, 5: 2, 7: 2, 8: 8, 9: 8})
