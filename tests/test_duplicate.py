@@ -2,11 +2,10 @@
 # of this repository contains the full copyright notices and license terms.
 """Likely duplicates shown while a card is typed (duplicate.py), as the web
 client asks for them: the on_change of the card as the user."""
-from trytond.modules.company.tests import (
-    create_company, create_employee, set_company)
+from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.crm_counterparty.exceptions import NotDuplicateError
 from trytond.modules.crm_counterparty.tests.test_access import call
-from trytond.modules.crm_counterparty.tests.tools import create_user
+from trytond.modules.crm_counterparty.tests.tools import anna_and_boris
 from trytond.pool import Pool
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
 
@@ -20,16 +19,10 @@ class DuplicateTestCase(_DBTestCase):
         Василёк, which Anna may not see (each sees his own)"""
         pool = Pool()
         Party = pool.get('party.party')
-        Configuration = pool.get('party.configuration')
         company = create_company()
         with set_company(company):
-            anna = create_employee(company, "Анна")
-            boris = create_employee(company, "Борис")
-            self.anna = create_user('anna', anna)
-            self.boris = create_user('boris', boris)
-            configuration = Configuration(1)
-            configuration.counterparty_visibility = 'involved'
-            configuration.save()
+            (anna, boris), (self.anna, self.boris) = anna_and_boris(
+                company)
             self.romashka, self.vasilek = Party.create([{
                         'name': "ООО «Ромашка»", 'responsible': anna.id,
                         'inn': '7707083893',

@@ -6,12 +6,12 @@ over RPC as the web client does, its queued task run as the queue runs it
 from contextlib import closing
 from unittest.mock import patch
 
-from trytond.modules.company.tests import (
-    create_company, create_employee, set_company)
+from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.crm_counterparty import duplicate_scan
 from trytond.modules.crm_counterparty.tests.test_access import (
     call, run_wizard)
-from trytond.modules.crm_counterparty.tests.tools import create_user
+from trytond.modules.crm_counterparty.tests.tools import (
+    anna_and_boris, create_user)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
 from trytond.transaction import Transaction
@@ -43,12 +43,9 @@ class DuplicateScanTestCase(_DBTestCase):
         Configuration = pool.get('party.configuration')
         company = create_company()
         with set_company(company):
-            anna = create_employee(company, "Анна")
-            boris = create_employee(company, "Борис")
-            self.anna = create_user('anna', anna)
-            self.boris = create_user('boris', boris)
+            (anna, boris), (self.anna, self.boris) = anna_and_boris(
+                company)
             configuration = Configuration(1)
-            configuration.counterparty_visibility = 'involved'
             # Two cards of one INN are what the scan is for
             configuration.duplicate_tax_identifier = 'warning'
             configuration.save()

@@ -3,6 +3,7 @@
 """What the database tests share."""
 import re
 
+from trytond.modules.company.tests import create_employee
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -53,6 +54,20 @@ def run_import(data, user, **values):
         for _ in batch.process():
             pass
     return Import(batch.id)
+
+
+def anna_and_boris(company):
+    """Anna and Boris, employees of company with a CRM login each, who see
+    only the counterparties they take part in: ((anna, boris), (their
+    users)); made under set_company(company)"""
+    pool = Pool()
+    Configuration = pool.get('party.configuration')
+    employees = [create_employee(company, n) for n in ["Анна", "Борис"]]
+    configuration = Configuration(1)
+    configuration.counterparty_visibility = 'involved'
+    configuration.save()
+    return employees, [create_user(login, employee)
+        for login, employee in zip(['anna', 'boris'], employees)]
 
 
 def crm_employee(name, login, company, email=None):
