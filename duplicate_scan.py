@@ -217,7 +217,7 @@ class DuplicateScan(Workflow, ModelSQL, ModelView):
                     'other': b,
                     'score': pair.score,
                     'name_score': pair.name_score,
-                    'reasons': ', '.join(pair.reasons),
+                    'reasons': list(pair.reasons),
                     } for (a, b), pair in sorted(found.items())
                 if (a, b) not in known])
 
@@ -452,10 +452,10 @@ class DuplicatePair(ModelSQL, ModelView):
     name_score = fields.Float(
         "Name Similarity", digits=(3, 1), readonly=True,
         help="How similar the names are, 0 to 100.")
-    reasons = fields.Char(
-        "Reasons", readonly=True,
-        help="The keys the two share: inn, email, phone, and name when "
-        "their names are similar enough.")
+    reasons = fields.MultiSelection(
+        duplicate_keys.KEY_KINDS, "Reasons", readonly=True,
+        help="The keys the two share, and their name when the names are "
+        "similar enough.")
 
     @classmethod
     def __setup__(cls):

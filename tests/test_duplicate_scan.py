@@ -108,9 +108,9 @@ class DuplicateScanTestCase(_DBTestCase):
         "{(party, other): reasons} of the scan's pairs user reads"
         pair_ids = call(user, SCAN + '.pair', 'search',
             [('scan', '=', scan_id)])
-        return {(p['party'], p['other']): p['reasons'] for p in call(
-                user, SCAN + '.pair', 'read', pair_ids,
-                ['party', 'other', 'reasons'])}
+        pairs = call(user, SCAN + '.pair', 'read', pair_ids,
+            ['party', 'other', 'reasons'])
+        return {(p['party'], p['other']): sorted(p['reasons']) for p in pairs}
 
     @with_transaction()
     def test_finds_each_kind(self):
@@ -119,12 +119,12 @@ class DuplicateScanTestCase(_DBTestCase):
         scan_id, pairs = self.scan(self.anna)
         c = self.cards
         self.assertEqual(pairs, {
-                (c['inn'].id, c['inn2'].id): 'inn',
-                (c['phone'].id, c['phone2'].id): 'phone',
-                (c['email'].id, c['email2'].id): 'email',
-                (c['form'].id, c['form2'].id): 'name',
-                (c['typo'].id, c['typo2'].id): 'name',
-                (c['person'].id, c['person2'].id): 'phone, name',
+                (c['inn'].id, c['inn2'].id): ['inn'],
+                (c['phone'].id, c['phone2'].id): ['phone'],
+                (c['email'].id, c['email2'].id): ['email'],
+                (c['form'].id, c['form2'].id): ['name'],
+                (c['typo'].id, c['typo2'].id): ['name'],
+                (c['person'].id, c['person2'].id): ['name', 'phone'],
                 })
         scan, = call(self.anna, SCAN, 'read', [scan_id],
             ['state', 'progress', 'pair_count', 'cards_total', 'groups'])
@@ -194,9 +194,9 @@ class DuplicateScanTestCase(_DBTestCase):
         scan_id, pairs = self.scan(self.anna)
         c = self.cards
         self.assertEqual(pairs, {
-                (c['inn'].id, new.id): 'name',
-                (c['email'].id, new.id): 'email',
-                (c['email2'].id, new.id): 'email',
+                (c['inn'].id, new.id): ['name'],
+                (c['email'].id, new.id): ['email'],
+                (c['email2'].id, new.id): ['email'],
                 })
         scan, = call(self.anna, SCAN, 'read', [scan_id], ['since',
                 'cards_total'])
