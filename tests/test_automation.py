@@ -163,6 +163,33 @@ class AutomationTestCase(_DBTestCase):
         self.assertEqual(Party(party.id).responsible, self.anna)
 
     @with_transaction()
+    def test_least_loaded(self):
+        """A new card goes to the employee of the list responsible for the
+        fewest active counterparties"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        self.setup_company()
+        with set_company(self.company):
+            Party.create([{'name': name, 'responsible': employee.id}
+                    for name, employee in [("А", self.anna), ("Б", self.anna),
+                        ("В", self.vera)]])
+        scenario = self.scenario([{
+                    'kind': 'assign_responsible', 'method': 'least_loaded',
+                    'employees': [('add', [
+                                self.anna.id, self.boris.id, self.vera.id])],
+                    }], trigger_kind='created')
+        with set_company(self.company):
+            first = self.party("ООО «Первый»")
+            run_queue()
+            second = self.party("ООО «Второй»")
+            run_queue()
+        self.assertEqual(Party(first.id).responsible, self.boris)
+        # Boris and Vera have one each now, Anna two
+        self.assertIn(Party(second.id).responsible, [self.boris, self.vera])
+        self.assertEqual([r.state for r in self.runs(scenario)],
+            ['done'] * 2)
+
+    @with_transaction()
     def test_once_by_event(self):
         """The scheduler run twice, and the same event handed twice, make
         one run each"""
