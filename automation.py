@@ -140,6 +140,11 @@ class Automation(DeactivableMixin, ModelSQL, ModelView):
         "Counterparties",
         help="The counterparties it acts on, as the list's filters; "
         "empty for all.")
+    filter = fields.Many2One(
+        'ir.ui.view_search', "Saved Filter", ondelete='RESTRICT',
+        domain=[('model', '=', 'party.party')],
+        help="Only the counterparties this saved filter of the list finds "
+        "when the scenario acts (its relative dates counted from that day).")
     trigger = fields.Many2One(
         'ir.trigger', "Trigger", readonly=True, ondelete='SET NULL')
     actions = fields.One2Many(
@@ -424,10 +429,9 @@ class Automation(DeactivableMixin, ModelSQL, ModelView):
         return [list(i) for i in items if i[1] not in done]
 
     def parsed_domain(self):
-        "The scenario's domain of counterparties, decoded"
-        if not self.domain:
-            return []
-        return PYSONDecoder({}).decode(self.domain)
+        "The scenario's domain of counterparties and its filter's, decoded"
+        texts = [self.domain, self.filter.domain if self.filter else None]
+        return [PYSONDecoder({}).decode(t) for t in texts if t]
 
     # Acting
 

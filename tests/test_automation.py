@@ -112,6 +112,27 @@ class AutomationTestCase(_DBTestCase):
         self.assertEqual([r.party for r in self.runs(scenario)], [company])
 
     @with_transaction()
+    def test_saved_filter_limits_counterparties(self):
+        """A scenario acts only on what a saved filter of the list finds
+        then, its relative date counted from that day"""
+        pool = Pool()
+        ViewSearch = pool.get('ir.ui.view_search')
+        self.setup_company()
+        persons, = ViewSearch.create([{
+                    'name': "Новые люди", 'model': 'party.party',
+                    'user': self.admin.id,
+                    'domain': '[["kind", "=", "person"], '
+                    '["created_since", "=", "today - 1d"]]'}])
+        scenario = self.scenario([{'kind': 'set_status',
+                    'status': self.active.id}],
+            trigger_kind='created', filter=persons.id)
+        with set_company(self.company):
+            self.party("ООО «Ромашка»", kind='company')
+            person = self.party("Иван Петров", kind='person')
+            run_queue()
+        self.assertEqual([r.party for r in self.runs(scenario)], [person])
+
+    @with_transaction()
     def test_field_changed_to_value(self):
         "A status set to a value sets off the scenario, another does not"
         pool = Pool()
