@@ -848,7 +848,7 @@ def _loads(employees):
     Party = pool.get('party.party')
     party = Party.__table__()
     cursor = Transaction().connection.cursor()
-    cursor.execute(*party.select(party.responsible, Count(Literal('*')),
+    cursor.execute(*party.select(party.responsible, Count(party.id),
             where=party.responsible.in_([e.id for e in employees])
             & (party.active == Literal(True)),
             group_by=[party.responsible]))
