@@ -1,8 +1,9 @@
 """An employee invites a contact person to the portal from her card; the
 invitation arrives at a real SMTP server; the guest sets a password from
-its link, comments on a meeting and proposes a call (browser.py).  The
-guest of another client tries Ivan's records by their addresses, a page of
-another site posts in her name, and someone guesses her password."""
+its link, comments on a meeting, reads the employee's answer typed in
+sao's chat and proposes a call (browser.py).  The guest of another client
+tries Ivan's records by their addresses, a page of another site posts in
+her name, and someone guesses her password."""
 import datetime as dt
 import email
 import re
@@ -13,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from aiosmtpd.controller import Controller
 
 from . import test_browser
-from .browser import TIMEOUT, expect, free_port
+from .browser import SCREENSHOTS, TIMEOUT, expect, free_port
 
 GUEST = 'Иванов Иван Иванович'
 EMAIL = 'ivan@client.example'
@@ -23,6 +24,7 @@ OTHER, OTHER_EMAIL = 'Анна Южная', 'anna@other.example'
 OTHER_PASSWORD = 'Yuzhny-Veter-2031'
 OTHER_MEETING = 'Встреча юга'
 FORGED = 'Отмените все заказы'
+ANSWER = 'Ждём вас, пропуск заказан'
 # The page of another site: a form that posts a comment to the portal
 HOSTILE = '''<!DOCTYPE html><html><body>
 <form method="post" action="%s"><input name="content" value="%s">
@@ -164,29 +166,50 @@ class PortalBrowserTest(test_browser.CardDataBrowserTest):
         self._wait_quiet()
 
         link = self._invitation_link()
-        page.goto(link)
-        page.locator('input[name="password"]').fill('Sever-Veter-2031')
-        page.locator('input[name="confirm"]').fill('Sever-Veter-2031')
-        page.get_by_role('button', name='Save').click()
-        expect(page.locator('h1')).to_contain_text(GUEST)
+        # The guest on a page of his own, the employee's sao left open
+        guest = page.context.browser.new_page(locale='en-US')
+        guest.set_default_timeout(TIMEOUT)
+        guest.goto(link)
+        guest.locator('input[name="password"]').fill('Sever-Veter-2031')
+        guest.locator('input[name="confirm"]').fill('Sever-Veter-2031')
+        guest.get_by_role('button', name='Save').click()
+        expect(guest.locator('h1')).to_contain_text(GUEST)
 
-        page.get_by_role('link', name=MEETING).click()
-        page.locator('textarea[name="content"]').fill('Будем к 9:00')
-        page.get_by_role('button', name='Send').click()
-        expect(page.locator('.chat')).to_contain_text('Будем к 9:00')
-        expect(page.locator('.chat')).to_contain_text(EMAIL)
+        guest.get_by_role('link', name=MEETING).click()
+        guest.locator('textarea[name="content"]').fill('Будем к 9:00')
+        guest.get_by_role('button', name='Send').click()
+        expect(guest.locator('.chat')).to_contain_text('Будем к 9:00')
+        expect(guest.locator('.chat')).to_contain_text(EMAIL)
 
-        page.get_by_role('link', name='Propose a meeting or a call').click()
-        page.locator('input[name="subject"]').fill('Созвон по счёту')
-        page.locator('input[name="start"]').fill('2031-05-06T15:00')
-        page.locator('select[name="category"]').select_option(label='Call')
-        page.get_by_role('button', name='Send').click()
-        expect(page.locator('h1')).to_contain_text('Созвон по счёту')
-        self._screenshot('portal_proposal.png')
+        self._answer_in_chat(MEETING, 'Будем к 9:00', ANSWER)
+        guest.reload()
+        expect(guest.locator('.chat')).to_contain_text(ANSWER)
+
+        guest.get_by_role('link', name='Propose a meeting or a call').click()
+        guest.locator('input[name="subject"]').fill('Созвон по счёту')
+        guest.locator('input[name="start"]').fill('2031-05-06T15:00')
+        guest.locator('select[name="category"]').select_option(label='Call')
+        guest.get_by_role('button', name='Send').click()
+        expect(guest.locator('h1')).to_contain_text('Созвон по счёту')
+        guest.screenshot(path=str(SCREENSHOTS / 'portal_proposal.png'))
 
         # The same link does not work twice
-        page.goto(link)
-        expect(page.locator('.error')).to_contain_text('no longer valid')
+        guest.goto(link)
+        expect(guest.locator('.error')).to_contain_text('no longer valid')
+
+    def _answer_in_chat(self, subject, question, answer):
+        """The employee opens the communication in sao, sees the guest's
+        comment in its chat and answers there"""
+        tab = self._open_menu('Clients', 'Communications')
+        tab.locator('.treeview tbody tr', has_text=subject).dblclick()
+        self._wait_quiet()
+        tab.locator('button#chat').click()
+        chat = tab.locator('.chat')
+        expect(chat.locator('.chat-messages')).to_contain_text(question)
+        chat.locator('textarea').fill(answer)
+        chat.locator('button[type="submit"]').click()
+        expect(chat.locator('.chat-messages')).to_contain_text(answer)
+        self._screenshot('portal_answered_in_chat.png')
 
     def test_attacks_of_another_guest(self):
         """Another client's guest gets nothing of Ivan's by address, a page
