@@ -543,7 +543,8 @@ class Party(metaclass=PoolMeta):
                     'depends': ['guest_state'],
                     },
                 'revoke_guest_access': {
-                    'invisible': ~state.in_(['invited', 'active', 'suspended']),
+                    'invisible': ~state.in_(
+                        ['invited', 'active', 'suspended']),
                     'depends': ['guest_state'],
                     },
                 })

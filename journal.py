@@ -653,7 +653,8 @@ class _Merge(_Joined):
             if row['state'] == 'undone'
             else 'crm_counterparty.msg_journal_merge')
         return Entry(cls.owner(row, previous), cls.date(row),
-            row['create_uid'], 'change', gettext(message, parties=row['merged_names'] or ''))
+            row['create_uid'], 'change',
+            gettext(message, parties=row['merged_names'] or ''))
 
 
 # The position of a source is the remainder of its entries' ids, and which

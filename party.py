@@ -267,7 +267,8 @@ class Party(ChatMixin, metaclass=PoolMeta):
         # A page of the list at once, without a record per star
         cursor.execute(*favorite.select(favorite.party,
                 where=(favorite.user == Transaction().user)
-                & SQL_OPERATORS['in'](favorite.party, [p.id for p in parties])))
+                & SQL_OPERATORS['in'](
+                    favorite.party, [p.id for p in parties])))
         starred = {party for party, in cursor}
         return {p.id: p.id in starred for p in parties}
 

@@ -39,8 +39,8 @@ def hold(batch_id, model=IMPORT):
         finally:
             if held:
                 cursor = Transaction().connection.cursor()
-                cursor.execute(
-                    'SELECT pg_advisory_unlock(%s, %s)', (_key(model), batch_id))
+                cursor.execute('SELECT pg_advisory_unlock(%s, %s)',
+                    (_key(model), batch_id))
         return
     path = _path(batch_id, model)
     file = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
