@@ -5,6 +5,7 @@ the screen and the waiting for sao between them.
 
 Needs `make web` (sao in web/node_modules) and /usr/bin/chromium.
 """
+import atexit
 import os
 import shutil
 import socket
@@ -34,6 +35,11 @@ try:
     from playwright.sync_api import expect, sync_playwright
 except ImportError:
     sync_playwright = None
+
+
+# The databases just activated, copied for each class (see _create_database)
+_TEMPLATES = Path(tempfile.gettempdir(), 'crm-browser-%s' % os.getpid())
+atexit.register(shutil.rmtree, _TEMPLATES, ignore_errors=True)
 
 
 def free_port():
@@ -88,8 +94,21 @@ class BrowserTestCase(unittest.TestCase):
 
     @classmethod
     def _create_database(cls):
+        "A copy of the database made for an earlier class, or a new one"
+        path = cls.tmpdir / (cls.database + '.sqlite')
+        template = _TEMPLATES / ('-'.join(['db'] + cls.languages) + '.sqlite')
+        # Each class changes its own copy: the activation, a minute of the
+        # suite's time, is done once per set of languages
+        if not template.exists():
+            cls._activate(path)
+            _TEMPLATES.mkdir(exist_ok=True)
+            shutil.copyfile(path, template)
+        shutil.copyfile(template, path)
+
+    @classmethod
+    def _activate(cls, path):
         # trytond opens an SQLite database only if its file exists
-        (cls.tmpdir / (cls.database + '.sqlite')).touch()
+        path.touch()
         passfile = cls.tmpdir / 'admin.pass'
         passfile.write_text('admin\n')
         # No --email: trytond asks the DNS whether the domain takes mail,
