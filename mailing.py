@@ -30,6 +30,7 @@ import base64
 import datetime
 import hashlib
 import secrets
+from collections import defaultdict
 
 from sql.conditionals import Coalesce
 
@@ -51,6 +52,8 @@ from .channels.telegram import MAX_LENGTH as TELEGRAM_MAX_LENGTH
 from .sharing import check_chosen
 
 CHUNK = 100
+# The states of a message that went out (or may have): the card shows them
+SENT_STATES = ['sent', 'delivered', 'failed', 'interrupted']
 # The channels, with the contact mechanisms they send to, by preference
 CHANNELS = {
     'email': ['email'],
@@ -814,7 +817,8 @@ class Result(ModelSQL, ModelView):
         values = [Coalesce(table.opened_at, now)]
         if clicked:
             columns += [table.clicked_at, table.clicks]
-            values += [Coalesce(table.clicked_at, now), Coalesce(table.clicks, 0) + 1]
+            values += [
+                Coalesce(table.clicked_at, now), Coalesce(table.clicks, 0) + 1]
         else:
             columns.append(table.opens)
             values.append(Coalesce(table.opens, 0) + 1)
@@ -863,7 +867,8 @@ def addresses(parties, name):
                 ('party', 'in', [p.id for p in parties]),
                 ('type', 'in', kinds),
                 ('unsubscribed', '=', False),
-                ], order=[('party', 'ASC'), ('sequence', 'ASC'), ('id', 'ASC')])
+                ],
+            order=[('party', 'ASC'), ('sequence', 'ASC'), ('id', 'ASC')])
     for mechanism in sorted(mechanisms,
             key=lambda m: kinds.index(m.type)):
         # A phone in E.164, as gateways take it; the card shows it national
@@ -875,6 +880,35 @@ def addresses(parties, name):
         if address:
             found.setdefault(mechanism.party, address)
     return found
+
+
+class Party(metaclass=PoolMeta):
+    __name__ = 'party.party'
+
+    mailings_sent = fields.Function(
+        fields.One2Many(
+            'crm.counterparty.mailing.result', None, "Mailings Sent",
+            readonly=True,
+            help="The messages of mailings sent to the counterparty and "
+            "its contact persons, the newest first."),
+        'get_mailings_sent')
+
+    @classmethod
+    def get_mailings_sent(cls, parties, name):
+        Result = Pool().get('crm.counterparty.mailing.result')
+        # A contact person read with his company is on both cards
+        cards = defaultdict(list)
+        for party, members in cls._members(parties).items():
+            for member in members:
+                cards[member].append(party.id)
+        sent = {p.id: [] for p in parties}
+        for result in Result.search([
+                    ('party', 'in', list(cards)),
+                    ('state', 'in', SENT_STATES),
+                    ], order=[('id', 'DESC')]):
+            for card in cards[result.party.id]:
+                sent[card].append(result.id)
+        return sent
 
 
 class ContactMechanism(metaclass=PoolMeta):

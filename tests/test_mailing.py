@@ -301,7 +301,8 @@ class MailingTestCase(_Mailings, _DBTestCase):
         pool = Pool()
         Result = pool.get('crm.counterparty.mailing.result')
         ActWindow = pool.get('ir.action.act_window')
-        mailing = self.deliver(self.setup_mailing(parties=['romashka', 'ivan']))
+        mailing = self.deliver(
+            self.setup_mailing(parties=['romashka', 'ivan']))
         action, = ActWindow.search([
                 ('res_model', '=', 'crm.counterparty.mailing.result'),
                 ('name', '=', "Mailings Sent"),
@@ -329,6 +330,29 @@ class MailingTestCase(_Mailings, _DBTestCase):
                 Transaction().set_user(self.users['Boris'].id), \
                 Transaction().set_context(_check_access=True):
             self.assertEqual(Result.search([]), [])
+
+    @with_transaction()
+    def test_in_activity(self):
+        """The card's activity shows what was sent to it and to its contact
+        persons, the newest first; a contact person's card only his"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Result = pool.get('crm.counterparty.mailing.result')
+        mailing = self.deliver(
+            self.setup_mailing(parties=['romashka', 'ivan']))
+        with set_company(self.company), \
+                Transaction().set_user(self.users['Olga'].id), \
+                Transaction().set_context(_check_access=True):
+            cards = {c['id']: c['mailings_sent'] for c in Party.read(
+                    [self.romashka.id, self.ivan.id], ['mailings_sent'])}
+            sent = {r['id']: (r['mailing'], r['address'], r['state'])
+                for r in Result.read(cards[self.romashka.id],
+                    ['mailing', 'address', 'state'])}
+        self.assertEqual([sent[i] for i in cards[self.romashka.id]], [
+                (mailing.id, 'info@romashka.example', 'sent'),
+                (mailing.id, 'ivan@romashka.example', 'sent'),
+                ])
+        self.assertEqual(cards[self.ivan.id], cards[self.romashka.id][1:])
 
     @with_transaction()
     def test_rate_limit(self):
