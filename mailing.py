@@ -41,13 +41,15 @@ from trytond.model import (
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If, PYSONDecoder
 from trytond.report import html_to_text
+from trytond.tools import escape_wildcard
 from trytond.transaction import (
     Transaction, check_access, without_check_access)
 from trytond.url import http_base
 
 from . import mailing_rules, running
 from .exceptions import MailingError
-from .channels import ChannelError, Message, channel, placeholders, sms
+from .channels import (
+    ChannelError, Message, channel, placeholders, sms, telegram)
 from .channels.telegram import MAX_LENGTH as TELEGRAM_MAX_LENGTH
 from .sharing import check_chosen
 
@@ -515,17 +517,45 @@ class Mailing(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def read_replies(cls):
-        """Keep the XMPP messages sent to the company's account on the
-        counterparty they answer and tell the sender (a cron's)"""
+        """Keep the messages written back to the company's XMPP account and
+        Telegram bot on the counterparty they answer and tell the sender
+        (a cron's)"""
         Result = Pool().get('crm.counterparty.mailing.result')
         try:
             with channel('xmpp') as connection:
                 replies = connection.receive()
         except ChannelError:
             # Not configured, or its server away: the next run reads them
-            return
+            replies = []
         for address, text in replies:
             Result.reply('xmpp', address, text)
+        cls._read_telegram()
+
+    @classmethod
+    def _read_telegram(cls):
+        """Learn the chats of those who started the bot and keep what they
+        write; the next update is stored with them, so that each is read
+        once even if the run stops"""
+        pool = Pool()
+        Configuration = pool.get('party.configuration')
+        ContactMechanism = pool.get('party.contact_mechanism')
+        Result = pool.get('crm.counterparty.mailing.result')
+        configuration = Configuration(1)
+        try:
+            with channel('telegram') as bot:
+                updates = bot.receive(configuration.telegram_update or 0)
+        except ChannelError:
+            return
+        for update in updates:
+            if not update.chat:
+                continue
+            ContactMechanism.learn_telegram_chat(update.username, update.chat)
+            if update.text and not update.text.startswith('/start'):
+                Result.reply('telegram', update.chat, update.text)
+        if updates:
+            with without_check_access():
+                Configuration.write([configuration], {
+                        'telegram_update': updates[-1].update_id + 1})
 
     @classmethod
     @ModelView.button_action('crm_counterparty.act_mailing_form')
@@ -911,6 +941,14 @@ class Party(metaclass=PoolMeta):
         return sent
 
 
+class Configuration(metaclass=PoolMeta):
+    __name__ = 'party.configuration'
+
+    telegram_update = fields.Integer(
+        "Next Telegram Update", readonly=True,
+        help="The first update of the Telegram bot not read yet.")
+
+
 class ContactMechanism(metaclass=PoolMeta):
     __name__ = 'party.contact_mechanism'
 
@@ -927,6 +965,21 @@ class ContactMechanism(metaclass=PoolMeta):
     @classmethod
     def default_unsubscribed(cls):
         return False
+
+    @classmethod
+    def learn_telegram_chat(cls, name, chat):
+        "Keep chat on the Telegram contacts of user name, who wrote the bot"
+        if not name:
+            return
+        with without_check_access():
+            mechanisms = [m for m in cls.search([
+                        ('type', '=', 'telegram'),
+                        ('value', 'ilike', '%' + escape_wildcard(name)),
+                        ])
+                if telegram.username(m.value) == name.lower()
+                and m.telegram_chat != chat]
+            if mechanisms:
+                cls.write(mechanisms, {'telegram_chat': chat})
 
     @classmethod
     def unsubscribe(cls, channel_name, address):

@@ -171,6 +171,59 @@ class MailingChannelsTestCase(_Mailings, _DBTestCase):
             (self.ivan, 'sent', '7'))
 
     @with_transaction()
+    def test_telegram_replies(self):
+        """Who starts the bot is known by his chat from then on; what he
+        writes after a mailing is on his card and the sender is told, once
+        however often the bot is read"""
+        pool = Pool()
+        Mailing = pool.get('crm.counterparty.mailing')
+        Mechanism = pool.get('party.contact_mechanism')
+        Message = pool.get('ir.chat.message')
+        mailing = self.setup_mailing(parties=['romashka', 'ivan'],
+            email_html='', subject=None, telegram_text="Привет, {{name}}!")
+        self.add_contacts()
+        updates = [self.update(41, 200600, 'Romashka', '/start')]
+
+        def answer(request):
+            if request.path.endswith('/getUpdates'):
+                offset = request.json()['offset']
+                return 200, {'ok': True, 'result': [
+                        u for u in updates if u['update_id'] >= offset]}
+            return 200, {'ok': True, 'result': {'message_id': 8}}
+        with http_server(answer) as bot_api, \
+                configured('telegram', token='123:ABC', api=bot_api.url):
+            Mailing.read_replies()
+            mailing = self.deliver(mailing)
+            updates.append(self.update(42, 200600, 'Romashka', "Спасибо!"))
+            Mailing.read_replies()
+            Mailing.read_replies()
+        mechanism, = Mechanism.search([
+                ('party', '=', self.romashka.id), ('type', '=', 'telegram')])
+        self.assertEqual(mechanism.telegram_chat, '200600')
+        calls = [(r.path.rsplit('/', 1)[1], r.json())
+            for r in bot_api.requests]
+        self.assertEqual(sorted(j['chat_id'] for m, j in calls
+                if m == 'sendMessage'), ['100500', '200600'])
+        self.assertEqual([j['offset'] for m, j in calls if m == 'getUpdates'],
+            [0, 42, 43])
+        reply, = Message.search([
+                ('channel.resource', '=', str(self.romashka)),
+                ('content', 'like', 'A reply%'),
+                ])
+        self.assertEqual(reply.content,
+            "A reply to the mailing \"Весенняя акция\": Спасибо!")
+        notification, = Transaction().user_notifications
+        self.assertEqual((notification.user, notification.description),
+            (self.users['Anna'], "Спасибо!"))
+
+    @staticmethod
+    def update(update_id, chat, username, text):
+        "An update of the Bot API: a message written to the bot"
+        return {'update_id': update_id, 'message': {
+                'message_id': update_id, 'chat': {'id': chat},
+                'from': {'id': chat, 'username': username}, 'text': text}}
+
+    @with_transaction()
     def test_xmpp_through_prosody(self):
         """The company's account writes to each recipient's Jabber address,
         the text written for him; the server's refusal is the result's
