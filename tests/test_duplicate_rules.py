@@ -94,10 +94,12 @@ class ScanBlocksTestCase(unittest.TestCase):
     "Test the blocks the scan of the base compares cards in"
 
     def test_typo_shares_a_block(self):
-        "A letter typed wrong in any word leaves a block in common"
+        "A letter typed wrong, added or dropped in any word leaves a block"
         name = name_key("Колокольчик Трейд")
         for typo in ["Калокольчик Трейд", "Колокольчек Трейд",
-                "Колокольчик Трэйд"]:
+                "Колокольчик Трэйд", "Клокольчик Трейд",
+                "Коллокольчик Трейд", "Колокольчикк Трейд",
+                "Колокольчк Трейд", "Колокольчик Трейдд"]:
             with self.subTest(typo=typo):
                 self.assertTrue(block_keys(name) & block_keys(name_key(typo)))
         self.assertFalse(
@@ -109,8 +111,10 @@ class ScanBlocksTestCase(unittest.TestCase):
         for card in range(1, 5):
             blocks.add(card, {'common', 'own %s' % card})
         blocks.add(10, {'own 1'})
-        self.assertEqual(blocks.partners(1, {'common', 'own 1'}), {10})
-        self.assertEqual(blocks.partners(2, {'common', 'own 2'}), set())
+        blocks.add(11, {'pair'})
+        blocks.add(12, {'pair', 'alone'})
+        self.assertEqual(
+            sorted(sorted(g) for g in blocks.groups()), [[1, 10], [11, 12]])
 
     def test_namesakes_of_two_companies(self):
         "Persons of two companies alike by name alone are not proposed"
