@@ -5,7 +5,7 @@ import unittest
 
 from trytond.modules.crm_counterparty.duplicate_keys import (
     Blocks, CardKeys, block_keys, compare, differing_words_alike, groups,
-    name_key, namesakes, name_score, name_words)
+    name_key, namesakes, name_score, name_words, near)
 from trytond.modules.crm_counterparty.importing import rules
 
 
@@ -104,6 +104,26 @@ class ScanBlocksTestCase(unittest.TestCase):
                 self.assertTrue(block_keys(name) & block_keys(name_key(typo)))
         self.assertFalse(
             block_keys(name) & block_keys(name_key("Незабудка Опт")))
+
+    def test_near_is_name_score_reached(self):
+        "The quick test of near names agrees with name_score"
+        key = name_key("Ромашка")
+        for other in ["Ромашка", "Ромашка Москва", "Рамашка", "Василёк",
+                "Ромашка 2", "Рома"]:
+            other = name_key(other)
+            for threshold in [80, 85, 90, 95]:
+                with self.subTest(other=other, threshold=threshold):
+                    self.assertEqual(near(key, other, threshold),
+                        name_score(key, other) >= threshold)
+
+    def test_letter_added_or_dropped_in_one_word(self):
+        "A letter added or dropped in the first half of one word is near"
+        name = name_key("Незабудка")
+        for typo in ["Нзабудка", "Нейзабудка", "Езабудка"]:
+            with self.subTest(typo=typo):
+                typo = name_key(typo)
+                self.assertTrue(block_keys(name) & block_keys(typo))
+                self.assertTrue(near(name, typo, 85))
 
     def test_large_block_left_out(self):
         "A block of more cards than its size finds no partner"
