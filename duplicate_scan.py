@@ -343,14 +343,24 @@ class Base:
                 if ((a in changed or b in changed)
                         and near(names[a], names[b], self.threshold)):
                     found.add(pair)
+        self._read_requisites({c for p in found for c in p})
         owned = {}
         for a, b in found:
             owner = a if a in changed else b if b in changed else None
             if (owner is not None and (a, b) not in self.unwanted
-                    and not self._related(a, b)):
+                    and not self._related(a, b)
+                    and not self._two_inns(a, b)):
                 owned.setdefault(owner, []).append((a, b))
-        self._read_requisites({c for p in found for c in p})
         return owned
+
+    def _two_inns(self, a, b):
+        """Whether a and b have two INNs, never one counterparty: most
+        pairs near by name in a large base, told before their keys"""
+        if 'inn' not in self.kinds:
+            return False
+        inn = self.requisites.get(a, {}).get('ru_vat')
+        other = self.requisites.get(b, {}).get('ru_vat')
+        return bool(inn and other and inn != other)
 
     def _read_requisites(self, cards):
         "Read the INN and KPP of cards (ids)"
