@@ -11,7 +11,10 @@ is «ООО «Ромашка»», and names are compared by rapidfuzz for the ne
 («Ромашка ООО Москва», a typo).  Two cards with different INNs, or one INN
 with different KPPs (a branch), are never duplicates, as for the import.
 """
+from array import array
 from dataclasses import dataclass, field
+
+import numpy
 
 from rapidfuzz import fuzz
 
@@ -70,6 +73,18 @@ def name_score(key, other_key):
     return round(max(
             fuzz.ratio(key, other_key),
             fuzz.token_set_ratio(key, other_key) * SUBSET_WEIGHT), 1)
+
+
+def near(key, other_key, threshold):
+    """Whether name_score(key, other_key) reaches threshold, most pairs
+    told apart by rapidfuzz alone (its cut-off stops it early)"""
+    # name_score rounds to a tenth: a score a twentieth below counts
+    cutoff = threshold - 0.05
+    if not (fuzz.ratio(key, other_key, score_cutoff=cutoff)
+            or fuzz.token_set_ratio(
+                key, other_key, score_cutoff=cutoff / SUBSET_WEIGHT)):
+        return False
+    return name_score(key, other_key) >= threshold
 
 
 def _numbers(key):
@@ -173,23 +188,24 @@ def namesakes(pair, employer, other_employer):
 # A block of more cards than this (a common word, a switchboard's phone)
 # says too little to compare all its cards with each other
 MAX_BLOCK = 50
-# A word shorter than this gets no blocks of its halves
-MIN_HALVED = 4
+# A word shorter than this gets no blocks of its letters dropped
+MIN_TYPED = 4
 
 
 def block_keys(key):
     """The blocks of the scan a name (as name_key gives it) is in: each of
-    its words, and for each word each of its halves with the other words
-    (a letter typed wrong leaves one half as it was)"""
+    its words, and for each word the word itself and the word less each
+    one of its letters, with the other words: a letter typed wrong, added
+    or dropped anywhere leaves one of them in common"""
     words = key.split()
     blocks = {'w ' + w for w in words if len(w) >= MIN_NAME_LENGTH}
     for i, word in enumerate(words):
-        if len(word) < MIN_HALVED:
+        if len(word) < MIN_TYPED:
             continue
         others = ' '.join(words[:i] + words[i + 1:])
-        half = len(word) // 2
-        blocks.add('< %s %s' % (word[:half], others))
-        blocks.add('> %s %s' % (word[half:], others))
+        blocks.add(f'~ {word} {others}')
+        blocks.update([f'~ {word[:j]}{word[j + 1:]} {others}'
+                for j in range(len(word))])
     return blocks
 
 
@@ -213,38 +229,33 @@ def groups(pairs):
 
 
 class Blocks:
-    """The cards of each block, without the blocks of more than MAX_BLOCK;
-    a block is known by the hash of its key, and one card is kept as
-    itself, not in a list, for the memory of millions of blocks"""
+    """The cards of each block, kept as two arrays (the hash of a block's
+    key, a card) for the memory of tens of millions of them, sorted by
+    block when the blocks are asked; blocks of more than size cards are
+    left out"""
 
     def __init__(self, size=MAX_BLOCK):
         self.size = size
-        self._cards = {}
+        self._keys = array('q')
+        self._cards = array('i')
 
     def add(self, card, keys):
         "Put card in the blocks of keys"
-        blocks = self._cards
-        for key in map(hash, keys):
-            cards = blocks.get(key)
-            if cards is None:
-                blocks[key] = card
-            elif isinstance(cards, int):
-                blocks[key] = [cards, card]
-            elif cards:
-                cards.append(card)
-                if len(cards) > self.size:
-                    # Too large: forgotten, the memory freed
-                    blocks[key] = ()
+        hashes = list(map(hash, keys))
+        self._keys.fromlist(hashes)
+        self._cards.fromlist([card] * len(hashes))
 
-    def partners(self, card, keys):
-        """The other cards of the blocks of keys (card's), the large ones
-        left out"""
-        found = set()
-        for key in map(hash, keys):
-            cards = self._cards.get(key, ())
-            if isinstance(cards, int):
-                found.add(cards)
-            else:
-                found.update(cards)
-        found.discard(card)
-        return found
+    def groups(self):
+        "The cards (a list) of each block of two cards to size"
+        keys = numpy.frombuffer(self._keys, dtype=numpy.int64)
+        order = numpy.argsort(keys, kind='stable')
+        keys = keys[order]
+        cards = numpy.frombuffer(self._cards, dtype=numpy.int32)[order]
+        del order
+        starts = numpy.flatnonzero(numpy.concatenate(
+                ([True], keys[1:] != keys[:-1])))
+        counts = numpy.diff(numpy.append(starts, len(keys)))
+        kept = (counts >= 2) & (counts <= self.size)
+        for start, count in zip(
+                starts[kept].tolist(), counts[kept].tolist()):
+            yield cards[start:start + count].tolist()

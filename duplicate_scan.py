@@ -3,16 +3,18 @@
 """The scan of the whole base for duplicates (Clients › Duplicates).
 
 A scan runs in the queue as the user who started it: it reads the active
-counterparties he may see, puts them in blocks (each INN, e-mail and phone
-two of them share, found by GROUP BY; each word of the name and the name
-cut to its words' starts and ends, duplicate_keys.block_keys), and scores
-each pair of a block with the rules of duplicates while typing
-(duplicate_keys.compare).  Only the cards changed since the user's previous
+counterparties he may see (rows, not records, streamed from a server-side
+cursor on PostgreSQL), puts them in blocks (each INN, e-mail and phone two
+of them share, found by GROUP BY; each word of the name and each word less
+one of its letters, duplicate_keys.block_keys, sorted in arrays), and
+scores each pair of a block once with the rules of duplicates while typing
+(duplicate_keys.compare), the names first by rapidfuzz alone.  Only the cards changed since the user's previous
 scan are compared, with the whole base.  The changed cards are done a
 chunk at a time in id order, each chunk committed with the last id done,
 so that a scan whose process stopped goes on from there (Resume) and a
 pair is never written twice (one per scan, unique)."""
 import datetime as dt
+from itertools import combinations
 
 from sql import Literal, Null, Select
 from sql.aggregate import Count, Max, Min
@@ -34,6 +36,8 @@ from .duplicate import _name_threshold
 MAX_IDS = backend.MAX_QUERY_PARAMS
 # Changed cards compared with the base per committed chunk
 CHUNK = 20000
+# Rows fetched at a time from a server-side cursor
+STREAM_ROWS = 10000
 
 
 class DuplicateScan(Workflow, ModelSQL, ModelView):
@@ -176,7 +180,8 @@ class DuplicateScan(Workflow, ModelSQL, ModelView):
         if self.state == 'waiting':
             self.__class__.set_running([self])
             self.__class__.write([self], {'cards_total': len(changed)})
-        todo = [c for c in changed if c > (self.last_card or 0)]
+        last = self.last_card or 0
+        todo = [c for c in changed if c > last]
         done = len(changed) - len(todo)
         for start in range(0, len(todo), CHUNK):
             chunk = todo[start:start + CHUNK]
@@ -202,24 +207,25 @@ class DuplicateScan(Workflow, ModelSQL, ModelView):
         pass
 
     def _save_pairs(self, found):
-        "Create the pairs of found (CardKeys pairs by ids) not created yet"
+        """Insert the pairs of found (duplicate_keys.Pair by ids) not
+        inserted yet, in SQL: the ORM would spend minutes on the pairs of
+        a large base"""
         Pair = Pool().get('crm.counterparty.duplicate_scan.pair')
-        cards = {c for ids in found for c in ids}
-        known = set()
-        for sub in grouped_slice(sorted(cards), MAX_IDS):
-            known.update((p.party.id, p.other.id) for p in Pair.search([
-                        ('scan', '=', self.id),
-                        ('party', 'in', list(sub)),
-                        ]))
-        Pair.create([{
-                    'scan': self.id,
-                    'party': a,
-                    'other': b,
-                    'score': pair.score,
-                    'name_score': pair.name_score,
-                    'reasons': list(pair.reasons),
-                    } for (a, b), pair in sorted(found.items())
-                if (a, b) not in known])
+        pair = Pair.__table__()
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
+        cursor.execute(*pair.select(pair.party, pair.other,
+                where=pair.scan == self.id))
+        known = set(cursor)
+        columns = [pair.scan, pair.party, pair.other, pair.score,
+            pair.name_score, pair.reasons, pair.create_uid, pair.create_date]
+        now = _now()
+        rows = [[self.id, a, b, found_.score, found_.name_score,
+                Pair.reasons.sql_format(found_.reasons), transaction.user,
+                now] for (a, b), found_ in sorted(found.items())
+            if (a, b) not in known]
+        for sub in grouped_slice(rows, MAX_IDS // len(columns)):
+            cursor.execute(*pair.insert(columns, list(sub)))
 
     def _group(self):
         "Number the groups of cards the scan's pairs join"
@@ -229,18 +235,15 @@ class DuplicateScan(Workflow, ModelSQL, ModelView):
                 where=pair.scan == self.id))
         rows = cursor.fetchall()
         root = duplicate_keys.groups((a, b) for _, a, b in rows)
-        clusters = {}
-        for id_, a, _ in rows:
-            clusters.setdefault(root[a], []).append(id_)
-        for cluster, ids in clusters.items():
-            for sub in grouped_slice(ids, MAX_IDS):
-                cursor.execute(*pair.update([pair.cluster], [cluster],
-                        where=pair.id.in_(list(sub))))
+        query = pair.update([pair.cluster], [0], where=pair.id == 0)
+        cursor.executemany(
+            str(query), [(root[a], id_) for id_, a, _ in rows])
 
 
 class Base:
-    """The counterparties a user sees as a scan compares them: their names
-    in blocks, and the cards sharing a key of a kind counted"""
+    """The counterparties a user sees as a scan compares them: their names,
+    the keys they share with others, and the pairs of them in a block of
+    a shared key or of near names"""
 
     def __init__(self, user, since):
         pool = Pool()
@@ -256,34 +259,35 @@ class Base:
         self.name_blocks = duplicate_keys.Blocks()
         self.key_blocks = duplicate_keys.Blocks()
         self.keys_of = {}
+        self.requisites = {}
+        self._owned = None
         self._read_names()
         self._read_keys()
 
     def _read_names(self):
         party = Pool().get('party.party').__table__()
-        cursor = Transaction().connection.cursor()
-        cursor.execute(*party.select(party.id, party.name, party.employer,
-                where=party.id.in_(self.visible)))
-        for id_, name, employer in cursor:
-            key = duplicate_keys.name_key(name)
-            self.names[id_] = key
+        names, employers = self.names, self.employers
+        add = self.name_blocks.add if 'name' in self.kinds else None
+        for id_, name, employer in _rows(party.select(
+                    party.id, party.name, party.employer,
+                    where=party.id.in_(self.visible))):
+            key = names[id_] = duplicate_keys.name_key(name)
             if employer:
-                self.employers[id_] = employer
-            if 'name' in self.kinds:
-                self.name_blocks.add(id_, duplicate_keys.block_keys(key))
+                employers[id_] = employer
+            if add:
+                add(id_, duplicate_keys.block_keys(key))
 
     def _read_keys(self):
         "Put the cards in the blocks of the keys they share with others"
-        cursor = Transaction().connection.cursor()
         for kind in self.kinds - {'name'}:
             table, key, where = _key_column(kind)
             where &= table.party.in_(self.visible)
             shared = table.select(key, where=where, group_by=[key],
                 having=Count(table.party, distinct=True) > 1)
-            cursor.execute(*table.select(table.party, key,
-                    where=where & key.in_(shared)))
-            for party, value in cursor:
-                self.keys_of.setdefault(party, set()).add(kind + ' ' + value)
+            for party, value in _rows(table.select(table.party, key,
+                        where=where & key.in_(shared))):
+                if value:
+                    self.keys_of.setdefault(party, set()).add((kind, value))
         for party, keys in self.keys_of.items():
             self.key_blocks.add(party, keys)
 
@@ -308,18 +312,10 @@ class Base:
         """The likely duplicates among chunk (ids) and the base: {(id,
         other id): duplicate_keys.Pair}; a pair of two changed cards is
         the lower one's"""
-        changed = set(changed)
-        candidates = set()
-        for card in chunk:
-            for other in self._partners(card):
-                if other in changed and other < card:
-                    continue
-                candidate = (min(card, other), max(card, other))
-                if (candidate not in self.unwanted
-                        and not self._related(*candidate)):
-                    candidates.add(candidate)
-        keys = _card_keys(
-            {c for p in candidates for c in p}, self.names, self.kinds)
+        if self._owned is None:
+            self._owned = self._candidates(set(changed))
+        candidates = [p for c in chunk for p in self._owned.get(c, ())]
+        keys = self._card_keys({c for p in candidates for c in p})
         found = {}
         for a, b in candidates:
             pair = duplicate_keys.compare(keys[a], keys[b], self.threshold
@@ -328,16 +324,69 @@ class Base:
                 found[a, b] = pair
         return found
 
-    def _partners(self, card):
-        "The cards sharing a key with card, or a block of a near name"
-        partners = self.key_blocks.partners(card, self.keys_of.get(card, ()))
-        if 'name' in self.kinds:
-            name = self.names[card]
-            partners.update(o for o in self.name_blocks.partners(
-                    card, duplicate_keys.block_keys(name))
-                if duplicate_keys.name_score(name, self.names[o])
-                >= self.threshold)
-        return partners
+    def _candidates(self, changed):
+        """The pairs (lower id, higher id) of a changed card that share a
+        block of a key, or of a name and are near by name, by the changed
+        card they are of; the INN and KPP of their cards read"""
+        near, names = duplicate_keys.near, self.names
+        found = set()
+        for cards in self.key_blocks.groups():
+            found.update(combinations(sorted(set(cards)), 2))
+        # A pair of alike names shares several blocks: scored once
+        tried = set(found)
+        for cards in self.name_blocks.groups():
+            for pair in combinations(sorted(set(cards)), 2):
+                if pair in tried:
+                    continue
+                tried.add(pair)
+                a, b = pair
+                if ((a in changed or b in changed)
+                        and near(names[a], names[b], self.threshold)):
+                    found.add(pair)
+        self._read_requisites({c for p in found for c in p})
+        owned = {}
+        for a, b in found:
+            owner = a if a in changed else b if b in changed else None
+            if (owner is not None and (a, b) not in self.unwanted
+                    and not self._related(a, b)
+                    and not self._two_inns(a, b)):
+                owned.setdefault(owner, []).append((a, b))
+        return owned
+
+    def _two_inns(self, a, b):
+        """Whether a and b have two INNs, never one counterparty: most
+        pairs near by name in a large base, told before their keys"""
+        if 'inn' not in self.kinds:
+            return False
+        inn = self.requisites.get(a, {}).get('ru_vat')
+        other = self.requisites.get(b, {}).get('ru_vat')
+        return bool(inn and other and inn != other)
+
+    def _read_requisites(self, cards):
+        "Read the INN and KPP of cards (ids)"
+        identifier = Pool().get('party.identifier').__table__()
+        for party, type_, code in _rows(identifier.select(
+                    identifier.party, identifier.type,
+                    identifier.code_compact,
+                    where=identifier.type.in_(['ru_vat', 'ru_kpp'])
+                    & (identifier.active == Literal(True)))):
+            if party in cards:
+                self.requisites.setdefault(party, {})[type_] = code
+
+    def _card_keys(self, ids):
+        """The CardKeys of ids, of the kinds of keys counted: the e-mails
+        and phones of a card that no other has cannot be shared"""
+        keys = {}
+        for id_ in ids:
+            requisites = self.requisites.get(id_, {})
+            shared = self.keys_of.get(id_, ())
+            keys[id_] = duplicate_keys.CardKeys(name=self.names[id_],
+                inn=(requisites.get('ru_vat') or ''
+                    if 'inn' in self.kinds else ''),
+                kpp=requisites.get('ru_kpp') or '',
+                emails=frozenset(v for k, v in shared if k == 'email'),
+                phones=frozenset(v for k, v in shared if k == 'phone'))
+        return keys
 
     def _weak(self, pair, a, b, keys):
         """Whether the pair of a and b (keys: CardKeys by id) is of names
@@ -353,6 +402,22 @@ class Base:
     def _related(self, a, b):
         "Whether one card is the other's contact person"
         return self.employers.get(a) == b or self.employers.get(b) == a
+
+
+def _rows(query):
+    """The rows of query, fetched a batch at a time on PostgreSQL (a
+    server-side cursor), so that a large base is never held whole twice"""
+    connection = Transaction().connection
+    if backend.name == 'postgresql':
+        cursor = connection.cursor(name='crm_counterparty_duplicate_scan')
+        cursor.itersize = STREAM_ROWS
+    else:
+        cursor = connection.cursor()
+    try:
+        cursor.execute(*query)
+        yield from cursor
+    finally:
+        cursor.close()
 
 
 def _now():
@@ -379,39 +444,6 @@ def _key_column(kind):
             table.type == 'email')
     return table, table.value_compact, where & table.type.in_(
         ['phone', 'mobile'])
-
-
-def _card_keys(ids, names, kinds):
-    "The CardKeys of ids, of the kinds of keys counted"
-    pool = Pool()
-    identifier = pool.get('party.identifier').__table__()
-    mechanism = pool.get('party.contact_mechanism').__table__()
-    cursor = Transaction().connection.cursor()
-    values = {i: {'inn': '', 'kpp': '', 'email': set(), 'phone': set()}
-        for i in ids}
-    for sub in map(list, grouped_slice(sorted(ids), MAX_IDS)):
-        cursor.execute(*identifier.select(identifier.party,
-                identifier.type, identifier.code_compact,
-                where=identifier.party.in_(sub)
-                & identifier.type.in_(['ru_vat', 'ru_kpp'])
-                & (identifier.active == Literal(True))))
-        for party, type_, code in cursor:
-            values[party]['inn' if type_ == 'ru_vat' else 'kpp'] = code
-        cursor.execute(*mechanism.select(mechanism.party, mechanism.type,
-                mechanism.value_compact,
-                where=mechanism.party.in_(sub)
-                & mechanism.type.in_(['email', 'phone', 'mobile'])
-                & (mechanism.active == Literal(True))))
-        for party, type_, value in cursor:
-            if value:
-                kind = 'email' if type_ == 'email' else 'phone'
-                values[party][kind].add(
-                    value.lower() if kind == 'email' else value)
-    return {i: duplicate_keys.CardKeys(name=names[i],
-            inn=v['inn'] if 'inn' in kinds else '', kpp=v['kpp'],
-            emails=frozenset(v['email'] if 'email' in kinds else ()),
-            phones=frozenset(v['phone'] if 'phone' in kinds else ()))
-        for i, v in values.items()}
 
 
 def _visible(user):

@@ -26,6 +26,7 @@ timed on a sample and multiplied out to the whole base.
     .venv/bin/python bench/duplicate_scan_bench.py --size 100000 --reuse
 """
 import argparse
+import cProfile
 import os
 import resource
 import sys
@@ -193,9 +194,11 @@ def truth(offset, planted):
         tuple(sorted((offset + o, offset + c))): k for c, k, o in planted}
 
 
-def scan(database):
-    """Run a scan as the administrator in a child process; its seconds
-    and peak memory (MB)"""
+def scan(database, profile=None):
+    """Run a scan as the administrator in a child process; its seconds,
+    peak memory (MB) and the seconds of processor it used (on a shared
+    machine the fairer time); with profile, the cProfile statistics of the
+    scan are written to that file"""
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -210,23 +213,34 @@ def scan(database):
             scan, = Scan.create([{}])
             Scan.start([scan])
             transaction.commit()
+        profiler = cProfile.Profile() if profile else None
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        cpu_before = usage.ru_utime + usage.ru_stime
         started = time.monotonic()
         with Transaction().start(database, 1) as transaction:
-            Scan.run([Scan(scan.id)])
+            if profiler:
+                profiler.runcall(Scan.run, [Scan(scan.id)])
+            else:
+                Scan.run([Scan(scan.id)])
             transaction.commit()
         elapsed = time.monotonic() - started
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        os.write(write, f"{scan.id} {elapsed} {peak}".encode())
+        if profiler:
+            profiler.dump_stats(profile)
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        peak = usage.ru_maxrss / 1024
+        cpu = usage.ru_utime + usage.ru_stime - cpu_before
+        os.write(write, f"{scan.id} {elapsed} {peak} {cpu}".encode())
         os._exit(0)
     os.close(write)
     answer = os.read(read, 200).decode()
     os.waitpid(pid, 0)
-    scan_id, elapsed, peak = answer.split()
-    return int(scan_id), float(elapsed), float(peak)
+    scan_id, elapsed, peak, cpu = answer.split()
+    return int(scan_id), float(elapsed), float(peak), float(cpu)
 
 
 def typed_way(pool, database, sample=20):
-    "Seconds of the card's own duplicates (duplicate.py) per card, sampled"
+    """Seconds of the card's own duplicates (duplicate.py) per card,
+    sampled (none: not timed), and the count of active cards"""
     from trytond.transaction import Transaction
     Party = pool.get('party.party')
     with Transaction().start(database, 1, readonly=True) as transaction:
@@ -235,6 +249,8 @@ def typed_way(pool, database, sample=20):
             'ORDER BY id')
         ids = [i for i, in cursor]
         count = len(ids)
+        if not sample:
+            return None, count
         ids = ids[::max(count // sample, 1)][:sample]
         started = time.monotonic()
         for party in Party.browse(ids):
@@ -248,6 +264,12 @@ def main():
     parser.add_argument('--size', type=int, default=100000)
     parser.add_argument('--reuse', action='store_true',
         help="scan an already loaded database (its truth is made again)")
+    parser.add_argument('--profile', metavar='FILE',
+        help="write the cProfile statistics of the scan to FILE")
+    parser.add_argument('--load-only', action='store_true',
+        help="load the database and stop, to scan it later with --reuse")
+    parser.add_argument('--no-typed', action='store_true',
+        help="skip the comparison with the duplicates shown while typing")
     args = parser.parse_args()
     pool = open_database(args.database, args.reuse)
     from trytond.transaction import Transaction
@@ -267,27 +289,34 @@ def main():
             transaction.commit()
             print(f"loaded in {time.monotonic() - started:.0f} s",
                 file=sys.stderr)
+    if args.load_only:
+        return
     true_pairs, kind_of = truth(offset, planted)
-    scan_id, elapsed, peak = scan(args.database)
+    scan_id, elapsed, peak, cpu = scan(args.database, args.profile)
     with Transaction().start(args.database, 0, readonly=True) as transaction:
         cursor = transaction.connection.cursor()
         cursor.execute('SELECT party, other FROM '
             '"crm_counterparty_duplicate_scan_pair" WHERE scan = %s',
             (scan_id,))
         found = set(cursor)
-    per_card, count = typed_way(pool, args.database)
+    per_card, count = typed_way(
+        pool, args.database, 0 if args.no_typed else 20)
     right = found & true_pairs
     print(f"\n{count:,} counterparties, {len(planted):,} planted copies "
         f"({len(true_pairs):,} true pairs), scan {scan_id}\n")
-    print("| Counterparties | Scan, s | Peak memory, MB | Pairs found "
+    print("| Counterparties | Scan, s | Its processor time, s "
+        "| Peak memory, MB | Pairs found "
         "| Precision | Recall | Card's own duplicates × all cards, s "
         "| Ratio |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
-    typed = per_card * count
-    print(f"| {count:,} | {elapsed:.1f} | {peak:.0f} | {len(found):,} "
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    typed, ratio = '–', '–'
+    if per_card is not None:
+        typed = f"{per_card * count:.0f}"
+        ratio = f"×{per_card * count / elapsed:.0f}"
+    print(f"| {count:,} | {elapsed:.1f} | {cpu:.1f} | {peak:.0f} "
+        f"| {len(found):,} "
         f"| {len(right) / max(len(found), 1):.3f} "
-        f"| {len(right) / len(true_pairs):.3f} | {typed:.0f} "
-        f"| ×{typed / elapsed:.0f} |")
+        f"| {len(right) / len(true_pairs):.3f} | {typed} | {ratio} |")
     print("\nRecall by kind:\n\n| Kind | Planted | Found |\n|---|---:|---:|")
     for k, name in enumerate(KINDS):
         kind_pairs = {p for p, v in kind_of.items() if v == k}

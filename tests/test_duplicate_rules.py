@@ -5,7 +5,7 @@ import unittest
 
 from trytond.modules.crm_counterparty.duplicate_keys import (
     Blocks, CardKeys, block_keys, compare, differing_words_alike, groups,
-    name_key, namesakes, name_score, name_words)
+    name_key, namesakes, name_score, name_words, near)
 from trytond.modules.crm_counterparty.importing import rules
 
 
@@ -94,14 +94,36 @@ class ScanBlocksTestCase(unittest.TestCase):
     "Test the blocks the scan of the base compares cards in"
 
     def test_typo_shares_a_block(self):
-        "A letter typed wrong in any word leaves a block in common"
+        "A letter typed wrong, added or dropped in any word leaves a block"
         name = name_key("Колокольчик Трейд")
         for typo in ["Калокольчик Трейд", "Колокольчек Трейд",
-                "Колокольчик Трэйд"]:
+                "Колокольчик Трэйд", "Клокольчик Трейд",
+                "Коллокольчик Трейд", "Колокольчикк Трейд",
+                "Колокольчк Трейд", "Колокольчик Трейдд"]:
             with self.subTest(typo=typo):
                 self.assertTrue(block_keys(name) & block_keys(name_key(typo)))
         self.assertFalse(
             block_keys(name) & block_keys(name_key("Незабудка Опт")))
+
+    def test_near_is_name_score_reached(self):
+        "The quick test of near names agrees with name_score"
+        key = name_key("Ромашка")
+        for other in ["Ромашка", "Ромашка Москва", "Рамашка", "Василёк",
+                "Ромашка 2", "Рома"]:
+            other = name_key(other)
+            for threshold in [80, 85, 90, 95]:
+                with self.subTest(other=other, threshold=threshold):
+                    self.assertEqual(near(key, other, threshold),
+                        name_score(key, other) >= threshold)
+
+    def test_letter_added_or_dropped_in_one_word(self):
+        "A letter added or dropped in the first half of one word is near"
+        name = name_key("Незабудка")
+        for typo in ["Нзабудка", "Нейзабудка", "Езабудка"]:
+            with self.subTest(typo=typo):
+                typo = name_key(typo)
+                self.assertTrue(block_keys(name) & block_keys(typo))
+                self.assertTrue(near(name, typo, 85))
 
     def test_large_block_left_out(self):
         "A block of more cards than its size finds no partner"
@@ -109,8 +131,10 @@ class ScanBlocksTestCase(unittest.TestCase):
         for card in range(1, 5):
             blocks.add(card, {'common', 'own %s' % card})
         blocks.add(10, {'own 1'})
-        self.assertEqual(blocks.partners(1, {'common', 'own 1'}), {10})
-        self.assertEqual(blocks.partners(2, {'common', 'own 2'}), set())
+        blocks.add(11, {'pair'})
+        blocks.add(12, {'pair', 'alone'})
+        self.assertEqual(
+            sorted(sorted(g) for g in blocks.groups()), [[1, 10], [11, 12]])
 
     def test_namesakes_of_two_companies(self):
         "Persons of two companies alike by name alone are not proposed"
