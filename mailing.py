@@ -54,6 +54,8 @@ from .channels.telegram import MAX_LENGTH as TELEGRAM_MAX_LENGTH
 from .sharing import check_chosen
 
 CHUNK = 100
+# How long a gateway is asked about the delivery of an SMS
+SMS_DELIVERY_ASKED = datetime.timedelta(days=3)
 # The states of a message that went out (or may have): the card shows them
 SENT_STATES = ['sent', 'delivered', 'failed', 'interrupted']
 # The channels, with the contact mechanisms they send to, by preference
@@ -530,6 +532,7 @@ class Mailing(Workflow, ModelSQL, ModelView):
         for address, text in replies:
             Result.reply('xmpp', address, text)
         cls._read_telegram()
+        Result.ask_sms_delivery()
 
     @classmethod
     def _read_telegram(cls):
@@ -808,12 +811,37 @@ class Result(ModelSQL, ModelView):
                         party=party.rec_name, mailing=mailing.rec_name),
                     description=text, user=user.id)
 
-    def report(self, delivered):
+    @classmethod
+    def ask_sms_delivery(cls):
+        """Ask the SMS gateway what became of the messages sent in the last
+        days it has not reported on by itself"""
+        since = datetime.datetime.now() - SMS_DELIVERY_ASKED
+        with without_check_access():
+            results = cls.search([
+                    ('channel', '=', 'sms'),
+                    ('state', '=', 'sent'),
+                    ('message_id', '!=', None),
+                    ('sent_at', '>=', since),
+                    ])
+        if not results:
+            return
+        try:
+            with channel('sms') as gateway:
+                reports = gateway.delivery([r.message_id for r in results])
+        except ChannelError:
+            # Not configured, or its server away: the next run asks again
+            return
+        for result in results:
+            delivered, reason = reports.get(result.message_id, (None, None))
+            if delivered is not None:
+                result.report(delivered, reason)
+
+    def report(self, delivered, reason=None):
         "Keep the gateway's report of the delivery"
         with without_check_access():
             self.write([self], {
                     'state': 'delivered' if delivered else 'failed',
-                    'error': None if delivered else gettext(
+                    'error': None if delivered else reason or gettext(
                         'crm_counterparty.msg_mailing_not_delivered'),
                     })
 

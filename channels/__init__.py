@@ -41,6 +41,13 @@ class Channel:
         "Send message; return the server's id of it (or None)"
         raise NotImplementedError
 
+    def delivery(self, ids):
+        """What the server tells, when asked, of the delivery of the
+        messages of its ids: {id: (delivered, reason)}, delivered True,
+        False or None while on its way; nothing by default (a server that
+        reports by itself, Kannel, is not asked)"""
+        return {}
+
     def close(self):
         pass
 

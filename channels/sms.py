@@ -8,7 +8,7 @@ the SMTP server is by ``[email] uri``:
   with a delivery report to the mailing's result (``dlr-url``);
 - ``json+https://token@sms.ru/sms/send?from=CRM``: the shape of SMS.ru and
   its like, a POST of ``api_id``, ``to``, ``msg`` and ``from`` answered in
-  JSON with the message's id.
+  JSON with the message's id, whose delivery is asked of ``…/sms/status``.
 
 And how many parts a text takes (``parts``), shown while it is typed."""
 import math
@@ -25,6 +25,11 @@ GSM = ('@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*
 GSM_EXTENDED = '^{}\\[~]|€\f'
 # Kannel's types of delivery report (the bits of its dlr-mask)
 DELIVERED, FAILED, BUFFERED, SUBMITTED, REJECTED = 1, 2, 4, 8, 16
+# SMS.ru's codes of a message delivered (or read, by a messenger) and of
+# one on its way (or not known yet); any other is a failure
+JSON_DELIVERED, JSON_PENDING = {103, 110}, {-1, 100, 101, 102}
+# The messages asked about at once
+JSON_STATUS_CHUNK = 100
 # The length of one message, and of each part of a longer one (the rest
 # of 140 bytes holds the header that joins the parts)
 GSM_SINGLE, GSM_PART = 160, 153
@@ -56,6 +61,16 @@ def kannel_delivered(status):
     elif status & (FAILED | REJECTED):
         return False
     return None
+
+
+def json_delivered(code):
+    """Whether the JSON provider's status code says delivered (True), not
+    delivered (False) or on its way (None)"""
+    if code in JSON_DELIVERED:
+        return True
+    elif code in JSON_PENDING:
+        return None
+    return False
 
 
 def sms_channel():
@@ -114,10 +129,13 @@ class JSONChannel(Channel):
         query = dict(urllib.parse.parse_qsl(url.query))
         self.sender = query.pop('from', None)
         self.token = urllib.parse.unquote(url.username or '')
+        scheme = url.scheme[len('json+'):]
+        host = url.hostname + (f':{url.port}' if url.port else '')
         self.url = urllib.parse.urlunsplit(
-            (url.scheme[len('json+'):], url.hostname
-                + (f':{url.port}' if url.port else ''), url.path,
-                urllib.parse.urlencode(query), ''))
+            (scheme, host, url.path, urllib.parse.urlencode(query), ''))
+        # Beside the sending: sms/send, sms/status
+        self.status_url = urllib.parse.urlunsplit((scheme, host,
+                url.path.rsplit('/', 1)[0] + '/status', '', ''))
 
     def send(self, message):
         data = {
@@ -133,3 +151,18 @@ class JSONChannel(Channel):
                 sms.get('status_text') or answer.get('status_text')
                 or f'{status}: {answer}')
         return str(sms.get('sms_id') or '') or None
+
+    def delivery(self, ids):
+        reports = {}
+        for i in range(0, len(ids), JSON_STATUS_CHUNK):
+            status, answer = call_json(self.status_url, data={
+                    'api_id': self.token, 'json': '1',
+                    'sms_id': ','.join(ids[i:i + JSON_STATUS_CHUNK]),
+                    })
+            if answer.get('status') != 'OK':
+                raise ChannelError(
+                    answer.get('status_text') or f'{status}: {answer}')
+            for sms_id, sms in (answer.get('sms') or {}).items():
+                reports[sms_id] = (json_delivered(sms.get('status_code')),
+                    sms.get('status_text'))
+        return reports

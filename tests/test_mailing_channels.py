@@ -145,6 +145,53 @@ class MailingChannelsTestCase(_Mailings, _DBTestCase):
             ('failed', "Неправильно указан номер"))
 
     @with_transaction()
+    def test_sms_json_delivery(self):
+        """The scheduler asks the provider what became of the SMS it sent,
+        until it is delivered or failed with the provider's reason"""
+        Mailing = Pool().get('crm.counterparty.mailing')
+        mailing = self.setup_mailing(parties=['romashka', 'ivan'],
+            email_html='', subject=None, sms_text="{{name}}: акция")
+        self.add_contacts()
+        ids = itertools.count(1)
+        states = {
+            '0000-1': (103, "Сообщение доставлено"),
+            '0000-2': (102, "Сообщение отправлено"),
+            }
+
+        def answer(request):
+            form = request.form()
+            if request.path == '/sms/status':
+                return 200, {'status': 'OK', 'status_code': 100, 'sms': {
+                        i: {'status': 'OK', 'status_code': states[i][0],
+                            'status_text': states[i][1]}
+                        for i in form['sms_id'].split(',')}}
+            return 200, {'status': 'OK', 'sms': {form['to']: {
+                            'status': 'OK', 'sms_id': f'0000-{next(ids)}'}}}
+
+        def results():
+            return sorted((r.message_id, r.state, r.error)
+                for r in Mailing(mailing.id).results)
+        with http_server(answer) as provider, configured('sms',
+                uri=f'json+{provider.url.replace("//", "//TOKEN@")}'
+                '/sms/send?from=Romashka'):
+            mailing = self.deliver(mailing)
+            Mailing.read_replies()
+            self.assertEqual(results(), [
+                    ('0000-1', 'delivered', None),
+                    ('0000-2', 'sent', None),
+                    ])
+            states['0000-2'] = (106, "Ошибка на стороне телефона")
+            Mailing.read_replies()
+        self.assertEqual(results(), [
+                ('0000-1', 'delivered', None),
+                ('0000-2', 'failed', "Ошибка на стороне телефона"),
+                ])
+        asked = [(r.form()['api_id'], sorted(r.form()['sms_id'].split(',')))
+            for r in provider.requests if r.path == '/sms/status']
+        self.assertEqual(asked,
+            [('TOKEN', ['0000-1', '0000-2']), ('TOKEN', ['0000-2'])])
+
+    @with_transaction()
     def test_telegram_bot(self):
         """The bot writes to who started it; the Bot API's refusal is the
         result's error"""
