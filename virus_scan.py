@@ -21,7 +21,7 @@ class ScannerError(Exception):
 
 
 def connect(address, timeout=TIMEOUT):
-    "A socket connected to the clamd of address, unix:///path or tcp://host:port"
+    "A socket to the clamd of address, unix:///path or tcp://host:port"
     url = urlsplit(address)
     if url.scheme == 'unix' and url.path:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

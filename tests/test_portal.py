@@ -299,11 +299,11 @@ class PortalTestCase(_DBTestCase):
         self.assertIn('The file "unscanned.txt" could not be checked for '
             'viruses', unscanned[1])
         with transaction() as t:
-            stored = Attachment.search([
-                    ('name', 'in', ['eicar.com', 'clean.txt', 'unscanned.txt']),
-                    ])
-            self.assertEqual([(a.name, a.data, a.guest_uploader.id)
-                    for a in stored], [('clean.txt', b'Clean report', self.ivan)])
+            stored = Attachment.search([('name', 'in',
+                        ['eicar.com', 'clean.txt', 'unscanned.txt'])])
+            self.assertEqual(
+                [(a.name, a.data, a.guest_uploader.id) for a in stored],
+                [('clean.txt', b'Clean report', self.ivan)])
             # test_files counts the guests' uploads
             Attachment.delete(stored)
             t.commit()
