@@ -20,7 +20,7 @@ MODULE_FILES := tryton.cfg pyproject.toml $(wildcard *.py importing/*.py telepho
 .DELETE_ON_ERROR:
 
 .PHONY: demo test test-sqlite test-postgresql test-project test-browser \
-	install web chromium libreoffice kannel dovecot prosody serve postgresql clean
+	install web chromium libreoffice kannel dovecot prosody clamav serve postgresql clean
 
 demo: install web libreoffice var/demo.updated
 	@echo
@@ -33,7 +33,7 @@ demo: install web libreoffice var/demo.updated
 # SQLite, PostgreSQL and the browser at once: the PostgreSQL suite, the
 # longest, waits on its server, and the browser's on its own; each one's
 # output is printed whole when it ends.
-test: install web chromium libreoffice kannel dovecot prosody
+test: install web chromium libreoffice kannel dovecot prosody clamav
 	$(MAKE) -j3 --output-sync=target test-sqlite test-postgresql test-project
 
 # The Python environment: the pinned packages, then the module itself.
@@ -94,6 +94,15 @@ prosody:
 	@command -v prosodyctl >/dev/null || { \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq --no-install-recommends prosody; }
+
+# ClamAV's daemon, which scans the files guests upload on the portal; the
+# tests start it with a configuration and an EICAR signature of their own
+# (tests/clamav_server.py), not the system's service, and download no
+# signatures; see README, Guest access.
+clamav:
+	@test -x /usr/sbin/clamd || { \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends clamav-daemon; }
 
 # The demo database is made once; a newer module only updates it, so
 # what was typed into the demo stays.

@@ -7,13 +7,21 @@ A file (``ir.attachment``) of a communication or a task is shown on the
 portal when an employee ticks *Shown to Guests*; a guest's upload is shown
 to him and to the employees, with its uploader kept.  A guest reaches a
 file only through a record of his (``WebUser.guest_record``), and
-``routes.py`` sends it as bytes that no browser renders."""
+``routes.py`` sends it as bytes that no browser renders.  When
+``[crm_counterparty] clamd`` names a ClamAV daemon, an upload is stored
+only once it found no virus in it."""
+import logging
+
 import trytond.config as config
 from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction
 
+from . import virus_scan
 from .exceptions import GuestFileError
+
+logger = logging.getLogger(__name__)
 
 # The largest file a guest may upload unless [web] portal_upload_max says
 UPLOAD_MAX = 10 * 1024 * 1024
@@ -22,6 +30,11 @@ UPLOAD_MAX = 10 * 1024 * 1024
 def upload_max():
     "The largest file a guest may upload, in bytes"
     return config.getint('web', 'portal_upload_max', default=UPLOAD_MAX)
+
+
+def clamd_address():
+    "The clamd that scans the guests' uploads (unix:// or tcp://), or None"
+    return config.get('crm_counterparty', 'clamd', default=None) or None
 
 
 def file_name(name):
@@ -67,6 +80,7 @@ class WebUser(metaclass=PoolMeta):
             raise GuestFileError(gettext(
                     'crm_counterparty.msg_guest_file_too_big',
                     name=name, size=upload_max()))
+        self._check_clean(record, name, data)
         attachment, = Attachment.create([{
                     'resource': str(record),
                     'name': name,
@@ -76,3 +90,32 @@ class WebUser(metaclass=PoolMeta):
                     'guest_uploader': self.id,
                     }])
         return attachment
+
+    def _check_clean(self, record, name, data):
+        """Refuse data when the configured clamd finds a virus in it (the
+        guest's managers are told) or cannot scan it"""
+        address = clamd_address()
+        if not address:
+            return
+        try:
+            virus = virus_scan.scan(address, data)
+        except virus_scan.ScannerError as e:
+            logger.warning("clamd %s did not scan %r: %s", address, name, e)
+            raise GuestFileError(gettext(
+                    'crm_counterparty.msg_guest_file_unscanned', name=name))
+        if virus:
+            self._tell_infected(record, name, virus)
+            raise GuestFileError(gettext(
+                    'crm_counterparty.msg_guest_file_infected', name=name))
+
+    def _tell_infected(self, record, name, virus):
+        "Notify the guest's managers in the web client of an infected upload"
+        guest = self.party.rec_name if self.party else self.email
+        for user in self.managers():
+            language = user.language.code if user.language else None
+            with Transaction().set_context(language=language):
+                label = gettext(
+                    'crm_counterparty.msg_guest_file_infected_told',
+                    guest=guest, name=name, virus=virus)
+            type(record).notify_user([record], 'tryton-warning', label,
+                user=user.id)

@@ -22,6 +22,8 @@ from trytond.transaction import Transaction
 from trytond.wsgi import app
 
 from trytond.modules.crm_counterparty.guest_file import UPLOAD_MAX
+from trytond.modules.crm_counterparty.tests.clamav_server import (
+    EICAR, FOUND, clamd_server)
 from trytond.modules.crm_counterparty.tests.smtp_server import smtp_server
 from trytond.modules.crm_counterparty.tests.test_guest import link_token
 
@@ -267,6 +269,53 @@ class PortalTestCase(_DBTestCase):
                     ('акт.txt', Communication(self.ours), b'x' * 16, True,
                         self.ivan)])
         self.assertIn('акт.txt', self.page(client, ours)[1])
+
+    def test_files_scanned(self):
+        """With clamd configured, an infected upload is refused and the
+        guest's manager told, a clean one stored; clamd stopped, an upload
+        is refused unscanned (without clamd, test_files)"""
+        pool = Pool(DB_NAME)
+        Attachment = pool.get('ir.attachment')
+        ours = 'communication/%s' % self.ours
+        client = self.log_in()
+        token = self.csrf(client, ours)
+
+        def upload(data, name):
+            response = client.post(self.url(ours + '/files'), data={
+                    'csrf': token, 'file': (io.BytesIO(data), name)},
+                content_type='multipart/form-data')
+            return response.status_code, response.get_data(as_text=True)
+        with clamd_server() as clamd:
+            infected = upload(EICAR, 'eicar.com')
+            clean = upload(b'Clean report', 'clean.txt')
+            clamd.stop()
+            unscanned = upload(b'Clean report', 'unscanned.txt')
+        self.assertEqual(infected[0], 400)
+        self.assertIn(
+            'A virus was found in the file "eicar.com": it was not attached.',
+            infected[1])
+        self.assertEqual(clean[0], 303)
+        self.assertEqual(unscanned[0], 400)
+        self.assertIn('The file "unscanned.txt" could not be checked for '
+            'viruses', unscanned[1])
+        with transaction() as t:
+            stored = Attachment.search([('name', 'in',
+                        ['eicar.com', 'clean.txt', 'unscanned.txt'])])
+            self.assertEqual(
+                [(a.name, a.data, a.guest_uploader.id) for a in stored],
+                [('clean.txt', b'Clean report', self.ivan)])
+            # test_files counts the guests' uploads
+            Attachment.delete(stored)
+            t.commit()
+            Notification = pool.get('res.notification')
+            User = pool.get('res.user')
+            marina, = User.search([('login', '=', 'marina')])
+            told, = Notification.search([
+                    ('user', '=', marina.id), ('label', 'like', '%eicar.com%'),
+                    ])
+            self.assertEqual((told.model, json.loads(told.records)),
+                ('crm.communication', [self.ours]))
+            self.assertIn(FOUND, told.label)
 
     def test_company_card(self):
         """Off by default; allowed, the guest reads his company's fields
