@@ -471,12 +471,22 @@ class Automation(DeactivableMixin, ModelSQL, ModelView):
             if not rules.may_act(depth):
                 results.append((run, 'skipped', [gettext(
                                 'crm_counterparty.msg_automation_depth',
-                                limit=rules.DEPTH_LIMIT)]))
+                                limit=rules.DEPTH_LIMIT)], []))
             else:
                 results.append((run,) + self._perform(
                         run.party.id, run.record, depth, context))
         Run.finish(results)
         return runs
+
+    def retry(self, run):
+        "Do again the actions of run that failed, as the scenario acts"
+        Run = Pool().get('crm.automation.run')
+        state, lines, failed = self._perform(run.party.id, run.record,
+            run.depth or 0, actions=list(run.failed_actions))
+        Run.finish([(run, state, [run.description or '', gettext(
+                            'crm_counterparty.msg_automation_retried',
+                            number=run.retries + 1)] + lines, failed)],
+            retried=True)
 
     def _matching(self, party_ids):
         "The ids of party_ids the owner sees that match the domain"
@@ -488,28 +498,31 @@ class Automation(DeactivableMixin, ModelSQL, ModelView):
                         + self.parsed_domain(), order=[])))
         return found
 
-    def _perform(self, party_id, record, depth, context=None):
-        """Do each action on the party, each in a savepoint: (state, the
-        lines of what was done or why not)"""
+    def _perform(self, party_id, record, depth, context=None, actions=None):
+        """Do each action (of actions, else all) on the party, each in a
+        savepoint: (state, the lines of what was done or why not, the
+        actions that failed)"""
         Party = Pool().get('party.party')
-        lines, failed = [], False
+        lines, failed = [], []
         with self._as_owner(context), Transaction().set_context(
                 automation_depth=depth + 1):
             for action in self.actions:
+                if actions is not None and action not in actions:
+                    continue
                 try:
                     with savepoint():
                         done = action.perform(Party(party_id), record)
                 # Whatever stops one action (a refusal, a server down, a
                 # bug) is its reason in the log; the others go on
                 except Exception as exception:
-                    failed = True
+                    failed.append(action)
                     lines.append(gettext(
                             'crm_counterparty.msg_automation_action_failed',
                             action=action.rec_name,
                             reason=_reason(exception)))
                 else:
                     lines.append('%s: %s' % (action.rec_name, done))
-        return ('failed' if failed else 'done'), lines
+        return ('failed' if failed else 'done'), lines, failed
 
     def preview(self, limit=50):
         """The (party, [what each action would do]) the scenario would act
@@ -868,6 +881,18 @@ class AutomationActionEmployee(ModelSQL):
         'company.employee', "Employee", required=True, ondelete='CASCADE')
 
 
+class AutomationRunAction(ModelSQL):
+    "An action of a run that failed"
+    __name__ = 'crm.automation.run-crm.automation.action'
+    __string__ = "Automation Run Failed Action"
+
+    run = fields.Many2One(
+        'crm.automation.run', "Run", required=True, ondelete='CASCADE')
+    action = fields.Many2One(
+        'crm.automation.action', "Action", required=True,
+        ondelete='CASCADE')
+
+
 class AutomationRun(ModelSQL, ModelView):
     "What a scenario did to a counterparty, or why not"
     __name__ = 'crm.automation.run'
@@ -889,6 +914,12 @@ class AutomationRun(ModelSQL, ModelView):
             ('skipped', "Skipped"),
             ], "State", required=True, readonly=True)
     description = fields.Text("What Was Done", readonly=True)
+    failed_actions = fields.Many2Many(
+        'crm.automation.run-crm.automation.action', 'run', 'action',
+        "Failed Actions", readonly=True,
+        help="The actions that failed: Retry and the scheduler do them "
+        "again, not those that were done.")
+    retries = fields.Integer("Retries", readonly=True)
 
     @classmethod
     def __setup__(cls):
@@ -900,6 +931,16 @@ class AutomationRun(ModelSQL, ModelView):
             ]
         cls._sql_indexes.add(Index(t, (t.party, Index.Range())))
         cls._order = [('create_date', 'DESC'), ('id', 'DESC')]
+        cls._buttons.update({
+                'retry': {
+                    'invisible': Eval('state') != 'failed',
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def default_retries(cls):
+        return 0
 
     @classmethod
     def start(cls, scenario, items, depth):
@@ -934,17 +975,47 @@ class AutomationRun(ModelSQL, ModelView):
             return runs
 
     @classmethod
-    def finish(cls, results):
-        "Write the (run, state, lines) of results"
+    def finish(cls, results, retried=False):
+        "Write the (run, state, lines, failed actions) of results"
         args = []
-        for run, state, lines in results:
-            args.extend(([run], {
-                        'state': state,
-                        'description': '\n'.join(lines),
-                        }))
+        for run, state, lines, failed in results:
+            values = {
+                'state': state,
+                'description': '\n'.join(lines),
+                'failed_actions': [('remove', [
+                            a.id for a in run.failed_actions]),
+                    ('add', [a.id for a in failed])],
+                }
+            if retried:
+                values['retries'] = run.retries + 1
+            args.extend(([run], values))
         if args:
             with without_check_access():
                 cls.write(*args)
+
+    @classmethod
+    @ModelView.button
+    def retry(cls, runs):
+        "Do again the actions of the runs that failed"
+        for run in runs:
+            if run.state == 'failed':
+                run.automation.retry(run)
+
+    @classmethod
+    def retry_due(cls):
+        """Queue again the failed runs whose delay has passed, each later
+        than the one before, RETRIES times at most (ir.cron)"""
+        now = dt.datetime.now()
+        with without_check_access():
+            runs = [r for r in cls.search([
+                        ('state', '=', 'failed'),
+                        ('retries', '<', rules.RETRIES),
+                        ('failed_actions', '!=', None),
+                        ])
+                if rules.retry_due(
+                    r.write_date or r.create_date, r.retries, now)]
+        for i in range(0, len(runs), CHUNK):
+            cls.__queue__.retry(runs[i:i + CHUNK])
 
 
 class Party(metaclass=PoolMeta):
@@ -999,8 +1070,11 @@ class Cron(metaclass=PoolMeta):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls.method.selection.append(
-            ('crm.automation|run_scheduled', "Run Automation Scenarios"))
+        cls.method.selection.extend([
+                ('crm.automation|run_scheduled', "Run Automation Scenarios"),
+                ('crm.automation.run|retry_due',
+                    "Retry Failed Automation Actions"),
+                ])
 
 
 class AutomationTestStart(ModelView):

@@ -2,14 +2,19 @@
 # of this repository contains the full copyright notices and license terms.
 """The pure rules of automation scenarios (automation.py is their model):
 when a date is due, which employee gets the next counterparty, how a
-template is filled in, how deep a chain of scenarios may go, and the key
-of an event that makes a scenario act once only.  No database here."""
+template is filled in, how deep a chain of scenarios may go, when a failed
+action is tried again, and the key of an event that makes a scenario act
+once only.  No database here."""
 import datetime as dt
 import html
 import re
 
 # A scenario whose action sets off scenarios again stops at this depth
 DEPTH_LIMIT = 3
+# A failed action (a server away) is tried again this many times, the
+# first after this delay, each next one a delay later than the one before
+RETRIES = 3
+RETRY_DELAY = dt.timedelta(minutes=30)
 # The values a template may name: {{name}}, {{ company }} …
 NAMES = ('name', 'company', 'responsible', 'date', 'scenario')
 _PLACEHOLDER = re.compile(r'\{\{\s*(\w+)\s*\}\}')
@@ -95,6 +100,13 @@ def spread(candidates, count, last, loads, method):
         loads[last] = loads.get(last, 0) + 1
         chosen.append(last)
     return chosen, last
+
+
+def retry_due(last, retries, now, delay=RETRY_DELAY):
+    """Whether a run that failed at last, tried again retries times, is to
+    be tried again now: each retry waits one delay more than the one
+    before"""
+    return last + delay * (retries + 1) <= now
 
 
 def may_act(depth, limit=DEPTH_LIMIT):

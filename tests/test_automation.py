@@ -288,6 +288,59 @@ class AutomationTestCase(_DBTestCase):
         self.assertEqual(message.user, self.admin)
 
     @with_transaction()
+    def test_failed_action_retried(self):
+        """An SMS whose gateway was away is sent again once it is back, by
+        the scheduler after its delay, the comment done before not again"""
+        pool = Pool()
+        Message = pool.get('ir.chat.message')
+        Run = pool.get('crm.automation.run')
+        self.setup_company()
+        scenario = self.scenario([
+                {'kind': 'post_comment', 'sequence': 1,
+                    'text': "Новый клиент {{name}}"},
+                {'kind': 'send_sms', 'sequence': 2,
+                    'text': "{{name}}, ждём звонка"},
+                ], trigger_kind='created')
+        sms, = [a for a in scenario.actions if a.kind == 'send_sms']
+
+        def answer(request):
+            return 200, {'status': 'OK', 'sms': {request.form()['to']: {
+                            'status': 'OK', 'sms_id': '0001'}}}
+        # Nothing listens on port 1
+        with configured('sms', uri='json+http://TOKEN@127.0.0.1:1/sms/send'), \
+                set_company(self.company):
+            party = self.party("ООО «Ромашка»", contact_mechanisms=[
+                    ('create', [{'type': 'mobile',
+                                'value': '+7 916 123-45-67'}])])
+            run_queue()
+        run, = self.runs(scenario)
+        self.assertEqual((run.state, list(run.failed_actions), run.retries),
+            ('failed', [sms], 0))
+        with http_server(answer) as provider, configured('sms',
+                uri='json+%s/sms/send' % provider.url.replace(
+                    '//', '//TOKEN@')):
+            # Not yet: its delay has not passed
+            Run.retry_due()
+            run_queue()
+            self.assertEqual(Run(run.id).state, 'failed')
+            table = Run.__table__()
+            Transaction().connection.cursor().execute(*table.update(
+                    [table.write_date],
+                    [dt.datetime.now() - rules.RETRY_DELAY],
+                    where=table.id == run.id))
+            Run.retry_due()
+            run_queue()
+        run = Run(run.id)
+        self.assertEqual((run.state, list(run.failed_actions), run.retries),
+            ('done', [], 1))
+        request, = provider.requests
+        self.assertEqual(request.form()['to'], '+79161234567')
+        self.assertEqual([m.content for m in Message.search([
+                        ('channel.resource', '=', str(party))])],
+            ["Новый клиент ООО «Ромашка»"])
+        self.assertIn("Retry 1:", run.description)
+
+    @with_transaction()
     def test_event_call_missed(self):
         "A missed call raised by telephony sets off its scenario"
         pool = Pool()

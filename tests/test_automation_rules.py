@@ -68,6 +68,16 @@ class AutomationRulesTestCase(unittest.TestCase):
             'least_loaded')
         self.assertEqual(chosen, ['b', 'b', 'a'])
 
+    def test_retry_due(self):
+        "Each retry waits one delay more than the one before"
+        failed = dt.datetime(2026, 12, 4, 10, 0)
+        delay = dt.timedelta(minutes=30)
+        for retries, wait in [(0, 30), (1, 60), (2, 90)]:
+            now = failed + dt.timedelta(minutes=wait)
+            self.assertTrue(rules.retry_due(failed, retries, now, delay))
+            self.assertFalse(rules.retry_due(
+                    failed, retries, now - dt.timedelta(seconds=1), delay))
+
     def test_depth(self):
         self.assertTrue(rules.may_act(0))
         self.assertTrue(rules.may_act(None))
