@@ -944,8 +944,8 @@ class Party(metaclass=PoolMeta):
     __name__ = 'party.party'
 
     mailings_sent = fields.Function(
-        fields.One2Many(
-            'crm.counterparty.mailing.result', None, "Mailings Sent",
+        fields.Many2Many(
+            'crm.counterparty.mailing.result', None, None, "Mailings Sent",
             readonly=True,
             help="The messages of mailings sent to the counterparty and "
             "its contact persons, the newest first."),
