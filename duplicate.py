@@ -5,6 +5,8 @@ users said are not one.  The rules of what a duplicate is are in
 duplicate_keys.py; here only which cards are looked at: those the user may
 see (``allowed_ids``), never the card itself, its company or its contact
 persons, nor a pair marked "not a duplicate"."""
+from collections import defaultdict
+
 from sql import Literal, Union
 from sql.functions import Lower
 from sql.operators import And, Like, Or
@@ -28,6 +30,10 @@ NAME_CANDIDATES = 200
 SHOWN = 10
 # The words of a name looked for, the longest first
 NAME_WORDS = 2
+# The cards holding a word of the name read before the rules keep those the
+# user sees: one who sees fewer than one in this many of them gets a query
+# with the rules in it (slower: planned each time)
+OVERREAD = 2
 # The contact mechanisms whose values are phones of a card
 PHONE_MECHANISMS = {'phone', 'mobile'}
 
@@ -132,35 +138,13 @@ class Party(metaclass=PoolMeta):
     def _duplicate_candidates(cls, keys):
         """{id: CardKeys} of the active cards the user may see that hold a
         key of keys, or the words of its name, whether or not the caller
-        checks access: the cards in one query, their keys in up to two more
-        (only those of the kinds keys has)"""
+        checks access (_candidates); their keys in up to two more queries,
+        only those of the kinds keys has"""
         pool = Pool()
         ContactMechanism = pool.get('party.contact_mechanism')
         Identifier = pool.get('party.identifier')
-        party = cls.__table__()
-        visible = rules_domain(cls)
-        queries = []
-        with as_rule_checks():
-            holders = _key_holders(keys)
-            if holders:
-                queries.append(cls.search(
-                        [('id', 'in', holders), visible],
-                        order=[], query=True))
-            # All the words (the same name in any order) are found however
-            # common each word is; any of the two longest (a name with a
-            # word more or less) only among the first the user sees
-            for holders in _name_holders(cls.__table__(), keys.name):
-                queries.append(cls.search([('id', 'in', holders), visible],
-                        limit=NAME_CANDIDATES, order=[], query=True))
-        if not queries:
-            return {}
-        cursor = Transaction().connection.cursor()
-        # A query with a limit is a member of a union only in a subquery
-        _execute_unprepared(cursor, party.select(
-                party.id, party.name, party.kind,
-                where=party.id.in_(Union(*(
-                            _ids_in(cls.__table__(), q) for q in queries)))))
-        cards = {i: (name, kind, {}, []) for i, name, kind in cursor}
+        cards = {i: (name, kind, {}, [])
+            for i, (name, kind) in cls._candidates(keys).items()}
         # Only the kinds of keys the card has count (duplicate_keys.compare):
         # the others are neither read nor parsed
         if keys.inn:
@@ -178,6 +162,68 @@ class Party(metaclass=PoolMeta):
         return {i: _card_keys(name, kind, codes.get(REQUISITE_TYPES['inn']),
                 codes.get(REQUISITE_TYPES['kpp']), mechanisms)
             for i, (name, kind, codes, mechanisms) in cards.items()}
+
+    @classmethod
+    def _candidates(cls, keys):
+        """{id: (name, kind)} of the candidates: found without the rules (a
+        query planned for the words typed), then those the user sees kept
+        (a query PostgreSQL plans once for the rules)"""
+        visible = rules_domain(cls)
+        size = NAME_CANDIDATES * (OVERREAD if visible else 1)
+        holders = _key_holders(keys)
+        party = cls.__table__()
+        names = _name_conditions(party, keys.name)
+        tagged = ([(0, holders)] if holders else []) + [
+            (tag, party.select(party.id,
+                    where=where & (party.active == Literal(True)),
+                    order_by=[party.id.asc], limit=size))
+            for tag, where in enumerate(names, 1)]
+        if not tagged:
+            return {}
+        cursor = Transaction().connection.cursor()
+        _execute_unprepared(cursor, Union(*(
+                    q.select(Literal(t), q.id) for t, q in tagged),
+                all_=True))
+        found = defaultdict(list)
+        for tag, id_ in cursor:
+            found[tag].append(id_)
+        seen = cls._seen(set().union(*found.values()), visible)
+        kept = {i for i in found[0] if i in seen}
+        for tag, where in enumerate(names, 1):
+            ids = [i for i in sorted(found[tag]) if i in seen]
+            if len(found[tag]) == size and len(ids) < NAME_CANDIDATES:
+                # He sees few of the first found: the first he sees
+                first = cls._first_seen(
+                    party.select(party.id, where=where), visible)
+                seen.update(first)
+                ids = sorted(first)
+            kept.update(ids[:NAME_CANDIDATES])
+        return {i: seen[i] for i in kept}
+
+    @classmethod
+    def _seen(cls, ids, visible):
+        "{id: (name, kind)} of the active cards of ids the user sees"
+        party = cls.__table__()
+        with as_rule_checks():
+            query = cls.search(
+                [('id', 'in', sorted(ids)), visible], order=[], query=True)
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*party.select(party.id, party.name, party.kind,
+                where=party.id.in_(query)))
+        return {i: (name, kind) for i, name, kind in cursor}
+
+    @classmethod
+    def _first_seen(cls, holders, visible):
+        """{id: (name, kind)} of the first active cards of the query holders
+        that the user sees, the rules in the query (planned each time)"""
+        party = cls.__table__()
+        with as_rule_checks():
+            query = cls.search([('id', 'in', holders), visible],
+                limit=NAME_CANDIDATES, order=[], query=True)
+        cursor = Transaction().connection.cursor()
+        _execute_unprepared(cursor, party.select(
+                party.id, party.name, party.kind, where=party.id.in_(query)))
+        return {i: (name, kind) for i, name, kind in cursor}
 
     @classmethod
     @ModelView.button_action('crm_counterparty.act_duplicate_open')
@@ -206,15 +252,15 @@ def _card_keys(name, kind, inn, kpp, mechanisms):
 
 
 def _key_holders(keys):
-    """The query of the ids of the cards (active or not) that hold the INN,
-    an e-mail or a phone of keys, by the indexes of the codes and the
-    compact values; None without such a key"""
+    """The query of the ids (as id) of the cards (active or not) that hold
+    the INN, an e-mail or a phone of keys, by the indexes of the codes and
+    the compact values; None without such a key"""
     pool = Pool()
     identifier = pool.get('party.identifier').__table__()
     mechanism = pool.get('party.contact_mechanism').__table__()
     queries = []
     if keys.inn:
-        queries.append(identifier.select(identifier.party,
+        queries.append(identifier.select(identifier.party.as_('id'),
                 where=(identifier.code_compact == keys.inn)
                 & (identifier.type == REQUISITE_TYPES['inn'])
                 & (identifier.active == Literal(True))))
@@ -222,7 +268,7 @@ def _key_holders(keys):
     for types, values in [(['email'], keys.emails),
             (sorted(PHONE_MECHANISMS), keys.phones)]:
         if values:
-            queries.append(mechanism.select(mechanism.party,
+            queries.append(mechanism.select(mechanism.party.as_('id'),
                     where=mechanism.type.in_(types)
                     & (Lower(mechanism.value_compact).in_(sorted(values)))
                     & (mechanism.active == Literal(True))))
@@ -230,21 +276,15 @@ def _key_holders(keys):
         queries[0] if queries else None)
 
 
-def _name_holders(party, name):
-    """The queries of the ids of the cards of party (the table) whose search
-    text holds all the words of name, and one of its two longest; by the
+def _name_conditions(party, name):
+    """The conditions on party (the table) of the cards whose search text
+    holds all the words of name, and one of its two longest; by the
     trigram index, which Tryton's LIKE of a COALESCE does not use"""
     likes = [Like(party.search_text, '%' + _escaped(w) + '%', escape='\\')
         for w in duplicate_keys.name_words(name)]
     if not likes:
         return []
-    return [party.select(party.id, where=where)
-        for where in [And(likes), Or(likes[:NAME_WORDS])]]
-
-
-def _ids_in(party, query):
-    "The ids of party that query selects"
-    return party.select(party.id, where=party.id.in_(query))
+    return [And(likes), Or(likes[:NAME_WORDS])]
 
 
 def _execute_unprepared(cursor, query):

@@ -105,10 +105,15 @@ class DuplicateTestCase(_DBTestCase):
         with set_company(self.anna.company):
             seen, = Party.create([{'name': "ООО «Ландыш»",
                         'responsible': self.anna.employee.id}])
-        # Fewer candidates than Boris's cards holding the word
-        with patch.object(duplicate, 'NAME_CANDIDATES', 2):
-            self.assertEqual(
-                self.typed(self.anna, name="Ландыш Москва"), [seen.id])
+        # Fewer candidates than Boris's cards holding the word, and as
+        # many as the cards read before the rules (then too few of them
+        # seen) or fewer (enough of them seen)
+        for candidates, overread in [(2, 2), (1, 4)]:
+            with self.subTest(candidates=candidates, overread=overread), \
+                    patch.object(duplicate, 'NAME_CANDIDATES', candidates), \
+                    patch.object(duplicate, 'OVERREAD', overread):
+                self.assertEqual(
+                    self.typed(self.anna, name="Ландыш Москва"), [seen.id])
 
     @with_transaction()
     def test_inactive_never_shown(self):
@@ -149,8 +154,8 @@ class DuplicateTestCase(_DBTestCase):
         User = pool.get('res.user')
         self.setup_cards()
         with set_company(self.anna.company):
-            copy, = Party.create([{
-                        'name': "Василек", 'responsible': self.anna.employee.id,
+            copy, = Party.create([{'name': "Василек",
+                        'responsible': self.anna.employee.id,
                         'contact_mechanisms': [('create', [
                                     {'type': 'email',
                                         'value': 'office@vasilek.ru'}])],
