@@ -16,6 +16,11 @@ table of the median and 95th percentile in milliseconds.
     .venv/bin/python bench/duplicates_bench.py --size 100000
     .venv/bin/python bench/duplicates_bench.py --database bench_dupes \\
         --reuse --runs 50
+    .venv/bin/python bench/duplicates_bench.py --database bench_dupes \\
+        --reuse --profile
+
+--profile prints, for one call of each case, its SQL queries and its
+cProfile sorted by cumulative time.
 
 The scan of the whole base (issue 15, item 2) is not built yet: this
 measures the hint only.
