@@ -203,6 +203,8 @@ class Party(metaclass=PoolMeta):
     @classmethod
     def _seen(cls, ids, visible):
         "{id: (name, kind)} of the active cards of ids the user sees"
+        if not ids:
+            return {}
         party = cls.__table__()
         with as_rule_checks():
             query = cls.search(
