@@ -224,23 +224,34 @@ def in_crm_group(name):
 def allowed_ids(Model, ids, mode='read'):
     """The ids among ids of the records of Model that the user's rules of
     mode let through, whether or not the caller checks access"""
-    pool = Pool()
-    Rule = pool.get('ir.rule')
     ids = set(ids)
-    if not Transaction().user or not ids:
-        return ids
-    with check_access():
-        domain = Rule.domain_get(Model.__name__, mode=mode)
+    domain = rules_domain(Model, mode) if ids else []
     if not domain:
         return ids
     result = set()
-    # As ir.rule checks: as root, not to apply the rules to themselves
-    with Transaction().set_user(0, set_context=True), \
-            without_check_access(), inactive_records():
+    with as_rule_checks(), inactive_records():
         for sub in grouped_slice(sorted(ids), backend.MAX_QUERY_PARAMS):
             result.update(map(int, Model.search(
                         [('id', 'in', list(sub)), domain], order=[])))
     return result
+
+
+def rules_domain(Model, mode='read'):
+    """The domain of the records of Model that the user's rules of mode let
+    through, whether or not the caller checks access: to be searched as
+    root (``as_rule_checks``), as ir.rule does"""
+    Rule = Pool().get('ir.rule')
+    if not Transaction().user:
+        return []
+    with check_access():
+        return Rule.domain_get(Model.__name__, mode=mode)
+
+
+@contextmanager
+def as_rule_checks():
+    "As ir.rule checks: as root, not to apply the rules to themselves"
+    with Transaction().set_user(0, set_context=True), without_check_access():
+        yield
 
 
 def check_editable(parties):

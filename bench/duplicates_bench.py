@@ -16,12 +16,21 @@ table of the median and 95th percentile in milliseconds.
     .venv/bin/python bench/duplicates_bench.py --size 100000
     .venv/bin/python bench/duplicates_bench.py --database bench_dupes \\
         --reuse --runs 50
+    .venv/bin/python bench/duplicates_bench.py --database bench_dupes \\
+        --reuse --profile
+
+--profile prints, for one call of each case, its SQL queries and its
+cProfile sorted by cumulative time.
 
 The scan of the whole base (issue 15, item 2) is not built yet: this
 measures the hint only.
 """
 import argparse
+import cProfile
+import io
+import logging
 import os
+import pstats
 import sys
 from pathlib import Path
 
@@ -88,7 +97,46 @@ def typed(user, values, context):
     return [row['id'] for _, row in changes.get('add', [])]
 
 
-def measure(pool, transaction, offset, size, runs, login, policy):
+class QueryCounter(logging.Handler):
+    "Counts the SQL queries trytond's cursor logs at the debug level"
+    LOGGER = 'trytond.backend.postgresql.database'
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.queries = []
+
+    def emit(self, record):
+        self.queries.append(record.getMessage())
+
+    def __enter__(self):
+        logger = logging.getLogger(self.LOGGER)
+        self._level = logger.level
+        logger.setLevel(logging.DEBUG)
+        logger.addHandler(self)
+        return self
+
+    def __exit__(self, *exc):
+        logger = logging.getLogger(self.LOGGER)
+        logger.removeHandler(self)
+        logger.setLevel(self._level)
+
+
+def profiled(label, call):
+    "Print the queries and the cProfile (cumulative) of one call"
+    with QueryCounter() as counter:
+        call()
+    profile = cProfile.Profile()
+    profile.runcall(call)
+    out = io.StringIO()
+    pstats.Stats(profile, stream=out).sort_stats('cumulative').print_stats(30)
+    print(f"\n## {label}: {len(counter.queries)} queries", file=sys.stderr)
+    for query in counter.queries:
+        print('  ' + query, file=sys.stderr)
+    print(out.getvalue(), file=sys.stderr)
+
+
+def measure(pool, transaction, offset, size, runs, login, policy,
+        profile=False):
     User = pool.get('res.user')
     Configuration = pool.get('party.configuration')
     user, = User.search([('login', '=', login)])
@@ -106,6 +154,8 @@ def measure(pool, transaction, offset, size, runs, login, policy):
             sys.exit(f"{label}: expected {expected}, found {found}")
         if expected is None and found:
             sys.exit(f"{label}: expected none, found {found}")
+        if profile:
+            profiled(f"{login}, {label}", lambda: typed(user, values, context))
         median, p95 = timed(lambda: typed(user, values, context), runs)
         results.append((label, len(found), median, p95))
     return results
@@ -124,6 +174,8 @@ def main():
     parser.add_argument('--runs', type=int, default=30)
     parser.add_argument('--reuse', action='store_true',
         help="measure an already loaded database")
+    parser.add_argument('--profile', action='store_true',
+        help="print the queries and the profile of one call of each case")
     args = parser.parse_args()
     os.environ.setdefault(
         'TRYTOND_DATABASE__URI', 'postgresql://127.0.0.1:5432/')
@@ -149,7 +201,7 @@ def main():
         with Transaction().start(args.database, 0, _lock_tables=[
                     pool.get('party.configuration')._table]) as transaction:
             tables.append((title, measure(pool, transaction, offset, size,
-                        args.runs, login, policy)))
+                        args.runs, login, policy, args.profile)))
             transaction.rollback()
     print(f"\n{size:,} loaded counterparties; the card's likely duplicates "
         f"while it is typed (on_change), ms")

@@ -2,7 +2,10 @@
 # of this repository contains the full copyright notices and license terms.
 """Likely duplicates shown while a card is typed (duplicate.py), as the web
 client asks for them: the on_change of the card as the user."""
+from unittest.mock import patch
+
 from trytond.modules.company.tests import create_company, set_company
+from trytond.modules.crm_counterparty import duplicate
 from trytond.modules.crm_counterparty.exceptions import NotDuplicateError
 from trytond.modules.crm_counterparty.tests.test_access import call
 from trytond.modules.crm_counterparty.tests.tools import anna_and_boris
@@ -89,6 +92,47 @@ class DuplicateTestCase(_DBTestCase):
         self.assertEqual(self.typed(self.boris, **typed), [self.vasilek.id])
 
     @with_transaction()
+    def test_hidden_cards_leave_room_for_the_seen(self):
+        "The cards compared by a word of the name are the first the user sees"
+        pool = Pool()
+        Party = pool.get('party.party')
+        self.setup_cards()
+        # Boris's, with the word, before Anna's in the order of ids
+        with set_company(self.boris.company):
+            Party.create([{'name': "ООО «Ландыш» %s" % i,
+                        'responsible': self.boris.employee.id}
+                    for i in range(3)])
+        with set_company(self.anna.company):
+            seen, = Party.create([{'name': "ООО «Ландыш»",
+                        'responsible': self.anna.employee.id}])
+        # Fewer candidates than Boris's cards holding the word, and as
+        # many as the cards read before the rules (then too few of them
+        # seen) or fewer (enough of them seen)
+        for candidates, overread in [(2, 2), (1, 4)]:
+            with self.subTest(candidates=candidates, overread=overread), \
+                    patch.object(duplicate, 'NAME_CANDIDATES', candidates), \
+                    patch.object(duplicate, 'OVERREAD', overread):
+                self.assertEqual(
+                    self.typed(self.anna, name="Ландыш Москва"), [seen.id])
+
+    @with_transaction()
+    def test_inactive_never_shown(self):
+        "An archived card, or a card's archived phone, is no duplicate"
+        pool = Pool()
+        ContactMechanism = pool.get('party.contact_mechanism')
+        Party = pool.get('party.party')
+        self.setup_cards()
+        phone, = [m for m in self.romashka.contact_mechanisms
+            if m.type == 'phone']
+        ContactMechanism.write([phone], {'active': False})
+        typed = {'name': "Цветы", 'contact_mechanisms': self.mechanisms(
+                ('phone', '+7 916 123-45-67'))}
+        self.assertEqual(self.typed(self.anna, **typed), [])
+        Party.write([self.romashka], {'active': False})
+        self.assertEqual(self.typed(self.anna, inn='7707083893',
+                name="ООО «Ромашка»"), [])
+
+    @with_transaction()
     def test_saved_card_shows_its_duplicates(self):
         "A saved card lists the others, not itself"
         pool = Pool()
@@ -101,6 +145,26 @@ class DuplicateTestCase(_DBTestCase):
         result, = call(self.anna, 'party.party', 'read', [copy.id],
             ['duplicates'])
         self.assertEqual(list(result['duplicates']), [self.romashka.id])
+
+    @with_transaction()
+    def test_saved_card_hides_what_the_user_may_not_see(self):
+        "Read on a saved card, the duplicates are only those the user sees"
+        pool = Pool()
+        Party = pool.get('party.party')
+        User = pool.get('res.user')
+        self.setup_cards()
+        with set_company(self.anna.company):
+            copy, = Party.create([{'name': "Василек",
+                        'responsible': self.anna.employee.id,
+                        'contact_mechanisms': [('create', [
+                                    {'type': 'email',
+                                        'value': 'office@vasilek.ru'}])],
+                        }])
+        for user, expected in [(self.anna, []), (User(0), [self.vasilek.id])]:
+            with self.subTest(user=user.login):
+                result, = call(user, 'party.party', 'read', [copy.id],
+                    ['duplicates'])
+                self.assertEqual(list(result['duplicates']), expected)
 
     @with_transaction()
     def test_not_a_duplicate_remembered_for_everyone(self):
