@@ -432,7 +432,7 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
                             communication.start),
                         end=communication.format_datetime(
                             communication.end)))
-            if not communication.parties:
+            if not communication.parties and communication.needs_parties():
                 raise InvalidCommunication(gettext(
                         'crm_counterparty.msg_communication_no_counterparty',
                         communication=communication.rec_name))
@@ -440,6 +440,10 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
                 raise InvalidCommunication(gettext(
                         'crm_counterparty.msg_communication_no_employee',
                         communication=communication.rec_name))
+
+    def needs_parties(self):
+        "Whether the communication must have a counterparty"
+        return True
 
     @classmethod
     def check_overlap(cls, communications, field_names=None):

@@ -23,11 +23,11 @@ from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
-from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import schedule
 from .mail_message import normalise, parse
 from .mail_signature import read_sender
+from .unmatched import UnmatchedMixin
 
 INCOMING, OUTGOING = 'incoming', 'outgoing'
 
@@ -185,7 +185,7 @@ class Communication(metaclass=PoolMeta):
         return None
 
 
-class Unmatched(ModelSQL, ModelView):
+class Unmatched(UnmatchedMixin, ModelSQL, ModelView):
     "A letter from an address no card has"
     __name__ = 'crm.mail.unmatched'
     __string__ = "Unmatched Letter"
@@ -228,36 +228,12 @@ class Unmatched(ModelSQL, ModelView):
                     'raw': raw,
                     }])
 
-    def sender(self):
+    def unmatched_sender(self):
         "The sender as the signature tells him (mail_signature.Sender)"
         return read_sender(self.sender_name, self.sender_email, self.text)
 
-    @classmethod
-    @ModelView.button
-    def create_client(cls, letters):
-        """A card for the sender of each letter (a contact person of his
-        company when the signature names one), the letter landing on it"""
-        for letter in letters:
-            party = cls._new_client(letter.sender())
-            letter.land_on([party])
-
-    @staticmethod
-    def _new_client(sender):
-        Party = Pool().get('party.party')
-        mechanisms = [{'type': 'email', 'value': sender.email}]
-        if sender.phone:
-            mechanisms.append({'type': 'phone', 'value': sender.phone})
-        values = {
-            'name': sender.name or sender.email,
-            'contact_mechanisms': [('create', mechanisms)],
-            }
-        if sender.company:
-            company, = Party.create([{'name': sender.company}])
-            values.update({
-                    'kind': 'person', 'employer': company.id,
-                    'position': sender.position or None})
-        party, = Party.create([values])
-        return party
+    def unmatched_contact(self):
+        return 'email', self.sender_email
 
     @classmethod
     @ModelView.button_action('crm_counterparty.wizard_mail_attach')
@@ -274,41 +250,3 @@ class Unmatched(ModelSQL, ModelView):
                 self.mailbox, self.raw, parties=parties)
         self.__class__.delete([self])
         return communication
-
-
-class AttachStart(ModelView):
-    "Attach a letter to a counterparty"
-    __name__ = 'crm.mail.attach.start'
-    __string__ = "Attach a Letter"
-
-    party = fields.Many2One(
-        'party.party', "Counterparty", required=True,
-        help="The card the letter lands on; the sender's e-mail is added "
-        "to it, so that his next letters land there too.")
-    add_email = fields.Boolean("Add the E-mail to the Card")
-
-    @staticmethod
-    def default_add_email():
-        return True
-
-
-class Attach(Wizard):
-    "Attach a letter to a counterparty"
-    __name__ = 'crm.mail.attach'
-    start = StateView('crm.mail.attach.start',
-        'crm_counterparty.mail_attach_start_view_form', [
-            Button("Cancel", 'end', 'tryton-cancel'),
-            Button("Attach", 'attach', 'tryton-ok', default=True),
-            ])
-    attach = StateTransition()
-
-    def transition_attach(self):
-        Mechanism = Pool().get('party.contact_mechanism')
-        party = self.start.party
-        for letter in self.records:
-            if self.start.add_email and letter.sender_email:
-                # Made as the user: he must edit the card (counterparty_link)
-                Mechanism.create([{'party': party.id, 'type': 'email',
-                            'value': letter.sender_email}])
-            letter.land_on([party])
-        return 'end'
