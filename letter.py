@@ -105,6 +105,26 @@ class Communication(metaclass=PoolMeta):
     def land(cls, mailbox, raw, parties=None):
         """Land the letter raw (bytes) read from mailbox: on the cards of
         parties, else of its addresses, else kept as unmatched"""
+        communications = cls.land_all(mailbox, [raw], parties=parties)
+        return communications[0] if communications else None
+
+    @classmethod
+    def land_all(cls, mailbox, raws, parties=None):
+        """Land the letters raws as land does, their communications created
+        at once; the same letter twice lands once"""
+        to_log, seen = [], set()
+        for raw in raws:
+            sorted_ = cls._sort_letter(mailbox, raw, parties)
+            if sorted_ and (not sorted_[0].message_id
+                    or sorted_[0].message_id not in seen):
+                seen.add(sorted_[0].message_id)
+                to_log.append(sorted_)
+        return cls.log_letters(mailbox, to_log) if to_log else []
+
+    @classmethod
+    def _sort_letter(cls, mailbox, raw, parties=None):
+        """The (letter, parties, direction) of the letter raw to log, or
+        None when it landed already or is kept as unmatched"""
         Unmatched = Pool().get('crm.mail.unmatched')
         letter = parse(raw)
         if parties is None and cls.known_letter(letter.message_id):
@@ -117,30 +137,42 @@ class Communication(metaclass=PoolMeta):
             if not outgoing:
                 Unmatched.keep(mailbox, letter, raw)
             return None
-        return cls.log_letter(mailbox, letter, parties,
-            OUTGOING if outgoing else INCOMING)
+        return letter, parties, OUTGOING if outgoing else INCOMING
 
     @classmethod
     def log_letter(cls, mailbox, letter, parties, direction):
         """The communication of letter (a mail_message.Letter) on parties;
         mailbox (or a user) gives its company and organiser"""
+        communication, = cls.log_letters(
+            mailbox, [(letter, parties, direction)])
+        return communication
+
+    @classmethod
+    def log_letters(cls, mailbox, letters):
+        """The communications of letters, (letter, parties, direction) each,
+        created in one call"""
         pool = Pool()
         Attachment = pool.get('ir.attachment')
         Event = pool.get('crm.counterparty.event')
-        communication, = cls.create([cls._letter_values(
-                    mailbox, letter, parties, direction)])
-        if letter.attachments:
-            Attachment.create([{
-                        'name': name, 'data': data,
-                        'resource': str(communication),
-                        } for name, data in letter.attachments])
-        if direction == INCOMING:
-            # The events are the administrators' (event.py)
-            with without_check_access():
-                Event.raise_event('email_received', parties[0], communication,
-                    address=letter.sender_address,
-                    employee=mailbox.employee.id)
-        return communication
+        communications = cls.create([cls._letter_values(mailbox, *values)
+                for values in letters])
+        cls._thread_in_batch([l for l, _, _ in letters], communications)
+        attachments = [{
+                'name': name, 'data': data, 'resource': str(communication),
+                } for (letter, _, _), communication in zip(
+                letters, communications)
+            for name, data in letter.attachments]
+        if attachments:
+            Attachment.create(attachments)
+        # The events are the administrators' (event.py)
+        with without_check_access():
+            for (letter, parties, direction), communication in zip(
+                    letters, communications):
+                if direction == INCOMING:
+                    Event.raise_event('email_received', parties[0],
+                        communication, address=letter.sender_address,
+                        employee=mailbox.employee.id)
+        return communications
 
     @classmethod
     def _letter_values(cls, mailbox, letter, parties, direction):
@@ -168,6 +200,22 @@ class Communication(metaclass=PoolMeta):
             'letter_text': letter.text,
             'letter_html': letter.html or None,
             }
+
+    @classmethod
+    def _thread_in_batch(cls, letters, communications):
+        """An answer follows the letter it answers when both were created
+        at once (_thread_of found none before)"""
+        landed = {l.message_id: c for l, c in zip(letters, communications)
+            if l.message_id}
+        to_write = []
+        for letter, communication in zip(letters, communications):
+            ids = [i for i in [letter.in_reply_to] + letter.references[::-1]
+                if i in landed and landed[i] != communication]
+            if not communication.previous and ids:
+                to_write.extend(
+                    ([communication], {'previous': landed[ids[0]].id}))
+        if to_write:
+            cls.write(*to_write)
 
     @classmethod
     def _thread_of(cls, letter):
