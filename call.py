@@ -19,17 +19,19 @@ from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields)
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Eval, PYSONEncoder
+from trytond.pyson import Bool, Eval, PYSONEncoder
 from trytond.transaction import Transaction, without_check_access
 
 from . import schedule
 from . import telephony as engine
 from .exceptions import CallError
+from .mail_signature import Sender
 from .phone import DEFAULT_REGION
 from .search import PHONE_TYPES
 from .telephony import (
     ANSWERED_RESULT, ENDED, INCOMING, MISSED_RESULT, OUTGOING, RECORDED,
     RINGING, Refused, ami, asterisk)
+from .unmatched import UnmatchedMixin
 
 PROVIDERS = [
     ('mango', "Mango Office"),
@@ -190,16 +192,17 @@ class Connector(DeactivableMixin, ModelSQL, ModelView):
                     _offer_create(user, event.number)
 
     def log_call(self, event, now):
-        "Log the ended call on its counterparties' cards"
+        "Log the ended call on its counterparties' cards, or on none"
         pool = Pool()
         Communication = pool.get('crm.communication')
         Event = pool.get('crm.counterparty.event')
-        parties = self.parties_of(event.number)
-        if not parties or self._logged(event):
+        if self._logged(event):
             return
+        # A number no card has is logged too: it waits in Unmatched Calls
+        parties = self.parties_of(event.number)
         communication, = Communication.create(
             [self._call_values(event, parties, now)])
-        if event.direction == INCOMING:
+        if parties and event.direction == INCOMING:
             kind = ('call_received' if event.result == ANSWERED_RESULT
                 else 'call_missed')
             Event.raise_event(kind, parties[0], communication,
@@ -348,7 +351,7 @@ class Received(ModelSQL):
             ]
 
 
-class Communication(metaclass=PoolMeta):
+class Communication(UnmatchedMixin, metaclass=PoolMeta):
     __name__ = 'crm.communication'
 
     call_connector = fields.Many2One(
@@ -376,6 +379,14 @@ class Communication(metaclass=PoolMeta):
             Index(t, (t.call_connector, Index.Equality()),
                 (t.call_id, Index.Equality()),
                 where=t.call_id != None))  # noqa: E711
+        unmatched = {
+            'invisible': Bool(Eval('parties')) | (Eval('id', -1) < 0),
+            'depends': ['parties'],
+            }
+        cls._buttons.update({
+                'create_client': unmatched,
+                'attach': unmatched,
+                })
 
     @classmethod
     def view_attributes(cls):
@@ -384,6 +395,36 @@ class Communication(metaclass=PoolMeta):
                     'invisible': ~Eval('call_direction'),
                     }),
             ]
+
+    def needs_parties(self):
+        # A call of a number no card has waits in Unmatched Calls
+        ModelData = Pool().get('ir.model.data')
+        return super().needs_parties() and not (self.place
+            and self.category.id == ModelData.get_id(
+                'crm_counterparty', 'communication_category_call'))
+
+    def unmatched_sender(self):
+        return Sender(phone=self.place)
+
+    def unmatched_contact(self):
+        return 'phone', self.place
+
+    @classmethod
+    @ModelView.button_action('crm_counterparty.wizard_call_attach')
+    def attach(cls, communications):
+        pass
+
+    def land_on(self, parties):
+        """Put the call and the calls back that follow it on parties (with
+        the companies of the persons)"""
+        parties = {q for p in parties for q in [p, p.employer] if q}
+        calls = [self] + self.__class__.search([
+                ('previous', '=', self.id),
+                ('parties', '=', None),
+                ])
+        self.__class__.write(calls, {
+                'parties': [('add', [p.id for p in parties])],
+                })
 
 
 class Party(metaclass=PoolMeta):

@@ -5,13 +5,17 @@
     crm-counterparty import PATH --database NAME [--dry-run] [--json] ...
     crm-counterparty export --database NAME --format xlsx|csv OUTPUT
     crm-counterparty split-names --database NAME [--dry-run]
+    crm-counterparty listen-mail --database NAME
+    crm-counterparty listen-asterisk --database NAME
 
 import exits 0 when no row failed, 1 when some did, 2 when the file cannot
 be used (the database untouched).  Run again on a file whose import was
-interrupted (the process killed), it goes on with that import."""
+interrupted (the process killed), it goes on with that import.  The
+listeners run until they are stopped (Ctrl-C or SIGTERM)."""
 import argparse
 import json
 import os
+import signal
 import sys
 
 OK, ROWS_FAILED, UNUSABLE = 0, 1, 2
@@ -75,6 +79,16 @@ def get_parser():
     split.add_argument(
         '--dry-run', action='store_true',
         help="report what would be split without writing anything")
+
+    common(commands.add_parser(
+            'listen-mail', help="read the mailboxes as mail comes",
+            description="Read every active mailbox as soon as a letter "
+            "comes to its first folder (IMAP IDLE; every 25 minutes on a "
+            "server without it), the others with it."))
+    common(commands.add_parser(
+            'listen-asterisk', help="act on the calls of Asterisk",
+            description="Listen to the AMI of every active Asterisk "
+            "connector and act on its call events."))
     return parser
 
 
@@ -101,6 +115,8 @@ def main(argv=None):
         'import': _import,
         'export': _export,
         'split-names': _split_names,
+        'listen-mail': _listen_mail,
+        'listen-asterisk': _listen_asterisk,
         }
     return commands[args.command](args, pool, user_id, context)
 
@@ -232,6 +248,57 @@ def _split_names(args, pool, user_id, context):
             % (len(done), len(left), len(persons) - len(editable)))
         for person in left:
             print("left: %s [%s]" % (person.name, person.code))
+    return OK
+
+
+def _listen_mail(args, pool, user_id, context):
+    import threading
+
+    from trytond.transaction import Transaction
+
+    from .mailbox import listen
+
+    with Transaction().start(args.database, 0, readonly=True):
+        Mailbox = pool.get('crm.mailbox')
+        ids = [m.id for m in Mailbox.search([('active', '=', True)])]
+    stop = threading.Event()
+    for signum in [signal.SIGTERM, signal.SIGINT]:
+        signal.signal(signum, lambda *_: stop.set())
+    # A connection a mailbox: IDLE waits on one
+    readers = [threading.Thread(target=listen, args=(args.database, i, stop))
+        for i in ids]
+    for reader in readers:
+        reader.start()
+    print("listening to %s mailboxes" % len(readers), file=sys.stderr)
+    while not stop.wait(1):
+        pass
+    for reader in readers:
+        reader.join()
+    return OK
+
+
+def _listen_asterisk(args, pool, user_id, context):
+    import asyncio
+
+    from trytond.transaction import Transaction
+
+    from .call import listen_asterisk
+
+    with Transaction().start(args.database, 0, readonly=True):
+        Connector = pool.get('crm.telephony.connector')
+        ids = [c.id for c in Connector.search([
+                    ('provider', '=', 'asterisk'), ('active', '=', True)])]
+
+    async def listen_all():
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in [signal.SIGTERM, signal.SIGINT]:
+            loop.add_signal_handler(signum, stop.set)
+        print("listening to %s Asterisk connectors" % len(ids),
+            file=sys.stderr)
+        await asyncio.gather(
+            *(listen_asterisk(args.database, i, stop) for i in ids))
+    asyncio.run(listen_all())
     return OK
 
 

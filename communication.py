@@ -432,7 +432,7 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
                             communication.start),
                         end=communication.format_datetime(
                             communication.end)))
-            if not communication.parties:
+            if not communication.parties and communication.needs_parties():
                 raise InvalidCommunication(gettext(
                         'crm_counterparty.msg_communication_no_counterparty',
                         communication=communication.rec_name))
@@ -440,6 +440,10 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
                 raise InvalidCommunication(gettext(
                         'crm_counterparty.msg_communication_no_employee',
                         communication=communication.rec_name))
+
+    def needs_parties(self):
+        "Whether the communication must have a counterparty"
+        return True
 
     @classmethod
     def check_overlap(cls, communications, field_names=None):
@@ -779,11 +783,24 @@ class Communication(Workflow, ChatMixin, ModelSQL, ModelView):
         Follower = pool.get('ir.chat.follower')
         users = cls._users_of({
                 e for c in communications for e in c.employees})
-        for communication in communications:
-            channel = Channel._get_channel(communication)
-            for employee in communication.employees:
-                for user in users.get(employee, []):
-                    Follower.add_user(channel, user)
+        # The channels and followers of many at once (a mailbox's batch of
+        # letters), as Channel._get_channel and Follower.add_user make them
+        resources = [str(c) for c in communications]
+        channels = {str(c.resource): c for c in Channel.search(
+                [('resource', 'in', resources)])}
+        new = [Channel(resource=r) for r in resources if r not in channels]
+        Channel.save(new)
+        channels.update((str(c.resource), c) for c in new)
+        followed = {(f.channel.id, f.user.id) for f in Follower.search([
+                    ('channel', 'in', [c.id for c in channels.values()]),
+                    ('user', '!=', None),
+                    ])}
+        wanted = {(channels[str(c)].id, user.id)
+            for c in communications for e in c.employees
+            for user in users.get(e, [])}
+        if wanted - followed:
+            Follower.create([{'channel': channel, 'user': user}
+                    for channel, user in sorted(wanted - followed)])
 
 
 class _Participation(ModelSQL):

@@ -23,11 +23,11 @@ from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
-from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import schedule
 from .mail_message import normalise, parse
 from .mail_signature import read_sender
+from .unmatched import UnmatchedMixin
 
 INCOMING, OUTGOING = 'incoming', 'outgoing'
 
@@ -105,6 +105,26 @@ class Communication(metaclass=PoolMeta):
     def land(cls, mailbox, raw, parties=None):
         """Land the letter raw (bytes) read from mailbox: on the cards of
         parties, else of its addresses, else kept as unmatched"""
+        communications = cls.land_all(mailbox, [raw], parties=parties)
+        return communications[0] if communications else None
+
+    @classmethod
+    def land_all(cls, mailbox, raws, parties=None):
+        """Land the letters raws as land does, their communications created
+        at once; the same letter twice lands once"""
+        to_log, seen = [], set()
+        for raw in raws:
+            sorted_ = cls._sort_letter(mailbox, raw, parties)
+            if sorted_ and (not sorted_[0].message_id
+                    or sorted_[0].message_id not in seen):
+                seen.add(sorted_[0].message_id)
+                to_log.append(sorted_)
+        return cls.log_letters(mailbox, to_log) if to_log else []
+
+    @classmethod
+    def _sort_letter(cls, mailbox, raw, parties=None):
+        """The (letter, parties, direction) of the letter raw to log, or
+        None when it landed already or is kept as unmatched"""
         Unmatched = Pool().get('crm.mail.unmatched')
         letter = parse(raw)
         if parties is None and cls.known_letter(letter.message_id):
@@ -117,30 +137,42 @@ class Communication(metaclass=PoolMeta):
             if not outgoing:
                 Unmatched.keep(mailbox, letter, raw)
             return None
-        return cls.log_letter(mailbox, letter, parties,
-            OUTGOING if outgoing else INCOMING)
+        return letter, parties, OUTGOING if outgoing else INCOMING
 
     @classmethod
     def log_letter(cls, mailbox, letter, parties, direction):
         """The communication of letter (a mail_message.Letter) on parties;
         mailbox (or a user) gives its company and organiser"""
+        communication, = cls.log_letters(
+            mailbox, [(letter, parties, direction)])
+        return communication
+
+    @classmethod
+    def log_letters(cls, mailbox, letters):
+        """The communications of letters, (letter, parties, direction) each,
+        created in one call"""
         pool = Pool()
         Attachment = pool.get('ir.attachment')
         Event = pool.get('crm.counterparty.event')
-        communication, = cls.create([cls._letter_values(
-                    mailbox, letter, parties, direction)])
-        if letter.attachments:
-            Attachment.create([{
-                        'name': name, 'data': data,
-                        'resource': str(communication),
-                        } for name, data in letter.attachments])
-        if direction == INCOMING:
-            # The events are the administrators' (event.py)
-            with without_check_access():
-                Event.raise_event('email_received', parties[0], communication,
-                    address=letter.sender_address,
-                    employee=mailbox.employee.id)
-        return communication
+        communications = cls.create([cls._letter_values(mailbox, *values)
+                for values in letters])
+        cls._thread_in_batch([l for l, _, _ in letters], communications)
+        attachments = [{
+                'name': name, 'data': data, 'resource': str(communication),
+                } for (letter, _, _), communication in zip(
+                letters, communications)
+            for name, data in letter.attachments]
+        if attachments:
+            Attachment.create(attachments)
+        # The events are the administrators' (event.py)
+        with without_check_access():
+            for (letter, parties, direction), communication in zip(
+                    letters, communications):
+                if direction == INCOMING:
+                    Event.raise_event('email_received', parties[0],
+                        communication, address=letter.sender_address,
+                        employee=mailbox.employee.id)
+        return communications
 
     @classmethod
     def _letter_values(cls, mailbox, letter, parties, direction):
@@ -170,6 +202,22 @@ class Communication(metaclass=PoolMeta):
             }
 
     @classmethod
+    def _thread_in_batch(cls, letters, communications):
+        """An answer follows the letter it answers when both were created
+        at once (_thread_of found none before)"""
+        landed = {l.message_id: c for l, c in zip(letters, communications)
+            if l.message_id}
+        to_write = []
+        for letter, communication in zip(letters, communications):
+            ids = [i for i in [letter.in_reply_to] + letter.references[::-1]
+                if i in landed and landed[i] != communication]
+            if not communication.previous and ids:
+                to_write.extend(
+                    ([communication], {'previous': landed[ids[0]].id}))
+        if to_write:
+            cls.write(*to_write)
+
+    @classmethod
     def _thread_of(cls, letter):
         "The letter it answers, by In-Reply-To, else by its References"
         ids = [i for i in [letter.in_reply_to] + letter.references[::-1]
@@ -185,7 +233,7 @@ class Communication(metaclass=PoolMeta):
         return None
 
 
-class Unmatched(ModelSQL, ModelView):
+class Unmatched(UnmatchedMixin, ModelSQL, ModelView):
     "A letter from an address no card has"
     __name__ = 'crm.mail.unmatched'
     __string__ = "Unmatched Letter"
@@ -228,36 +276,12 @@ class Unmatched(ModelSQL, ModelView):
                     'raw': raw,
                     }])
 
-    def sender(self):
+    def unmatched_sender(self):
         "The sender as the signature tells him (mail_signature.Sender)"
         return read_sender(self.sender_name, self.sender_email, self.text)
 
-    @classmethod
-    @ModelView.button
-    def create_client(cls, letters):
-        """A card for the sender of each letter (a contact person of his
-        company when the signature names one), the letter landing on it"""
-        for letter in letters:
-            party = cls._new_client(letter.sender())
-            letter.land_on([party])
-
-    @staticmethod
-    def _new_client(sender):
-        Party = Pool().get('party.party')
-        mechanisms = [{'type': 'email', 'value': sender.email}]
-        if sender.phone:
-            mechanisms.append({'type': 'phone', 'value': sender.phone})
-        values = {
-            'name': sender.name or sender.email,
-            'contact_mechanisms': [('create', mechanisms)],
-            }
-        if sender.company:
-            company, = Party.create([{'name': sender.company}])
-            values.update({
-                    'kind': 'person', 'employer': company.id,
-                    'position': sender.position or None})
-        party, = Party.create([values])
-        return party
+    def unmatched_contact(self):
+        return 'email', self.sender_email
 
     @classmethod
     @ModelView.button_action('crm_counterparty.wizard_mail_attach')
@@ -274,41 +298,3 @@ class Unmatched(ModelSQL, ModelView):
                 self.mailbox, self.raw, parties=parties)
         self.__class__.delete([self])
         return communication
-
-
-class AttachStart(ModelView):
-    "Attach a letter to a counterparty"
-    __name__ = 'crm.mail.attach.start'
-    __string__ = "Attach a Letter"
-
-    party = fields.Many2One(
-        'party.party', "Counterparty", required=True,
-        help="The card the letter lands on; the sender's e-mail is added "
-        "to it, so that his next letters land there too.")
-    add_email = fields.Boolean("Add the E-mail to the Card")
-
-    @staticmethod
-    def default_add_email():
-        return True
-
-
-class Attach(Wizard):
-    "Attach a letter to a counterparty"
-    __name__ = 'crm.mail.attach'
-    start = StateView('crm.mail.attach.start',
-        'crm_counterparty.mail_attach_start_view_form', [
-            Button("Cancel", 'end', 'tryton-cancel'),
-            Button("Attach", 'attach', 'tryton-ok', default=True),
-            ])
-    attach = StateTransition()
-
-    def transition_attach(self):
-        Mechanism = Pool().get('party.contact_mechanism')
-        party = self.start.party
-        for letter in self.records:
-            if self.start.add_email and letter.sender_email:
-                # Made as the user: he must edit the card (counterparty_link)
-                Mechanism.create([{'party': party.id, 'type': 'email',
-                            'value': letter.sender_email}])
-            letter.land_on([party])
-        return 'end'

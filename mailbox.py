@@ -8,8 +8,10 @@ closed to every user by a field access (mailbox.xml).
 
 The scheduler reads each active mailbox's folders (`Mailbox.read_mail`):
 per folder the UIDVALIDITY and the last UID landed are kept
-(crm.mailbox.folder) and committed with each letter, so that a read
-broken off goes on after its last letter, none twice, none skipped; a
+(crm.mailbox.folder) and committed with each batch of letters fetched
+(landed at once; a batch that fails is landed letter by letter, each
+committed), so that a read broken off goes on after its last batch, none
+twice, none skipped; a
 changed UIDVALIDITY (the folder recreated) reads the folder again from its
 start, the letters already landed being known by their Message-ID.  What a
 letter becomes on the cards is letter.py's."""
@@ -40,6 +42,13 @@ SECURITY = [
     ('none', "None"),
     ]
 TIMEOUT = 60
+# IDLE is renewed before the 29 minutes after which RFC 2177 lets a server
+# end it; a server without IDLE is read as often
+IDLE_RENEW = 25 * 60
+# How long an IDLE waits at once: how soon a listener sees it must stop
+IDLE_STEP = 1
+# After a failed read, a listener tries again this much later
+RETRY = 60
 
 
 def _fernet():
@@ -195,15 +204,20 @@ class Mailbox(DeactivableMixin, ModelSQL, ModelView):
             # Whatever stops one mailbox (the server, a letter that does
             # not land) is its own: the others are read
             except Exception as exception:
-                logger.warning("mailbox %s not read: %s", mailbox.id,
-                    exception, exc_info=not isinstance(exception, (
-                            OSError, MailboxError, IMAPClient.Error)))
-                Transaction().rollback()
-                cls.write([cls(mailbox.id)], {'last_error': str(exception)})
-                Transaction().commit()
+                cls.failed(mailbox.id, exception)
+
+    @classmethod
+    def failed(cls, mailbox_id, exception):
+        "Keep why the mailbox was not read, in a transaction of its own"
+        logger.warning("mailbox %s not read: %s", mailbox_id,
+            exception, exc_info=not isinstance(exception, (
+                    OSError, MailboxError, IMAPClient.Error)))
+        Transaction().rollback()
+        cls.write([cls(mailbox_id)], {'last_error': str(exception)})
+        Transaction().commit()
 
     def read_mail(self):
-        "Land the new letters of the mailbox's folders, committing each"
+        "Land the new letters of the mailbox's folders, committing each batch"
         missing = []
         with self.imap() as client:
             for name in self.folder_names:
@@ -229,20 +243,59 @@ class Mailbox(DeactivableMixin, ModelSQL, ModelView):
             batch = uids[start:start + BATCH]
             # PEEK: reading does not mark the letters as seen
             fetched = client.fetch(batch, ['BODY.PEEK[]'])
-            for uid in batch:
-                if uid in fetched:
-                    self._take(folder, uid, fetched[uid][b'BODY[]'])
+            self._take(folder, [(uid, fetched[uid][b'BODY[]'])
+                    for uid in batch if uid in fetched])
             del fetched
 
-    def _take(self, folder, uid, raw):
-        "Land one letter and keep its UID, in a transaction of its own"
+    def _take(self, folder, letters):
+        """Land the fetched letters, (uid, raw) each, with the last UID in
+        one transaction; when they fail, letter by letter, each committed
+        with its UID, so that the read stops at the letter that fails"""
+        transaction = Transaction()
+        try:
+            self._land(folder, letters)
+        except Exception:
+            transaction.rollback()
+            if len(letters) == 1:
+                raise
+            for letter in letters:
+                self._land(folder, [letter])
+
+    def _land(self, folder, letters):
         Letter = Pool().get('crm.communication')
         transaction = Transaction()
-        if folder.claim(uid):
+        last_uid = folder.claim()
+        letters = [(u, r) for u, r in letters if u > last_uid]
+        if letters:
             with transaction.set_context(company=self.company.id):
-                Letter.land(self, raw)
-            folder.done(uid)
+                Letter.land_all(self, [r for _, r in letters])
+            folder.done(letters[-1][0])
         transaction.commit()
+
+    def wait_for_mail(self, client, stop, renew):
+        """Wait on the first folder with IDLE until a letter comes to it,
+        renew seconds pass or stop (a threading event) is set; without
+        IDLE, wait renew seconds"""
+        Folder = Pool().get('crm.mailbox.folder')
+        name = self.folder_names[0]
+        if not client.has_capability('IDLE') or not client.folder_exists(
+                name):
+            stop.wait(renew)
+            return
+        info = client.select_folder(name, readonly=True)
+        last_uid = Folder.of(self, name, info[b'UIDVALIDITY']).last_uid
+        # What came between the read and now is not told by IDLE
+        if any(u > last_uid
+                for u in client.search(['UID', '%d:*' % (last_uid + 1)])):
+            return
+        client.idle()
+        try:
+            waited = 0
+            while (not stop.is_set() and waited < renew
+                    and not client.idle_check(timeout=IDLE_STEP)):
+                waited += IDLE_STEP
+        finally:
+            client.idle_done()
 
     def smtp_send(self, message, to_addrs):
         "Send message (an email.message) through the mailbox's SMTP"
@@ -305,10 +358,9 @@ class MailboxFolder(ModelSQL, ModelView):
         Transaction().commit()
         return cls(folder.id)
 
-    def claim(self, uid):
-        """Lock the folder's state and tell whether uid is still to land:
-        a read running at once waits here, then skips what this one
-        landed"""
+    def claim(self):
+        """Lock the folder's state and return the last UID landed: a read
+        running at once waits here, then skips what this one landed"""
         transaction = Transaction()
         table = self.__table__()
         cursor = transaction.connection.cursor()
@@ -318,7 +370,7 @@ class MailboxFolder(ModelSQL, ModelView):
             query.for_ = For('UPDATE')
         cursor.execute(*query)
         last_uid, = cursor.fetchone()
-        return last_uid < uid
+        return last_uid
 
     def done(self, uid):
         self.__class__.write([self], {'last_uid': uid})
@@ -332,3 +384,26 @@ class Cron(metaclass=PoolMeta):
         super().__setup__()
         cls.method.selection.append(
             ('crm.mailbox|read_all', "Read the Mailboxes"))
+
+
+def listen(database_name, mailbox_id, stop, renew=IDLE_RENEW):
+    """Read the mailbox as soon as a letter comes, until the threading
+    event stop is set: a long-running reader, each batch committed as the
+    scheduler's read commits it"""
+    while not stop.is_set():
+        with Transaction().start(database_name, 0) as transaction:
+            Mailbox = Pool().get('crm.mailbox')
+            mailbox = Mailbox(mailbox_id)
+            if not mailbox.active:
+                return
+            try:
+                with transaction.set_context(company=mailbox.company.id):
+                    mailbox.read_mail()
+                    transaction.commit()
+                    with mailbox.imap() as client:
+                        mailbox.wait_for_mail(client, stop, renew)
+            # A reader that stops would leave the mailbox unread until it
+            # is started again: it keeps the error and tries again later
+            except Exception as exception:
+                Mailbox.failed(mailbox_id, exception)
+                stop.wait(RETRY)

@@ -26,22 +26,23 @@ class Communication(metaclass=PoolMeta):
     __name__ = 'crm.communication'
 
     @classmethod
-    def land(cls, mailbox, raw, parties=None):
+    def _sort_letter(cls, mailbox, raw, parties=None):
         Result = Pool().get('crm.counterparty.mailing.result')
         if parties is None:
             bounce = mailing_rules.bounces(email.message_from_bytes(
                     raw, policy=email.policy.default))
             if bounce and Result.bounced(*bounce):
                 return None
-        return super().land(mailbox, raw, parties=parties)
+        return super()._sort_letter(mailbox, raw, parties=parties)
 
     @classmethod
-    def log_letter(cls, mailbox, letter, parties, direction):
-        communication = super().log_letter(
-            mailbox, letter, parties, direction)
-        if direction == INCOMING:
-            cls._notify_mailing_sender(communication, letter)
-        return communication
+    def log_letters(cls, mailbox, letters):
+        communications = super().log_letters(mailbox, letters)
+        for (letter, _, direction), communication in zip(
+                letters, communications):
+            if direction == INCOMING:
+                cls._notify_mailing_sender(communication, letter)
+        return communications
 
     @classmethod
     def _notify_mailing_sender(cls, communication, letter):

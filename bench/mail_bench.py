@@ -16,9 +16,17 @@ Python allocated during it (tracemalloc, with --tracemalloc: slower).
 
     .venv/bin/python bench/mail_bench.py --size 100000 --count 2000
     .venv/bin/python bench/mail_bench.py --reuse --count 2000
+    .venv/bin/python bench/mail_bench.py --reuse --count 100 --profile read.prof
+
+--profile runs the read under cProfile (its statistics written to the
+file, the functions of most cumulative time printed) and counts the SQL
+queries it sends: slower, for where the time goes, not for the rate.
 """
 import argparse
+import cProfile
+import logging
 import os
+import pstats
 import random
 import resource
 import sys
@@ -92,6 +100,31 @@ def setup(pool, transaction, size):
     return marina, first.id
 
 
+class QueryCount(logging.Handler):
+    "Counts the queries trytond's PostgreSQL cursor logs at DEBUG level"
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.count = 0
+        self.logger = logging.getLogger(
+            'trytond.backend.postgresql.database')
+
+    def emit(self, record):
+        if record.levelno == logging.DEBUG:
+            self.count += 1
+
+    def __enter__(self):
+        self.logger.addHandler(self)
+        self.logger.setLevel(logging.DEBUG)
+        self.logger.propagate = False
+        return self
+
+    def __exit__(self, *exc):
+        self.logger.removeHandler(self)
+        self.logger.setLevel(logging.NOTSET)
+        self.logger.propagate = True
+
+
 def rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -102,6 +135,8 @@ def main():
     parser.add_argument('--size', type=int, default=100000)
     parser.add_argument('--count', type=int, default=2000)
     parser.add_argument('--tracemalloc', action='store_true')
+    parser.add_argument('--profile', metavar='FILE',
+        help="profile the read and count its queries")
     parser.add_argument('--reuse', action='store_true',
         help="use the database made before (loaded unless it was)")
     args = parser.parse_args()
@@ -141,9 +176,15 @@ def main():
         before = rss_mb()
         if args.tracemalloc:
             tracemalloc.start()
+        profile = cProfile.Profile() if args.profile else None
+        queries = QueryCount() if args.profile else None
         started = time.monotonic()
         with Transaction().start(args.database, 0) as transaction:
-            Mailbox(mailbox.id).read_mail()
+            if profile:
+                with queries:
+                    profile.runcall(Mailbox(mailbox.id).read_mail)
+            else:
+                Mailbox(mailbox.id).read_mail()
             transaction.commit()
         took = time.monotonic() - started
         traced = tracemalloc.get_traced_memory()[1] / 2 ** 20 \
@@ -159,6 +200,11 @@ def main():
         f"{landed} on cards, {unmatched} unmatched")
     print(f"Peak resident memory: {before:.0f} MB before the read, "
         f"{rss_mb():.0f} MB after it")
+    if profile:
+        profile.dump_stats(args.profile)
+        print(f"{queries.count} SQL queries: "
+            f"{queries.count / args.count:.1f} a letter")
+        pstats.Stats(profile).sort_stats('cumulative').print_stats(25)
     if traced is not None:
         print(f"Peak of Python's allocations during the read: "
             f"{traced:.1f} MB")

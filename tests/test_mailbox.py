@@ -5,6 +5,7 @@ landing on the cards, read again without duplicates, resumed after an
 interruption, a folder's UIDVALIDITY changed, unknown senders kept and
 turned into cards, the password and the mailboxes closed to other users.
 Each read runs, as the scheduler's, in transactions that commit."""
+import threading
 import uuid
 from contextlib import contextmanager
 from email.message import EmailMessage
@@ -22,6 +23,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, _DBTestCase
 from trytond.transaction import Transaction
 
+from trytond.modules.crm_counterparty.mailbox import listen
 from trytond.modules.crm_counterparty.tests.imap_server import imap_server
 from trytond.modules.crm_counterparty.tests.smtp_server import (
     Mailbox, _free_port, smtp_server)
@@ -31,7 +33,8 @@ ANNA = 'anna@crm.example.com'
 CLIENT = 'info@veter.ru'
 DIRECTOR = 'Ivanov@Veter.ru'
 USERS = {login: 'app-pass-%s' % login for login in [
-        'land', 'again', 'resume', 'validity', 'unknown', 'attach', 'vera']}
+        'land', 'again', 'resume', 'validity', 'unknown', 'attach', 'idle',
+        'vera']}
 VERA = 'vera@crm.example.com'
 SIGNED = (
     "Добрый день!\n\nХотим заказать 20 столов.\n\n"
@@ -263,9 +266,10 @@ class MailboxTestCase(_DBTestCase):
         self.assertEqual(self.folder('land', 'Clients')[1], 1)
 
     def test_read_again_no_duplicate(self):
-        "A second read lands only what came since"
+        """A letter copied twice into the folder (both fetched at once)
+        lands once; a second read lands only what came since"""
         ids = ['<again-%s@veter.ru>' % i for i in range(3)]
-        for message_id in ids[:2]:
+        for message_id in ids[:2] + ids[:1]:
             self.server.append('again', letter(
                     CLIENT, ANNA, message_id, message_id=message_id))
         self.read_mail('again')
@@ -283,22 +287,21 @@ class MailboxTestCase(_DBTestCase):
             [s for s, _, _ in self.letters(*ids)], ids)
 
     def test_resume_after_interruption(self):
-        """A read broken off after two letters keeps them; the next one
-        lands the rest, none twice"""
+        """A letter that cannot land breaks its batch, landed then letter
+        by letter: the two before it are kept, the read stops at it; the
+        next read lands the rest, none twice"""
         ids = ['<resume-%s@veter.ru>' % i for i in range(5)]
         for message_id in ids:
             self.server.append('resume', letter(
                     CLIENT, ANNA, message_id, message_id=message_id))
         Communication = Pool(DB_NAME).get('crm.communication')
-        land = Communication.land.__func__
-        calls = []
+        sort_letter = Communication._sort_letter.__func__
 
         def broken(cls, mailbox, raw, parties=None):
-            calls.append(raw)
-            if len(calls) == 3:
+            if ids[2].encode() in raw:
                 raise ConnectionResetError("the connection dropped")
-            return land(cls, mailbox, raw, parties=parties)
-        with patch.object(Communication, 'land', classmethod(broken)):
+            return sort_letter(cls, mailbox, raw, parties=parties)
+        with patch.object(Communication, '_sort_letter', classmethod(broken)):
             with self.assertRaises(ConnectionResetError):
                 self.read_mail('resume')
         self.assertEqual(
@@ -410,6 +413,42 @@ class MailboxTestCase(_DBTestCase):
         self.read_mail('attach')
         self.assertEqual(self.letters(second),
             [("Ещё вопрос", 'incoming', [self.client_id])])
+
+    def test_listen_idle(self):
+        """The long-running reader lands what is there, then a letter as
+        soon as it comes (IDLE: its renewal is ten minutes away), and
+        stops when told"""
+        first, second = '<idle-1@veter.ru>', '<idle-2@veter.ru>'
+        self.server.append('idle', letter(
+                CLIENT, ANNA, "Первое", message_id=first))
+        Communication = Pool(DB_NAME).get('crm.communication')
+        land_all = Communication.land_all.__func__
+        landed = {first: threading.Event(), second: threading.Event()}
+        stop = threading.Event()
+
+        def seen(cls, mailbox, raws, parties=None):
+            communications = land_all(cls, mailbox, raws, parties=parties)
+            for communication in communications:
+                landed[communication.message_id].set()
+            return communications
+
+        def mail_comes():
+            # The reader runs in the test's thread: SQLite's test database
+            # is its connection
+            if landed[first].wait(30):
+                self.server.append('idle', letter(
+                        CLIENT, ANNA, "Второе", message_id=second))
+                landed[second].wait(30)
+            stop.set()
+        sender = threading.Thread(target=mail_comes)
+        sender.start()
+        with patch.object(Communication, 'land_all', classmethod(seen)):
+            listen(DB_NAME, self.mailboxes['idle'], stop, 600)
+        sender.join()
+        self.assertEqual(self.letters(first, second), [
+                ("Первое", 'incoming', [self.client_id]),
+                ("Второе", 'incoming', [self.client_id])])
+        self.assertEqual(self.folder('idle', 'INBOX')[1], 2)
 
     def test_password_never_read_back(self):
         """The password is stored encrypted, reads back empty, and its

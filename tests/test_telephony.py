@@ -14,6 +14,7 @@ import uuid
 from werkzeug.test import Client
 
 from trytond import backend
+from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import create_company, create_employee
 from trytond.pool import Pool
 from trytond.pyson import PYSONDecoder
@@ -63,9 +64,11 @@ class TelephonyTestCase(_DBTestCase):
     def setup_office(cls):
         pool = Pool()
         Connector = pool.get('crm.telephony.connector')
+        ModelData = pool.get('ir.model.data')
         Party = pool.get('party.party')
         User = pool.get('res.user')
         company = create_company()
+        cls.company_id = company.id
         marina = create_employee(company, "Марина Соколова")
         oleg = create_employee(company, "Олег Ветров")
         cls.marina_user, cls.oleg_user = User.create([{
@@ -74,6 +77,8 @@ class TelephonyTestCase(_DBTestCase):
                     'employee': employee.id,
                     'companies': [('add', [company.id])],
                     'company': company.id,
+                    'groups': [('add', [ModelData.get_id(
+                                    'crm_counterparty', 'group_crm_user')])],
                     } for name, login, employee in [
                     ("Марина", 'marina', marina), ("Олег", 'oleg', oleg)]])
         client, = Party.create([{
@@ -265,7 +270,8 @@ class TelephonyTestCase(_DBTestCase):
 
     def test_unknown_number(self):
         """An unknown number offers to create its card, to the connector's
-        employee when no extension is known; its call is not logged"""
+        employee when no extension is known; its call is logged on no
+        card"""
         call_id = uuid.uuid4().hex
         number = '+7 812 000-00-01'
         self.post_generic(event_id=call_id + '-1', call_id=call_id,
@@ -273,7 +279,10 @@ class TelephonyTestCase(_DBTestCase):
         response = self.post_generic(event_id=call_id + '-2',
             call_id=call_id, event='ended', number=number)
         self.assertEqual(response.status_code, 200, response.data)
-        self.assertEqual(self.calls(call_id), [])
+        (call, parties), = self.calls(call_id)
+        self.assertEqual(parties, [])
+        self.assertEqual((call.call_direction, call.call_result,
+                call.organiser), ('incoming', 'answered', self.oleg_id))
 
         def offer(pool):
             ModelData = pool.get('ir.model.data')
@@ -389,3 +398,131 @@ class TelephonyTestCase(_DBTestCase):
                 self.assertRaises(CallError):
             self.click_to_call(server)
         self.assertEqual([a['Action'] for a in server.actions], ['Login'])
+
+    def unmatched_calls(self, user, number):
+        """The subjects, numbers and states of the calls of number that
+        user's Unmatched Calls window lists"""
+        def listed(pool):
+            Action = pool.get('ir.action.act_window')
+            Communication = pool.get('crm.communication')
+            ModelData = pool.get('ir.model.data')
+            action = Action(ModelData.get_id(
+                    'crm_counterparty', 'act_call_unmatched'))
+            domain = PYSONDecoder().decode(action.pyson_domain)
+            return sorted((c.subject, c.place, c.state)
+                for c in Communication.search(
+                    domain + [('place', '=', number)]))
+        with Transaction().start(DB_NAME, user.id, readonly=True,
+                context={'company': self.company_id, '_check_access': True}):
+            return listed(Pool())
+
+    def set_visibility(self, visibility):
+        "Set who sees the company's counterparties"
+        # The singleton's first save locks its table
+        with Transaction().start(DB_NAME, 0,
+                context={'company': self.company_id},
+                _lock_tables=['party_configuration']) as transaction:
+            Configuration = Pool().get('party.configuration')
+            configuration = Configuration(1)
+            configuration.counterparty_visibility = visibility
+            configuration.save()
+            transaction.commit()
+
+    def as_user(self, user, function, **context):
+        "Call function(pool) as user, as the client does, and commit"
+        with Transaction().start(DB_NAME, user.id, context={
+                    'company': self.company_id, '_check_access': True,
+                    **context}) as transaction:
+            result = function(Pool())
+            transaction.commit()
+        return result
+
+    def test_unknown_missed_call_create_client(self):
+        """Asterisk's missed call of an unknown number is logged with a call
+        back, both listed in the Unmatched Calls of the extension's
+        employee (not another's, when they see only their own) and no event
+        raised; Create a Client makes
+        the card with the number, both land on it and the next call rings
+        as the card's"""
+        linked = uuid.uuid4().hex
+        number = '+7 812 000-00-02'
+        events = [{
+                'Event': 'Cdr', 'Source': number, 'Destination': '101',
+                'Disposition': 'NO ANSWER', 'BillableSeconds': '0',
+                'UniqueID': linked, 'LinkedID': linked,
+                'StartTime': dt.datetime.utcnow().strftime(
+                    '%Y-%m-%d %H:%M:%S'),
+                }]
+        with ami_server('crm', SECRET, events) as server:
+            self.listen_until(server, linked)
+        (call, parties), = self.calls(linked)
+        self.assertEqual((parties, call.call_result, call.organiser),
+            ([], 'missed', self.marina_id))
+        waiting = [("Call back %s" % number, number, 'planned'),
+            ("Call from %s" % number, number, 'done')]
+        self.assertEqual(self.unmatched_calls(self.marina_user, number), waiting)
+        self.set_visibility('involved')
+        try:
+            self.assertEqual(self.unmatched_calls(self.oleg_user, number), [])
+            self.assertEqual(self.unmatched_calls(self.marina_user, number), waiting)
+        finally:
+            self.set_visibility('all')
+        events = self.read(lambda pool: pool.get(
+                'crm.counterparty.event').search(
+                [('record', '=', str(call))], count=True))
+        self.assertEqual(events, 0)
+
+        def create_client(pool):
+            Communication = pool.get('crm.communication')
+            Communication.create_client([Communication(call.id)])
+            return [p.id for p in Communication(call.id).parties]
+        party_id, = self.as_user(self.marina_user, create_client)
+        self.assertEqual(self.unmatched_calls(self.marina_user, number), [])
+
+        def card(pool):
+            party = pool.get('party.party')(party_id)
+            back, = pool.get('crm.communication').search(
+                [('previous', '=', call.id)])
+            return (party.name,
+                [(m.type, m.value) for m in party.contact_mechanisms],
+                [p.id for p in back.parties])
+        self.assertEqual(self.read(card),
+            (number, [('phone', '8 (812) 000-00-02')], [party_id]))
+        call_id = uuid.uuid4().hex
+        self.post_generic(event_id=call_id, call_id=call_id,
+            event='ringing', number='88120000002', extension='101')
+        told = self.read(lambda pool: pool.get('res.notification').search([
+                    ('user', '=', self.marina_user.id),
+                    ('label', '=', "%s is calling (88120000002)" % number),
+                    ], count=True))
+        self.assertEqual(told, 1)
+
+    def test_unknown_call_attach(self):
+        """Attach to puts the call of an unknown number on the card chosen
+        and adds the number to it: the next call lands by itself; a user
+        who does not see it cannot attach it"""
+        number = '+7 812 000-00-03'
+        first, second = uuid.uuid4().hex, uuid.uuid4().hex
+        self.post_generic(event_id=first, call_id=first, event='ended',
+            number=number, extension='101', duration=20)
+        (call, _), = self.calls(first)
+
+        def attach(pool):
+            Attach = pool.get('crm.mail.attach', type='wizard')
+            session_id, _, _ = Attach.create()
+            Attach.execute(session_id, {
+                    'start': {'party': self.client_id, 'add_email': True},
+                    }, 'attach')
+        context = {'active_model': 'crm.communication',
+            'active_id': call.id, 'active_ids': [call.id]}
+        self.set_visibility('involved')
+        try:
+            with self.assertRaises(AccessError):
+                self.as_user(self.oleg_user, attach, **context)
+        finally:
+            self.set_visibility('all')
+        self.as_user(self.marina_user, attach, **context)
+        self.assertEqual(self.calls(first)[0][1], [self.client_id])
+        self.post_generic(event_id=second, call_id=second, event='ended',
+            number='8 812 000 00 03', extension='101', duration=5)
+        self.assertEqual(self.calls(second)[0][1], [self.client_id])
