@@ -31,7 +31,9 @@ import datetime
 import hashlib
 import secrets
 
-from sql.conditionals import Coalesce
+from sql import Column
+from sql.conditionals import Case, Coalesce
+from sql.functions import CurrentTimestamp
 
 import trytond.config as config
 from trytond.i18n import gettext
@@ -51,6 +53,9 @@ from .channels.telegram import MAX_LENGTH as TELEGRAM_MAX_LENGTH
 from .sharing import check_chosen
 
 CHUNK = 100
+# What stands for a message's token in a mailing's template: a token is of
+# the characters of secrets.token_urlsafe, never of "!"
+TOKEN = '!token!'
 # The channels, with the contact mechanisms they send to, by preference
 CHANNELS = {
     'email': ['email'],
@@ -434,21 +439,20 @@ class Mailing(Workflow, ModelSQL, ModelView):
                 'crm_counterparty', 'mailing_rate_' + name, default=0))
         with connection, without_check_access():
             attachments = self.attachment_files() if name == 'email' else []
+            template = self.template(name)
             while self.__class__(self.id).state == 'sending':
-                claimed = Result.claim(Result.search([
-                            ('mailing', '=', self.id),
-                            ('channel', '=', name),
-                            ('state', '=', 'queued'),
-                            ], order=[('id', 'ASC')], limit=CHUNK))
+                claimed = Result.claim(self, name, CHUNK)
                 if not claimed:
                     return
                 # The claim is committed before anything is sent
                 yield
-                for result, token in claimed:
+                values = Result.values_of(list(claimed))
+                for result, token in claimed.items():
                     pace.wait()
                     result.send(connection, self.message(
-                            result, token, attachments))
-                Result.save([r for r, _ in claimed])
+                            result, token, attachments, template,
+                            values[result]))
+                Result.keep(list(claimed))
                 yield
 
     def attachment_files(self):
@@ -458,29 +462,46 @@ class Mailing(Workflow, ModelSQL, ModelView):
                     ('resource', '=', str(self)), ('type', '=', 'data'),
                     ])]
 
-    def message(self, result, token, attachments=()):
-        "The Message of result, written for its counterparty"
-        values = result.values()
-        if result.channel == 'email':
+    def template(self, name):
+        """The text of channel name with the tracking of its e-mail in place,
+        TOKEN standing for each message's token: made once for the mailing,
+        filled for each message by message()"""
+        if name != 'email':
+            return getattr(self, f'{name}_text'), None
+        html = mailing_rules.track_links(
+            self.email_html, lambda n: click_url(TOKEN, n))
+        # The plain part without the image
+        text = html_to_text(html)
+        return html + mailing_rules.pixel(open_url(TOKEN)), text
+
+    def message(self, result, token, attachments=(), template=None,
+            values=None):
+        """The Message of result, written for its counterparty from the
+        template of its channel; without a token, nothing is tracked"""
+        if values is None:
+            values = result.values()
+        if result.channel != 'email':
+            text = template[0] if template else getattr(
+                self, f'{result.channel}_text')
+            return Message(
+                address=result.address,
+                text=placeholders.render(text, values),
+                report_url=token and report_url(token))
+        if token:
+            html, text = template or self.template('email')
+            html = placeholders.render(
+                html.replace(TOKEN, token), values, markup=True)
+            text = placeholders.render(text.replace(TOKEN, token), values)
+        else:
             html = placeholders.render(self.email_html, values, markup=True)
             text = None
-            if token:
-                html = mailing_rules.track_links(
-                    html, lambda n: click_url(token, n))
-                # The plain part without the image
-                text = html_to_text(html)
-                html += mailing_rules.pixel(open_url(token))
-            return Message(
-                address=result.address, text=text,
-                subject=placeholders.render(self.subject, values),
-                html=html,
-                attachments=list(attachments),
-                unsubscribe_url=token and unsubscribe_url(token),
-                from_=self.sender.party.rec_name if self.sender else None)
-        text = getattr(self, f'{result.channel}_text')
         return Message(
-            address=result.address, text=placeholders.render(text, values),
-            report_url=token and report_url(token))
+            address=result.address, text=text,
+            subject=placeholders.render(self.subject, values),
+            html=html,
+            attachments=list(attachments),
+            unsubscribe_url=token and unsubscribe_url(token),
+            from_=self.sender.party.rec_name if self.sender else None)
 
     @classmethod
     @ModelView.button
@@ -700,22 +721,55 @@ class Result(ModelSQL, ModelView):
                 if (name, address) not in existing])
 
     @classmethod
-    def claim(cls, results):
-        """The (result, token) of the results this run takes from queued to
-        sending: a row another run took is not among them"""
+    def claim(cls, mailing, name, limit):
+        """The {result: token} of at most limit rows of channel name of
+        mailing this run takes from queued to sending, in one update: a row
+        another run took is not among them"""
         table = cls.__table__()
-        cursor = Transaction().connection.cursor()
-        claimed = []
-        for result in results:
-            token = secrets.token_urlsafe(24)
-            cursor.execute(*table.update(
-                    [table.state, table.token_hash],
-                    ['sending', token_hash(token)],
-                    where=(table.id == result.id)
-                    & (table.state == 'queued')))
-            if cursor.rowcount == 1:
-                claimed.append((cls(result.id), token))
-        return claimed
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
+        cursor.execute(*table.select(table.id,
+                where=(table.mailing == mailing.id) & (table.channel == name)
+                & (table.state == 'queued'),
+                order_by=[table.id.asc], limit=limit))
+        tokens = {id_: secrets.token_urlsafe(24) for id_, in cursor}
+        if not tokens:
+            return {}
+        hashes = {i: token_hash(t) for i, t in tokens.items()}
+        cursor.execute(*table.update(
+                [table.state, table.token_hash, table.write_uid,
+                    table.write_date],
+                ['sending', _by_id(table, 'token_hash', hashes),
+                    transaction.user,
+                    CurrentTimestamp()],
+                where=table.id.in_(list(tokens)) & (table.state == 'queued')))
+        if cursor.rowcount != len(tokens):
+            # Another run took some: ours are those with our hashes
+            cursor.execute(*table.select(table.id, table.token_hash,
+                    where=table.id.in_(list(tokens))))
+            taken = {i for i, h in cursor if h == hashes[i]}
+            tokens = {i: t for i, t in tokens.items() if i in taken}
+        return {cls(i): t for i, t in tokens.items()}
+
+    @classmethod
+    def values_of(cls, results):
+        "The placeholders' values of each of results, their rows read at once"
+        return {r: r.values() for r in cls.browse(results)}
+
+    @classmethod
+    def keep(cls, results):
+        "Write what the server said of each of results, in one update"
+        table = cls.__table__()
+        transaction = Transaction()
+        columns, values = [table.write_uid, table.write_date], [
+            transaction.user, CurrentTimestamp()]
+        for name in ['state', 'error', 'sent_at', 'message_id']:
+            columns.append(Column(table, name))
+            values.append(_by_id(
+                    table, name, {r.id: getattr(r, name) for r in results}))
+        transaction.connection.cursor().execute(*table.update(
+                columns, values,
+                where=table.id.in_([r.id for r in results])))
 
     @classmethod
     def interrupt(cls, mailing):
@@ -850,6 +904,14 @@ class Result(ModelSQL, ModelView):
         with without_check_access():
             results = cls.search([('token_hash', '=', token_hash(token))])
         return results[0] if results else None
+
+
+def _by_id(table, name, values):
+    """The SQL expression of the new value of column name, that of values
+    for each id in it"""
+    # Its ELSE gives the type of the column to values that are all NULL
+    return Case(*((table.id == i, v) for i, v in values.items()),
+        else_=Column(table, name))
 
 
 def addresses(parties, name):
