@@ -13,8 +13,12 @@ user mails only whom he may see.  Sending runs in Tryton's queue
 2. ``_send`` claims rows before it sends them (``Result.claim``, an
    update from *queued* to *sending* committed first) and writes what the
    server said after: a row is sent by the run that claimed it only;
+   ``help_deliver`` sends beside it, in another process of the queue
+   (``[crm_counterparty] mailing_processes``, 2 by default), claiming
+   other rows the same way;
 3. a run finds the rows a dead run left *sending* and marks them
-   *interrupted*, never sends them again (one lock a mailing, running.py).
+   *interrupted*, never sends them again: when it starts if no helper
+   runs, else once the helpers ended (a lock a run, running.py).
 
 Each channel sends at most ``[crm_counterparty] mailing_rate_<channel>``
 messages a second (``mailing_rules.Pace``).  An e-mail's links and an
@@ -30,6 +34,7 @@ import base64
 import datetime
 import hashlib
 import secrets
+import time
 
 from sql import Column
 from sql.conditionals import Case, Coalesce
@@ -53,6 +58,8 @@ from .channels.telegram import MAX_LENGTH as TELEGRAM_MAX_LENGTH
 from .sharing import check_chosen
 
 CHUNK = 100
+# Seconds between two looks at whether the helpers of a run have ended
+WAIT = 0.5
 # What stands for a message's token in a mailing's template: a token is of
 # the characters of secrets.token_urlsafe, never of "!"
 TOKEN = '!token!'
@@ -395,18 +402,55 @@ class Mailing(Workflow, ModelSQL, ModelView):
                 for _ in cls(mailing.id)._deliver():
                     transaction.commit()
 
+    @classmethod
+    def help_deliver(cls, mailings, lock):
+        """Send the queued rows of the mailings beside the run of deliver,
+        holding lock (one of _helpers) while it does"""
+        transaction = Transaction()
+        for mailing in mailings:
+            with running.hold(mailing.id, lock) as held:
+                if not held:
+                    continue
+                mailing = cls(mailing.id)
+                for name in mailing.channels:
+                    for _ in mailing._send(name):
+                        transaction.commit()
+
+    @classmethod
+    def _helpers(cls):
+        """The locks of the runs of help_deliver that send a mailing beside
+        deliver's: so many processes send it at once"""
+        count = config.getint(
+            'crm_counterparty', 'mailing_processes', default=2)
+        return [f'{cls.__name__}.helper{n}' for n in range(1, count)]
+
+    def _helped(self):
+        "Whether a run of help_deliver sends the mailing"
+        return any(running.held([self.id], lock)
+            for lock in self._helpers())
+
     def _deliver(self):
         pool = Pool()
         Result = pool.get('crm.counterparty.mailing.result')
         if self.state != 'sending':
             return
-        Result.interrupt(self)
+        # A helper of a dead run still sends its rows: they are marked at
+        # the end
+        if not self._helped():
+            Result.interrupt(self)
         yield
         for _ in self._plan():
             yield
+        for lock in self._helpers():
+            self.__class__.__queue__.help_deliver([self], lock)
         for name in self.channels:
             for _ in self._send(name):
                 yield
+        while self._helped():
+            time.sleep(WAIT)
+        # A snapshot that sees what the helpers wrote
+        yield
+        Result.interrupt(self)
         if self.__class__(self.id).state == 'sending':
             self.__class__.done([self])
             yield
@@ -440,10 +484,9 @@ class Mailing(Workflow, ModelSQL, ModelView):
         with connection, without_check_access():
             attachments = self.attachment_files() if name == 'email' else []
             template = self.template(name)
-            while self.__class__(self.id).state == 'sending':
-                claimed = Result.claim(self, name, CHUNK)
-                if not claimed:
-                    return
+            # A claim is the first query of its transaction (claim says why)
+            yield
+            while claimed := Result.claim(self, name, CHUNK):
                 # The claim is committed before anything is sent
                 yield
                 values = Result.values_of(list(claimed))
@@ -723,15 +766,29 @@ class Result(ModelSQL, ModelView):
     @classmethod
     def claim(cls, mailing, name, limit):
         """The {result: token} of at most limit rows of channel name of
-        mailing this run takes from queued to sending, in one update: a row
-        another run took is not among them"""
+        mailing, while it is being sent, that this run takes from queued to
+        sending: a row another run took is not among them.
+
+        On PostgreSQL the rows are locked as they are chosen, skipping those
+        another run is claiming; the first query of its transaction, the
+        claim sees every claim committed before it, and never updates a row
+        changed since its snapshot (an error in repeatable read)."""
+        Mailing = Pool().get('crm.counterparty.mailing')
         table = cls.__table__()
+        mailing_t = Mailing.__table__()
         transaction = Transaction()
+        database = transaction.database
         cursor = transaction.connection.cursor()
-        cursor.execute(*table.select(table.id,
-                where=(table.mailing == mailing.id) & (table.channel == name)
-                & (table.state == 'queued'),
-                order_by=[table.id.asc], limit=limit))
+        query = table.select(table.id,
+            where=(table.mailing == mailing.id) & (table.channel == name)
+            & (table.state == 'queued')
+            & table.mailing.in_(mailing_t.select(mailing_t.id,
+                    where=(mailing_t.id == mailing.id)
+                    & (mailing_t.state == 'sending'))),
+            order_by=[table.id.asc], limit=limit)
+        if database.has_select_for():
+            query.for_ = database.get_select_for_skip_locked()('UPDATE')
+        cursor.execute(*query)
         tokens = {id_: secrets.token_urlsafe(24) for id_, in cursor}
         if not tokens:
             return {}

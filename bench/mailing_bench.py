@@ -364,12 +364,16 @@ def main():
         help="the processes of the worker of each run")
     parser.add_argument('--no-tryton-way', action='store_true')
     parser.add_argument('--profile', action='store_true')
+    parser.add_argument('--load', action='store_true',
+        help="only make the database of SIZE counterparties")
     parser.add_argument('--tryton-way', type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.tryton_way:
         tryton_way_process(args.tryton_way)
         return
     template(args.size)
+    if args.load:
+        return
     if args.profile:
         profile(copy(), args.size)
     else:
