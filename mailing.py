@@ -41,6 +41,7 @@ from sql.conditionals import Case, Coalesce
 from sql.functions import CurrentTimestamp
 
 import trytond.config as config
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSQL, ModelView, Unique, Workflow, fields)
@@ -412,8 +413,9 @@ class Mailing(Workflow, ModelSQL, ModelView):
                 if not held:
                     continue
                 mailing = cls(mailing.id)
-                for name in mailing.channels:
-                    for _ in mailing._send(name):
+                # A channel's rate holds in one process: deliver's
+                for name in filter(lambda n: not _rate(n), mailing.channels):
+                    for _ in mailing._send(name, last=True):
                         transaction.commit()
 
     @classmethod
@@ -469,8 +471,9 @@ class Mailing(Workflow, ModelSQL, ModelView):
                 Result.add(self, parties)
             yield
 
-    def _send(self, name):
-        "Send the rows of channel name still queued, a chunk at a time"
+    def _send(self, name, last=False):
+        """Send the rows of channel name still queued, a chunk at a time, the
+        last ones first if last (a helper's: the runs meet at the end)"""
         pool = Pool()
         Result = pool.get('crm.counterparty.mailing.result')
         try:
@@ -479,16 +482,17 @@ class Mailing(Workflow, ModelSQL, ModelView):
             Result.fail_queued(self, name, str(e))
             yield
             return
-        pace = mailing_rules.Pace(config.getfloat(
-                'crm_counterparty', 'mailing_rate_' + name, default=0))
+        pace = mailing_rules.Pace(_rate(name))
         with connection, without_check_access():
             attachments = self.attachment_files() if name == 'email' else []
             template = self.template(name)
             # A claim is the first query of its transaction (claim says why)
             yield
-            while claimed := Result.claim(self, name, CHUNK):
+            while (claimed := Result.claim(self, name, CHUNK, last)) != {}:
                 # The claim is committed before anything is sent
                 yield
+                if claimed is None:
+                    continue
                 values = Result.values_of(list(claimed))
                 for result, token in claimed.items():
                     pace.wait()
@@ -608,6 +612,12 @@ class Mailing(Workflow, ModelSQL, ModelView):
                     })
             resends.append(resend)
         return {'res_id': [r.id for r in resends]}
+
+
+def _rate(name):
+    "The most messages a second channel name sends, 0 for no limit"
+    return config.getfloat(
+        'crm_counterparty', 'mailing_rate_' + name, default=0)
 
 
 def _base():
@@ -764,15 +774,16 @@ class Result(ModelSQL, ModelView):
                 if (name, address) not in existing])
 
     @classmethod
-    def claim(cls, mailing, name, limit):
+    def claim(cls, mailing, name, limit, last=False):
         """The {result: token} of at most limit rows of channel name of
         mailing, while it is being sent, that this run takes from queued to
-        sending: a row another run took is not among them.
+        sending (the last ones first if last): a row another run took is not
+        among them; None when it met the claim of another run committed
+        since its snapshot: claim again in a new transaction.
 
         On PostgreSQL the rows are locked as they are chosen, skipping those
         another run is claiming; the first query of its transaction, the
-        claim sees every claim committed before it, and never updates a row
-        changed since its snapshot (an error in repeatable read)."""
+        claim sees every claim committed before it."""
         Mailing = Pool().get('crm.counterparty.mailing')
         table = cls.__table__()
         mailing_t = Mailing.__table__()
@@ -785,10 +796,16 @@ class Result(ModelSQL, ModelView):
             & table.mailing.in_(mailing_t.select(mailing_t.id,
                     where=(mailing_t.id == mailing.id)
                     & (mailing_t.state == 'sending'))),
-            order_by=[table.id.asc], limit=limit)
+            order_by=[table.id.desc if last else table.id.asc], limit=limit)
         if database.has_select_for():
             query.for_ = database.get_select_for_skip_locked()('UPDATE')
-        cursor.execute(*query)
+            cursor.execute('SAVEPOINT claim')
+        try:
+            cursor.execute(*query)
+        except backend.DatabaseOperationalError:
+            # A row changed since the snapshot (repeatable read)
+            cursor.execute('ROLLBACK TO SAVEPOINT claim')
+            return None
         tokens = {id_: secrets.token_urlsafe(24) for id_, in cursor}
         if not tokens:
             return {}
