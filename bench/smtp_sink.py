@@ -16,7 +16,8 @@ import threading
 
 from aiosmtpd.controller import Controller
 
-_MESSAGE_ID = re.compile(rb'^Message-ID:\s*(\S+)', re.IGNORECASE | re.MULTILINE)
+_MESSAGE_ID = re.compile(
+    rb'^Message-ID:\s*(\S+)', re.IGNORECASE | re.MULTILINE)
 
 
 class Sink:
