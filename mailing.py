@@ -828,7 +828,7 @@ class Result(ModelSQL, ModelView):
     @classmethod
     def values_of(cls, results):
         "The placeholders' values of each of results, their rows read at once"
-        return {r: r.values() for r in cls.browse(results)}
+        return {r: r.values() for r in cls.browse([r.id for r in results])}
 
     @classmethod
     def keep(cls, results):
