@@ -13,8 +13,12 @@ user mails only whom he may see.  Sending runs in Tryton's queue
 2. ``_send`` claims rows before it sends them (``Result.claim``, an
    update from *queued* to *sending* committed first) and writes what the
    server said after: a row is sent by the run that claimed it only;
+   ``help_deliver`` sends beside it, in another process of the queue
+   (``[crm_counterparty] mailing_processes``, 2 by default), claiming
+   other rows the same way;
 3. a run finds the rows a dead run left *sending* and marks them
-   *interrupted*, never sends them again (one lock a mailing, running.py).
+   *interrupted*, never sends them again: when it starts if no helper
+   runs, else once the helpers ended (a lock a run, running.py).
 
 Each channel sends at most ``[crm_counterparty] mailing_rate_<channel>``
 messages a second (``mailing_rules.Pace``).  An e-mail's links and an
@@ -30,11 +34,15 @@ import base64
 import datetime
 import hashlib
 import secrets
+import time
 from collections import defaultdict
 
-from sql.conditionals import Coalesce
+from sql import Column
+from sql.conditionals import Case, Coalesce
+from sql.functions import CurrentTimestamp
 
 import trytond.config as config
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSQL, ModelView, Unique, Workflow, fields)
@@ -58,6 +66,11 @@ CHUNK = 100
 SMS_DELIVERY_ASKED = datetime.timedelta(days=3)
 # The states of a message that went out (or may have): the card shows them
 SENT_STATES = ['sent', 'delivered', 'failed', 'interrupted']
+# Seconds between two looks at whether the helpers of a run have ended
+WAIT = 0.5
+# What stands for a message's token in a mailing's template: a token is of
+# the characters of secrets.token_urlsafe, never of "!"
+TOKEN = '!token!'
 # The channels, with the contact mechanisms they send to, by preference
 CHANNELS = {
     'email': ['email'],
@@ -397,18 +410,56 @@ class Mailing(Workflow, ModelSQL, ModelView):
                 for _ in cls(mailing.id)._deliver():
                     transaction.commit()
 
+    @classmethod
+    def help_deliver(cls, mailings, lock):
+        """Send the queued rows of the mailings beside the run of deliver,
+        holding lock (one of _helpers) while it does"""
+        transaction = Transaction()
+        for mailing in mailings:
+            with running.hold(mailing.id, lock) as held:
+                if not held:
+                    continue
+                mailing = cls(mailing.id)
+                # A channel's rate holds in one process: deliver's
+                for name in filter(lambda n: not _rate(n), mailing.channels):
+                    for _ in mailing._send(name, last=True):
+                        transaction.commit()
+
+    @classmethod
+    def _helpers(cls):
+        """The locks of the runs of help_deliver that send a mailing beside
+        deliver's: so many processes send it at once"""
+        count = config.getint(
+            'crm_counterparty', 'mailing_processes', default=2)
+        return [f'{cls.__name__}.helper{n}' for n in range(1, count)]
+
+    def _helped(self):
+        "Whether a run of help_deliver sends the mailing"
+        return any(running.held([self.id], lock)
+            for lock in self._helpers())
+
     def _deliver(self):
         pool = Pool()
         Result = pool.get('crm.counterparty.mailing.result')
         if self.state != 'sending':
             return
-        Result.interrupt(self)
+        # A helper of a dead run still sends its rows: they are marked at
+        # the end
+        if not self._helped():
+            Result.interrupt(self)
         yield
         for _ in self._plan():
             yield
+        for lock in self._helpers():
+            self.__class__.__queue__.help_deliver([self], lock)
         for name in self.channels:
             for _ in self._send(name):
                 yield
+        while self._helped():
+            time.sleep(WAIT)
+        # A snapshot that sees what the helpers wrote
+        yield
+        Result.interrupt(self)
         if self.__class__(self.id).state == 'sending':
             self.__class__.done([self])
             yield
@@ -427,8 +478,9 @@ class Mailing(Workflow, ModelSQL, ModelView):
                 Result.add(self, parties)
             yield
 
-    def _send(self, name):
-        "Send the rows of channel name still queued, a chunk at a time"
+    def _send(self, name, last=False):
+        """Send the rows of channel name still queued, a chunk at a time, the
+        last ones first if last (a helper's: the runs meet at the end)"""
         pool = Pool()
         Result = pool.get('crm.counterparty.mailing.result')
         try:
@@ -437,25 +489,24 @@ class Mailing(Workflow, ModelSQL, ModelView):
             Result.fail_queued(self, name, str(e))
             yield
             return
-        pace = mailing_rules.Pace(config.getfloat(
-                'crm_counterparty', 'mailing_rate_' + name, default=0))
+        pace = mailing_rules.Pace(_rate(name))
         with connection, without_check_access():
             attachments = self.attachment_files() if name == 'email' else []
-            while self.__class__(self.id).state == 'sending':
-                claimed = Result.claim(Result.search([
-                            ('mailing', '=', self.id),
-                            ('channel', '=', name),
-                            ('state', '=', 'queued'),
-                            ], order=[('id', 'ASC')], limit=CHUNK))
-                if not claimed:
-                    return
+            template = self.template(name)
+            # A claim is the first query of its transaction (claim says why)
+            yield
+            while (claimed := Result.claim(self, name, CHUNK, last)) != {}:
                 # The claim is committed before anything is sent
                 yield
-                for result, token in claimed:
+                if claimed is None:
+                    continue
+                values = Result.values_of(list(claimed))
+                for result, token in claimed.items():
                     pace.wait()
                     result.send(connection, self.message(
-                            result, token, attachments))
-                Result.save([r for r, _ in claimed])
+                            result, token, attachments, template,
+                            values[result]))
+                Result.keep(list(claimed))
                 yield
 
     def attachment_files(self):
@@ -465,29 +516,46 @@ class Mailing(Workflow, ModelSQL, ModelView):
                     ('resource', '=', str(self)), ('type', '=', 'data'),
                     ])]
 
-    def message(self, result, token, attachments=()):
-        "The Message of result, written for its counterparty"
-        values = result.values()
-        if result.channel == 'email':
+    def template(self, name):
+        """The text of channel name with the tracking of its e-mail in place,
+        TOKEN standing for each message's token: made once for the mailing,
+        filled for each message by message()"""
+        if name != 'email':
+            return getattr(self, f'{name}_text'), None
+        html = mailing_rules.track_links(
+            self.email_html, lambda n: click_url(TOKEN, n))
+        # The plain part without the image
+        text = html_to_text(html)
+        return html + mailing_rules.pixel(open_url(TOKEN)), text
+
+    def message(self, result, token, attachments=(), template=None,
+            values=None):
+        """The Message of result, written for its counterparty from the
+        template of its channel; without a token, nothing is tracked"""
+        if values is None:
+            values = result.values()
+        if result.channel != 'email':
+            text = template[0] if template else getattr(
+                self, f'{result.channel}_text')
+            return Message(
+                address=result.address,
+                text=placeholders.render(text, values),
+                report_url=token and report_url(token))
+        if token:
+            html, text = template or self.template('email')
+            html = placeholders.render(
+                html.replace(TOKEN, token), values, markup=True)
+            text = placeholders.render(text.replace(TOKEN, token), values)
+        else:
             html = placeholders.render(self.email_html, values, markup=True)
             text = None
-            if token:
-                html = mailing_rules.track_links(
-                    html, lambda n: click_url(token, n))
-                # The plain part without the image
-                text = html_to_text(html)
-                html += mailing_rules.pixel(open_url(token))
-            return Message(
-                address=result.address, text=text,
-                subject=placeholders.render(self.subject, values),
-                html=html,
-                attachments=list(attachments),
-                unsubscribe_url=token and unsubscribe_url(token),
-                from_=self.sender.party.rec_name if self.sender else None)
-        text = getattr(self, f'{result.channel}_text')
         return Message(
-            address=result.address, text=placeholders.render(text, values),
-            report_url=token and report_url(token))
+            address=result.address, text=text,
+            subject=placeholders.render(self.subject, values),
+            html=html,
+            attachments=list(attachments),
+            unsubscribe_url=token and unsubscribe_url(token),
+            from_=self.sender.party.rec_name if self.sender else None)
 
     @classmethod
     @ModelView.button
@@ -580,6 +648,12 @@ class Mailing(Workflow, ModelSQL, ModelView):
                     })
             resends.append(resend)
         return {'res_id': [r.id for r in resends]}
+
+
+def _rate(name):
+    "The most messages a second channel name sends, 0 for no limit"
+    return config.getfloat(
+        'crm_counterparty', 'mailing_rate_' + name, default=0)
 
 
 def _base():
@@ -736,22 +810,76 @@ class Result(ModelSQL, ModelView):
                 if (name, address) not in existing])
 
     @classmethod
-    def claim(cls, results):
-        """The (result, token) of the results this run takes from queued to
-        sending: a row another run took is not among them"""
+    def claim(cls, mailing, name, limit, last=False):
+        """The {result: token} of at most limit rows of channel name of
+        mailing, while it is being sent, that this run takes from queued to
+        sending (the last ones first if last): a row another run took is not
+        among them; None when it met the claim of another run committed
+        since its snapshot: claim again in a new transaction.
+
+        On PostgreSQL the rows are locked as they are chosen, skipping those
+        another run is claiming; the first query of its transaction, the
+        claim sees every claim committed before it."""
+        Mailing = Pool().get('crm.counterparty.mailing')
         table = cls.__table__()
-        cursor = Transaction().connection.cursor()
-        claimed = []
-        for result in results:
-            token = secrets.token_urlsafe(24)
-            cursor.execute(*table.update(
-                    [table.state, table.token_hash],
-                    ['sending', token_hash(token)],
-                    where=(table.id == result.id)
-                    & (table.state == 'queued')))
-            if cursor.rowcount == 1:
-                claimed.append((cls(result.id), token))
-        return claimed
+        mailing_t = Mailing.__table__()
+        transaction = Transaction()
+        database = transaction.database
+        cursor = transaction.connection.cursor()
+        query = table.select(table.id,
+            where=(table.mailing == mailing.id) & (table.channel == name)
+            & (table.state == 'queued')
+            & table.mailing.in_(mailing_t.select(mailing_t.id,
+                    where=(mailing_t.id == mailing.id)
+                    & (mailing_t.state == 'sending'))),
+            order_by=[table.id.desc if last else table.id.asc], limit=limit)
+        if database.has_select_for():
+            query.for_ = database.get_select_for_skip_locked()('UPDATE')
+            cursor.execute('SAVEPOINT claim')
+        try:
+            cursor.execute(*query)
+        except backend.DatabaseOperationalError:
+            # A row changed since the snapshot (repeatable read)
+            cursor.execute('ROLLBACK TO SAVEPOINT claim')
+            return None
+        tokens = {id_: secrets.token_urlsafe(24) for id_, in cursor}
+        if not tokens:
+            return {}
+        hashes = {i: token_hash(t) for i, t in tokens.items()}
+        cursor.execute(*table.update(
+                [table.state, table.token_hash, table.write_uid,
+                    table.write_date],
+                ['sending', _by_id(table, 'token_hash', hashes),
+                    transaction.user,
+                    CurrentTimestamp()],
+                where=table.id.in_(list(tokens)) & (table.state == 'queued')))
+        if cursor.rowcount != len(tokens):
+            # Another run took some: ours are those with our hashes
+            cursor.execute(*table.select(table.id, table.token_hash,
+                    where=table.id.in_(list(tokens))))
+            taken = {i for i, h in cursor if h == hashes[i]}
+            tokens = {i: t for i, t in tokens.items() if i in taken}
+        return {cls(i): t for i, t in tokens.items()}
+
+    @classmethod
+    def values_of(cls, results):
+        "The placeholders' values of each of results, their rows read at once"
+        return {r: r.values() for r in cls.browse([r.id for r in results])}
+
+    @classmethod
+    def keep(cls, results):
+        "Write what the server said of each of results, in one update"
+        table = cls.__table__()
+        transaction = Transaction()
+        columns, values = [table.write_uid, table.write_date], [
+            transaction.user, CurrentTimestamp()]
+        for name in ['state', 'error', 'sent_at', 'message_id']:
+            columns.append(Column(table, name))
+            values.append(_by_id(
+                    table, name, {r.id: getattr(r, name) for r in results}))
+        transaction.connection.cursor().execute(*table.update(
+                columns, values,
+                where=table.id.in_([r.id for r in results])))
 
     @classmethod
     def interrupt(cls, mailing):
@@ -912,6 +1040,14 @@ class Result(ModelSQL, ModelView):
         with without_check_access():
             results = cls.search([('token_hash', '=', token_hash(token))])
         return results[0] if results else None
+
+
+def _by_id(table, name, values):
+    """The SQL expression of the new value of column name, that of values
+    for each id in it"""
+    # Its ELSE gives the type of the column to values that are all NULL
+    return Case(*((table.id == i, v) for i, v in values.items()),
+        else_=Column(table, name))
 
 
 def addresses(parties, name):

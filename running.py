@@ -14,6 +14,8 @@ import tempfile
 import zlib
 from contextlib import contextmanager
 
+from psycopg import pq
+
 from trytond import backend, config
 from trytond.transaction import Transaction
 
@@ -38,8 +40,14 @@ def hold(batch_id, model=IMPORT):
             yield held
         finally:
             if held:
-                cursor = Transaction().connection.cursor()
-                cursor.execute('SELECT pg_advisory_unlock(%s, %s)',
+                connection = Transaction().connection
+                # A failed transaction runs nothing until rolled back, and
+                # the lock of the session would outlive the run
+                if connection.info.transaction_status == (
+                        pq.TransactionStatus.INERROR):
+                    connection.rollback()
+                connection.cursor().execute(
+                    'SELECT pg_advisory_unlock(%s, %s)',
                     (_key(model), batch_id))
         return
     path = _path(batch_id, model)

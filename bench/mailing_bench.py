@@ -1,49 +1,77 @@
 #!/usr/bin/env python3
 # This file is part of crm_counterparty.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
-"""Speed of a mailing by e-mail (mailing.py) to a local SMTP server.
+"""Speed of a mailing by e-mail (mailing.py) on PostgreSQL, end to end
+through Tryton's queue and real ``trytond-worker`` processes.
 
-Activates the module in a database of Tryton's test machinery (SQLite in
-memory unless TRYTOND_DATABASE__URI and DB_NAME say otherwise), makes SIZE
-counterparties with an e-mail each and a mailing to their group, and sends
-it the way the module does: ``send`` pushes the task to Tryton's queue,
-whose task (``ir.queue.run``) resolves the recipients, claims and sends
-them a chunk at a time, committing each.  The SMTP server (aiosmtpd,
-tests/smtp_server.py) counts what it receives; exactly-once is checked by
-the count of distinct recipients and of Message-IDs.  Then, for the same
-recipients, the way Tryton's marketing_email sends (its ``process``): every
-message built and handed to ``send_message_transactional`` in one
-transaction, sent through one connection when it commits, nothing kept of
-who got what.  Prints the messages a second of each and the peak memory.
+Loads once a database ``mailing_bench_SIZE`` (the module activated, SIZE
+counterparties with an e-mail each in a group, a mailing to the group),
+kept as the template of each run.  A run copies it, starts an SMTP server
+in a process of its own (bench/smtp_sink.py, which writes who got which
+Message-ID), a ``trytond-worker`` of N processes, and presses *Send*: the
+time runs from the commit of the task pushed to the queue until the
+mailing is done and the server got every message.  Exactly once is
+checked by the count of distinct recipients and Message-IDs the server
+got, and by each result row naming the Message-ID its address got.  The
+peak memory (VmHWM) of each process of the worker is read from /proc.
 
-    .venv/bin/python bench/mailing_bench.py --size 10000
+Then, in a process of its own on the same copy, the way Tryton's
+marketing_email sends (its ``process``): every message built and handed
+to ``send_message_transactional`` in one transaction, sent through one
+connection when it commits, nothing kept of who got what.
+
+    .venv/bin/python bench/mailing_bench.py --size 10000 --workers 1 2
+    .venv/bin/python bench/mailing_bench.py --size 1000 --profile
+
+``--profile`` runs the task in this process under cProfile instead and
+counts the SQL queries a message costs.
 """
 import argparse
+import collections
+import cProfile
 import os
+import pstats
 import resource
+import signal
+import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
-os.environ.setdefault('TRYTOND_DATABASE__URI', 'sqlite://')
-os.environ.setdefault('DB_NAME', ':memory:')
+os.environ.setdefault(
+    'TRYTOND_DATABASE__URI', 'postgresql://127.0.0.1:5432/')
+SIZE = int(sys.argv[sys.argv.index('--size') + 1]) if '--size' in sys.argv \
+    else 10000
+os.environ['DB_NAME'] = f'mailing_bench_{SIZE}'
 os.environ.setdefault('DB_CACHE', tempfile.mkdtemp(prefix='mailing-bench-'))
 
+import trytond.config as config  # noqa: E402
+from trytond import backend  # noqa: E402
+from trytond.pool import Pool  # noqa: E402
 from trytond.tests.test_tryton import (  # noqa: E402
-    DB_NAME, USER, activate_module)
+    DB_NAME, USER, activate_module, drop_db)
 from trytond.transaction import Transaction  # noqa: E402
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..'))
-from tests.smtp_server import smtp_server  # noqa: E402
-
+BENCH = Path(__file__).resolve().parent
+RUN_DB = DB_NAME + '_run'
 BATCH = 1000
+WORKER = Path(sys.executable).parent / 'trytond-worker'
+CONFIG = """\
+[database]
+uri = {uri}
+[queue]
+worker = True
+[email]
+uri = smtp://127.0.0.1:{port}
+from = crm@example.com
+"""
 
 
 def load(size):
     "SIZE counterparties with an e-mail, in a group; the mailing to it"
     from trytond.modules.company.tests import (
         create_company, create_employee, set_company)
-    from trytond.pool import Pool
     pool = Pool()
     Party = pool.get('party.party')
     Group = pool.get('crm.counterparty.group')
@@ -61,98 +89,299 @@ def load(size):
                                         }])],
                         'counterparty_groups': [('add', [group.id])],
                         } for i in range(start, min(start + BATCH, size))])
-        mailing, = Mailing.create([{
+        Mailing.create([{
                     'name': "Весенняя скидка", 'company': company.id,
                     'sender': employee.id, 'group': group.id,
                     'subject': "Скидка для {{company}}",
                     'email_html': '<p>Здравствуйте, {{name}}!</p>'
-                    '<p>Скидка <b>10%</b> до мая.</p>',
+                    '<p>Скидка <b>10%</b> до мая: '
+                    '<a href="https://example.com/sale">смотреть</a>.</p>',
                     }])
-    return mailing
 
 
-def ours(mailing, mailbox):
-    "Send through the queue; seconds"
-    from trytond.pool import Pool
-    pool = Pool()
-    Mailing = pool.get('crm.counterparty.mailing')
-    Queue = pool.get('ir.queue')
-    transaction = Transaction()
-    start = time.perf_counter()
-    Mailing.send([mailing])
-    task_id, = transaction.tasks
-    transaction.tasks.clear()
-    Queue(task_id).run()
-    transaction.commit()
-    return time.perf_counter() - start
+def template(size):
+    "The loaded database, made once"
+    activate_module('crm_counterparty')
+    with Transaction().start(DB_NAME, USER) as transaction:
+        if not Pool().get('crm.counterparty.mailing').search([]):
+            start = time.perf_counter()
+            load(size)
+            transaction.commit()
+            print(f"Loaded {size} counterparties in "
+                f"{time.perf_counter() - start:.0f} s", flush=True)
+    # A template is copied only while nobody is connected to it
+    backend.Database(DB_NAME).close()
 
 
-def tryton_way(mailing):
+def copy():
+    "A fresh copy of the template, its pool ready; the mailing's id"
+    drop_db(RUN_DB)
+    with Transaction().start(
+            None, 0, close=True, autocommit=True) as transaction:
+        transaction.database.create(transaction.connection, RUN_DB, DB_NAME)
+    with Transaction().start(RUN_DB, 0, readonly=True):
+        Pool(RUN_DB).init()
+        mailing, = Pool().get('crm.counterparty.mailing').search([])
+        return mailing.id
+
+
+class Sink:
+    "The SMTP server, in its own process"
+
+    def __init__(self, directory):
+        self.path = Path(directory) / 'received.txt'
+        self.process = subprocess.Popen(
+            [sys.executable, BENCH / 'smtp_sink.py', self.path],
+            stdout=subprocess.PIPE, text=True)
+        self.port = int(self.process.stdout.readline())
+
+    def count(self):
+        with open(self.path, 'rb') as file:
+            return sum(1 for _ in file)
+
+    def received(self):
+        "Stop the server; the (recipient, Message-ID) it got"
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(30)
+        with open(self.path) as file:
+            return [tuple(line.rstrip('\n').split('\t')) for line in file]
+
+
+def processes(group):
+    "The ids of the processes of process group"
+    pids = []
+    for stat in Path('/proc').glob('[0-9]*/stat'):
+        try:
+            fields = stat.read_text().rsplit(')', 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+def peak_memory(pid):
+    "The peak resident memory of pid in MB, None once it ended"
+    try:
+        status = Path(f'/proc/{pid}/status').read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith('VmHWM:'):
+            return int(line.split()[1]) / 1024
+
+
+def cpu_seconds(group):
+    total = 0
+    for pid in processes(group):
+        try:
+            fields = Path(f'/proc/{pid}/stat').read_text().rsplit(
+                ')', 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf('SC_CLK_TCK')
+
+
+def start_worker(directory, port, count):
+    "A trytond-worker of count processes, idle once its pools are loaded"
+    path = Path(directory) / 'trytond.conf'
+    path.write_text(CONFIG.format(
+            uri=config.get('database', 'uri'), port=port))
+    env = {k: v for k, v in os.environ.items()
+        if not k.startswith(('TRYTOND_', 'DB_'))}
+    env['TRYTOND_CONFIG'] = str(path)
+    worker = subprocess.Popen(
+        [sys.executable, WORKER, '-c', path, '-d', RUN_DB,
+            '-n', str(count), '-t', '1'],
+        env=env, start_new_session=True,
+        stderr=open(Path(directory) / 'worker.log', 'w'))
+    # Warm: its processes started and their CPU time steady
+    last = -1
+    while (len(processes(worker.pid)) <= 1
+            or cpu_seconds(worker.pid) != last):
+        last = cpu_seconds(worker.pid)
+        time.sleep(2)
+    return worker
+
+
+def push(mailing_id):
+    "Press Send: the task pushed to the queue, committed"
+    config.set('queue', 'worker', 'True')
+    try:
+        with Transaction().start(RUN_DB, USER) as transaction:
+            Mailing = Pool().get('crm.counterparty.mailing')
+            Mailing.send([Mailing(mailing_id)])
+            transaction.commit()
+    finally:
+        config.set('queue', 'worker', 'False')
+
+
+def results(mailing_id):
+    "The mailing's state and the Message-ID of each result by address"
+    with Transaction().start(RUN_DB, 0, readonly=True) as transaction:
+        table = Pool().get('crm.counterparty.mailing.result').__table__()
+        cursor = transaction.connection.cursor()
+        cursor.execute(*table.select(
+                table.address, table.message_id, table.state,
+                where=table.mailing == mailing_id))
+        rows = cursor.fetchall()
+        state = Pool().get('crm.counterparty.mailing')(mailing_id).state
+    return state, rows
+
+
+def done(mailing_id):
+    with Transaction().start(RUN_DB, 0, readonly=True):
+        return Pool().get('crm.counterparty.mailing')(mailing_id).state == (
+            'done')
+
+
+def check(received, size, rows=None):
+    "Exactly once: as many messages as distinct recipients and ids"
+    recipients = collections.Counter(r for r, _ in received)
+    ids = collections.Counter(i for _, i in received)
+    assert len(received) == len(recipients) == len(ids) == size, (
+        len(received), len(recipients), len(ids), size)
+    if rows is not None:
+        assert {a: i for a, i, s in rows if s == 'sent'} == dict(received), \
+            "a result's Message-ID is not what its address got"
+
+
+def ours(mailing_id, count, size):
+    "Send through the queue with a worker of count processes"
+    with tempfile.TemporaryDirectory() as directory:
+        sink = Sink(directory)
+        worker = start_worker(directory, sink.port, count)
+        peaks = {}
+        try:
+            push(mailing_id)
+            start = time.perf_counter()
+            while not (sink.count() >= size and done(mailing_id)):
+                for pid in processes(worker.pid):
+                    peaks[pid] = max(peaks.get(pid, 0), peak_memory(pid) or 0)
+                time.sleep(0.2)
+            seconds = time.perf_counter() - start
+            for pid in processes(worker.pid):
+                peaks[pid] = max(peaks.get(pid, 0), peak_memory(pid) or 0)
+        finally:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(30)
+            received = sink.received()
+    state, rows = results(mailing_id)
+    check(received, size, rows)
+    memory = ', '.join(f'{m:.0f}' for m in sorted(peaks.values()))
+    print(f"Module, through the queue, {count} worker process(es): "
+        f"{size} in {seconds:.1f} s, {size / seconds:.0f} a second, "
+        f"exactly once; peak memory of the worker's processes {memory} MB",
+        flush=True)
+
+
+def tryton_way_process(mailing_id):
     """Send as marketing_email's process does: each message to the
     transaction's SMTP data manager, all sent at the commit; seconds"""
     from email.message import EmailMessage
 
-    import trytond.config as config
-    from trytond.pool import Pool
     from trytond.report import html_to_text
     from trytond.sendmail import (
         SMTPDataManager, send_message_transactional)
     from trytond.modules.crm_counterparty.channels import placeholders
-    Result = Pool().get('crm.counterparty.mailing.result')
-    transaction = Transaction()
-    start = time.perf_counter()
-    datamanager = SMTPDataManager()
-    for parties in mailing.recipients():
-        for result in Result.search([
-                    ('mailing', '=', mailing.id),
-                    ('party', 'in', [p.id for p in parties])]):
-            values = result.values()
-            content = placeholders.render(
-                mailing.email_html, values, markup=True)
-            msg = EmailMessage()
-            msg['From'] = config.get('email', 'from')
-            msg['To'] = result.address
-            msg['Subject'] = placeholders.render(mailing.subject, values)
-            msg.set_content(html_to_text(content))
-            msg.add_alternative(content, subtype='html')
-            send_message_transactional(msg, datamanager=datamanager)
-    transaction.commit()
-    return time.perf_counter() - start
+    from trytond.modules.crm_counterparty.mailing import addresses
+    with Transaction().start(RUN_DB, USER) as transaction:
+        Pool(RUN_DB).init()
+        mailing = Pool().get('crm.counterparty.mailing')(mailing_id)
+        start = time.perf_counter()
+        datamanager = SMTPDataManager()
+        for parties in mailing.recipients():
+            for party, address in addresses(parties, 'email').items():
+                values = {'name': party.rec_name, 'company': party.rec_name}
+                content = placeholders.render(
+                    mailing.email_html, values, markup=True)
+                msg = EmailMessage()
+                msg['From'] = config.get('email', 'from')
+                msg['To'] = address
+                msg['Subject'] = placeholders.render(mailing.subject, values)
+                msg.set_content(html_to_text(content))
+                msg.add_alternative(content, subtype='html')
+                send_message_transactional(msg, datamanager=datamanager)
+        transaction.commit()
+        seconds = time.perf_counter() - start
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f'{seconds} {rss}')
 
 
-def check(mailbox, size):
-    "Exactly once: as many messages as distinct recipients and ids"
-    recipients = [a for m in mailbox.messages for a in m.envelope_to]
-    ids = {m['Message-ID'] for m in mailbox.messages}
-    assert len(recipients) == len(set(recipients)) == len(ids) == size, (
-        len(recipients), len(set(recipients)), len(ids), size)
+def tryton_way(mailing_id, size):
+    "marketing_email's way, in a process of its own, to its own server"
+    with tempfile.TemporaryDirectory() as directory:
+        sink = Sink(directory)
+        env = dict(os.environ,
+            TRYTOND_EMAIL__URI=f'smtp://127.0.0.1:{sink.port}',
+            TRYTOND_EMAIL__FROM='crm@example.com')
+        try:
+            output = subprocess.run(
+                [sys.executable, __file__, '--size', str(size),
+                    '--tryton-way', str(mailing_id)],
+                env=env, check=True, capture_output=True, text=True).stdout
+        finally:
+            received = sink.received()
+    check(received, size)
+    seconds, rss = map(float, output.split()[-2:])
+    print(f"marketing_email's way (one transaction): {size} in "
+        f"{seconds:.1f} s, {size / seconds:.0f} a second; "
+        f"peak memory of the process {rss:.0f} MB", flush=True)
+
+
+def profile(mailing_id, size):
+    "The task run here under cProfile, its SQL queries counted"
+    from trytond.backend.postgresql import database
+    queries = collections.Counter()
+    execute = database.LoggingCursor.execute
+
+    def counted(self, query, *args, **kwargs):
+        queries[(str(query).split() or [''])[0].upper()] += 1
+        return execute(self, query, *args, **kwargs)
+    with tempfile.TemporaryDirectory() as directory:
+        sink = Sink(directory)
+        config.set('email', 'uri', f'smtp://127.0.0.1:{sink.port}')
+        push(mailing_id)
+        database.LoggingCursor.execute = counted
+        profiler = cProfile.Profile()
+        with Transaction().start(RUN_DB, 0) as transaction:
+            task, = Pool().get('ir.queue').search([])
+            profiler.runcall(task.run)
+            transaction.commit()
+        database.LoggingCursor.execute = execute
+        received = sink.received()
+    check(received, size)
+    print(f"SQL queries a message: {sum(queries.values()) / size:.2f} "
+        f"({', '.join(f'{k} {v / size:.2f}' for k, v in queries.items())})")
+    pstats.Stats(profiler).sort_stats('cumulative').print_stats(40)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--size', type=int, default=10000)
+    parser.add_argument('--size', type=int, default=SIZE)
+    parser.add_argument('--workers', type=int, nargs='*', default=[1, 2],
+        help="the processes of the worker of each run")
+    parser.add_argument('--no-tryton-way', action='store_true')
+    parser.add_argument('--profile', action='store_true')
+    parser.add_argument('--load', action='store_true',
+        help="only make the database of SIZE counterparties")
+    parser.add_argument('--tryton-way', type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    activate_module('crm_counterparty')
-    with smtp_server() as mailbox, \
-            Transaction().start(DB_NAME, USER, readonly=False) as t:
-        start = time.perf_counter()
-        mailing = load(args.size)
-        t.commit()
-        print(f"Loaded {args.size} counterparties in "
-            f"{time.perf_counter() - start:.0f} s")
-        seconds = ours(mailing, mailbox)
-        check(mailbox, args.size)
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"Module, through the queue: {args.size} in {seconds:.1f} s, "
-            f"{args.size / seconds:.0f} a second, exactly once; "
-            f"peak memory of the process so far {rss:.0f} MB")
-        mailbox.clear()
-        seconds = tryton_way(mailing.__class__(mailing.id))
-        check(mailbox, args.size)
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"marketing_email's way (one transaction): {args.size} in "
-            f"{seconds:.1f} s, {args.size / seconds:.0f} a second; "
-            f"peak memory of the process {rss:.0f} MB")
+    if args.tryton_way:
+        tryton_way_process(args.tryton_way)
+        return
+    template(args.size)
+    if args.load:
+        return
+    if args.profile:
+        profile(copy(), args.size)
+    else:
+        for count in args.workers:
+            ours(copy(), count, args.size)
+        if not args.no_tryton_way:
+            tryton_way(copy(), args.size)
+    drop_db(RUN_DB)
 
 
 if __name__ == '__main__':

@@ -30,6 +30,8 @@ class Mailbox:
             envelope.content, policy=email.policy.default)
         message.envelope_to = list(envelope.rcpt_tos)
         message.envelope_from = envelope.mail_from
+        # Which connection sent it: one a sending process
+        message.peer = session.peer
         message.received = time.monotonic()
         self.messages.append(message)
         return '250 Message accepted for delivery'

@@ -164,8 +164,9 @@ class MailingTestCase(_Mailings, _DBTestCase):
             parties=['romashka', 'ivan'])
         Mailing.start([mailing])
         run = Mailing(mailing.id)._deliver()
-        # interrupted rows, the plan, the claim: then the process dies
-        for _ in range(3):
+        # interrupted rows, the plan, the channel ready (a claim begins its
+        # transaction), the claim: then the process dies
+        for _ in range(4):
             next(run)
         run.close()
         self.assertEqual(

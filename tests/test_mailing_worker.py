@@ -6,7 +6,7 @@ the dead worker had claimed may be missing (interrupted).
 
 PostgreSQL only: the worker is another process, which cannot open the
 in-memory SQLite database of the tests.  The worker needs committed data,
-so the test works in a database of its own, a copy of the tests' one."""
+so each test works in a database of its own, a copy of the tests' one."""
 import collections
 import os
 import signal
@@ -76,18 +76,19 @@ class MailingWorkerTestCase(_DBTestCase):
             raise unittest.SkipTest(
                 "a worker process cannot share SQLite's in-memory database")
         super().setUpClass()
-        # A template is copied only while nobody is connected to it
+        cls.addClassCleanup(drop_db, WORKER_DB)
+
+    def setUp(self):
+        super().setUp()
+        # A copy a test: the data a test commits stays in it.  A template
+        # is copied only while nobody is connected to it
         backend.Database(DB_NAME).close()
         drop_db(WORKER_DB)
         with Transaction().start(
                 None, 0, close=True, autocommit=True) as transaction:
             transaction.database.create(
                 transaction.connection, WORKER_DB, DB_NAME)
-        cls.addClassCleanup(drop_db, WORKER_DB)
         Pool(WORKER_DB).init()
-
-    def setUp(self):
-        super().setUp()
         self.directory = self.enterContext(tempfile.TemporaryDirectory())
         # Each message takes the server a little time: the kill lands
         # while a chunk is being sent
@@ -101,11 +102,11 @@ class MailingWorkerTestCase(_DBTestCase):
         self.log = self.enterContext(
             open(Path(self.directory) / 'worker.log', 'a'))
 
-    def start_worker(self):
-        "A trytond-worker of one process, in a process group of its own"
+    def start_worker(self, processes=1):
+        "A trytond-worker of processes, in a process group of its own"
         worker = subprocess.Popen(
             [*WORKER, '-c', self.env['TRYTOND_CONFIG'], '-d', WORKER_DB,
-                '-n', '1', '-t', '1'],
+                '-n', str(processes), '-t', '1'],
             env=self.env, start_new_session=True,
             stdout=subprocess.DEVNULL, stderr=self.log)
         self.addCleanup(self.kill, worker)
@@ -218,3 +219,25 @@ class MailingWorkerTestCase(_DBTestCase):
         self.assertEqual(
             len(self.mailbox.messages), len(sent) + len(
                 set(received) & set(interrupted)))
+
+    def test_two_processes(self):
+        """A worker of two processes sends a mailing with both at once, each
+        message once"""
+        # Slow enough a server that the second process starts before the
+        # first is done
+        self.mailbox.delay = 0.05
+        mailing_id = committed(self.setup_mailing)
+        self.start_worker(processes=2)
+        self.assertTrue(
+            wait(lambda: self.state(mailing_id)[0] == 'done', timeout=300),
+            "the worker did not finish")
+        state, results = self.state(mailing_id)
+        self.assertEqual(set(results), {'sent'})
+        self.assertEqual(len(results['sent']), RECIPIENTS)
+        received = {m.envelope_to[0]: m['Message-ID']
+            for m in self.mailbox.messages}
+        self.assertEqual(len(self.mailbox.messages), RECIPIENTS)
+        self.assertEqual(received, results['sent'])
+        # Two connections: the two processes sent
+        self.assertEqual(
+            len({m.peer for m in self.mailbox.messages}), 2)
