@@ -44,7 +44,8 @@ What ``Party.create`` of an imported card does, and what is done here:
   email-validator as ``check_valid_email``, a name), and the INN uniqueness
   (``check_duplicate_tax_identifier``, the only validation across records)
   runs over the chunk's new parties whenever one query finds another
-  active holder of one of their INNs (the only case it refuses); ``compute_fields``: the party's
+  active holder of one of their INNs (the only case it refuses);
+  ``compute_fields``: the party's
   (``code_alnum``/``code_digit``) and the identifiers' are called as they
   are; the contact mechanisms' value and compact value are computed from one
   parse of each phone, only for phones without extension and e-mails that
@@ -57,8 +58,9 @@ What ``Party.create`` of an imported card does, and what is done here:
   may exist on create (nor on write of parties, for the second write) of the
   models written, else ``unavailable``, but those of automation scenarios,
   which are queued for the chunk's new parties at once as
-  ``_after_create`` queues them (``_queue_triggers``); ``transaction.create_records`` and
-  the counter are kept as create keeps them.
+  ``_after_create`` queues them (``_queue_triggers``);
+  ``transaction.create_records`` and the counter are kept as create keeps
+  them.
 
 The import's report lines are inserted the same way (``create_lines``),
 with their defaults, as they have no history, setter or trigger.
