@@ -982,12 +982,17 @@ class AutomationRun(ModelSQL, ModelView):
             values = {
                 'state': state,
                 'description': '\n'.join(lines),
-                'failed_actions': [('remove', [
-                            a.id for a in run.failed_actions]),
-                    ('add', [a.id for a in failed])],
                 }
+            # A new run has no failed action yet: not read for each run
+            actions = []
             if retried:
                 values['retries'] = run.retries + 1
+                actions.append(
+                    ('remove', [a.id for a in run.failed_actions]))
+            if failed:
+                actions.append(('add', [a.id for a in failed]))
+            if actions:
+                values['failed_actions'] = actions
             args.extend(([run], values))
         if args:
             with without_check_access():

@@ -959,19 +959,28 @@ class Result(ModelSQL, ModelView):
         except ChannelError:
             # Not configured, or its server away: the next run asks again
             return
+        args = []
         for result in results:
             delivered, reason = reports.get(result.message_id, (None, None))
             if delivered is not None:
-                result.report(delivered, reason)
+                args.extend(([result], cls._reported(delivered, reason)))
+        if args:
+            with without_check_access():
+                cls.write(*args)
 
     def report(self, delivered, reason=None):
         "Keep the gateway's report of the delivery"
         with without_check_access():
-            self.write([self], {
-                    'state': 'delivered' if delivered else 'failed',
-                    'error': None if delivered else reason or gettext(
-                        'crm_counterparty.msg_mailing_not_delivered'),
-                    })
+            self.write([self], self._reported(delivered, reason))
+
+    @staticmethod
+    def _reported(delivered, reason=None):
+        "The values of a result the gateway reported on"
+        return {
+            'state': 'delivered' if delivered else 'failed',
+            'error': None if delivered else reason or gettext(
+                'crm_counterparty.msg_mailing_not_delivered'),
+            }
 
     def values(self):
         "The placeholders' values for the counterparty of the row"
