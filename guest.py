@@ -503,6 +503,27 @@ class ChatFollower(ChatAuthorEmail, metaclass=PoolMeta):
 class ChatMessage(ChatAuthorEmail, metaclass=PoolMeta):
     __name__ = 'ir.chat.message'
 
+    def as_dict(self):
+        """A message written by e-mail (a guest's, a letter's) is a person's:
+        the back office's chat shows its author, a guest by his name"""
+        values = super().as_dict()
+        if not self.user and self.email:
+            values['by_email'] = True
+            guest = self._guest_of_email()
+            if guest and guest.party:
+                values['author'] = '%s <%s>' % (
+                    guest.party.rec_name, self.email)
+        return values
+
+    def _guest_of_email(self):
+        WebUser = Pool().get('web.user')
+        with without_check_access():
+            guests = WebUser.search([
+                    ('email', '=', self.email),
+                    ('active', 'in', [True, False]),
+                    ], limit=1)
+        return guests[0] if guests else None
+
 
 class Party(metaclass=PoolMeta):
     __name__ = 'party.party'

@@ -106,3 +106,32 @@
             Sao.i18n.gettext('Revision'));
     };
 }());
+
+/* A message written by e-mail (a guest's comment on the portal, a letter)
+   is shown as a person's, with its author: sao draws every message without
+   a user as a system notice, which hid who wrote it. */
+(function() {
+    'use strict';
+    var chat = Sao.Chat.prototype;
+    var create_message = chat.create_message;
+    chat.create_message = function(message) {
+        if (!message.by_email) {
+            return create_message.call(this, message);
+        }
+        var timestamp = Sao.common.format_datetime(
+            Sao.common.date_format() + ' %X', message.timestamp);
+        return jQuery('<div/>', {
+            'class': 'media chat-message chat-message-email',
+        }).append(jQuery('<div/>', {
+            'class': 'media-body well well-sm',
+        }).append(jQuery('<h6/>', {
+            'class': 'media-heading',
+        }).text(message.author)
+            .append(jQuery('<small/>', {
+                'class': 'text-muted pull-right',
+            }).text(timestamp)))
+        .append(jQuery('<div/>', {
+            'class': 'chat-content chat-content-' + message.audience,
+        }).text(message.content)));
+    };
+}());

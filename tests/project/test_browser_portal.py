@@ -199,13 +199,15 @@ class PortalBrowserTest(test_browser.CardDataBrowserTest):
 
     def _answer_in_chat(self, subject, question, answer):
         """The employee opens the communication in sao, sees the guest's
-        comment in its chat and answers there"""
+        comment in its chat under his name and answers there"""
         tab = self._open_menu('Clients', 'Communications')
         tab.locator('.treeview tbody tr', has_text=subject).dblclick()
         self._wait_quiet()
         tab.locator('button#chat').click()
         chat = tab.locator('.chat')
-        expect(chat.locator('.chat-messages')).to_contain_text(question)
+        # The guest's comment is his, not a system notice without author
+        comment = chat.locator('.chat-message', has_text=question)
+        expect(comment.locator('.media-heading')).to_contain_text(GUEST)
         chat.locator('textarea').fill(answer)
         chat.locator('button[type="submit"]').click()
         expect(chat.locator('.chat-messages')).to_contain_text(answer)
