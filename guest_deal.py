@@ -11,6 +11,8 @@ from trytond.pyson import Eval
 # What a guest is shown: not a lead the company is still qualifying, nor one
 # it cancelled
 GUEST_DEAL_STATES = ['opportunity', 'converted', 'won', 'lost']
+# Of a deal's sales: not a draft still being written, nor a cancelled one
+GUEST_SALE_STATES = ['quotation', 'confirmed', 'processing', 'done']
 
 
 class Party(metaclass=PoolMeta):
@@ -43,3 +45,9 @@ class WebUser(metaclass=PoolMeta):
                 ('party', 'in', [p.id for p in self.guest_parties()]),
                 ('state', 'in', GUEST_DEAL_STATES),
                 ], order=[('start_date', 'DESC'), ('id', 'DESC')])
+
+    @staticmethod
+    def guest_deal_sales(deal):
+        "The sales made of deal that its guest is shown, the oldest first"
+        return sorted((s for s in deal.sales if s.state in GUEST_SALE_STATES),
+            key=lambda s: (s.sale_date or deal.start_date, s.id))

@@ -110,6 +110,12 @@ class Page:
         return self.pool.get('ir.lang').get().currency(
             value, currency, grouping=True)
 
+    def quantity(self, value, unit):
+        "value in unit with its symbol, written in the page's language"
+        number = self.pool.get('ir.lang').get().format_number(
+            value, unit.digits if unit else None)
+        return '%s %s' % (number, unit.symbol) if unit else number
+
     def url(self, path=''):
         return '/%s/portal/%s' % (self.database, path)
 

@@ -112,9 +112,23 @@ class PortalTestCase(_DBTestCase):
 
     @classmethod
     def _set_up_deals(cls, company, marina, client, ivan, other):
-        "Opportunities of Ivan's company, of Ivan, of the other client"
-        Opportunity = Pool().get('sale.opportunity')
-        Opportunity.create([{
+        """Opportunities of Ivan's company, of Ivan, of the other client;
+        the first with a line and two sales, one still a draft"""
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        Sale = pool.get('sale.sale')
+        Template = pool.get('product.template')
+        Uom = pool.get('product.uom')
+        unit, = Uom.search([('symbol', '=', 'u')])
+        with Transaction().set_context(company=company.id):
+            template, = Template.create([{
+                        'name': "Ветряк " + HOSTILE, 'type': 'service',
+                        'default_uom': unit.id, 'salable': True,
+                        'sale_uom': unit.id,
+                        'list_price': 5000, 'products': [('create', [{}])],
+                        }])
+        product, = template.products
+        deal, *_ = Opportunity.create([{
                     'company': company.id, 'currency': company.currency.id,
                     'employee': marina.id, 'start_date': dt.date(2031, 3, 1),
                     'party': party.id, 'description': description,
@@ -127,6 +141,18 @@ class PortalTestCase(_DBTestCase):
                     (client, "Отменённая поставка", 2, 'cancelled'),
                     (other, "Поставка юга", 3, 'opportunity'),
                     ]])
+        Opportunity.write([deal], {'lines': [('create', [{
+                            'product': product.id, 'quantity': 30,
+                            'unit': unit.id}])]})
+        quoted, _ = Sale.create([{
+                    'company': company.id, 'currency': company.currency.id,
+                    'party': client.id, 'origin': str(deal), 'number': number,
+                    'lines': [('create', [{
+                                    'product': product.id, 'quantity': 30,
+                                    'unit': unit.id, 'unit_price': 5000,
+                                    }])],
+                    } for number in ['S-0031', 'S-ЧЕРНОВИК']])
+        Sale.write([quoted], {'state': 'quotation'})
 
     def url(self, path=''):
         return '/%s/portal/%s' % (DB_NAME, path)
@@ -381,7 +407,12 @@ class PortalTestCase(_DBTestCase):
         # The guest's language's formats (Russian here)
         self.assertRegex(html, r'Opportunity\s+·\s+01\.03\.2031')
         self.assertIn("150\xa0000", html)
-        for hidden in ["Лид", "Отменённая", "юга"]:
+        # Its line and its sale, not the sale still a draft
+        self.assertIn("Ветряк &lt;script&gt;", html)
+        self.assertRegex(html, r'30 u\b')
+        self.assertIn("S-0031", html)
+        self.assertIn("150\xa0000", html.split("S-0031", 1)[1])
+        for hidden in ["Лид", "Отменённая", "юга", "S-ЧЕРНОВИК"]:
             self.assertNotIn(hidden, html)
         # Anna may not
         anna = self.log_in('anna@other.example')
