@@ -193,20 +193,15 @@ class Connector(DeactivableMixin, ModelSQL, ModelView):
 
     def log_call(self, event, now):
         "Log the ended call on its counterparties' cards, or on none"
-        pool = Pool()
-        Communication = pool.get('crm.communication')
-        Event = pool.get('crm.counterparty.event')
+        Communication = Pool().get('crm.communication')
         if self._logged(event):
             return
         # A number no card has is logged too: it waits in Unmatched Calls
         parties = self.parties_of(event.number)
         communication, = Communication.create(
             [self._call_values(event, parties, now)])
-        if parties and event.direction == INCOMING:
-            kind = ('call_received' if event.result == ANSWERED_RESULT
-                else 'call_missed')
-            Event.raise_event(kind, parties[0], communication,
-                number=event.number, employee=communication.organiser.id)
+        if parties:
+            communication.raise_call_event(parties[0])
         if event.direction == INCOMING and event.result == MISSED_RESULT:
             self.plan_call_back(communication)
 
@@ -417,6 +412,7 @@ class Communication(UnmatchedMixin, metaclass=PoolMeta):
     def land_on(self, parties):
         """Put the call and the calls back that follow it on parties (with
         the companies of the persons)"""
+        chosen = parties[0]
         parties = {q for p in parties for q in [p, p.employer] if q}
         calls = [self] + self.__class__.search([
                 ('previous', '=', self.id),
@@ -425,6 +421,20 @@ class Communication(UnmatchedMixin, metaclass=PoolMeta):
         self.__class__.write(calls, {
                 'parties': [('add', [p.id for p in parties])],
                 })
+        # Automation hears of the call once it knows whose it was
+        self.raise_call_event(chosen)
+
+    def raise_call_event(self, party):
+        "Tell automation of party's incoming call, answered or missed"
+        Event = Pool().get('crm.counterparty.event')
+        if not self.call_connector or self.call_direction != INCOMING:
+            return
+        kind = ('call_received' if self.call_result == ANSWERED_RESULT
+            else 'call_missed')
+        # The events are the administrators' (event.py)
+        with without_check_access():
+            Event.raise_event(kind, party, self,
+                number=self.place, employee=self.organiser.id)
 
 
 class Party(metaclass=PoolMeta):

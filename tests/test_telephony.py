@@ -478,6 +478,8 @@ class TelephonyTestCase(_DBTestCase):
             return [p.id for p in Communication(call.id).parties]
         party_id, = self.as_user(self.marina_user, create_client)
         self.assertEqual(self.unmatched_calls(self.marina_user, number), [])
+        # Automation hears of the missed call once it is the card's
+        self.assertEqual(self.call_events(call), [('call_missed', party_id)])
 
         def card(pool):
             party = pool.get('party.party')(party_id)
@@ -496,6 +498,12 @@ class TelephonyTestCase(_DBTestCase):
                     ('label', '=', "%s is calling (88120000002)" % number),
                     ], count=True))
         self.assertEqual(told, 1)
+
+    def call_events(self, call):
+        "The kinds and counterparties of the events raised for call"
+        return self.read(lambda pool: [(e.kind, e.party.id)
+                for e in pool.get('crm.counterparty.event').search(
+                    [('record', '=', str(call))])])
 
     def test_unknown_call_attach(self):
         """Attach to puts the call of an unknown number on the card chosen
@@ -523,6 +531,8 @@ class TelephonyTestCase(_DBTestCase):
             self.set_visibility('all')
         self.as_user(self.marina_user, attach, **context)
         self.assertEqual(self.calls(first)[0][1], [self.client_id])
+        self.assertEqual(self.call_events(call),
+            [('call_received', self.client_id)])
         self.post_generic(event_id=second, call_id=second, event='ended',
             number='8 812 000 00 03', extension='101', duration=5)
         self.assertEqual(self.calls(second)[0][1], [self.client_id])
