@@ -48,6 +48,30 @@ def free_port():
         return sock.getsockname()[1]
 
 
+class Mailbox:
+    "What the SMTP server received, as text"
+
+    def __init__(self):
+        self.messages = []
+        self.port = None
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(
+            (envelope.rcpt_tos, envelope.content.decode('utf-8', 'replace')))
+        return '250 Message accepted for delivery'
+
+
+def smtp_server(test_class):
+    "A real SMTP server on loopback for test_class's time: its Mailbox"
+    from aiosmtpd.controller import Controller
+    mailbox = Mailbox()
+    smtp = Controller(mailbox, hostname='127.0.0.1', port=free_port())
+    smtp.start()
+    test_class.addClassCleanup(smtp.stop)
+    mailbox.port = smtp.port
+    return mailbox
+
+
 @unittest.skipIf(sync_playwright is None, 'playwright is not installed')
 @unittest.skipUnless(os.access(CHROMIUM, os.X_OK), 'no ' + CHROMIUM)
 @unittest.skipUnless(
@@ -252,6 +276,21 @@ class BrowserTestCase(unittest.TestCase):
             if field.input_value() == text:
                 break
         expect(field).to_have_value(text)
+
+    def _save(self, tab):
+        "Save the record, as a person does, and see it saved"
+        tab.locator('button#save').click()
+        self._wait_quiet()
+        saved = tab.locator('.infobar .alert', has_text='Record saved.')
+        try:
+            expect(saved).to_be_visible(timeout=5_000)
+        except AssertionError:
+            # The server refused: sao shows why in a dialog
+            raise self.failureException(
+                'not saved: %s' % self._dialog_texts()) from None
+        # The message lies over the toolbar: dismiss it as a person would
+        saved.get_by_role('button', name='Close').click()
+        expect(saved).to_have_count(0)
 
     def _screenshot(self, name):
         self._wait_quiet()

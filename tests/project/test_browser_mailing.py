@@ -1,9 +1,15 @@
 """A person opens what a mailing sent to a counterparty from its card's
-relate menu, and the graph of the mailings' totals (browser.py)."""
+relate menu, and the graph of the mailings' totals; another writes a
+mailing to a group of the client list and sends it: a real SMTP server
+receives it (browser.py)."""
+import email
+from email import policy
+
 from . import test_browser
-from .browser import expect
+from .browser import expect, smtp_server
 
 MAILING = 'Весенняя акция'
+GROUP = 'Подписчики новостей'
 
 
 class MailingBrowserTest(test_browser.CardDataBrowserTest):
@@ -60,3 +66,77 @@ class MailingBrowserTest(test_browser.CardDataBrowserTest):
             self._wait_quiet()
         expect(tab.locator('.graph svg').first).to_be_visible()
         self._screenshot('mailing_graph.png')
+
+
+class MailingSendBrowserTest(test_browser.CardDataBrowserTest):
+    "A mailing written, addressed to a group and sent from sao"
+    database = 'crmmailingsend'
+
+    @classmethod
+    def setUpClass(cls):
+        cls.mailbox = smtp_server(cls)
+        cls.config = ('[email]\nuri = smtp://127.0.0.1:%s\n'
+            'from = crm@example.com\n' % cls.mailbox.port)
+        super().setUpClass()
+
+    @classmethod
+    def set_up_data(cls):
+        "The other party, with an e-mail, in a group of the client list"
+        from proteus import Model
+        super().set_up_data()
+        Party = Model.get('party.party')
+        Group = Model.get('crm.counterparty.group')
+        other, = Party.find([('name', '=', test_browser.OTHER_NAME)])
+        mechanism = other.contact_mechanisms.new(type='email')
+        mechanism.value = 'petrov@example.com'
+        other.save()
+        group = Group(name=GROUP)
+        group.parties.append(Party(other.id))
+        group.save()
+
+    def test_write_and_send(self):
+        """Name, group, subject and text typed; the count of recipients
+        shown once saved; Send, confirmed: the message reaches the SMTP server with the
+        name put in, and the results say sent"""
+        self._log_in()
+        tab = self._open_menu('Clients', 'Mailings')
+        tab.locator('button#new_').click()
+        self._wait_quiet()
+        self._enter(tab.locator('input[name="name"]'), 'Новости апреля')
+        # sao completes a Many2One as it is typed: the group is picked there
+        tab.locator('input[name="group"]').fill(GROUP[:10])
+        self.page.locator('.dropdown-menu:visible', has_text=GROUP
+            ).get_by_text(GROUP).click()
+        self._wait_quiet()
+        expect(tab.locator('input[name="group"]')).to_have_value(GROUP)
+        self._notebook_tab(tab, 'E-mail').click()
+        self._enter(tab.locator('input[name="subject"]'), 'Новости')
+        editor = tab.locator('.richtext[contenteditable]').first
+        editor.fill('Здравствуйте, {{name}}!')
+        editor.press('Tab')
+        self._wait_quiet()
+        self._save(tab)
+        self._notebook_tab(tab, 'Recipients').click()
+        # sao draws a number in two inputs, one of them hidden
+        expect(tab.locator('input[name="recipient_count"]').filter(
+                visible=True)).to_have_value('1')
+
+        tab.get_by_role('button', name='Send', exact=True).click()
+        confirm = self.page.locator('.modal.in',
+            has_text='Send the mailing to its recipients?')
+        confirm.get_by_role('button', name='OK').click()
+        self._wait_quiet()
+        self._notebook_tab(tab, 'Results').click()
+        expect(tab.locator('input[name="sent"]').filter(visible=True)
+            ).to_have_value('1')
+        results = self._one2many(tab, 'Results')
+        expect(results.locator('tbody tr', has_text='petrov@example.com')
+            ).to_contain_text('Sent')
+        self._screenshot('mailing_sent.png')
+
+        (recipients, raw), = [m for m in self.mailbox.messages
+            if 'petrov@example.com' in m[0]]
+        message = email.message_from_string(raw, policy=policy.default)
+        self.assertEqual(message['Subject'], 'Новости')
+        body = message.get_body(('plain',)).get_content()
+        self.assertIn('Здравствуйте, %s!' % test_browser.OTHER_NAME, body)

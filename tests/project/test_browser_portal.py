@@ -11,10 +11,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
-from aiosmtpd.controller import Controller
-
 from . import test_browser
-from .browser import SCREENSHOTS, TIMEOUT, expect, free_port
+from .browser import SCREENSHOTS, TIMEOUT, expect, free_port, smtp_server
 
 GUEST = 'Иванов Иван Иванович'
 EMAIL = 'ivan@client.example'
@@ -29,18 +27,6 @@ ANSWER = 'Ждём вас, пропуск заказан'
 HOSTILE = '''<!DOCTYPE html><html><body>
 <form method="post" action="%s"><input name="content" value="%s">
 <button type="submit">Win a prize</button></form></body></html>'''
-
-
-class _Mailbox:
-    "What the SMTP server received, as text"
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(
-            (envelope.rcpt_tos, envelope.content.decode('utf-8', 'replace')))
-        return '250 Message accepted for delivery'
 
 
 def hostile_site(test, html):
@@ -69,15 +55,11 @@ class PortalBrowserTest(test_browser.CardDataBrowserTest):
 
     @classmethod
     def setUpClass(cls):
-        cls.mailbox = _Mailbox()
-        cls.smtp = Controller(
-            cls.mailbox, hostname='127.0.0.1', port=free_port())
-        cls.smtp.start()
-        cls.addClassCleanup(cls.smtp.stop)
+        cls.mailbox = smtp_server(cls)
         # Two wrong passwords lock a login, not five, for the test's time
         cls.config = ('[email]\nuri = smtp://127.0.0.1:%s\n'
             'from = crm@example.com\n'
-            '[session]\nmax_attempt = 2\n' % cls.smtp.port)
+            '[session]\nmax_attempt = 2\n' % cls.mailbox.port)
         super().setUpClass()
 
     @classmethod
