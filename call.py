@@ -11,6 +11,7 @@ raise the automation's events (event.py)."""
 import datetime as dt
 import json
 import logging
+import uuid
 
 import phonenumbers
 from sql import Conflict
@@ -30,7 +31,7 @@ from .phone import DEFAULT_REGION
 from .search import PHONE_TYPES
 from .telephony import (
     ANSWERED_RESULT, ENDED, INCOMING, MISSED_RESULT, OUTGOING, RECORDED,
-    RINGING, Refused, ami, asterisk)
+    RINGING, Refused, ami, api, asterisk)
 from .unmatched import UnmatchedMixin
 
 PROVIDERS = [
@@ -43,6 +44,11 @@ PROVIDERS = [
 _ASTERISK = {
     'invisible': Eval('provider') != 'asterisk',
     'required': Eval('provider') == 'asterisk',
+    }
+# The providers whose API click-to-call asks (telephony/api.py)
+_CALLBACK_PROVIDERS = ['mango', 'zadarma']
+_CALLBACK = {
+    'invisible': ~Eval('provider').in_(_CALLBACK_PROVIDERS),
     }
 logger = logging.getLogger(__name__)
 # The communications named in the notification of a call
@@ -68,6 +74,12 @@ class Connector(DeactivableMixin, ModelSQL, ModelView):
         help="Who has the calls of no extension below.")
     extensions = fields.One2Many(
         'crm.telephony.extension', 'connector', "Extensions")
+    api_key = fields.Char("API Key", states=_CALLBACK,
+        help="Mango's vpbx_api_key, Zadarma's key: with the secret, "
+        "click-to-call asks the provider's API to ring the employee's "
+        "extension, then dial the number. Empty: no click-to-call.")
+    api_url = fields.Char("API Address", states=_CALLBACK,
+        help="Empty for the provider's own.")
     ami_host = fields.Char("AMI Host", states=_ASTERISK)
     ami_port = fields.Integer("AMI Port", states=_ASTERISK)
     ami_username = fields.Char("AMI User", states=_ASTERISK)
@@ -123,10 +135,26 @@ class Connector(DeactivableMixin, ModelSQL, ModelView):
         return (self.ami_host, self.ami_port)
 
     def originate(self, extension, number):
-        "Ask the PBX to ring extension and then dial number"
-        ami.send(self.ami_address, self.ami_username, self.secret,
-            asterisk.originate(
-                self.ami_channel, self.ami_context, extension, number))
+        "Ask the PBX to ring extension and then dial number (E.164)"
+        if self.provider == 'asterisk':
+            ami.send(self.ami_address, self.ami_username, self.secret,
+                asterisk.originate(
+                    self.ami_channel, self.ami_context, extension, number))
+            return
+        module = engine.providers()[self.provider]
+        request = module.callback_request(self.api_key, self.secret,
+            extension, number.lstrip('+'), uuid.uuid4().hex)
+        module.callback_result(
+            api.ask(self.api_url or module.API_URL, request))
+
+    @classmethod
+    def click_to_call_domain(cls, prefix=''):
+        "The domain of the connectors that click-to-call may ask"
+        return ['OR',
+            (prefix + 'provider', '=', 'asterisk'),
+            [(prefix + 'provider', 'in', _CALLBACK_PROVIDERS),
+                (prefix + 'api_key', '!=', None)],
+            ]
 
     def _first_time(self, event, now):
         """Whether the event is received for the first time: its id is kept,
@@ -467,6 +495,7 @@ class ContactMechanism(metaclass=PoolMeta):
     def call(cls, mechanisms):
         "Ring the user's extension, then dial the phone (click-to-call)"
         pool = Pool()
+        Connector = pool.get('crm.telephony.connector')
         Extension = pool.get('crm.telephony.extension')
         User = pool.get('res.user')
         employee = User(Transaction().user).employee
@@ -474,9 +503,9 @@ class ContactMechanism(metaclass=PoolMeta):
         with without_check_access():
             extensions = Extension.search([
                     ('employee', '=', employee.id if employee else None),
-                    ('connector.provider', '=', 'asterisk'),
+                    Connector.click_to_call_domain('connector.'),
                     ('connector.active', '=', True),
-                    ], limit=1)
+                    ], order=[('connector', 'ASC'), ('id', 'ASC')], limit=1)
             if not extensions:
                 raise CallError(
                     gettext('crm_counterparty.msg_call_no_extension'))

@@ -5,7 +5,11 @@
 A provider posts its own shape of call events to the connector's webhook
 (routes.py); its module here (mango, zadarma, sipuni, generic) is two pure
 functions: verify(secret, delivery), whether the delivery is signed with the
-connector's secret, and events(delivery), the CallEvents it reports.  What a
+connector's secret, and events(delivery), the CallEvents it reports; those
+whose API rings an employee's extension then dials a number (click-to-call)
+also give callback_request(...), the ApiRequest of it, and
+callback_result(body), which refuses an answer that is not a yes; api.py
+sends it.  What a
 call does in the CRM (the card looked up, the employee told, the call logged)
 is the connector's model, telephony.py, which only reads CallEvents.
 """
@@ -49,6 +53,16 @@ class CallEvent:
     recording: str = ''
     # When the provider sent it (UTC), if its shape says
     sent: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class ApiRequest:
+    """A request to a provider's API (click-to-call): its path under the
+    API's address, its fields and headers"""
+    path: str
+    data: dict
+    headers: dict = field(default_factory=dict)
+    method: str = 'POST'
 
 
 class Refused(Exception):

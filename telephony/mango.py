@@ -3,13 +3,18 @@
 """Mango Office (API ВАТС): it posts a form of vpbx_api_key, json and sign
 to <address>/events/call for each state of a call and to
 <address>/events/summary once it is over; sign is the hex SHA-256 of
-vpbx_api_key + json + the API salt, which is the connector's secret."""
+vpbx_api_key + json + the API salt, which is the connector's secret.
+Click-to-call is its commands/callback, signed the same way."""
 import hashlib
 import json
 
 from . import (
     ANSWERED, ANSWERED_RESULT, ENDED, INCOMING, MISSED_RESULT, OUTGOING,
-    RINGING, CallEvent, Refused, same, seconds, utc)
+    RINGING, ApiRequest, CallEvent, Refused, same, seconds, utc)
+
+API_URL = 'https://app.mango-office.ru/vpbx/'
+# What Mango answers a command it accepted
+_ACCEPTED = 1000
 
 _STATES = {
     'Appeared': RINGING,
@@ -79,3 +84,24 @@ def _summary(data):
         result=(ANSWERED_RESULT if int(data['entry_result'])
             else MISSED_RESULT),
         sent=utc(end))
+
+
+def callback_request(api_key, secret, extension, number, command_id):
+    "Ring extension, then dial number (digits, country code first)"
+    data = json.dumps({
+            'command_id': command_id,
+            'from': {'extension': extension},
+            'to_number': number,
+            })
+    return ApiRequest('commands/callback', {
+            'vpbx_api_key': api_key, 'json': data,
+            'sign': sign(secret, api_key, data)})
+
+
+def callback_result(body):
+    try:
+        result = json.loads(body)['result']
+    except (ValueError, KeyError, TypeError) as exception:
+        raise Refused('malformed') from exception
+    if result != _ACCEPTED:
+        raise Refused('result %s' % result)

@@ -5,15 +5,22 @@ NOTIFY_INTERNAL, NOTIFY_ANSWER, NOTIFY_END, NOTIFY_OUT_START,
 NOTIFY_OUT_END) with the header Signature, the base64 of the HMAC-SHA1 of
 some of its fields with the API secret, the connector's secret.  Its forms
 carry no time they were sent: a replay is refused by its event id alone.
-call_start is read as UTC."""
+call_start is read as UTC.  Click-to-call is its API's GET
+/v1/request/callback/, authorised by the key and the base64 of the hex
+HMAC-SHA1 of the path, the sorted query and the query's MD5."""
 import base64
 import datetime as dt
 import hashlib
 import hmac
+import json
+from urllib.parse import urlencode
 
 from . import (
     ANSWERED, ANSWERED_RESULT, ENDED, INCOMING, MISSED_RESULT, OUTGOING,
-    RINGING, CallEvent, Refused, same, seconds)
+    RINGING, ApiRequest, CallEvent, Refused, same, seconds)
+
+API_URL = 'https://api.zadarma.com'
+_CALLBACK = '/v1/request/callback/'
 
 SIGNATURE_HEADER = 'Signature'
 # The event's kind, direction and the fields its signature is made of
@@ -72,3 +79,30 @@ def events(delivery):
                 duration=seconds(form.get('duration')), result=result)]
     except (ValueError, KeyError) as exception:
         raise Refused('malformed') from exception
+
+
+def authorization(api_key, secret, path, params):
+    "The Authorization header of a request of params to the API's path"
+    query = urlencode(sorted(params.items()))
+    digest = hmac.new(secret.encode(),
+        (path + query + hashlib.md5(query.encode()).hexdigest()).encode(),
+        hashlib.sha1).hexdigest()
+    return '%s:%s' % (api_key, base64.b64encode(digest.encode()).decode())
+
+
+def callback_request(api_key, secret, extension, number, command_id):
+    "Ring extension, then dial number (digits, country code first)"
+    params = {'from': extension, 'to': number}
+    return ApiRequest(_CALLBACK, params, {
+            'Authorization': authorization(
+                api_key, secret, _CALLBACK, params)}, method='GET')
+
+
+def callback_result(body):
+    try:
+        answer = json.loads(body)
+        status = answer['status']
+    except (ValueError, KeyError, TypeError) as exception:
+        raise Refused('malformed') from exception
+    if status != 'success':
+        raise Refused(answer.get('message') or status)

@@ -8,7 +8,7 @@ import json
 import threading
 import urllib.parse
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -18,6 +18,7 @@ class Request:
     path: str
     query: dict
     body: bytes
+    headers: dict = field(default_factory=dict)
 
     def json(self):
         return json.loads(self.body)
@@ -31,7 +32,8 @@ class _Handler(BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         length = int(self.headers.get('Content-Length') or 0)
         request = Request(self.command, url.path,
-            dict(urllib.parse.parse_qsl(url.query)), self.rfile.read(length))
+            dict(urllib.parse.parse_qsl(url.query)), self.rfile.read(length),
+            dict(self.headers))
         self.server.requests.append(request)
         status, answer = self.server.answer(request)
         body = json.dumps(answer).encode()

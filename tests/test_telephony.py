@@ -4,11 +4,15 @@
 trytond's WSGI application on a real database: what is refused, and where
 each provider's call lands."""
 import asyncio
+import base64
 import datetime as dt
+import hashlib
+import hmac
 import json
 import threading
 import time
 import unittest
+import urllib.parse
 import uuid
 
 from werkzeug.test import Client
@@ -26,9 +30,11 @@ from trytond.modules.crm_counterparty.call import listen_asterisk
 from trytond.modules.crm_counterparty.exceptions import CallError
 from trytond.modules.crm_counterparty.telephony import generic, mango, zadarma
 from trytond.modules.crm_counterparty.tests.ami_server import ami_server
+from trytond.modules.crm_counterparty.tests.http_server import http_server
 
 SECRET = 'секрет-АТС-1'
 CLIENT_PHONE = '+7 916 123-45-67'
+API_KEY = '4e1f0c2b9a7d'
 DIRECTOR_PHONE = '8 (495) 765-43-21'
 
 
@@ -398,6 +404,76 @@ class TelephonyTestCase(_DBTestCase):
                 self.assertRaises(CallError):
             self.click_to_call(server)
         self.assertEqual([a['Action'] for a in server.actions], ['Login'])
+
+    def use_api(self, provider, url):
+        """Click-to-call through provider's API at url, the other connectors
+        of Marina's extension out of the way for the test's time"""
+        def configure(api, active):
+            with Transaction().start(DB_NAME, 0) as transaction:
+                Connector = Pool().get('crm.telephony.connector')
+                Connector.write([Connector(self.connectors[provider])], api)
+                Connector.write([Connector(self.connectors['asterisk'])],
+                    {'active': active})
+                transaction.commit()
+        configure({'api_key': API_KEY, 'api_url': url}, False)
+        self.addCleanup(configure, {'api_key': None, 'api_url': None}, True)
+
+    def click(self):
+        "Click Call on the client's phone as Marina"
+        with Transaction().start(DB_NAME, self.marina_user.id):
+            ContactMechanism = Pool().get('party.contact_mechanism')
+            phone, = ContactMechanism.search([
+                    ('party', '=', self.client_id)])
+            ContactMechanism.call([phone])
+
+    def test_click_to_call_mango(self):
+        """Call asks Mango's API, signed as its documentation says, to ring
+        the extension, then the number; its refusal is told the user"""
+        def answer(request):
+            form = request.form()
+            signed = hashlib.sha256((form['vpbx_api_key'] + form['json']
+                    + SECRET).encode()).hexdigest()
+            accepted = (request.path == '/vpbx/commands/callback'
+                and form['vpbx_api_key'] == API_KEY
+                and form['sign'] == signed)
+            return 200, {'result': 1000 if accepted else 3102}
+        with http_server(answer) as provider:
+            self.use_api('mango', provider.url + '/vpbx/')
+            self.click()
+            command = provider.requests[0].form()
+            self.assertEqual(
+                {k: v for k, v in json.loads(command['json']).items()
+                    if k != 'command_id'},
+                {'from': {'extension': '101'}, 'to_number': '79161234567'})
+            self.use_api('mango', provider.url + '/elsewhere/')
+            with self.assertRaises(CallError):
+                self.click()
+        self.assertEqual(len(provider.requests), 2)
+
+    def test_click_to_call_zadarma(self):
+        """Call asks Zadarma's API, authorised as its documentation says;
+        an API that cannot be reached is told the user"""
+        def answer(request):
+            query = urllib.parse.urlencode(sorted(request.query.items()))
+            digest = hmac.new(SECRET.encode(), (request.path + query
+                    + hashlib.md5(query.encode()).hexdigest()).encode(),
+                hashlib.sha1).hexdigest()
+            expected = '%s:%s' % (
+                API_KEY, base64.b64encode(digest.encode()).decode())
+            if request.headers.get('Authorization') != expected:
+                return 401, {'status': 'error', 'message': 'Not authorized'}
+            return 200, {'status': 'success', 'from': 101,
+                'to': int(request.query['to'])}
+        with http_server(answer) as provider:
+            self.use_api('zadarma', provider.url)
+            self.click()
+        request, = provider.requests
+        self.assertEqual((request.method, request.path, request.query),
+            ('GET', '/v1/request/callback/',
+                {'from': '101', 'to': '79161234567'}))
+        # The server is gone
+        with self.assertRaises(CallError):
+            self.click()
 
     def unmatched_calls(self, user, number):
         """The subjects, numbers and states of the calls of number that
