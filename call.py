@@ -50,6 +50,9 @@ _CALLBACK_PROVIDERS = ['mango', 'zadarma']
 _CALLBACK = {
     'invisible': ~Eval('provider').in_(_CALLBACK_PROVIDERS),
     }
+# How long the ids of the events received are kept: a shape that tells no
+# time of sending (Zadarma's) has a replay refused by its id alone
+RECEIVED_KEPT = dt.timedelta(days=30)
 logger = logging.getLogger(__name__)
 # The communications named in the notification of a call
 LAST_COMMUNICATIONS = 3
@@ -372,6 +375,27 @@ class Received(ModelSQL):
             ('event_unique', Unique(t, t.connector, t.event_id),
                 'crm_counterparty.msg_telephony_event_unique'),
             ]
+        cls._sql_indexes.add(Index(t, (t.create_date, Index.Range())))
+
+    @classmethod
+    def purge(cls, now=None):
+        "Forget the ids of the events received longer ago than RECEIVED_KEPT"
+        if now is None:
+            now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.delete(
+                where=table.create_date < now - RECEIVED_KEPT))
+
+
+class Cron(metaclass=PoolMeta):
+    __name__ = 'ir.cron'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.method.selection.append(('crm.telephony.received|purge',
+                "Forget the Telephony Events Received Long Ago"))
 
 
 class Communication(UnmatchedMixin, metaclass=PoolMeta):

@@ -28,7 +28,8 @@ from trytond.wsgi import app
 
 from trytond.modules.crm_counterparty.call import listen_asterisk
 from trytond.modules.crm_counterparty.exceptions import CallError
-from trytond.modules.crm_counterparty.telephony import generic, mango, zadarma
+from trytond.modules.crm_counterparty.telephony import (
+    CallEvent, generic, mango, zadarma)
 from trytond.modules.crm_counterparty.tests.ami_server import ami_server
 from trytond.modules.crm_counterparty.tests.http_server import http_server
 
@@ -404,6 +405,25 @@ class TelephonyTestCase(_DBTestCase):
                 self.assertRaises(CallError):
             self.click_to_call(server)
         self.assertEqual([a['Action'] for a in server.actions], ['Login'])
+
+    def test_received_purged(self):
+        """The scheduler forgets the ids of the events received more than
+        30 days ago, not those of the last 30 days"""
+        old, recent = uuid.uuid4().hex, uuid.uuid4().hex
+        now = dt.datetime.utcnow()
+        with Transaction().start(DB_NAME, 0) as transaction:
+            Connector = Pool().get('crm.telephony.connector')
+            Received = Pool().get('crm.telephony.received')
+            connector = Connector(self.connectors['generic'])
+            for event_id, days in [(old, 31), (recent, 29)]:
+                self.assertTrue(connector._first_time(
+                        CallEvent(event_id, event_id, 'ringing'),
+                        now - dt.timedelta(days=days)))
+            Received.purge()
+            kept = {r.event_id for r in Received.search([
+                        ('event_id', 'in', [old, recent])])}
+            transaction.rollback()
+        self.assertEqual(kept, {recent})
 
     def use_api(self, provider, url):
         """Click-to-call through provider's API at url, the other connectors
