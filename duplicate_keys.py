@@ -9,7 +9,9 @@ punctuation), so that a card the import would have merged is a duplicate
 here too; the name's words are also put in order, so that «Ромашка, ООО»
 is «ООО «Ромашка»», and names are compared by rapidfuzz for the near ones
 («Ромашка ООО Москва», a typo).  Two cards with different INNs, or one INN
-with different KPPs (a branch), are never duplicates, as for the import.
+with different KPPs (a branch), are never duplicates, as for the import;
+so a card alike by name alone to two such cards is at most one of them,
+the nearer (outranked).
 """
 from array import array
 from dataclasses import dataclass, field
@@ -20,7 +22,7 @@ from rapidfuzz import fuzz
 
 from . import requisites
 from .importing.rules import (
-    email_key, normalise_name, normalised_email, phone_key)
+    email_key, legal_form, normalise_name, normalised_email, phone_key)
 
 # The score of a pair that shares a key, by kind of key; a pair sharing
 # only a similar name scores its similarity (0 to 100)
@@ -72,7 +74,21 @@ def name_score(key, other_key):
         return 0
     return round(max(
             fuzz.ratio(key, other_key),
+            _aligned_ratio(key, other_key),
             fuzz.token_set_ratio(key, other_key) * SUBSET_WEIGHT), 1)
+
+
+def _aligned_ratio(key, other_key):
+    """The similarity of two names of as many words with the words they
+    share put first: a typo that moves a word in the alphabetical order
+    («ковола консалт», «консалт коъола») is still one letter"""
+    words, other_words = key.split(), other_key.split()
+    if len(words) != len(other_words):
+        return 0
+    shared = sorted(set(words) & set(other_words))
+    return fuzz.ratio(
+        ' '.join(shared + sorted(set(words) - set(shared))),
+        ' '.join(shared + sorted(set(other_words) - set(shared))))
 
 
 def near(key, other_key, threshold):
@@ -80,9 +96,9 @@ def near(key, other_key, threshold):
     told apart by rapidfuzz alone (its cut-off stops it early)"""
     # name_score rounds to a tenth: a score a twentieth below counts
     cutoff = threshold - 0.05
+    # token_set_ratio is the best of the aligned ratio and the subsets'
     if not (fuzz.ratio(key, other_key, score_cutoff=cutoff)
-            or fuzz.token_set_ratio(
-                key, other_key, score_cutoff=cutoff / SUBSET_WEIGHT)):
+            or fuzz.token_set_ratio(key, other_key, score_cutoff=cutoff)):
         return False
     return name_score(key, other_key) >= threshold
 
@@ -110,6 +126,8 @@ class CardKeys:
     kpp: str = ''
     emails: frozenset = field(default_factory=frozenset)
     phones: frozenset = field(default_factory=frozenset)
+    # The legal form (importing.rules.legal_form): only breaks a tie
+    form: str = ''
 
     @classmethod
     def of(cls, name, inn='', kpp='', emails=(), phones=()):
@@ -118,7 +136,7 @@ class CardKeys:
             name=name_key(name), inn=requisites.compact(inn),
             kpp=requisites.compact(kpp),
             emails=frozenset(email_keys(emails)),
-            phones=frozenset(phone_keys(phones)))
+            phones=frozenset(phone_keys(phones)), form=legal_form(name))
 
     def never_same(self, other):
         "Another INN, or another branch of one INN, is another counterparty"
@@ -159,6 +177,28 @@ def compare(keys, other, name_threshold=DEFAULT_NAME_THRESHOLD):
         return None
     score = max([KEY_SCORES.get(k, similarity) for k, _ in shared])
     return Pair(tuple(shared), similarity, score)
+
+
+def outranked(keys, matches):
+    """The others of matches ({other: (its CardKeys, the Pair of keys with
+    it)}) alike to the card of keys by name alone while the card is more
+    likely another match that is never the same as them (two INNs): one
+    card is one counterparty at most; a tie keeps both"""
+    def rank(item):
+        other_keys, pair = item[1]
+        return pair.score, bool(keys.form) and other_keys.form == keys.form
+
+    kept, dropped = [], set()
+    for other, (other_keys, pair) in sorted(
+            matches.items(), key=rank, reverse=True):
+        if pair.reasons == ['name'] and any(
+                rank(better) > rank((other, (other_keys, pair)))
+                and better[1][0].never_same(other_keys)
+                for better in kept):
+            dropped.add(other)
+        else:
+            kept.append((other, (other_keys, pair)))
+    return dropped
 
 
 # The words two names do not share must be this alike for the names alone

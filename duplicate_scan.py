@@ -32,6 +32,7 @@ from trytond.transaction import (
 
 from . import duplicate_keys, running
 from .duplicate import _name_threshold
+from .importing.rules import legal_form
 
 # Ids in one IN of a query
 MAX_IDS = backend.MAX_QUERY_PARAMS
@@ -261,7 +262,7 @@ class Base:
         self.key_blocks = duplicate_keys.Blocks()
         self.keys_of = {}
         self.requisites = {}
-        self._owned = None
+        self._owned = self._found = None
         self._read_names()
         self._read_keys()
 
@@ -315,14 +316,27 @@ class Base:
         the lower one's"""
         if self._owned is None:
             self._owned = self._candidates(set(changed))
-        candidates = [p for c in chunk for p in self._owned.get(c, ())]
+            self._found = self._scored(
+                [p for pairs in self._owned.values() for p in pairs])
+        return {p: self._found[p] for c in chunk
+            for p in self._owned.get(c, ()) if p in self._found}
+
+    def _scored(self, candidates):
+        """{(id, other id): duplicate_keys.Pair} of the candidates likely
+        one, all scored at once: a card alike to two others by name alone
+        may be outranked by its pair with a third, of another chunk"""
         keys = self._card_keys({c for p in candidates for c in p})
-        found = {}
+        threshold = self.threshold if 'name' in self.kinds else 101
+        found, matches = {}, {}
         for a, b in candidates:
-            pair = duplicate_keys.compare(keys[a], keys[b], self.threshold
-                if 'name' in self.kinds else 101)
+            pair = duplicate_keys.compare(keys[a], keys[b], threshold)
             if pair and not self._weak(pair, a, b, keys):
                 found[a, b] = pair
+                matches.setdefault(a, {})[b] = keys[b], pair
+                matches.setdefault(b, {})[a] = keys[a], pair
+        for card, its in matches.items():
+            for other in duplicate_keys.outranked(keys[card], its):
+                found.pop((min(card, other), max(card, other)), None)
         return found
 
     def _candidates(self, changed):
@@ -378,6 +392,7 @@ class Base:
         """The CardKeys of ids, of the kinds of keys counted: the e-mails
         and phones of a card that no other has cannot be shared"""
         keys = {}
+        forms = _legal_forms(ids)
         for id_ in ids:
             requisites = self.requisites.get(id_, {})
             shared = self.keys_of.get(id_, ())
@@ -386,7 +401,8 @@ class Base:
                     if 'inn' in self.kinds else ''),
                 kpp=requisites.get('ru_kpp') or '',
                 emails=frozenset(v for k, v in shared if k == 'email'),
-                phones=frozenset(v for k, v in shared if k == 'phone'))
+                phones=frozenset(v for k, v in shared if k == 'phone'),
+                form=forms[id_])
         return keys
 
     def _weak(self, pair, a, b, keys):
@@ -419,6 +435,19 @@ def _rows(query):
         yield from cursor
     finally:
         cursor.close()
+
+
+def _legal_forms(ids):
+    """{id: legal form} of the cards ids, read again: kept for the whole
+    base they would cost more memory than the few pairs they serve"""
+    party = Pool().get('party.party').__table__()
+    cursor = Transaction().connection.cursor()
+    forms = {}
+    for sub in grouped_slice(sorted(ids), MAX_IDS):
+        cursor.execute(*party.select(party.id, party.name,
+                where=party.id.in_(list(sub))))
+        forms.update((i, legal_form(n)) for i, n in cursor)
+    return forms
 
 
 def _now():

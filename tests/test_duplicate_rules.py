@@ -5,7 +5,7 @@ import unittest
 
 from trytond.modules.crm_counterparty.duplicate_keys import (
     Blocks, CardKeys, block_keys, compare, differing_words_alike, groups,
-    name_key, namesakes, name_score, name_words, near)
+    name_key, namesakes, name_score, name_words, near, outranked)
 from trytond.modules.crm_counterparty.importing import rules
 
 
@@ -44,6 +44,21 @@ class DuplicateKeysTestCase(unittest.TestCase):
             0)
         self.assertEqual(name_score(
                 name_key("Школа № 5"), name_key("школа 5, Москва")), 90)
+
+    def test_typo_moving_a_word(self):
+        "A letter typed wrong that moves its word in the order is a typo"
+        key, typo = name_key("Ковола Консалт"), name_key("Коъола Консалт")
+        self.assertEqual(typo, "консалт коъола")
+        self.assertEqual(name_score(key, typo),
+            name_score(key, name_key("Кобола Консалт")))
+        self.assertLess(name_score(key, name_key("Консалт Юкола Опт")), 85)
+
+    def test_legal_form(self):
+        "The legal form is kept beside the name, which drops it"
+        self.assertEqual(CardKeys.of("ЗАО «Ромашка»").form, "зао")
+        self.assertEqual(CardKeys.of("Ромашка, ип").form, "ип")
+        self.assertEqual(CardKeys.of("Ромашка").form, "")
+        self.assertEqual(rules.legal_form("Ромашка-ООО"), "ооо")
 
     def test_name_words(self):
         "The telling words, longest first, without forms and short words"
@@ -88,6 +103,83 @@ class DuplicateKeysTestCase(unittest.TestCase):
         self.assertIsNone(compare(*keys, name_threshold=95))
         self.assertIsNone(
             compare(CardKeys.of("Ромашка"), CardKeys.of("Василёк")))
+
+
+class OutrankedTestCase(unittest.TestCase):
+    "Test which matches by name a better match of another INN outranks"
+
+    def matches(self, keys, *others):
+        "{index: (CardKeys, Pair)} of others that keys matches"
+        found = {}
+        for i, other in enumerate(others):
+            pair = compare(keys, other)
+            if pair:
+                found[i] = other, pair
+        return found
+
+    def test_nearer_of_two_inns(self):
+        "A name alike to two companies of two INNs is the nearer one's"
+        copy = CardKeys.of("Пухожу Групп, АО")
+        own = CardKeys.of("АО «Пухожу Групп»", inn="7707083893")
+        other = CardKeys.of("АО «Пухяжу Групп»", inn="7736050003")
+        self.assertEqual(
+            outranked(copy, self.matches(copy, own, other)), {1})
+
+    def test_tie_broken_by_legal_form(self):
+        "As near to both, the one of the card's legal form outranks"
+        copy = CardKeys.of("ЗАО «Пуъяжу Групп»")
+        own = CardKeys.of("ЗАО «Пухяжу Групп»", inn="7707083893")
+        other = CardKeys.of("ИП «Пушяжу Групп»", inn="7736050003")
+        self.assertEqual(
+            outranked(copy, self.matches(copy, own, other)), {1})
+
+    def test_tie_kept(self):
+        "As near to both, of one legal form: both are shown"
+        copy = CardKeys.of("ЗАО «Пуъяжу Групп»")
+        own = CardKeys.of("ЗАО «Пухяжу Групп»", inn="7707083893")
+        other = CardKeys.of("ЗАО «Пушяжу Групп»", inn="7736050003")
+        self.assertEqual(
+            outranked(copy, self.matches(copy, own, other)), set())
+
+    def test_not_another_inn(self):
+        "Matches that may be one counterparty are all kept"
+        copy = CardKeys.of("Пухожу Групп, АО")
+        own = CardKeys.of("АО «Пухожу Групп»", inn="7707083893")
+        for other in [CardKeys.of("АО «Пухяжу Групп»"),
+                CardKeys.of("АО «Пухяжу Групп»", inn="7707083893")]:
+            with self.subTest(other=other):
+                self.assertEqual(
+                    outranked(copy, self.matches(copy, own, other)), set())
+
+    def test_branch_outranked(self):
+        "A branch (the INN with another KPP) is another counterparty too"
+        copy = CardKeys.of("Пухожу Групп, АО")
+        own = CardKeys.of("АО «Пухожу Групп»", inn="7707083893",
+            kpp="770701001")
+        branch = CardKeys.of("АО «Пухяжу Групп»", inn="7707083893",
+            kpp="772801001")
+        self.assertEqual(
+            outranked(copy, self.matches(copy, own, branch)), {1})
+
+    def test_shared_key_never_outranked(self):
+        "A match by a shared phone stays, however near the other's name"
+        copy = CardKeys.of("Пухожу Групп, АО", phones=["8 916 111-22-33"])
+        own = CardKeys.of("АО «Пухожу Групп»", inn="7707083893")
+        other = CardKeys.of("Вега", inn="7736050003",
+            phones=["+7 916 1112233"])
+        self.assertEqual(
+            outranked(copy, self.matches(copy, own, other)), set())
+
+    def test_outranked_outranks_nothing(self):
+        "A match dropped drops no other: only those kept count"
+        copy = CardKeys.of("Пухожу Групп, АО")
+        own = CardKeys.of("АО «Пухожу Групп»", inn="7707083893")
+        other = CardKeys.of("АО «Пухяжу Групп»", inn="7736050003")
+        # Another card of the nearest's INN, further: may be it
+        third = CardKeys.of("АО «Пухожу Групп Трейд»", inn="7707083893")
+        matches = self.matches(copy, own, other, third)
+        self.assertEqual(set(matches), {0, 1, 2})
+        self.assertEqual(outranked(copy, matches), {1})
 
 
 class ScanBlocksTestCase(unittest.TestCase):
