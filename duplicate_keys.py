@@ -15,6 +15,7 @@ the nearer (outranked).
 """
 from array import array
 from dataclasses import dataclass, field
+from itertools import combinations
 
 import numpy
 
@@ -230,6 +231,8 @@ def namesakes(pair, employer, other_employer):
 MAX_BLOCK = 50
 # A word shorter than this gets no blocks of its letters dropped
 MIN_TYPED = 4
+# Pairs unpacked from their array at a time
+UNPACKED = 100000
 
 
 def block_keys(key):
@@ -247,6 +250,21 @@ def block_keys(key):
         blocks.update([f'~ {word[:j]}{word[j + 1:]} {others}'
                 for j in range(len(word))])
     return blocks
+
+
+def unique_pairs(groups):
+    """The pairs (lower id, higher id) of the cards of each group (lists
+    of ids under 2**31), each once however many groups have it: packed a
+    number a pair in an array, for the memory of millions of them"""
+    packed = array('q')
+    for cards in groups:
+        packed.extend(a << 32 | b
+            for a, b in combinations(sorted(set(cards)), 2))
+    pairs = numpy.unique(numpy.frombuffer(packed, dtype=numpy.int64))
+    del packed
+    for start in range(0, len(pairs), UNPACKED):
+        for pair in pairs[start:start + UNPACKED].tolist():
+            yield pair >> 32, pair & 0xFFFFFFFF
 
 
 def groups(pairs):
@@ -271,8 +289,8 @@ def groups(pairs):
 class Blocks:
     """The cards of each block, kept as two arrays (the hash of a block's
     key, a card) for the memory of tens of millions of them, sorted by
-    block when the blocks are asked; blocks of more than size cards are
-    left out"""
+    block when the blocks are asked, once: the arrays are then let go;
+    blocks of more than size cards are left out"""
 
     def __init__(self, size=MAX_BLOCK):
         self.size = size
@@ -287,11 +305,20 @@ class Blocks:
 
     def groups(self):
         "The cards (a list) of each block of two cards to size"
-        keys = numpy.frombuffer(self._keys, dtype=numpy.int64)
-        order = numpy.argsort(keys, kind='stable')
-        keys = keys[order]
+        order = numpy.argsort(numpy.frombuffer(self._keys, dtype=numpy.int64))
+        keys = numpy.frombuffer(self._keys, dtype=numpy.int64)[order]
+        self._keys = None
         cards = numpy.frombuffer(self._cards, dtype=numpy.int32)[order]
+        self._cards = None
         del order
+        # Most blocks are of one card: those of more are taken first, for
+        # the memory of the starts and counts of millions of blocks
+        same = keys[1:] == keys[:-1]
+        shared = numpy.zeros(len(keys), dtype=bool)
+        shared[1:] = same
+        shared[:-1] |= same
+        keys, cards = keys[shared], cards[shared]
+        del same, shared
         starts = numpy.flatnonzero(numpy.concatenate(
                 ([True], keys[1:] != keys[:-1])))
         counts = numpy.diff(numpy.append(starts, len(keys)))

@@ -15,7 +15,6 @@ chunk at a time in id order, each chunk committed with the last id done,
 so that a scan whose process stopped goes on from there (Resume) and a
 pair is never written twice (one per scan, unique)."""
 import datetime as dt
-from itertools import combinations
 
 from sql import Literal, Null, Select
 from sql.aggregate import Count, Max, Min
@@ -261,7 +260,8 @@ class Base:
         self.name_blocks = duplicate_keys.Blocks()
         self.key_blocks = duplicate_keys.Blocks()
         self.keys_of = {}
-        self.requisites = {}
+        # The INN and the KPP by card, flat: a dict a card would cost more
+        self.codes = {'ru_vat': {}, 'ru_kpp': {}}
         self._owned = self._found = None
         self._read_names()
         self._read_keys()
@@ -344,20 +344,13 @@ class Base:
         block of a key, or of a name and are near by name, by the changed
         card they are of; the INN and KPP of their cards read"""
         near, names = duplicate_keys.near, self.names
-        found = set()
-        for cards in self.key_blocks.groups():
-            found.update(combinations(sorted(set(cards)), 2))
+        found = set(duplicate_keys.unique_pairs(self.key_blocks.groups()))
         # A pair of alike names shares several blocks: scored once
-        tried = set(found)
-        for cards in self.name_blocks.groups():
-            for pair in combinations(sorted(set(cards)), 2):
-                if pair in tried:
-                    continue
-                tried.add(pair)
-                a, b = pair
-                if ((a in changed or b in changed)
-                        and near(names[a], names[b], self.threshold)):
-                    found.add(pair)
+        for pair in duplicate_keys.unique_pairs(self.name_blocks.groups()):
+            a, b = pair
+            if (pair not in found and (a in changed or b in changed)
+                    and near(names[a], names[b], self.threshold)):
+                found.add(pair)
         self._read_requisites({c for p in found for c in p})
         owned = {}
         for a, b in found:
@@ -373,8 +366,7 @@ class Base:
         pairs near by name in a large base, told before their keys"""
         if 'inn' not in self.kinds:
             return False
-        inn = self.requisites.get(a, {}).get('ru_vat')
-        other = self.requisites.get(b, {}).get('ru_vat')
+        inn, other = self.codes['ru_vat'].get(a), self.codes['ru_vat'].get(b)
         return bool(inn and other and inn != other)
 
     def _read_requisites(self, cards):
@@ -386,7 +378,7 @@ class Base:
                     where=identifier.type.in_(['ru_vat', 'ru_kpp'])
                     & (identifier.active == Literal(True)))):
             if party in cards:
-                self.requisites.setdefault(party, {})[type_] = code
+                self.codes[type_][party] = code
 
     def _card_keys(self, ids):
         """The CardKeys of ids, of the kinds of keys counted: the e-mails
@@ -394,12 +386,11 @@ class Base:
         keys = {}
         forms = _legal_forms(ids)
         for id_ in ids:
-            requisites = self.requisites.get(id_, {})
             shared = self.keys_of.get(id_, ())
             keys[id_] = duplicate_keys.CardKeys(name=self.names[id_],
-                inn=(requisites.get('ru_vat') or ''
+                inn=(self.codes['ru_vat'].get(id_) or ''
                     if 'inn' in self.kinds else ''),
-                kpp=requisites.get('ru_kpp') or '',
+                kpp=self.codes['ru_kpp'].get(id_) or '',
                 emails=frozenset(v for k, v in shared if k == 'email'),
                 phones=frozenset(v for k, v in shared if k == 'phone'),
                 form=forms[id_])

@@ -5,7 +5,8 @@ import unittest
 
 from trytond.modules.crm_counterparty.duplicate_keys import (
     Blocks, CardKeys, block_keys, compare, differing_words_alike, groups,
-    name_key, namesakes, name_score, name_words, near, outranked)
+    name_key, namesakes, name_score, name_words, near, outranked,
+    unique_pairs)
 from trytond.modules.crm_counterparty.importing import rules
 
 
@@ -249,6 +250,13 @@ class ScanBlocksTestCase(unittest.TestCase):
             with self.subTest(name=name, other=other):
                 self.assertEqual(differing_words_alike(
                         name_key(name), name_key(other)), alike)
+
+    def test_unique_pairs(self):
+        "Each pair of a group, lower id first, once whatever the groups"
+        self.assertEqual(list(unique_pairs([[7, 3, 5], [5, 3], [2**31 - 1, 3],
+                        [9], [4, 4]])),
+            [(3, 5), (3, 7), (3, 2**31 - 1), (5, 7)])
+        self.assertEqual(list(unique_pairs([])), [])
 
     def test_groups_join_pairs(self):
         "Pairs through a common card are one group, named by its lowest id"
