@@ -184,10 +184,13 @@ def outranked(keys, matches):
     """The others of matches ({other: (its CardKeys, the Pair of keys with
     it)}) alike to the card of keys by name alone while the card is more
     likely another match that is never the same as them (two INNs): one
-    card is one counterparty at most; a tie keeps both"""
+    card is one counterparty at most; of one score, the match of more
+    reasons, then of the card's legal form, is more likely; a tie keeps
+    both"""
     def rank(item):
         other_keys, pair = item[1]
-        return pair.score, bool(keys.form) and other_keys.form == keys.form
+        return (pair.score, len(pair.shared),
+            bool(keys.form) and other_keys.form == keys.form)
 
     kept, dropped = [], set()
     for other, (other_keys, pair) in sorted(

@@ -171,6 +171,17 @@ class OutrankedTestCase(unittest.TestCase):
         self.assertEqual(
             outranked(copy, self.matches(copy, own, other)), set())
 
+    def test_tie_broken_by_more_reasons(self):
+        "As near to both, the one sharing a phone too outranks"
+        copy = CardKeys.of("АО «Пухожу Групп» Москва",
+            phones=["8 916 111-22-33"])
+        own = CardKeys.of("АО «Пухожу Групп»", inn="7707083893",
+            phones=["+7 916 1112233"])
+        other = CardKeys.of("АО «Пухожу Групп»", inn="7736050003")
+        matches = self.matches(copy, own, other)
+        self.assertEqual(matches[0][1].score, matches[1][1].score)
+        self.assertEqual(outranked(copy, matches), {1})
+
     def test_outranked_outranks_nothing(self):
         "A match dropped drops no other: only those kept count"
         copy = CardKeys.of("Пухожу Групп, АО")
