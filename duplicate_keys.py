@@ -184,25 +184,68 @@ def outranked(keys, matches):
     """The others of matches ({other: (its CardKeys, the Pair of keys with
     it)}) alike to the card of keys by name alone while the card is more
     likely another match that is never the same as them (two INNs): one
-    card is one counterparty at most; of one score, the match of more
-    reasons, then of the card's legal form, is more likely; a tie keeps
-    both"""
-    def rank(item):
-        other_keys, pair = item[1]
-        return (pair.score, len(pair.shared),
-            bool(keys.form) and other_keys.form == keys.form)
-
+    card is one counterparty at most; a tie keeps both"""
     kept, dropped = [], set()
-    for other, (other_keys, pair) in sorted(
-            matches.items(), key=rank, reverse=True):
+    for other, (other_keys, pair) in sorted(matches.items(),
+            key=lambda m: _rank(keys, *m[1]), reverse=True):
+        rank = _rank(keys, other_keys, pair)
         if pair.reasons == ['name'] and any(
-                rank(better) > rank((other, (other_keys, pair)))
-                and better[1][0].never_same(other_keys)
-                for better in kept):
+                _rank(keys, *better) > rank
+                and better[0].never_same(other_keys) for better in kept):
             dropped.add(other)
         else:
-            kept.append((other, (other_keys, pair)))
+            kept.append((other_keys, pair))
     return dropped
+
+
+def _rank(keys, other_keys, pair):
+    """How likely the card of keys is the other of a Pair: of one score,
+    the pair of more reasons, then of the card's legal form"""
+    return (pair.score, len(pair.shared),
+        bool(keys.form) and other_keys.form == keys.form)
+
+
+def likely_inn(keys, matches):
+    """(INN, rank) of the counterparty a card of keys without INN most
+    likely is: its best match of an INN (matches as for outranked), when
+    no match of another INN ranks as high; None"""
+    ranked = [(_rank(keys, k, p), k.inn) for k, p in matches.values()
+        if k.inn]
+    if keys.inn or not ranked:
+        return None
+    best = max(ranked)[0]
+    inns = {inn for rank, inn in ranked if rank == best}
+    return (inns.pop(), best) if len(inns) == 1 else None
+
+
+def two_likely_inns(keys, other_keys, pair, likely, other_likely):
+    """Whether the cards of keys and other_keys, alike by name alone (the
+    Pair), are most likely two counterparties of two INNs (likely_inn of
+    each): each is more likely its own than the other"""
+    if (pair.reasons != ['name'] or not likely or not other_likely
+            or likely[0] == other_likely[0]):
+        return False
+    return not (_rank(keys, other_keys, pair) > likely[1]
+        and _rank(other_keys, keys, pair) > other_likely[1])
+
+
+def kept_pairs(found, keys):
+    """found ({(id, other id): Pair}) less the pairs by name alone that a
+    better match of one of the cards outranks, then those of two cards
+    without INN most likely of two (keys: CardKeys by id)"""
+    matches = {}
+    for (a, b), pair in found.items():
+        matches.setdefault(a, {})[b] = keys[b], pair
+        matches.setdefault(b, {})[a] = keys[a], pair
+    dropped = {tuple(sorted((card, other)))
+        for card, its in matches.items()
+        for other in outranked(keys[card], its)}
+    likely = {card: likely_inn(keys[card], {o: m for o, m in its.items()
+                if tuple(sorted((card, o))) not in dropped})
+        for card, its in matches.items()}
+    return {(a, b): pair for (a, b), pair in found.items()
+        if (a, b) not in dropped and not two_likely_inns(
+            keys[a], keys[b], pair, likely[a], likely[b])}
 
 
 # The words two names do not share must be this alike for the names alone

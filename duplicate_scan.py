@@ -327,17 +327,12 @@ class Base:
         may be outranked by its pair with a third, of another chunk"""
         keys = self._card_keys({c for p in candidates for c in p})
         threshold = self.threshold if 'name' in self.kinds else 101
-        found, matches = {}, {}
+        found = {}
         for a, b in candidates:
             pair = duplicate_keys.compare(keys[a], keys[b], threshold)
             if pair and not self._weak(pair, a, b, keys):
                 found[a, b] = pair
-                matches.setdefault(a, {})[b] = keys[b], pair
-                matches.setdefault(b, {})[a] = keys[a], pair
-        for card, its in matches.items():
-            for other in duplicate_keys.outranked(keys[card], its):
-                found.pop((min(card, other), max(card, other)), None)
-        return found
+        return duplicate_keys.kept_pairs(found, keys)
 
     def _candidates(self, changed):
         """The pairs (lower id, higher id) of a changed card that share a

@@ -2,11 +2,12 @@
 # of this repository contains the full copyright notices and license terms.
 """The rules of duplicates (duplicate_keys.py): no database."""
 import unittest
+from itertools import combinations
 
 from trytond.modules.crm_counterparty.duplicate_keys import (
     Blocks, CardKeys, block_keys, compare, differing_words_alike, groups,
-    name_key, namesakes, name_score, name_words, near, outranked,
-    unique_pairs)
+    kept_pairs, likely_inn, name_key, namesakes, name_score, name_words,
+    near, outranked, unique_pairs)
 from trytond.modules.crm_counterparty.importing import rules
 
 
@@ -192,6 +193,47 @@ class OutrankedTestCase(unittest.TestCase):
         matches = self.matches(copy, own, other, third)
         self.assertEqual(set(matches), {0, 1, 2})
         self.assertEqual(outranked(copy, matches), {1})
+
+
+    def found(self, *cards):
+        "{(id, other id): Pair} of cards (CardKeys, ids from 1) alike"
+        found = {}
+        for (a, keys), (b, other) in combinations(enumerate(cards, 1), 2):
+            pair = compare(keys, other)
+            if pair:
+                found[a, b] = pair
+        return found
+
+    def test_two_cards_most_likely_of_two_inns(self):
+        "Two cards without INN, each nearest a company of its own, are two"
+        cards = [CardKeys.of("АО «Пухожу Групп»", inn="7707083893"),
+            CardKeys.of("АО «Пухожи Групп»", inn="7736050003"),
+            CardKeys.of("АО «Пуъожу Групп»"),
+            CardKeys.of("АО «Пуъожи Групп»")]
+        found = self.found(*cards)
+        self.assertEqual(set(found), {(1, 3), (2, 4), (3, 4)})
+        self.assertEqual(set(kept_pairs(found, dict(enumerate(cards, 1)))),
+            {(1, 3), (2, 4)})
+
+    def test_two_cards_nearer_each_other(self):
+        "Two cards without INN nearer each other than their companies stay"
+        cards = [CardKeys.of("АО «Пухожу Групп»", inn="7707083893"),
+            CardKeys.of("АО «Пухожи Групп»", inn="7736050003"),
+            CardKeys.of("АО «Пуъожу Групп»"),
+            CardKeys.of("Пуъожу Групп, АО")]
+        found = self.found(*cards)
+        self.assertEqual(set(kept_pairs(found, dict(enumerate(cards, 1)))),
+            {(1, 3), (1, 4), (3, 4)})
+
+    def test_likely_inn(self):
+        "The INN of the best match of one, none of two as near"
+        copy = CardKeys.of("АО «Пуъожу Групп»")
+        own = CardKeys.of("АО «Пухожу Групп»", inn="7707083893")
+        other = CardKeys.of("АО «Пушожу Групп»", inn="7736050003")
+        self.assertEqual(likely_inn(copy, self.matches(copy, own))[0],
+            "7707083893")
+        self.assertIsNone(likely_inn(copy, self.matches(copy, own, other)))
+        self.assertIsNone(likely_inn(own, self.matches(own, copy)))
 
 
 class ScanBlocksTestCase(unittest.TestCase):
