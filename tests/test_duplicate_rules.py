@@ -120,28 +120,22 @@ class OutrankedTestCase(unittest.TestCase):
         return found
 
     def test_nearer_of_two_inns(self):
-        "A name alike to two companies of two INNs is the nearer one's"
-        copy = CardKeys.of("Пухожу Групп, АО")
-        own = CardKeys.of("АО «Пухожу Групп»", inn="7707083893")
-        other = CardKeys.of("АО «Пухяжу Групп»", inn="7736050003")
-        self.assertEqual(
-            outranked(copy, self.matches(copy, own, other)), {1})
-
-    def test_tie_broken_by_legal_form(self):
-        "As near to both, the one of the card's legal form outranks"
-        copy = CardKeys.of("ЗАО «Пуъяжу Групп»")
-        own = CardKeys.of("ЗАО «Пухяжу Групп»", inn="7707083893")
-        other = CardKeys.of("ИП «Пушяжу Групп»", inn="7736050003")
-        self.assertEqual(
-            outranked(copy, self.matches(copy, own, other)), {1})
-
-    def test_tie_kept(self):
-        "As near to both, of one legal form: both are shown"
-        copy = CardKeys.of("ЗАО «Пуъяжу Групп»")
-        own = CardKeys.of("ЗАО «Пухяжу Групп»", inn="7707083893")
-        other = CardKeys.of("ЗАО «Пушяжу Групп»", inn="7736050003")
-        self.assertEqual(
-            outranked(copy, self.matches(copy, own, other)), set())
+        """A name alike to two companies of two INNs is the nearer one's;
+        as near to both, the one of the card's legal form; else both"""
+        for name, own, other, dropped in [
+                ("Пухожу Групп, АО", "АО «Пухожу Групп»",
+                    "АО «Пухяжу Групп»", {1}),
+                ("ЗАО «Пуъяжу Групп»", "ЗАО «Пухяжу Групп»",
+                    "ИП «Пушяжу Групп»", {1}),
+                ("ЗАО «Пуъяжу Групп»", "ЗАО «Пухяжу Групп»",
+                    "ЗАО «Пушяжу Групп»", set()),
+                ]:
+            with self.subTest(name=name, own=own, other=other):
+                copy = CardKeys.of(name)
+                matches = self.matches(copy,
+                    CardKeys.of(own, inn="7707083893"),
+                    CardKeys.of(other, inn="7736050003"))
+                self.assertEqual(outranked(copy, matches), dropped)
 
     def test_not_another_inn(self):
         "Matches that may be one counterparty are all kept"
@@ -195,34 +189,27 @@ class OutrankedTestCase(unittest.TestCase):
         self.assertEqual(outranked(copy, matches), {1})
 
 
-    def found(self, *cards):
-        "{(id, other id): Pair} of cards (CardKeys, ids from 1) alike"
+    def kept(self, *names):
+        """The pairs alike and those kept_pairs keeps of two companies of
+        two INNs (ids 1 and 2) and of cards of names (ids from 3)"""
+        cards = dict(enumerate([
+                    CardKeys.of("АО «Пухожу Групп»", inn="7707083893"),
+                    CardKeys.of("АО «Пухожи Групп»", inn="7736050003"),
+                    ] + [CardKeys.of(n) for n in names], 1))
         found = {}
-        for (a, keys), (b, other) in combinations(enumerate(cards, 1), 2):
+        for (a, keys), (b, other) in combinations(cards.items(), 2):
             pair = compare(keys, other)
             if pair:
                 found[a, b] = pair
-        return found
+        return set(found), set(kept_pairs(found, cards))
 
     def test_two_cards_most_likely_of_two_inns(self):
-        "Two cards without INN, each nearest a company of its own, are two"
-        cards = [CardKeys.of("АО «Пухожу Групп»", inn="7707083893"),
-            CardKeys.of("АО «Пухожи Групп»", inn="7736050003"),
-            CardKeys.of("АО «Пуъожу Групп»"),
-            CardKeys.of("АО «Пуъожи Групп»")]
-        found = self.found(*cards)
-        self.assertEqual(set(found), {(1, 3), (2, 4), (3, 4)})
-        self.assertEqual(set(kept_pairs(found, dict(enumerate(cards, 1)))),
-            {(1, 3), (2, 4)})
-
-    def test_two_cards_nearer_each_other(self):
-        "Two cards without INN nearer each other than their companies stay"
-        cards = [CardKeys.of("АО «Пухожу Групп»", inn="7707083893"),
-            CardKeys.of("АО «Пухожи Групп»", inn="7736050003"),
-            CardKeys.of("АО «Пуъожу Групп»"),
-            CardKeys.of("Пуъожу Групп, АО")]
-        found = self.found(*cards)
-        self.assertEqual(set(kept_pairs(found, dict(enumerate(cards, 1)))),
+        """Two cards without INN, each nearest a company of its own, are
+        two; nearer each other than to their companies, they may be one"""
+        self.assertEqual(self.kept("АО «Пуъожу Групп»", "АО «Пуъожи Групп»"),
+            ({(1, 3), (2, 4), (3, 4)}, {(1, 3), (2, 4)}))
+        self.assertEqual(
+            self.kept("АО «Пуъожу Групп»", "Пуъожу Групп, АО")[1],
             {(1, 3), (1, 4), (3, 4)})
 
     def test_likely_inn(self):
