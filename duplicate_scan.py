@@ -8,7 +8,9 @@ cursor on PostgreSQL), puts them in blocks (each INN, e-mail and phone two
 of them share, found by GROUP BY; each word of the name and each word less
 one of its letters, duplicate_keys.block_keys, sorted in arrays), and
 scores each pair of a block once with the rules of duplicates while typing
-(duplicate_keys.compare), the names first by rapidfuzz alone.  Only the
+(duplicate_keys.compare), the names first by rapidfuzz alone, then keeps
+those a better match of their cards does not outrank, all scored at once
+(duplicate_keys.kept_pairs).  Only the
 cards changed since the user's previous scan are compared, with the whole
 base.  The changed cards are done a
 chunk at a time in id order, each chunk committed with the last id done,
