@@ -117,15 +117,18 @@ class Party(metaclass=PoolMeta):
         excluded.update({self.id, getattr(self.employer, 'id', None)})
         unwanted = NotDuplicate.pairs_of([self])
         threshold = _name_threshold()
-        found = []
+        matches = {}
         for other, other_keys in self._duplicate_candidates(keys).items():
             if (other in excluded
                     or tuple(sorted((self.id or -1, other))) in unwanted):
                 continue
             pair = duplicate_keys.compare(keys, other_keys, threshold)
             if pair:
-                found.append((-pair.score, other))
-        return [i for _, i in sorted(found)[:SHOWN]]
+                matches[other] = other_keys, pair
+        outranked = duplicate_keys.outranked(keys, matches)
+        found = sorted((-p.score, i) for i, (_, p) in matches.items()
+            if i not in outranked)
+        return [i for _, i in found[:SHOWN]]
 
     def duplicate_keys(self):
         "The CardKeys of the card as it is (perhaps not saved yet)"
@@ -145,9 +148,10 @@ class Party(metaclass=PoolMeta):
         Identifier = pool.get('party.identifier')
         cards = {i: (name, kind, {}, [])
             for i, (name, kind) in cls._candidates(keys).items()}
-        # Only the kinds of keys the card has count (duplicate_keys.compare):
-        # the others are neither read nor parsed
-        if keys.inn:
+        # Only the kinds of keys the card has count (duplicate_keys.compare),
+        # and the INN of any (a match by name outranked by one of another
+        # INN): the others are neither read nor parsed
+        if keys.inn or keys.name:
             # The first of each type, as the card shows them
             for i, type_, code in in_card_order(Identifier, list(cards),
                     [REQUISITE_TYPES['inn'], REQUISITE_TYPES['kpp']],

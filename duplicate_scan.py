@@ -8,14 +8,15 @@ cursor on PostgreSQL), puts them in blocks (each INN, e-mail and phone two
 of them share, found by GROUP BY; each word of the name and each word less
 one of its letters, duplicate_keys.block_keys, sorted in arrays), and
 scores each pair of a block once with the rules of duplicates while typing
-(duplicate_keys.compare), the names first by rapidfuzz alone.  Only the
+(duplicate_keys.compare), the names first by rapidfuzz alone, then keeps
+those a better match of their cards does not outrank, all scored at once
+(duplicate_keys.kept_pairs).  Only the
 cards changed since the user's previous scan are compared, with the whole
 base.  The changed cards are done a
 chunk at a time in id order, each chunk committed with the last id done,
 so that a scan whose process stopped goes on from there (Resume) and a
 pair is never written twice (one per scan, unique)."""
 import datetime as dt
-from itertools import combinations
 
 from sql import Literal, Null, Select
 from sql.aggregate import Count, Max, Min
@@ -32,6 +33,7 @@ from trytond.transaction import (
 
 from . import duplicate_keys, running
 from .duplicate import _name_threshold
+from .importing.rules import legal_form
 
 # Ids in one IN of a query
 MAX_IDS = backend.MAX_QUERY_PARAMS
@@ -260,8 +262,9 @@ class Base:
         self.name_blocks = duplicate_keys.Blocks()
         self.key_blocks = duplicate_keys.Blocks()
         self.keys_of = {}
-        self.requisites = {}
-        self._owned = None
+        # The INN and the KPP by card, flat: a dict a card would cost more
+        self.codes = {'ru_vat': {}, 'ru_kpp': {}}
+        self._owned = self._found = None
         self._read_names()
         self._read_keys()
 
@@ -315,35 +318,36 @@ class Base:
         the lower one's"""
         if self._owned is None:
             self._owned = self._candidates(set(changed))
-        candidates = [p for c in chunk for p in self._owned.get(c, ())]
+            self._found = self._scored(
+                [p for pairs in self._owned.values() for p in pairs])
+        return {p: self._found[p] for c in chunk
+            for p in self._owned.get(c, ()) if p in self._found}
+
+    def _scored(self, candidates):
+        """{(id, other id): duplicate_keys.Pair} of the candidates likely
+        one, all scored at once: a card alike to two others by name alone
+        may be outranked by its pair with a third, of another chunk"""
         keys = self._card_keys({c for p in candidates for c in p})
+        threshold = self.threshold if 'name' in self.kinds else 101
         found = {}
         for a, b in candidates:
-            pair = duplicate_keys.compare(keys[a], keys[b], self.threshold
-                if 'name' in self.kinds else 101)
+            pair = duplicate_keys.compare(keys[a], keys[b], threshold)
             if pair and not self._weak(pair, a, b, keys):
                 found[a, b] = pair
-        return found
+        return duplicate_keys.kept_pairs(found, keys)
 
     def _candidates(self, changed):
         """The pairs (lower id, higher id) of a changed card that share a
         block of a key, or of a name and are near by name, by the changed
         card they are of; the INN and KPP of their cards read"""
         near, names = duplicate_keys.near, self.names
-        found = set()
-        for cards in self.key_blocks.groups():
-            found.update(combinations(sorted(set(cards)), 2))
+        found = set(duplicate_keys.unique_pairs(self.key_blocks.groups()))
         # A pair of alike names shares several blocks: scored once
-        tried = set(found)
-        for cards in self.name_blocks.groups():
-            for pair in combinations(sorted(set(cards)), 2):
-                if pair in tried:
-                    continue
-                tried.add(pair)
-                a, b = pair
-                if ((a in changed or b in changed)
-                        and near(names[a], names[b], self.threshold)):
-                    found.add(pair)
+        for pair in duplicate_keys.unique_pairs(self.name_blocks.groups()):
+            a, b = pair
+            if (pair not in found and (a in changed or b in changed)
+                    and near(names[a], names[b], self.threshold)):
+                found.add(pair)
         self._read_requisites({c for p in found for c in p})
         owned = {}
         for a, b in found:
@@ -359,8 +363,7 @@ class Base:
         pairs near by name in a large base, told before their keys"""
         if 'inn' not in self.kinds:
             return False
-        inn = self.requisites.get(a, {}).get('ru_vat')
-        other = self.requisites.get(b, {}).get('ru_vat')
+        inn, other = self.codes['ru_vat'].get(a), self.codes['ru_vat'].get(b)
         return bool(inn and other and inn != other)
 
     def _read_requisites(self, cards):
@@ -372,21 +375,22 @@ class Base:
                     where=identifier.type.in_(['ru_vat', 'ru_kpp'])
                     & (identifier.active == Literal(True)))):
             if party in cards:
-                self.requisites.setdefault(party, {})[type_] = code
+                self.codes[type_][party] = code
 
     def _card_keys(self, ids):
         """The CardKeys of ids, of the kinds of keys counted: the e-mails
         and phones of a card that no other has cannot be shared"""
         keys = {}
+        forms = _legal_forms(ids)
         for id_ in ids:
-            requisites = self.requisites.get(id_, {})
             shared = self.keys_of.get(id_, ())
             keys[id_] = duplicate_keys.CardKeys(name=self.names[id_],
-                inn=(requisites.get('ru_vat') or ''
+                inn=(self.codes['ru_vat'].get(id_) or ''
                     if 'inn' in self.kinds else ''),
-                kpp=requisites.get('ru_kpp') or '',
+                kpp=self.codes['ru_kpp'].get(id_) or '',
                 emails=frozenset(v for k, v in shared if k == 'email'),
-                phones=frozenset(v for k, v in shared if k == 'phone'))
+                phones=frozenset(v for k, v in shared if k == 'phone'),
+                form=forms[id_])
         return keys
 
     def _weak(self, pair, a, b, keys):
@@ -419,6 +423,19 @@ def _rows(query):
         yield from cursor
     finally:
         cursor.close()
+
+
+def _legal_forms(ids):
+    """{id: legal form} of the cards ids, read again: kept for the whole
+    base they would cost more memory than the few pairs they serve"""
+    party = Pool().get('party.party').__table__()
+    cursor = Transaction().connection.cursor()
+    forms = {}
+    for sub in grouped_slice(sorted(ids), MAX_IDS):
+        cursor.execute(*party.select(party.id, party.name,
+                where=party.id.in_(list(sub))))
+        forms.update((i, legal_form(n)) for i, n in cursor)
+    return forms
 
 
 def _now():

@@ -418,6 +418,13 @@ def normalise_name(name):
     return ' '.join(name.split())
 
 
+def legal_form(name):
+    "The first legal form of name in lower case, '' without one"
+    found = _LEGAL_FORMS.search(
+        PUNCTUATION.sub(' ', (name or '').lower().replace('ё', 'е')))
+    return found.group() if found else ''
+
+
 # The order in which keys tell that two counterparties are one
 KEY_KINDS = ['inn', 'email', 'phone', 'name']
 

@@ -83,6 +83,23 @@ class DuplicateTestCase(_DBTestCase):
             self.typed(self.anna, name="Ромашка", inn='7736050003'), [])
 
     @with_transaction()
+    def test_nearer_of_two_inns_shown(self):
+        "A name alike to two companies of two INNs shows the nearer one"
+        Party = Pool().get('party.party')
+        self.setup_cards()
+        with set_company(self.anna.company):
+            own, other = Party.create([{
+                        'name': name, 'inn': inn,
+                        'responsible': self.anna.employee.id,
+                        } for name, inn in [
+                        ("АО «Пухожу Групп»", '7728168971'),
+                        ("АО «Пухяжу Групп»", '7710140679')]])
+        self.assertEqual(
+            self.typed(self.anna, name="Пухожу Групп, АО"), [own.id])
+        self.assertEqual(
+            self.typed(self.anna, name="Пухужу Групп, АО"), [own.id, other.id])
+
+    @with_transaction()
     def test_hidden_card_never_shown(self):
         "A card the user may not see is never listed"
         self.setup_cards()

@@ -2,10 +2,12 @@
 # of this repository contains the full copyright notices and license terms.
 """The rules of duplicates (duplicate_keys.py): no database."""
 import unittest
+from itertools import combinations
 
 from trytond.modules.crm_counterparty.duplicate_keys import (
     Blocks, CardKeys, block_keys, compare, differing_words_alike, groups,
-    name_key, namesakes, name_score, name_words, near)
+    kept_pairs, likely_inn, name_key, namesakes, name_score, name_words,
+    near, outranked, unique_pairs)
 from trytond.modules.crm_counterparty.importing import rules
 
 
@@ -44,6 +46,21 @@ class DuplicateKeysTestCase(unittest.TestCase):
             0)
         self.assertEqual(name_score(
                 name_key("Школа № 5"), name_key("школа 5, Москва")), 90)
+
+    def test_typo_moving_a_word(self):
+        "A letter typed wrong that moves its word in the order is a typo"
+        key, typo = name_key("Ковола Консалт"), name_key("Коъола Консалт")
+        self.assertEqual(typo, "консалт коъола")
+        self.assertEqual(name_score(key, typo),
+            name_score(key, name_key("Кобола Консалт")))
+        self.assertLess(name_score(key, name_key("Консалт Юкола Опт")), 85)
+
+    def test_legal_form(self):
+        "The legal form is kept beside the name, which drops it"
+        self.assertEqual(CardKeys.of("ЗАО «Ромашка»").form, "зао")
+        self.assertEqual(CardKeys.of("Ромашка, ип").form, "ип")
+        self.assertEqual(CardKeys.of("Ромашка").form, "")
+        self.assertEqual(rules.legal_form("Ромашка-ООО"), "ооо")
 
     def test_name_words(self):
         "The telling words, longest first, without forms and short words"
@@ -88,6 +105,122 @@ class DuplicateKeysTestCase(unittest.TestCase):
         self.assertIsNone(compare(*keys, name_threshold=95))
         self.assertIsNone(
             compare(CardKeys.of("Ромашка"), CardKeys.of("Василёк")))
+
+
+class OutrankedTestCase(unittest.TestCase):
+    "Test which matches by name a better match of another INN outranks"
+
+    def matches(self, keys, *others):
+        "{index: (CardKeys, Pair)} of others that keys matches"
+        found = {}
+        for i, other in enumerate(others):
+            pair = compare(keys, other)
+            if pair:
+                found[i] = other, pair
+        return found
+
+    def test_nearer_of_two_inns(self):
+        """A name alike to two companies of two INNs is the nearer one's;
+        as near to both, the one of the card's legal form; else both"""
+        for name, own, other, dropped in [
+                ("Пухожу Групп, АО", "АО «Пухожу Групп»",
+                    "АО «Пухяжу Групп»", {1}),
+                ("ЗАО «Пуъяжу Групп»", "ЗАО «Пухяжу Групп»",
+                    "ИП «Пушяжу Групп»", {1}),
+                ("ЗАО «Пуъяжу Групп»", "ЗАО «Пухяжу Групп»",
+                    "ЗАО «Пушяжу Групп»", set()),
+                ]:
+            with self.subTest(name=name, own=own, other=other):
+                copy = CardKeys.of(name)
+                matches = self.matches(copy,
+                    CardKeys.of(own, inn="7707083893"),
+                    CardKeys.of(other, inn="7736050003"))
+                self.assertEqual(outranked(copy, matches), dropped)
+
+    def test_not_another_inn(self):
+        "Matches that may be one counterparty are all kept"
+        copy = CardKeys.of("Пухожу Групп, АО")
+        own = CardKeys.of("АО «Пухожу Групп»", inn="7707083893")
+        for other in [CardKeys.of("АО «Пухяжу Групп»"),
+                CardKeys.of("АО «Пухяжу Групп»", inn="7707083893")]:
+            with self.subTest(other=other):
+                self.assertEqual(
+                    outranked(copy, self.matches(copy, own, other)), set())
+
+    def test_branch_outranked(self):
+        "A branch (the INN with another KPP) is another counterparty too"
+        copy = CardKeys.of("Пухожу Групп, АО")
+        own = CardKeys.of("АО «Пухожу Групп»", inn="7707083893",
+            kpp="770701001")
+        branch = CardKeys.of("АО «Пухяжу Групп»", inn="7707083893",
+            kpp="772801001")
+        self.assertEqual(
+            outranked(copy, self.matches(copy, own, branch)), {1})
+
+    def test_shared_key_never_outranked(self):
+        "A match by a shared phone stays, however near the other's name"
+        copy = CardKeys.of("Пухожу Групп, АО", phones=["8 916 111-22-33"])
+        own = CardKeys.of("АО «Пухожу Групп»", inn="7707083893")
+        other = CardKeys.of("Вега", inn="7736050003",
+            phones=["+7 916 1112233"])
+        self.assertEqual(
+            outranked(copy, self.matches(copy, own, other)), set())
+
+    def test_tie_broken_by_more_reasons(self):
+        "As near to both, the one sharing a phone too outranks"
+        copy = CardKeys.of("АО «Пухожу Групп» Москва",
+            phones=["8 916 111-22-33"])
+        own = CardKeys.of("АО «Пухожу Групп»", inn="7707083893",
+            phones=["+7 916 1112233"])
+        other = CardKeys.of("АО «Пухожу Групп»", inn="7736050003")
+        matches = self.matches(copy, own, other)
+        self.assertEqual(matches[0][1].score, matches[1][1].score)
+        self.assertEqual(outranked(copy, matches), {1})
+
+    def test_outranked_outranks_nothing(self):
+        "A match dropped drops no other: only those kept count"
+        copy = CardKeys.of("Пухожу Групп, АО")
+        own = CardKeys.of("АО «Пухожу Групп»", inn="7707083893")
+        other = CardKeys.of("АО «Пухяжу Групп»", inn="7736050003")
+        # Another card of the nearest's INN, further: may be it
+        third = CardKeys.of("АО «Пухожу Групп Трейд»", inn="7707083893")
+        matches = self.matches(copy, own, other, third)
+        self.assertEqual(set(matches), {0, 1, 2})
+        self.assertEqual(outranked(copy, matches), {1})
+
+
+    def kept(self, *names):
+        """The pairs alike and those kept_pairs keeps of two companies of
+        two INNs (ids 1 and 2) and of cards of names (ids from 3)"""
+        cards = dict(enumerate([
+                    CardKeys.of("АО «Пухожу Групп»", inn="7707083893"),
+                    CardKeys.of("АО «Пухожи Групп»", inn="7736050003"),
+                    ] + [CardKeys.of(n) for n in names], 1))
+        found = {}
+        for (a, keys), (b, other) in combinations(cards.items(), 2):
+            pair = compare(keys, other)
+            if pair:
+                found[a, b] = pair
+        return set(found), set(kept_pairs(found, cards))
+
+    def test_two_cards_most_likely_of_two_inns(self):
+        """Two cards without INN, each nearest a company of its own, are
+        two; nearer each other than to their companies, they may be one"""
+        self.assertEqual(self.kept("АО «Пуъожу Групп»", "АО «Пуъожи Групп»"),
+            ({(1, 3), (2, 4), (3, 4)}, {(1, 3), (2, 4)}))
+        self.assertEqual(
+            self.kept("АО «Пуъожу Групп»", "Пуъожу Групп, АО")[1],
+            {(1, 3), (1, 4), (3, 4)})
+
+    def test_likely_inn(self):
+        "The INN of the best match of one, none of two as near"
+        copy = CardKeys.of("АО «Пуъожу Групп»")
+        own = CardKeys.of("АО «Пухожу Групп»", inn="7707083893")
+        other = CardKeys.of("АО «Пушожу Групп»", inn="7736050003")
+        self.assertEqual(likely_inn(copy, self.matches(copy, own))[0],
+            "7707083893")
+        self.assertIsNone(likely_inn(copy, self.matches(copy, own, other)))
+        self.assertIsNone(likely_inn(own, self.matches(own, copy)))
 
 
 class ScanBlocksTestCase(unittest.TestCase):
@@ -157,6 +290,13 @@ class ScanBlocksTestCase(unittest.TestCase):
             with self.subTest(name=name, other=other):
                 self.assertEqual(differing_words_alike(
                         name_key(name), name_key(other)), alike)
+
+    def test_unique_pairs(self):
+        "Each pair of a group, lower id first, once whatever the groups"
+        self.assertEqual(list(unique_pairs([[7, 3, 5], [5, 3], [2**31 - 1, 3],
+                        [9], [4, 4]])),
+            [(3, 5), (3, 7), (3, 2**31 - 1), (5, 7)])
+        self.assertEqual(list(unique_pairs([])), [])
 
     def test_groups_join_pairs(self):
         "Pairs through a common card are one group, named by its lowest id"

@@ -140,6 +140,28 @@ class DuplicateScanTestCase(_DBTestCase):
             sorted(pairs))
 
     @with_transaction()
+    def test_name_alike_to_two_inns_the_nearer(self):
+        """A card alike by name alone to two companies of two INNs is the
+        nearer one's; a letter typed wrong that moves its word is found"""
+        Party = Pool().get('party.party')
+        self.setup_cards()
+        anna = self.anna.employee
+        with set_company(self.anna.company):
+            own, other, copy, word, typo = Party.create([
+                    card("АО «Пухожу Групп»", anna, '7728168971'),
+                    card("АО «Пухяжу Групп»", anna, '7710140679'),
+                    card("Пухожу Групп, АО", anna),
+                    card("Ковола Консалт", anna),
+                    card("Коъола Консалт", anna),
+                    ])
+        _, pairs = self.scan(self.anna)
+        new = {c.id for c in [own, other, copy, word, typo]}
+        self.assertEqual({p: r for p, r in pairs.items() if new & set(p)}, {
+                (own.id, copy.id): ['name'],
+                (word.id, typo.id): ['name'],
+                })
+
+    @with_transaction()
     def test_not_duplicates_never_proposed(self):
         "A pair marked not a duplicate, from a scan, is not found again"
         self.setup_cards()
