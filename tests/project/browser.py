@@ -55,6 +55,12 @@ class Mailbox:
         self.messages = []
         self.port = None
 
+    @property
+    def config(self):
+        "The lines of trytond's configuration that send mail here"
+        return ('[email]\nuri = smtp://127.0.0.1:%s\n'
+            'from = crm@example.com\n' % self.port)
+
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(
             (envelope.rcpt_tos, envelope.content.decode('utf-8', 'replace')))

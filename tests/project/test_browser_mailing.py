@@ -12,6 +12,17 @@ MAILING = 'Весенняя акция'
 GROUP = 'Подписчики новостей'
 
 
+def other_with_email(address):
+    "The other party of the card tests, given an e-mail address"
+    from proteus import Model
+    Party = Model.get('party.party')
+    other, = Party.find([('name', '=', test_browser.OTHER_NAME)])
+    mechanism = other.contact_mechanisms.new(type='email')
+    mechanism.value = address
+    other.save()
+    return other
+
+
 class MailingBrowserTest(test_browser.CardDataBrowserTest):
     "The card's Mailings Sent and the mailings' graph"
     database = 'crmmailing'
@@ -24,10 +35,7 @@ class MailingBrowserTest(test_browser.CardDataBrowserTest):
         Party = Model.get('party.party')
         Mailing = Model.get('crm.counterparty.mailing')
         Employee = Model.get('company.employee')
-        other, = Party.find([('name', '=', test_browser.OTHER_NAME)])
-        mechanism = other.contact_mechanisms.new(type='email')
-        mechanism.value = 'other@example.com'
-        other.save()
+        other = other_with_email('other@example.com')
         employee, = Employee.find([])
         mailing = Mailing(name=MAILING, sender=employee,
             subject='Скидки', email_html='<p>Здравствуйте!</p>')
@@ -75,8 +83,7 @@ class MailingSendBrowserTest(test_browser.CardDataBrowserTest):
     @classmethod
     def setUpClass(cls):
         cls.mailbox = smtp_server(cls)
-        cls.config = ('[email]\nuri = smtp://127.0.0.1:%s\n'
-            'from = crm@example.com\n' % cls.mailbox.port)
+        cls.config = cls.mailbox.config
         super().setUpClass()
 
     @classmethod
@@ -86,10 +93,7 @@ class MailingSendBrowserTest(test_browser.CardDataBrowserTest):
         super().set_up_data()
         Party = Model.get('party.party')
         Group = Model.get('crm.counterparty.group')
-        other, = Party.find([('name', '=', test_browser.OTHER_NAME)])
-        mechanism = other.contact_mechanisms.new(type='email')
-        mechanism.value = 'petrov@example.com'
-        other.save()
+        other = other_with_email('petrov@example.com')
         group = Group(name=GROUP)
         group.parties.append(Party(other.id))
         group.save()

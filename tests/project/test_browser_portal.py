@@ -57,9 +57,7 @@ class PortalBrowserTest(test_browser.CardDataBrowserTest):
     def setUpClass(cls):
         cls.mailbox = smtp_server(cls)
         # Two wrong passwords lock a login, not five, for the test's time
-        cls.config = ('[email]\nuri = smtp://127.0.0.1:%s\n'
-            'from = crm@example.com\n'
-            '[session]\nmax_attempt = 2\n' % cls.mailbox.port)
+        cls.config = cls.mailbox.config + '[session]\nmax_attempt = 2\n'
         super().setUpClass()
 
     @classmethod
