@@ -1,11 +1,12 @@
 # This file is part of crm_counterparty.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
 """The command line, run as a script against a real SQLite database made by
-trytond-admin."""
+trytond-admin; the mail listener against a real Dovecot too."""
 import csv
 import io
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -14,8 +15,12 @@ import time
 import unittest
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
+from trytond.modules.crm_counterparty.tests.imap_server import imap_server
 from trytond.modules.crm_counterparty.tests.test_import_rules import (
     HEADER, ROWS, csv_bytes, xlsx)
+from trytond.modules.crm_counterparty.tests.test_mailbox import letter
 
 BIN = Path(sys.executable).parent
 # The installed scripts are run by this interpreter: their first line may
@@ -209,7 +214,6 @@ class CommandLineTestCase(unittest.TestCase):
     def test_killed_import_resumes(self):
         """The process killed part-way: the import shows interrupted, and
         the same file run again goes on with it, not a row twice"""
-        import signal
         rows = 1500
         file = Path(self.directory.name) / 'killed.csv'
         file.write_bytes(csv_bytes([['Название', 'E-mail']] + [
@@ -270,6 +274,74 @@ class CommandLineTestCase(unittest.TestCase):
         self.assertEqual(reported, (rows, rows))
         self.assertEqual((state, created), ('done', rows))
 
+    def landed(self, message_id, seconds=60):
+        "Whether the letter message_id is on a card within seconds"
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.count('crm_communication',
+                    "message_id = '%s'" % message_id):
+                return True
+            time.sleep(0.2)
+        return False
+
+    def test_listen_mail(self):
+        """The listener lands the letters there, then one as it comes to
+        the mailbox's second folder (IDLE on each, its renewal 25 minutes
+        away), and ends cleanly on SIGTERM"""
+        env = dict(self.env,
+            TRYTOND_CRM_COUNTERPARTY__MAILBOX_KEY=Fernet.generate_key(
+                ).decode())
+        server = self.enterContext(imap_server({'listen': 'secret'}))
+        server.append('listen', letter(
+                'client@example.com', 'anna@example.com', "Первое",
+                message_id='<listen-1@example.com>'))
+        with server.client('listen') as client:
+            client.create_folder('Clients')
+        subprocess.run([sys.executable, '-c', MAILBOX, str(server.port)],
+            env=env, check=True, capture_output=True, timeout=300)
+        process = subprocess.Popen([*CLI, 'listen-mail', '-d', 'cli'],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            text=True)
+        try:
+            self.assertTrue(self.landed('<listen-1@example.com>'))
+            # Time for the listener to wait in IDLE
+            time.sleep(3)
+            server.append('listen', letter(
+                    'client@example.com', 'anna@example.com', "Второе",
+                    message_id='<listen-2@example.com>'), folder='Clients')
+            self.assertTrue(self.landed('<listen-2@example.com>'))
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, errors = process.communicate(timeout=30)
+        self.assertEqual(process.returncode, 0, errors)
+        self.assertIn("listening to 1 mailboxes", errors)
+
+
+# A client, and Anna's mailbox on the Dovecot of port sys.argv[1]
+MAILBOX = '''
+import sys
+from trytond.modules.company.tests import create_company, create_employee
+from trytond.pool import Pool
+from trytond.transaction import Transaction
+Pool.start()
+pool = Pool('cli')
+with Transaction().start('cli', 0, readonly=True):
+    pool.init()
+with Transaction().start('cli', 0) as transaction:
+    company = create_company()
+    anna = create_employee(company, "Anna")
+    admin, = pool.get('res.user').search([('login', '=', 'admin')])
+    pool.get('party.party').create([{'name': "Client",
+        'contact_mechanisms': [('create', [
+            {'type': 'email', 'value': 'client@example.com'}])]}])
+    pool.get('crm.mailbox').create([{
+        'user': admin.id, 'company': company.id, 'employee': anna.id,
+        'address': 'anna@example.com', 'imap_host': '127.0.0.1',
+        'imap_port': int(sys.argv[1]), 'imap_security': 'none',
+        'login': 'listen', 'password': 'secret',
+        'folders': 'INBOX, Clients'}])
+    transaction.commit()
+'''
 
 # What the list of imports shows of the last one, as the web client reads it
 STATUS = '''
