@@ -131,11 +131,12 @@ def push(pool, database, mailbox, count, offset, size):
     return time.monotonic() - started
 
 
-def read(database, mailbox, profile, queries):
-    "Read mailbox as the scheduler does; the seconds it took"
+def read(pool, database, mailbox_id, profile, queries):
+    "Read the mailbox as the scheduler does; the seconds it took"
     from trytond.transaction import Transaction
     started = time.monotonic()
     with Transaction().start(database, 0) as transaction:
+        mailbox = pool.get('crm.mailbox')(mailbox_id)
         if profile:
             with queries:
                 profile.runcall(mailbox.read_mail)
@@ -247,7 +248,7 @@ def main():
                 took = run(push, pool, args.database, mailbox, args.count,
                     offset, args.size)
         else:
-            took = read(args.database, Mailbox(mailbox.id), profile, queries)
+            took = read(pool, args.database, mailbox.id, profile, queries)
         traced = tracemalloc.get_traced_memory()[1] / 2 ** 20 \
             if args.tracemalloc else None
     with Transaction().start(args.database, 0, readonly=True):

@@ -21,7 +21,7 @@ from trytond.modules.crm_counterparty.inbound_mail import ACTION
 from trytond.modules.crm_counterparty.mail_message import pushed
 from trytond.modules.crm_counterparty.tests.test_mailbox import letter
 from trytond.modules.crm_counterparty.tests.test_mailing import (
-    REPLY_TO, _Mailings)
+    DSN, REPLY_TO, _Mailings)
 
 CLIENT = 'info@romashka.example'
 
@@ -67,6 +67,7 @@ class InboundMailTestCase(_Mailings, _DBTestCase):
         Inbox = pool.get('inbound.email.inbox')
         self.deliver(self.setup_mailing(parties=['romashka', 'ivan']))
         sent, = self.mailbox.to('ivan@romashka.example')
+        bounced, = self.mailbox.to(CLIENT)
         mailbox, = Mailbox.create([{
                     'user': self.users['Anna'].id,
                     'company': self.company.id,
@@ -81,6 +82,7 @@ class InboundMailTestCase(_Mailings, _DBTestCase):
             'url': '/%s/inbound_email/inbox/%s' % (
                 DB_NAME, inbox.identifier),
             'sent': (sent['Message-ID'], sent['Subject']),
+            'bounced': bounced['Message-ID'],
             'mailbox_id': mailbox.id, 'anna_id': self.users['Anna'].id,
             'maria_id': self.users['Maria'].employee.id,
             'romashka_id': self.romashka.id, 'ivan_id': self.ivan.id,
@@ -208,6 +210,20 @@ class InboundMailTestCase(_Mailings, _DBTestCase):
                     [('user', '=', self.anna_id)])]
         self.assertIn('Иванов Иван replied to the mailing "Весенняя акция"',
             self.read(notified))
+
+    def test_mailing_bounce(self):
+        "A bounce of the mailing's e-mail marks its recipient failed"
+        self.push((DSN % self.bounced).encode())
+
+        def results(pool):
+            Result = pool.get('crm.counterparty.mailing.result')
+            Unmatched = pool.get('crm.mail.unmatched')
+            return ([(r.state, r.error) for r in Result.search(
+                        [('message_id', '=', self.bounced)])],
+                Unmatched.search([('sender_email', 'like', 'mailer-daemon%')]))
+        self.assertEqual(self.read(results), ([('failed',
+                        'The mail server returned the message: '
+                        '5.1.1 550 5.1.1 User unknown')], []))
 
     def test_pushed_bytes(self):
         "Each provider's payload gives the letter's bytes"
