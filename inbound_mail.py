@@ -19,6 +19,22 @@ from .mail_message import pushed
 ACTION = 'crm.mailbox|land_inbound_email'
 
 
+class Mailbox(metaclass=PoolMeta):
+    __name__ = 'crm.mailbox'
+
+    @classmethod
+    def land_inbound_email(cls, inbound_email, rule):
+        """Land the pushed letter inbound_email (an inbound.email) as
+        rule's mailbox: its communication, or None when it waits unmatched,
+        landed already or was a mailing's bounce"""
+        Communication = Pool().get('crm.communication')
+        mailbox = rule.crm_mailbox
+        raw = pushed(inbound_email.data_type, inbound_email.data)
+        with Transaction().set_context(company=mailbox.company.id):
+            communications = Communication.land_all(mailbox, [raw])
+        return communications[0] if communications else None
+
+
 class Rule(metaclass=PoolMeta):
     __name__ = 'inbound.email.rule'
 
@@ -35,19 +51,3 @@ class Rule(metaclass=PoolMeta):
     def __setup__(cls):
         super().__setup__()
         cls.action.selection.append((ACTION, "Land on the Cards"))
-
-
-class Mailbox(metaclass=PoolMeta):
-    __name__ = 'crm.mailbox'
-
-    @classmethod
-    def land_inbound_email(cls, inbound_email, rule):
-        """Land the pushed letter inbound_email (an inbound.email) as
-        rule's mailbox: its communication, or None when it waits unmatched,
-        landed already or was a mailing's bounce"""
-        Communication = Pool().get('crm.communication')
-        mailbox = rule.crm_mailbox
-        raw = pushed(inbound_email.data_type, inbound_email.data)
-        with Transaction().set_context(company=mailbox.company.id):
-            communications = Communication.land_all(mailbox, [raw])
-        return communications[0] if communications else None
