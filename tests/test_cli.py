@@ -13,10 +13,12 @@ import sys
 import tempfile
 import time
 import unittest
+import uuid
 from pathlib import Path
 
 from cryptography.fernet import Fernet
 
+from trytond.modules.crm_counterparty.tests.ami_server import ami_server
 from trytond.modules.crm_counterparty.tests.imap_server import imap_server
 from trytond.modules.crm_counterparty.tests.test_import_rules import (
     HEADER, ROWS, csv_bytes, xlsx)
@@ -274,15 +276,21 @@ class CommandLineTestCase(unittest.TestCase):
         self.assertEqual(reported, (rows, rows))
         self.assertEqual((state, created), ('done', rows))
 
-    def landed(self, message_id, seconds=60):
-        "Whether the letter message_id is on a card within seconds"
+    def landed(self, where, seconds=60):
+        "Whether a communication where is on a card within seconds"
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
-            if self.count('crm_communication',
-                    "message_id = '%s'" % message_id):
+            if self.count('crm_communication', where):
                 return True
             time.sleep(0.2)
         return False
+
+    def stopped(self, process):
+        "The errors of the process, ended by SIGTERM with status 0"
+        process.send_signal(signal.SIGTERM)
+        _, errors = process.communicate(timeout=30)
+        self.assertEqual(process.returncode, 0, errors)
+        return errors
 
     def test_listen_mail(self):
         """The listener lands the letters there, then one as it comes to
@@ -303,18 +311,42 @@ class CommandLineTestCase(unittest.TestCase):
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             text=True)
         try:
-            self.assertTrue(self.landed('<listen-1@example.com>'))
+            self.assertTrue(
+                self.landed("message_id = '<listen-1@example.com>'"))
             # Time for the listener to wait in IDLE
             time.sleep(3)
             server.append('listen', letter(
                     'client@example.com', 'anna@example.com', "Второе",
                     message_id='<listen-2@example.com>'), folder='Clients')
-            self.assertTrue(self.landed('<listen-2@example.com>'))
+            self.assertTrue(
+                self.landed("message_id = '<listen-2@example.com>'"))
         finally:
-            process.send_signal(signal.SIGTERM)
-            _, errors = process.communicate(timeout=30)
-        self.assertEqual(process.returncode, 0, errors)
+            errors = self.stopped(process)
         self.assertIn("listening to 1 mailboxes", errors)
+
+    def test_listen_asterisk(self):
+        """The listener logs a call Asterisk tells of on its card and ends
+        cleanly on SIGTERM"""
+        linked = uuid.uuid4().hex
+        events = [{
+                'Event': 'Cdr', 'Source': '8 916 555 00 11',
+                'Destination': '101', 'Disposition': 'ANSWERED',
+                'BillableSeconds': '42', 'UniqueID': linked,
+                'LinkedID': linked, 'StartTime': time.strftime(
+                    '%Y-%m-%d %H:%M:%S', time.gmtime()),
+                }]
+        server = self.enterContext(ami_server('crm', 'ami-secret', events))
+        subprocess.run(
+            [sys.executable, '-c', CONNECTOR, str(server.address[1])],
+            env=self.env, check=True, capture_output=True, timeout=300)
+        process = subprocess.Popen([*CLI, 'listen-asterisk', '-d', 'cli'],
+            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            text=True)
+        try:
+            self.assertTrue(self.landed("call_id = '%s'" % linked))
+        finally:
+            errors = self.stopped(process)
+        self.assertIn("listening to 1 Asterisk connectors", errors)
 
 
 # A client, and Anna's mailbox on the Dovecot of port sys.argv[1]
@@ -340,6 +372,33 @@ with Transaction().start('cli', 0) as transaction:
         'imap_port': int(sys.argv[1]), 'imap_security': 'none',
         'login': 'listen', 'password': 'secret',
         'folders': 'INBOX, Clients'}])
+    transaction.commit()
+'''
+
+# A client with a phone, and an Asterisk connector on the AMI of port
+# sys.argv[1]
+CONNECTOR = '''
+import sys
+from trytond.modules.company.tests import create_company, create_employee
+from trytond.pool import Pool
+from trytond.transaction import Transaction
+Pool.start()
+pool = Pool('cli')
+with Transaction().start('cli', 0, readonly=True):
+    pool.init()
+with Transaction().start('cli', 0) as transaction:
+    company = create_company()
+    boris = create_employee(company, "Boris")
+    pool.get('party.party').create([{'name': "Caller",
+        'contact_mechanisms': [('create', [
+            {'type': 'phone', 'value': '+7 916 555-00-11'}])]}])
+    pool.get('crm.telephony.connector').create([{
+        'name': "Asterisk", 'provider': 'asterisk', 'company': company.id,
+        'secret': 'ami-secret', 'employee': boris.id,
+        'ami_host': '127.0.0.1', 'ami_port': int(sys.argv[1]),
+        'ami_username': 'crm',
+        'extensions': [('create', [
+            {'extension': '101', 'employee': boris.id}])]}])
     transaction.commit()
 '''
 
