@@ -39,7 +39,7 @@ class Rule(metaclass=PoolMeta):
     __name__ = 'inbound.email.rule'
 
     crm_mailbox = fields.Many2One(
-        'crm.mailbox', "Mailbox",
+        'crm.mailbox', "Mailbox", ondelete='RESTRICT',
         states={
             'required': Eval('action') == ACTION,
             'invisible': Eval('action') != ACTION,

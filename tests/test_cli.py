@@ -285,6 +285,12 @@ class CommandLineTestCase(unittest.TestCase):
             time.sleep(0.2)
         return False
 
+    def setup(self, contact, model, values, env=None):
+        "A company, a client reached at contact, and a record of model"
+        subprocess.run([sys.executable, '-c', SETUP,
+                json.dumps([contact, model, values])],
+            env=env or self.env, check=True, capture_output=True, timeout=300)
+
     def stopped(self, process):
         "The errors of the process, ended by SIGTERM with status 0"
         process.send_signal(signal.SIGTERM)
@@ -305,8 +311,12 @@ class CommandLineTestCase(unittest.TestCase):
                 message_id='<listen-1@example.com>'))
         with server.client('listen') as client:
             client.create_folder('Clients')
-        subprocess.run([sys.executable, '-c', MAILBOX, str(server.port)],
-            env=env, check=True, capture_output=True, timeout=300)
+        self.setup(('email', 'client@example.com'), 'crm.mailbox', {
+                'user': None, 'company': None, 'employee': None,
+                'address': 'anna@example.com', 'imap_host': '127.0.0.1',
+                'imap_port': server.port, 'imap_security': 'none',
+                'login': 'listen', 'password': 'secret',
+                'folders': 'INBOX, Clients'}, env=env)
         process = subprocess.Popen([*CLI, 'listen-mail', '-d', 'cli'],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             text=True)
@@ -336,9 +346,11 @@ class CommandLineTestCase(unittest.TestCase):
                     '%Y-%m-%d %H:%M:%S', time.gmtime()),
                 }]
         server = self.enterContext(ami_server('crm', 'ami-secret', events))
-        subprocess.run(
-            [sys.executable, '-c', CONNECTOR, str(server.address[1])],
-            env=self.env, check=True, capture_output=True, timeout=300)
+        self.setup(('phone', '+7 916 555-00-11'), 'crm.telephony.connector',
+            {'name': "Asterisk", 'provider': 'asterisk', 'company': None,
+                'secret': 'ami-secret', 'employee': None,
+                'ami_host': '127.0.0.1', 'ami_port': server.address[1],
+                'ami_username': 'crm'})
         process = subprocess.Popen([*CLI, 'listen-asterisk', '-d', 'cli'],
             env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             text=True)
@@ -349,8 +361,11 @@ class CommandLineTestCase(unittest.TestCase):
         self.assertIn("listening to 1 Asterisk connectors", errors)
 
 
-# A client, and Anna's mailbox on the Dovecot of port sys.argv[1]
-MAILBOX = '''
+# A company with an employee, a client reached at a contact and a record
+# of a model: sys.argv[1] is JSON [contact, model, values], the values'
+# company, employee and user (None) those of the company and the admin
+SETUP = '''
+import json
 import sys
 from trytond.modules.company.tests import create_company, create_employee
 from trytond.pool import Pool
@@ -359,46 +374,17 @@ Pool.start()
 pool = Pool('cli')
 with Transaction().start('cli', 0, readonly=True):
     pool.init()
+(kind, value), model, values = json.loads(sys.argv[1])
 with Transaction().start('cli', 0) as transaction:
     company = create_company()
-    anna = create_employee(company, "Anna")
     admin, = pool.get('res.user').search([('login', '=', 'admin')])
+    ours = {'company': company.id, 'user': admin.id,
+        'employee': create_employee(company, "Anna").id}
     pool.get('party.party').create([{'name': "Client",
         'contact_mechanisms': [('create', [
-            {'type': 'email', 'value': 'client@example.com'}])]}])
-    pool.get('crm.mailbox').create([{
-        'user': admin.id, 'company': company.id, 'employee': anna.id,
-        'address': 'anna@example.com', 'imap_host': '127.0.0.1',
-        'imap_port': int(sys.argv[1]), 'imap_security': 'none',
-        'login': 'listen', 'password': 'secret',
-        'folders': 'INBOX, Clients'}])
-    transaction.commit()
-'''
-
-# A client with a phone, and an Asterisk connector on the AMI of port
-# sys.argv[1]
-CONNECTOR = '''
-import sys
-from trytond.modules.company.tests import create_company, create_employee
-from trytond.pool import Pool
-from trytond.transaction import Transaction
-Pool.start()
-pool = Pool('cli')
-with Transaction().start('cli', 0, readonly=True):
-    pool.init()
-with Transaction().start('cli', 0) as transaction:
-    company = create_company()
-    boris = create_employee(company, "Boris")
-    pool.get('party.party').create([{'name': "Caller",
-        'contact_mechanisms': [('create', [
-            {'type': 'phone', 'value': '+7 916 555-00-11'}])]}])
-    pool.get('crm.telephony.connector').create([{
-        'name': "Asterisk", 'provider': 'asterisk', 'company': company.id,
-        'secret': 'ami-secret', 'employee': boris.id,
-        'ami_host': '127.0.0.1', 'ami_port': int(sys.argv[1]),
-        'ami_username': 'crm',
-        'extensions': [('create', [
-            {'extension': '101', 'employee': boris.id}])]}])
+            {'type': kind, 'value': value}])]}])
+    pool.get(model).create([{k: ours[k] if v is None else v
+        for k, v in values.items()}])
     transaction.commit()
 '''
 
