@@ -28,12 +28,16 @@ def get_parser():
         description="Import and export counterparties of a Tryton database.")
     commands = parser.add_subparsers(dest='command', required=True)
 
-    def common(command):
+    def common(command, user=True):
         command.add_argument(
             '--database', '-d', required=True, help="the database name")
         command.add_argument(
             '--config', '-c', default=os.environ.get('TRYTOND_CONFIG'),
             help="the trytond configuration file")
+        # The listeners work as the scheduler does, for every mailbox and
+        # connector: a letter or a call lands on its card whoever may see it
+        if not user:
+            return
         command.add_argument(
             '--user', '-u', default='admin',
             help="the login the work is done as, with its access rights "
@@ -82,13 +86,13 @@ def get_parser():
 
     common(commands.add_parser(
             'listen-mail', help="read the mailboxes as mail comes",
-            description="Read every active mailbox as soon as a letter "
-            "comes to its first folder (IMAP IDLE; every 25 minutes on a "
-            "server without it), the others with it."))
+            description="Read every active mailbox with an IMAP server as "
+            "soon as a letter comes to one of its folders (IMAP IDLE; every "
+            "25 minutes on a server without it)."), user=False)
     common(commands.add_parser(
             'listen-asterisk', help="act on the calls of Asterisk",
             description="Listen to the AMI of every active Asterisk "
-            "connector and act on its call events."))
+            "connector and act on its call events."), user=False)
     return parser
 
 
@@ -103,6 +107,13 @@ def main(argv=None):
     pool = Pool(args.database)
     with Transaction().start(args.database, 0, readonly=True):
         pool.init()
+    listeners = {
+        'listen-mail': _listen_mail,
+        'listen-asterisk': _listen_asterisk,
+        }
+    if args.command in listeners:
+        return listeners[args.command](args, pool)
+    with Transaction().start(args.database, 0, readonly=True):
         User = pool.get('res.user')
         users = User.search([('login', '=', args.user)])
         if not users:
@@ -115,8 +126,6 @@ def main(argv=None):
         'import': _import,
         'export': _export,
         'split-names': _split_names,
-        'listen-mail': _listen_mail,
-        'listen-asterisk': _listen_asterisk,
         }
     return commands[args.command](args, pool, user_id, context)
 
@@ -251,7 +260,7 @@ def _split_names(args, pool, user_id, context):
     return OK
 
 
-def _listen_mail(args, pool, user_id, context):
+def _listen_mail(args, pool):
     import threading
 
     from trytond.transaction import Transaction
@@ -260,11 +269,11 @@ def _listen_mail(args, pool, user_id, context):
 
     with Transaction().start(args.database, 0, readonly=True):
         Mailbox = pool.get('crm.mailbox')
-        ids = [m.id for m in Mailbox.search([('active', '=', True)])]
+        ids = [m.id for m in Mailbox.search(Mailbox.read_domain())]
     stop = threading.Event()
     for signum in [signal.SIGTERM, signal.SIGINT]:
         signal.signal(signum, lambda *_: stop.set())
-    # A connection a mailbox: IDLE waits on one
+    # A thread a mailbox, waiting on its folders' IDLE
     readers = [threading.Thread(target=listen, args=(args.database, i, stop))
         for i in ids]
     for reader in readers:
@@ -277,7 +286,7 @@ def _listen_mail(args, pool, user_id, context):
     return OK
 
 
-def _listen_asterisk(args, pool, user_id, context):
+def _listen_asterisk(args, pool):
     import asyncio
 
     from trytond.transaction import Transaction

@@ -3,12 +3,17 @@
 """What a letter read from a mailbox says: a pure reading of its RFC 5322
 bytes (no database), used by mailbox.py to land it on the cards.  The HTML
 part is sanitised with nh3 (Ammonia: scripts, styles, event handlers and
-javascript: links go); a letter with HTML only gets its text from it."""
+javascript: links go); a letter with HTML only gets its text from it.
+`pushed` gives the bytes of a letter a mail provider pushed to Tryton's
+inbound_email webhook, in the shape of its payload."""
+import base64
 import datetime as dt
 import email
 import email.policy
 import email.utils
+import json
 import re
+from email.message import EmailMessage
 from dataclasses import dataclass, field
 
 import html2text
@@ -133,3 +138,48 @@ def parse(raw):
         text=text.strip(),
         html=html,
         attachments=attachments)
+
+
+def pushed(data_type, data):
+    """The bytes of the letter of an inbound_email payload of data_type
+    (its `inbound.email` record's data_type and data)"""
+    if data_type == 'raw':
+        return data
+    payload = json.loads(data)
+    if data_type == 'postmark':
+        raw = payload.get('RawEmail')
+        return raw.encode() if raw else _postmark(payload)
+    # SendGrid sends it with "POST the raw, full MIME message" ticked, as
+    # inbound_email itself needs
+    return payload[{
+            'mailchimp': 'raw_msg', 'mailpace': 'raw', 'sendgrid': 'email',
+            }[data_type]].encode()
+
+
+def _postmark(payload):
+    """The letter of Postmark's JSON without its raw content (an option of
+    the server's inbound settings): its Message-ID, else Postmark's own
+    id, keeps a retry from landing twice"""
+    headers = {h['Name'].lower(): h['Value']
+        for h in payload.get('Headers', [])}
+    message = EmailMessage()
+    sender = payload.get('FromFull') or {}
+    message['From'] = email.utils.formataddr(
+        (sender.get('Name', ''), sender.get('Email', '')))
+    for name in ['To', 'Cc', 'Subject', 'Date']:
+        if payload.get(name):
+            message[name] = payload[name]
+    message['Message-ID'] = headers.get('message-id') or (
+        '<%s@inbound.postmarkapp.com>' % payload.get('MessageID', ''))
+    for name in ['In-Reply-To', 'References']:
+        if headers.get(name.lower()):
+            message[name] = headers[name.lower()]
+    message.set_content(payload.get('TextBody') or '')
+    if payload.get('HtmlBody'):
+        message.add_alternative(payload['HtmlBody'], subtype='html')
+    for attachment in payload.get('Attachments', []):
+        maintype, _, subtype = attachment['ContentType'].partition('/')
+        message.add_attachment(base64.b64decode(attachment['Content']),
+            maintype=maintype, subtype=subtype or 'octet-stream',
+            filename=attachment['Name'])
+    return message.as_bytes()

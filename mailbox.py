@@ -18,6 +18,7 @@ letter becomes on the cards is letter.py's."""
 import logging
 import smtplib
 import ssl
+from contextlib import ExitStack, contextmanager
 
 from cryptography.fernet import Fernet, InvalidToken
 from imapclient import IMAPClient
@@ -28,7 +29,7 @@ from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields)
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Eval
+from trytond.pyson import Bool, Eval
 from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import MailboxError
@@ -86,10 +87,15 @@ class Mailbox(DeactivableMixin, ModelSQL, ModelView):
     address = fields.Char(
         "E-mail", required=True,
         help="The mailbox's own address: a letter from it is outgoing.")
-    imap_host = fields.Char("IMAP Host", required=True)
+    imap_host = fields.Char(
+        "IMAP Host", help="Empty: the mailbox is not read, its letters are "
+        "pushed by the mail provider (Inbound Email).")
     imap_port = fields.Integer("IMAP Port", required=True)
     imap_security = fields.Selection(SECURITY, "IMAP Security", required=True)
-    login = fields.Char("Login", required=True)
+    login = fields.Char("Login",
+        states={
+            'required': Bool(Eval('imap_host')) | Bool(Eval('smtp_host')),
+            })
     password = fields.Function(fields.Char(
             "Application Password", strip=False,
             help="For Yandex, Mail.ru and Gmail with two-factor sign-in: "
@@ -113,7 +119,10 @@ class Mailbox(DeactivableMixin, ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         cls._buttons.update({
-                'read_now': {},
+                'read_now': {
+                    'invisible': ~Eval('imap_host'),
+                    'depends': ['imap_host'],
+                    },
                 })
 
     @staticmethod
@@ -198,13 +207,18 @@ class Mailbox(DeactivableMixin, ModelSQL, ModelView):
     @classmethod
     def read_all(cls):
         "Read the new letters of every active mailbox (the scheduler's)"
-        for mailbox in cls.search([('active', '=', True)]):
+        for mailbox in cls.search(cls.read_domain()):
             try:
                 mailbox.read_mail()
             # Whatever stops one mailbox (the server, a letter that does
             # not land) is its own: the others are read
             except Exception as exception:
                 cls.failed(mailbox.id, exception)
+
+    @classmethod
+    def read_domain(cls):
+        "The mailboxes read: active, with an IMAP server"
+        return [('active', '=', True), ('imap_host', '!=', None)]
 
     @classmethod
     def failed(cls, mailbox_id, exception):
@@ -218,6 +232,8 @@ class Mailbox(DeactivableMixin, ModelSQL, ModelView):
 
     def read_mail(self):
         "Land the new letters of the mailbox's folders, committing each batch"
+        if not self.imap_host:
+            return
         missing = []
         with self.imap() as client:
             for name in self.folder_names:
@@ -272,30 +288,39 @@ class Mailbox(DeactivableMixin, ModelSQL, ModelView):
             folder.done(letters[-1][0])
         transaction.commit()
 
-    def wait_for_mail(self, client, stop, renew):
-        """Wait on the first folder with IDLE until a letter comes to it,
-        renew seconds pass or stop (a threading event) is set; without
-        IDLE, wait renew seconds"""
+    def wait_for_mail(self, stop, renew):
+        """Wait with IDLE on each folder, a connection each, until a letter
+        comes to one of them, renew seconds pass or stop (a threading
+        event) is set; without IDLE, wait renew seconds"""
+        with ExitStack() as stack:
+            idling = []
+            for name in self.folder_names:
+                client = stack.enter_context(self.imap())
+                if not client.has_capability('IDLE'):
+                    break
+                if not client.folder_exists(name):
+                    continue
+                # What came between the read and now is not told by IDLE
+                if self._unread(client, name):
+                    return
+                idling.append(stack.enter_context(_idle(client)))
+            if not idling:
+                stop.wait(renew)
+                return
+            waited = 0
+            while not stop.is_set() and waited < renew:
+                if any(c.idle_check(timeout=IDLE_STEP / len(idling))
+                        for c in idling):
+                    return
+                waited += IDLE_STEP
+
+    def _unread(self, client, name):
+        "Whether the folder name holds a letter after the last one landed"
         Folder = Pool().get('crm.mailbox.folder')
-        name = self.folder_names[0]
-        if not client.has_capability('IDLE') or not client.folder_exists(
-                name):
-            stop.wait(renew)
-            return
         info = client.select_folder(name, readonly=True)
         last_uid = Folder.of(self, name, info[b'UIDVALIDITY']).last_uid
-        # What came between the read and now is not told by IDLE
-        if any(u > last_uid
-                for u in client.search(['UID', '%d:*' % (last_uid + 1)])):
-            return
-        client.idle()
-        try:
-            waited = 0
-            while (not stop.is_set() and waited < renew
-                    and not client.idle_check(timeout=IDLE_STEP)):
-                waited += IDLE_STEP
-        finally:
-            client.idle_done()
+        return any(u > last_uid
+            for u in client.search(['UID', '%d:*' % (last_uid + 1)]))
 
     def smtp_send(self, message, to_addrs):
         "Send message (an email.message) through the mailbox's SMTP"
@@ -386,6 +411,16 @@ class Cron(metaclass=PoolMeta):
             ('crm.mailbox|read_all', "Read the Mailboxes"))
 
 
+@contextmanager
+def _idle(client):
+    "The client in IDLE until the block ends"
+    client.idle()
+    try:
+        yield client
+    finally:
+        client.idle_done()
+
+
 def listen(database_name, mailbox_id, stop, renew=IDLE_RENEW):
     """Read the mailbox as soon as a letter comes, until the threading
     event stop is set: a long-running reader, each batch committed as the
@@ -400,8 +435,7 @@ def listen(database_name, mailbox_id, stop, renew=IDLE_RENEW):
                 with transaction.set_context(company=mailbox.company.id):
                     mailbox.read_mail()
                     transaction.commit()
-                    with mailbox.imap() as client:
-                        mailbox.wait_for_mail(client, stop, renew)
+                    mailbox.wait_for_mail(stop, renew)
             # A reader that stops would leave the mailbox unread until it
             # is started again: it keeps the error and tries again later
             except Exception as exception:

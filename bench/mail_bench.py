@@ -10,12 +10,20 @@ into its INBOX: nine in ten from counterparties' addresses (written in
 upper case one time in three), one in ten from unknown ones, a third with
 an HTML part, one in twenty with a 20 kB attachment.  Then reads the
 mailbox as the scheduler does (Mailbox.read_mail: a transaction committed
-per letter) and prints letters a second and the process's memory: its
+per batch of 20) and prints letters a second and the process's memory: its
 peak resident size before and after the read, and the peak of what
 Python allocated during it (tracemalloc, with --tracemalloc: slower).
 
+--way push lands the same kind of letters the platform's way instead:
+Tryton's inbound_email (activated in the database the bench creates), each
+letter POSTed raw to its inbox's webhook (trytond's WSGI application in
+this process, werkzeug's test client: no network), which keeps it as an
+inbound.email and runs the inbox's rule, *Land on the Cards* of a mailbox
+without IMAP (inbound_mail.py): a transaction a letter.
+
     .venv/bin/python bench/mail_bench.py --size 100000 --count 2000
     .venv/bin/python bench/mail_bench.py --reuse --count 2000
+    .venv/bin/python bench/mail_bench.py --reuse --count 1000 --way push
     .venv/bin/python bench/mail_bench.py --reuse --count 100 --profile read.prof
 
 --profile runs the read under cProfile (its statistics written to the
@@ -29,10 +37,12 @@ import os
 import pstats
 import random
 import resource
+import subprocess
 import sys
 import time
 import tracemalloc
 import uuid
+from contextlib import nullcontext
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
@@ -47,7 +57,7 @@ OWN = 'marina@example.com'
 RUN = uuid.uuid4().hex[:8]
 
 
-def letter(rng, i, offset, size):
+def letter(rng, i, offset, size, run=RUN):
     message = EmailMessage()
     if i % 10 == 9:
         sender = 'stranger%d@unknown%d.org' % (i, i % 50)
@@ -61,7 +71,7 @@ def letter(rng, i, offset, size):
     message['To'] = OWN
     message['Subject'] = "Заказ №%d" % i
     message['Date'] = formatdate(localtime=True)
-    message['Message-ID'] = '<%s@%s.bench>' % (uuid.uuid4().hex, RUN)
+    message['Message-ID'] = '<%s@%s.bench>' % (uuid.uuid4().hex, run)
     text = "Добрый день!\n\nПрошу выставить счёт.\n\nС уважением,\n" \
         "Иванов Иван\nменеджер\nООО «Фирма»\n+7 916 123-45-67\n" * 3
     message.set_content(text)
@@ -87,6 +97,55 @@ def fill(server, count, offset, size):
     return time.monotonic() - started
 
 
+def activate_inbound_email(database):
+    "inbound_email activated in database, as an administrator would"
+    subprocess.run([Path(sys.executable).with_name('trytond-admin'),
+            '-d', database, '--activate-dependencies', '-u', 'inbound_email'],
+        check=True)
+
+
+def push(pool, database, mailbox, count, offset, size):
+    """POST count letters to an inbox whose rule lands them as mailbox's;
+    the seconds it took"""
+    from werkzeug.test import Client
+
+    from trytond.modules.crm_counterparty.inbound_mail import ACTION
+    from trytond.transaction import Transaction
+    from trytond.wsgi import app
+    Inbox = pool.get('inbound.email.inbox')
+    with Transaction().start(database, 0) as transaction:
+        Mailbox = pool.get('crm.mailbox')
+        Mailbox.write([Mailbox(mailbox.id)], {'imap_host': None})
+        inbox, = Inbox.create([{'name': "Bench", 'rules': [('create', [{
+                                'action': ACTION,
+                                'crm_mailbox': mailbox.id}])]}])
+        Inbox.new_identifier([inbox])
+        url = '/%s/inbound_email/inbox/%s' % (database, inbox.identifier)
+        transaction.commit()
+    rng, client = random.Random(1), Client(app)
+    letters = [letter(rng, i, offset, size) for i in range(count)]
+    started = time.monotonic()
+    for raw in letters:
+        response = client.post(url, data=raw)
+        assert response.status_code == 204, response.status_code
+    return time.monotonic() - started
+
+
+def read(pool, database, mailbox_id, profile, queries):
+    "Read the mailbox as the scheduler does; the seconds it took"
+    from trytond.transaction import Transaction
+    started = time.monotonic()
+    with Transaction().start(database, 0) as transaction:
+        mailbox = pool.get('crm.mailbox')(mailbox_id)
+        if profile:
+            with queries:
+                profile.runcall(mailbox.read_mail)
+        else:
+            mailbox.read_mail()
+        transaction.commit()
+    return time.monotonic() - started
+
+
 def setup(pool, transaction, size):
     Mailbox = pool.get('crm.mailbox')
     User = pool.get('res.user')
@@ -94,6 +153,10 @@ def setup(pool, transaction, size):
     if not User.search([('login', '=', 'marina')]):
         search_bench.load(pool, transaction, size)
     marina, = User.search([('login', '=', 'marina')])
+    # The inboxes of a push run before: their rules name its mailbox
+    if 'inbound.email.inbox' in dict(pool.iterobject()):
+        Inbox = pool.get('inbound.email.inbox')
+        Inbox.delete(Inbox.search([]))
     Mailbox.delete(Mailbox.search([]))
     first, = Party.search(
         [('code', 'like', 'B%')], order=[('id', 'ASC')], limit=1)
@@ -134,6 +197,9 @@ def main():
     parser.add_argument('--database', default='bench_mail')
     parser.add_argument('--size', type=int, default=100000)
     parser.add_argument('--count', type=int, default=2000)
+    parser.add_argument('--way', choices=['imap', 'push'], default='imap',
+        help="read from Dovecot as the scheduler does, or push to "
+        "inbound_email's webhook (default: imap)")
     parser.add_argument('--tracemalloc', action='store_true')
     parser.add_argument('--profile', metavar='FILE',
         help="profile the read and count its queries")
@@ -147,6 +213,7 @@ def main():
     import trytond.config as config
     if not args.reuse:
         search_bench.create_database(args.database)
+        activate_inbound_email(args.database)
     if not config.has_section('crm_counterparty'):
         config.add_section('crm_counterparty')
     config.set('crm_counterparty', 'mailbox_key',
@@ -170,23 +237,22 @@ def main():
                         'imap_security': 'none', 'login': LOGIN,
                         'password': PASSWORD, 'folders': 'INBOX'}])
             transaction.commit()
-        filled = fill(server, args.count, offset, args.size)
-        print(f"{count:,} counterparties; {args.count} letters put into "
-            f"Dovecot in {filled:.1f} s", file=sys.stderr)
+        if args.way == 'imap':
+            filled = fill(server, args.count, offset, args.size)
+            print(f"{count:,} counterparties; {args.count} letters put "
+                f"into Dovecot in {filled:.1f} s", file=sys.stderr)
         before = rss_mb()
         if args.tracemalloc:
             tracemalloc.start()
         profile = cProfile.Profile() if args.profile else None
         queries = QueryCount() if args.profile else None
-        started = time.monotonic()
-        with Transaction().start(args.database, 0) as transaction:
-            if profile:
-                with queries:
-                    profile.runcall(Mailbox(mailbox.id).read_mail)
-            else:
-                Mailbox(mailbox.id).read_mail()
-            transaction.commit()
-        took = time.monotonic() - started
+        if args.way == 'push':
+            run = profile.runcall if profile else (lambda f, *a: f(*a))
+            with queries or nullcontext():
+                took = run(push, pool, args.database, mailbox, args.count,
+                    offset, args.size)
+        else:
+            took = read(pool, args.database, mailbox.id, profile, queries)
         traced = tracemalloc.get_traced_memory()[1] / 2 ** 20 \
             if args.tracemalloc else None
     with Transaction().start(args.database, 0, readonly=True):
@@ -195,7 +261,8 @@ def main():
         mine = [('message_id', 'like', '%%@%s.bench>' % RUN)]
         landed = Communication.search(mine, count=True)
         unmatched = Unmatched.search(mine, count=True)
-    print(f"\n{count:,} counterparties, {args.count} letters read in "
+    print(f"\n{count:,} counterparties, {args.count} letters "
+        f"{'read' if args.way == 'imap' else 'pushed'} in "
         f"{took:.1f} s: {args.count / took:.1f} letters/s; "
         f"{landed} on cards, {unmatched} unmatched")
     print(f"Peak resident memory: {before:.0f} MB before the read, "

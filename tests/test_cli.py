@@ -1,21 +1,28 @@
 # This file is part of crm_counterparty.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
 """The command line, run as a script against a real SQLite database made by
-trytond-admin."""
+trytond-admin; the mail listener against a real Dovecot too."""
 import csv
 import io
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 import unittest
+import uuid
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
+from trytond.modules.crm_counterparty.tests.ami_server import ami_server
+from trytond.modules.crm_counterparty.tests.imap_server import imap_server
 from trytond.modules.crm_counterparty.tests.test_import_rules import (
     HEADER, ROWS, csv_bytes, xlsx)
+from trytond.modules.crm_counterparty.tests.test_mailbox import letter
 
 BIN = Path(sys.executable).parent
 # The installed scripts are run by this interpreter: their first line may
@@ -209,7 +216,6 @@ class CommandLineTestCase(unittest.TestCase):
     def test_killed_import_resumes(self):
         """The process killed part-way: the import shows interrupted, and
         the same file run again goes on with it, not a row twice"""
-        import signal
         rows = 1500
         file = Path(self.directory.name) / 'killed.csv'
         file.write_bytes(csv_bytes([['Название', 'E-mail']] + [
@@ -270,6 +276,117 @@ class CommandLineTestCase(unittest.TestCase):
         self.assertEqual(reported, (rows, rows))
         self.assertEqual((state, created), ('done', rows))
 
+    def landed(self, where, seconds=60):
+        "Whether a communication where is on a card within seconds"
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.count('crm_communication', where):
+                return True
+            time.sleep(0.2)
+        return False
+
+    def setup(self, contact, model, values, env=None):
+        "A company, a client reached at contact, and a record of model"
+        subprocess.run([sys.executable, '-c', SETUP,
+                json.dumps([contact, model, values])],
+            env=env or self.env, check=True, capture_output=True, timeout=300)
+
+    def stopped(self, process):
+        "The errors of the process, ended by SIGTERM with status 0"
+        process.send_signal(signal.SIGTERM)
+        _, errors = process.communicate(timeout=30)
+        self.assertEqual(process.returncode, 0, errors)
+        return errors
+
+    def test_listen_mail(self):
+        """The listener lands the letters there, then one as it comes to
+        the mailbox's second folder (IDLE on each, its renewal 25 minutes
+        away), and ends cleanly on SIGTERM"""
+        env = dict(self.env,
+            TRYTOND_CRM_COUNTERPARTY__MAILBOX_KEY=Fernet.generate_key(
+                ).decode())
+        server = self.enterContext(imap_server({'listen': 'secret'}))
+        server.append('listen', letter(
+                'client@example.com', 'anna@example.com', "Первое",
+                message_id='<listen-1@example.com>'))
+        with server.client('listen') as client:
+            client.create_folder('Clients')
+        self.setup(('email', 'client@example.com'), 'crm.mailbox', {
+                'user': None, 'company': None, 'employee': None,
+                'address': 'anna@example.com', 'imap_host': '127.0.0.1',
+                'imap_port': server.port, 'imap_security': 'none',
+                'login': 'listen', 'password': 'secret',
+                'folders': 'INBOX, Clients'}, env=env)
+        process = subprocess.Popen([*CLI, 'listen-mail', '-d', 'cli'],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            text=True)
+        try:
+            self.assertTrue(
+                self.landed("message_id = '<listen-1@example.com>'"))
+            # Time for the listener to wait in IDLE
+            time.sleep(3)
+            server.append('listen', letter(
+                    'client@example.com', 'anna@example.com', "Второе",
+                    message_id='<listen-2@example.com>'), folder='Clients')
+            self.assertTrue(
+                self.landed("message_id = '<listen-2@example.com>'"))
+        finally:
+            errors = self.stopped(process)
+        self.assertIn("listening to 1 mailboxes", errors)
+
+    def test_listen_asterisk(self):
+        """The listener logs a call Asterisk tells of on its card and ends
+        cleanly on SIGTERM"""
+        linked = uuid.uuid4().hex
+        events = [{
+                'Event': 'Cdr', 'Source': '8 916 555 00 11',
+                'Destination': '101', 'Disposition': 'ANSWERED',
+                'BillableSeconds': '42', 'UniqueID': linked,
+                'LinkedID': linked, 'StartTime': time.strftime(
+                    '%Y-%m-%d %H:%M:%S', time.gmtime()),
+                }]
+        server = self.enterContext(ami_server('crm', 'ami-secret', events))
+        self.setup(('phone', '+7 916 555-00-11'), 'crm.telephony.connector',
+            {'name': "Asterisk", 'provider': 'asterisk', 'company': None,
+                'secret': 'ami-secret', 'employee': None,
+                'ami_host': '127.0.0.1', 'ami_port': server.address[1],
+                'ami_username': 'crm'})
+        process = subprocess.Popen([*CLI, 'listen-asterisk', '-d', 'cli'],
+            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            text=True)
+        try:
+            self.assertTrue(self.landed("call_id = '%s'" % linked))
+        finally:
+            errors = self.stopped(process)
+        self.assertIn("listening to 1 Asterisk connectors", errors)
+
+
+# A company with an employee, a client reached at a contact and a record
+# of a model: sys.argv[1] is JSON [contact, model, values], the values'
+# company, employee and user (None) those of the company and the admin
+SETUP = '''
+import json
+import sys
+from trytond.modules.company.tests import create_company, create_employee
+from trytond.pool import Pool
+from trytond.transaction import Transaction
+Pool.start()
+pool = Pool('cli')
+with Transaction().start('cli', 0, readonly=True):
+    pool.init()
+(kind, value), model, values = json.loads(sys.argv[1])
+with Transaction().start('cli', 0) as transaction:
+    company = create_company()
+    admin, = pool.get('res.user').search([('login', '=', 'admin')])
+    ours = {'company': company.id, 'user': admin.id,
+        'employee': create_employee(company, "Anna").id}
+    pool.get('party.party').create([{'name': "Client",
+        'contact_mechanisms': [('create', [
+            {'type': kind, 'value': value}])]}])
+    pool.get(model).create([{k: ours[k] if v is None else v
+        for k, v in values.items()}])
+    transaction.commit()
+'''
 
 # What the list of imports shows of the last one, as the web client reads it
 STATUS = '''
