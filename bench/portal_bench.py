@@ -7,10 +7,11 @@ Creates (or reuses) a PostgreSQL database with SIZE counterparties loaded
 as search_bench.py loads them, and GUESTS contact persons of them with a
 portal login and three communications each; starts trytond on it (a
 process of its own, as in production); then GUESTS clients at once, each
-logged in as his guest, browse for SECONDS seconds: the home page, one of
-his communications, a comment on it, each after a think time drawn between
---think LOW HIGH seconds (1 to 3 by default, as load tools such as locust
-model a visitor; the first one spreads the guests' start).  Then, in the
+logged in as his guest, browse for SECONDS seconds (counted once all are
+logged in): the home page, one of his communications, a comment on it,
+each after a think time drawn between --think LOW HIGH seconds (1 to 3 by
+default, as load tools such as locust model a visitor; the first one
+spreads the guests' start).  Then, in the
 same run and on the same base, the platform's own way of reading the same
 records: as many clients of the back office, logged in by JSON-RPC as the
 communications' employee, each reads his guest's communications with
@@ -127,13 +128,21 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return fp
 
 
-class Think:
-    "A client's pause before each request, until the time is up"
+class Window:
+    """The seconds the clients send in, opened once all have logged in (a
+    login hashes a password: 50 at once are no page), and their pauses"""
 
-    def __init__(self, low, high, until):
-        self.low, self.high, self.until = low, high, until
+    def __init__(self, clients, seconds, low, high):
+        self.low, self.high = low, high
+        self.until = None
+        self.barrier = threading.Barrier(clients, action=lambda: setattr(
+                self, 'until', time.monotonic() + seconds), timeout=600)
 
-    def __call__(self):
+    def open(self):
+        "Wait until every client has logged in"
+        self.barrier.wait()
+
+    def think(self):
         "Pause; whether there is time left for a request"
         if self.high:
             time.sleep(max(0, min(random.uniform(self.low, self.high),
@@ -141,7 +150,7 @@ class Think:
         return time.monotonic() < self.until
 
 
-def guest(portal, number, timings, think):
+def guest(portal, number, timings, window):
     "One guest logged in, browsing and commenting until the time is up"
     opener = urllib.request.build_opener(
         urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
@@ -150,23 +159,24 @@ def guest(portal, number, timings, think):
     form = {'csrf': CSRF.search(login).group(1), 'email':
         'guest%s@bench.example' % number, 'password': PASSWORD}
     opener.open(portal + 'login', urllib.parse.urlencode(form).encode())
-    while think():
+    window.open()
+    while window.think():
         home = timings.timed('Home page (his communications)',
             portal, opener)
         records = RECORD.findall(home)
-        if not records or not think():
+        if not records or not window.think():
             continue
         page = timings.timed('A communication with its chat',
             portal + records[0], opener)
         token = CSRF.search(page)
-        if token and think():
+        if token and window.think():
             comment = {'csrf': token.group(1), 'content': COMMENT}
             timings.timed('A comment posted', urllib.request.Request(
                     portal + records[0],
                     urllib.parse.urlencode(comment).encode()), opener)
 
 
-def employee(rpc, party_id, timings, think):
+def employee(rpc, party_id, timings, window):
     "A back-office client reading the guest's communications by JSON-RPC"
     opener = urllib.request.build_opener()
 
@@ -183,7 +193,8 @@ def employee(rpc, party_id, timings, think):
     read = call('model.crm.communication.search_read', [
             [('parties', '=', party_id)], 0, None, None,
             ['subject', 'start', 'state', 'rec_name'], {}], headers)
-    while think():
+    window.open()
+    while window.think():
         timings.timed('JSON-RPC search_read of the same (back office)',
             read, opener)
 
@@ -192,10 +203,9 @@ def run(target, args_of, clients, seconds, think):
     """clients threads of target at once for seconds, each pausing between
     think's two bounds; their timings"""
     timings = Timings()
-    until = time.monotonic() + seconds
+    window = Window(clients, seconds, *think)
     threads = [threading.Thread(target=target,
-            args=(*args_of(i), timings, Think(*think, until)))
-        for i in range(clients)]
+            args=(*args_of(i), timings, window)) for i in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
