@@ -24,6 +24,7 @@ trytond process answers.
     .venv/bin/python bench/portal_bench.py --size 100000
     .venv/bin/python bench/portal_bench.py --reuse
     .venv/bin/python bench/portal_bench.py --reuse --think 0
+    .venv/bin/python bench/portal_bench.py --reuse --think 0 --workers 2
     .venv/bin/python bench/portal_bench.py --reuse --profile 200
 
 --profile N sends no load: it asks each page of the first guest N times
@@ -224,6 +225,9 @@ def main():
     parser.add_argument('--think', type=float, nargs='+', default=[1, 3],
         metavar='SECONDS', help="a guest's pause before a page, drawn "
         "between LOW and HIGH (one value: always it; 0: none)")
+    parser.add_argument('--workers', type=int, default=1,
+        help="processes serving the requests; more than one runs gunicorn "
+        "(pip install gunicorn), trytond's own server being one process")
     parser.add_argument('--profile', type=int, metavar='N',
         help="no load: profile each page N times in this process")
     args = parser.parse_args()
@@ -242,7 +246,8 @@ def main():
         return
 
     port = telephony_bench.free_port()
-    server = telephony_bench.start_trytond(args.database, port)
+    server = telephony_bench.start_trytond(
+        args.database, port, args.workers)
     base = 'http://127.0.0.1:%s/%s/' % (port, args.database)
     try:
         portal = run(guest, lambda i: (base + 'portal/', i),
@@ -252,12 +257,15 @@ def main():
     finally:
         server.terminate()
         server.wait()
-    report(count, len(parties), args.seconds, think, portal, office)
+    report(count, len(parties), args.seconds, think, args.workers,
+        portal, office)
     with Transaction().start(args.database, 0, readonly=True):
         stored = stored_comments(pool) - before
     posted = portal.times['A comment posted']
     print(f"\nComments answered: {len(posted)}, of them refused: "
-        f"{portal.errors['A comment posted']}; stored: {stored}")
+        f"{portal.errors['A comment posted']}; stored: {stored}; the "
+        f"chats held {before} of the runs before (a page shows its chat "
+        f"whole)")
 
 
 class _Queries(logging.Handler):
@@ -326,10 +334,11 @@ def stored_comments(pool):
         [('content', '=', COMMENT)], count=True)
 
 
-def report(count, clients, seconds, think, portal, office):
+def report(count, clients, seconds, think, workers, portal, office):
     print(f"\n{count:,} counterparties; {clients} clients at once for "
         f"{seconds} s each way, thinking {think[0]:g}-{think[1]:g} s "
-        f"before a request; load average {os.getloadavg()[0]:.1f}\n")
+        f"before a request; {workers} server process(es); "
+        f"load average {os.getloadavg()[0]:.1f}\n")
     print("| Request | Median, ms | 95th percentile, ms | Per second "
         "| Errors | Median / search_read's |")
     print("|---|---:|---:|---:|---:|---:|")
