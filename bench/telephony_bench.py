@@ -84,9 +84,11 @@ def start_trytond(database, port, workers=1):
     command = [Path(sys.executable).with_name('trytond'),
         '-c', config.name, '-d', database]
     if workers > 1:
+        # Threads as trytond's own server has: a request's waits for
+        # PostgreSQL leave the process to the others
         command = [Path(sys.executable).with_name('gunicorn'),
-            '-w', str(workers), '-b', '127.0.0.1:%s' % port,
-            'trytond.application:app']
+            '-w', str(workers), '--threads', '16',
+            '-b', '127.0.0.1:%s' % port, 'trytond.application:app']
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL, env={**os.environ,
             'TRYTOND_CONFIG': config.name,
