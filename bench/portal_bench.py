@@ -233,18 +233,23 @@ def main():
     args = parser.parse_args()
     if len(args.think) > 2:
         parser.error("--think takes one or two values")
-    think = (args.think * 2)[:2]
     pool = search_bench.open_database(args.database, args.reuse)
     from trytond.transaction import Transaction
     with Transaction().start(args.database, 0) as transaction:
         parties = setup(pool, transaction, args.size, args.guests)
-        count = pool.get('party.party').search([], count=True)
-        before = stored_comments(pool)
         transaction.commit()
     if args.profile:
         profile(args.database, args.profile)
-        return
+    else:
+        measure(pool, args, parties, (args.think * 2)[:2])
 
+
+def measure(pool, args, parties, think):
+    "The guests, then the back office, on a server of its own; the report"
+    from trytond.transaction import Transaction
+    with Transaction().start(args.database, 0, readonly=True):
+        count = pool.get('party.party').search([], count=True)
+        before = stored_comments(pool)
     port = telephony_bench.free_port()
     server = telephony_bench.start_trytond(
         args.database, port, args.workers)
