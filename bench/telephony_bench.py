@@ -76,7 +76,7 @@ def free_port():
 
 def start_trytond(database, port, workers=1):
     """trytond's own server (one process), or workers processes of gunicorn
-    serving trytond's WSGI application, as Tryton advises for production"""
+    serving trytond's WSGI application, as a production server would"""
     config = tempfile.NamedTemporaryFile('w', suffix='.conf', delete=False)
     config.write('[database]\nuri = %s\n[web]\nlisten = 127.0.0.1:%s\n' % (
             os.environ['TRYTOND_DATABASE__URI'], port))
