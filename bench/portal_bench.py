@@ -7,23 +7,42 @@ Creates (or reuses) a PostgreSQL database with SIZE counterparties loaded
 as search_bench.py loads them, and GUESTS contact persons of them with a
 portal login and three communications each; starts trytond on it (a
 process of its own, as in production); then GUESTS clients at once, each
-logged in as his guest, browse for SECONDS seconds: the home page, one of
-his communications, a comment on it.  Then, in the same run and on the same
-base, the platform's own way of reading the same records: as many clients
-of the back office, logged in by JSON-RPC as the communications' employee,
-each reads his guest's communications with search_read for as long.  Prints
-the median and 95th percentile of each request as its sender timed it, the
-requests a second and the errors, and the comments found stored.
+logged in as his guest, browse for SECONDS seconds (counted once all are
+logged in): the home page, one of his communications, a comment on it,
+each after a think time drawn between --think LOW HIGH seconds (1 to 3 by
+default, as load tools such as locust model a visitor; the first one
+spreads the guests' start).  Then, in the
+same run and on the same base, the platform's own way of reading the same
+records: as many clients of the back office, logged in by JSON-RPC as the
+communications' employee, each reads his guest's communications with
+search_read for as long, thinking as long between two reads.  Prints the
+median and 95th percentile of each request as its sender timed it, the
+requests a second, the errors, the median's ratio to search_read's, and
+the comments found stored.  --think 0 sends back to back: the most one
+trytond process answers.
 
     .venv/bin/python bench/portal_bench.py --size 100000
     .venv/bin/python bench/portal_bench.py --reuse
+    .venv/bin/python bench/portal_bench.py --reuse --think 0
+    .venv/bin/python bench/portal_bench.py --reuse --think 0 --workers 2
+    .venv/bin/python bench/portal_bench.py --reuse --profile 200
+
+--profile N sends no load: it asks each page of the first guest N times
+inside this process (werkzeug's test client on trytond's WSGI
+application) and prints, per page, its time, its CPU time, its SQL
+queries and the functions that took the most CPU (cProfile).
 """
 import argparse
 import base64
+import cProfile
 import http.cookiejar
 import json
+import logging
 import os
+import pstats
+import random
 import re
+import statistics
 import sys
 import threading
 import time
@@ -110,7 +129,29 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return fp
 
 
-def guest(portal, number, timings, until):
+class Window:
+    """The seconds the clients send in, opened once all have logged in (a
+    login hashes a password: 50 at once are no page), and their pauses"""
+
+    def __init__(self, clients, seconds, low, high):
+        self.low, self.high = low, high
+        self.until = None
+        self.barrier = threading.Barrier(clients, action=lambda: setattr(
+                self, 'until', time.monotonic() + seconds), timeout=600)
+
+    def open(self):
+        "Wait until every client has logged in"
+        self.barrier.wait()
+
+    def think(self):
+        "Pause; whether there is time left for a request"
+        if self.high:
+            time.sleep(max(0, min(random.uniform(self.low, self.high),
+                        self.until - time.monotonic())))
+        return time.monotonic() < self.until
+
+
+def guest(portal, number, timings, window):
     "One guest logged in, browsing and commenting until the time is up"
     opener = urllib.request.build_opener(
         urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
@@ -119,23 +160,24 @@ def guest(portal, number, timings, until):
     form = {'csrf': CSRF.search(login).group(1), 'email':
         'guest%s@bench.example' % number, 'password': PASSWORD}
     opener.open(portal + 'login', urllib.parse.urlencode(form).encode())
-    while time.monotonic() < until:
+    window.open()
+    while window.think():
         home = timings.timed('Home page (his communications)',
             portal, opener)
         records = RECORD.findall(home)
-        if not records:
+        if not records or not window.think():
             continue
         page = timings.timed('A communication with its chat',
             portal + records[0], opener)
         token = CSRF.search(page)
-        if token:
+        if token and window.think():
             comment = {'csrf': token.group(1), 'content': COMMENT}
             timings.timed('A comment posted', urllib.request.Request(
                     portal + records[0],
                     urllib.parse.urlencode(comment).encode()), opener)
 
 
-def employee(rpc, party_id, timings, until):
+def employee(rpc, party_id, timings, window):
     "A back-office client reading the guest's communications by JSON-RPC"
     opener = urllib.request.build_opener()
 
@@ -152,17 +194,19 @@ def employee(rpc, party_id, timings, until):
     read = call('model.crm.communication.search_read', [
             [('parties', '=', party_id)], 0, None, None,
             ['subject', 'start', 'state', 'rec_name'], {}], headers)
-    while time.monotonic() < until:
+    window.open()
+    while window.think():
         timings.timed('JSON-RPC search_read of the same (back office)',
             read, opener)
 
 
-def run(target, args_of, clients, seconds):
-    "clients threads of target at once for seconds; their timings"
+def run(target, args_of, clients, seconds, think):
+    """clients threads of target at once for seconds, each pausing between
+    think's two bounds; their timings"""
     timings = Timings()
-    until = time.monotonic() + seconds
+    window = Window(clients, seconds, *think)
     threads = [threading.Thread(target=target,
-            args=(*args_of(i), timings, until)) for i in range(clients)]
+            args=(*args_of(i), timings, window)) for i in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -178,32 +222,118 @@ def main():
     parser.add_argument('--seconds', type=int, default=60)
     parser.add_argument('--reuse', action='store_true',
         help="use the database made before (loaded unless it was)")
+    parser.add_argument('--think', type=float, nargs='+', default=[1, 3],
+        metavar='SECONDS', help="a guest's pause before a page, drawn "
+        "between LOW and HIGH (one value: always it; 0: none)")
+    parser.add_argument('--workers', type=int, default=1,
+        help="processes serving the requests; more than one runs gunicorn "
+        "(pip install gunicorn), trytond's own server being one process")
+    parser.add_argument('--profile', type=int, metavar='N',
+        help="no load: profile each page N times in this process")
     args = parser.parse_args()
+    if len(args.think) > 2:
+        parser.error("--think takes one or two values")
     pool = search_bench.open_database(args.database, args.reuse)
     from trytond.transaction import Transaction
     with Transaction().start(args.database, 0) as transaction:
         parties = setup(pool, transaction, args.size, args.guests)
+        transaction.commit()
+    if args.profile:
+        profile(args.database, args.profile)
+    else:
+        measure(pool, args, parties, (args.think * 2)[:2])
+
+
+def measure(pool, args, parties, think):
+    "The guests, then the back office, on a server of its own; the report"
+    from trytond.transaction import Transaction
+    with Transaction().start(args.database, 0, readonly=True):
         count = pool.get('party.party').search([], count=True)
         before = stored_comments(pool)
-        transaction.commit()
-
     port = telephony_bench.free_port()
-    server = telephony_bench.start_trytond(args.database, port)
+    server = telephony_bench.start_trytond(
+        args.database, port, args.workers)
     base = 'http://127.0.0.1:%s/%s/' % (port, args.database)
     try:
         portal = run(guest, lambda i: (base + 'portal/', i),
-            len(parties), args.seconds)
+            len(parties), args.seconds, think)
         office = run(employee, lambda i: (base + 'rpc/', parties[i]),
-            len(parties), args.seconds)
+            len(parties), args.seconds, think)
     finally:
         server.terminate()
         server.wait()
-    report(count, len(parties), args.seconds, portal, office)
+    report(count, len(parties), args.seconds, think, args.workers,
+        portal, office)
     with Transaction().start(args.database, 0, readonly=True):
         stored = stored_comments(pool) - before
     posted = portal.times['A comment posted']
     print(f"\nComments answered: {len(posted)}, of them refused: "
-        f"{portal.errors['A comment posted']}; stored: {stored}")
+        f"{portal.errors['A comment posted']}; stored: {stored}; the "
+        f"chats held {before} of the runs before (a page shows its chat "
+        f"whole)")
+
+
+class _Queries(logging.Handler):
+    "Counts the SQL queries trytond's cursor logs"
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.count = 0
+
+    def emit(self, record):
+        self.count += 1
+
+
+def profile(database, requests):
+    """Each page of guest 0 asked requests times in this process: its time,
+    its SQL queries and its costliest functions"""
+    from werkzeug.test import Client
+
+    from trytond.wsgi import app
+    client = Client(app)
+    portal = '/%s/portal/' % database
+    login = client.get(portal + 'login').get_data(as_text=True)
+    client.post(portal + 'login', data={'csrf': CSRF.search(login).group(1),
+            'email': 'guest0@bench.example', 'password': PASSWORD})
+    record = RECORD.search(client.get(portal).get_data(as_text=True))
+    csrf = CSRF.search(client.get(portal + record.group(1)).get_data(
+            as_text=True)).group(1)
+    pages = {
+        'Home page': lambda: client.get(portal),
+        'A communication with its chat': lambda: client.get(
+            portal + record.group(1)),
+        'A comment posted': lambda: client.post(portal + record.group(1),
+            data={'csrf': csrf, 'content': COMMENT}),
+        }
+    for name, ask in pages.items():
+        ask()
+        wall, cpu = time.perf_counter(), time.process_time()
+        for _ in range(requests):
+            assert ask().status_code < 400, name
+        wall = (time.perf_counter() - wall) / requests * 1000
+        cpu = (time.process_time() - cpu) / requests * 1000
+        # Timed by the CPU: on a shared machine the wall clock mostly
+        # measures the others
+        profiler = cProfile.Profile(time.process_time)
+        profiler.runcall(lambda: [ask() for _ in range(requests)])
+        print(f"\n## {name}: {wall:.1f} ms a page, {cpu:.1f} ms of it "
+            f"this process's CPU, {count_queries(ask)} SQL queries\n")
+        pstats.Stats(profiler).sort_stats('cumulative').print_stats(40)
+
+
+def count_queries(ask):
+    "The SQL queries of ask(), counted apart: logging them takes time"
+    logger = logging.getLogger('trytond.backend.postgresql.database')
+    queries = _Queries()
+    level = logger.level
+    logger.addHandler(queries)
+    logger.setLevel(logging.DEBUG)
+    try:
+        ask()
+    finally:
+        logger.removeHandler(queries)
+        logger.setLevel(level)
+    return queries.count
 
 
 def stored_comments(pool):
@@ -211,17 +341,22 @@ def stored_comments(pool):
         [('content', '=', COMMENT)], count=True)
 
 
-def report(count, clients, seconds, *timings):
+def report(count, clients, seconds, think, workers, portal, office):
     print(f"\n{count:,} counterparties; {clients} clients at once for "
-        f"{seconds} s each way; load average {os.getloadavg()[0]:.1f}\n")
+        f"{seconds} s each way, thinking {think[0]:g}-{think[1]:g} s "
+        f"before a request; {workers} server process(es); "
+        f"load average {os.getloadavg()[0]:.1f}\n")
     print("| Request | Median, ms | 95th percentile, ms | Per second "
-        "| Errors |")
-    print("|---|---:|---:|---:|---:|")
-    for timing in timings:
+        "| Errors | Median / search_read's |")
+    print("|---|---:|---:|---:|---:|---:|")
+    office_median = statistics.median(
+        t for times in office.times.values() for t in times)
+    for timing in (portal, office):
         for kind, times in timing.times.items():
             median, p95 = telephony_bench.percentiles(times)
             print(f"| {kind} | {median:,.0f} | {p95:,.0f} | "
-                f"{len(times) / seconds:.1f} | {timing.errors[kind]} |")
+                f"{len(times) / seconds:.1f} | {timing.errors[kind]} | "
+                f"{median / 1000 / office_median:.1f} |")
 
 
 if __name__ == '__main__':

@@ -74,14 +74,25 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_trytond(database, port):
+def start_trytond(database, port, workers=1):
+    """trytond's own server (one process), or workers processes of gunicorn
+    serving trytond's WSGI application, as a production server would"""
     config = tempfile.NamedTemporaryFile('w', suffix='.conf', delete=False)
     config.write('[database]\nuri = %s\n[web]\nlisten = 127.0.0.1:%s\n' % (
             os.environ['TRYTOND_DATABASE__URI'], port))
     config.close()
-    server = subprocess.Popen([Path(sys.executable).with_name('trytond'),
-            '-c', config.name, '-d', database],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    command = [Path(sys.executable).with_name('trytond'),
+        '-c', config.name, '-d', database]
+    if workers > 1:
+        # Threads as trytond's own server has: a request's waits for
+        # PostgreSQL leave the process to the others
+        command = [Path(sys.executable).with_name('gunicorn'),
+            '-w', str(workers), '--threads', '16',
+            '-b', '127.0.0.1:%s' % port, 'trytond.application:app']
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, env={**os.environ,
+            'TRYTOND_CONFIG': config.name,
+            'TRYTOND_DATABASE_NAMES': database})
     for _ in range(600):
         try:
             socket.create_connection(('127.0.0.1', port), 1).close()
