@@ -314,6 +314,29 @@ class MailingChannelsTestCase(_Mailings, _DBTestCase):
                 "\"Весенняя акция\"", "Спасибо, интересно"))
 
     @with_transaction()
+    def test_xmpp_refused_later(self):
+        """A remote domain's refusal, which comes after the ping (its
+        server failed to reach the other one), fails the row"""
+        Mechanism = Pool().get('party.contact_mechanism')
+        mailing = self.setup_mailing(parties=['romashka', 'ivan'],
+            email_html='', subject=None, xmpp_text="Привет, {{name}}!")
+        with xmpp_server() as server:
+            ivan = server.recipient('ivan')
+            Mechanism.create([
+                    # A domain that does not resolve
+                    {'party': self.romashka.id, 'type': 'jabber',
+                        'value': 'sales@romashka.invalid'},
+                    {'party': self.ivan.id, 'type': 'jabber',
+                        'value': ivan.jid},
+                    ])
+            mailing = self.deliver(mailing)
+            ivan.wait(1)
+        results = {r.party: r for r in mailing.results}
+        self.assertEqual(results[self.ivan].state, 'sent')
+        self.assertEqual(results[self.romashka].state, 'failed')
+        self.assertIn('Server-to-server', results[self.romashka].error)
+
+    @with_transaction()
     def test_xmpp_send_test(self):
         "Send Test writes to the Jabber address of one's employee"
         Mechanism = Pool().get('party.contact_mechanism')
