@@ -24,8 +24,8 @@ Each channel sends at most ``[crm_counterparty] mailing_rate_<channel>``
 messages a second (``mailing_rules.Pace``), all processes together.  An
 e-mail's links and an image go through the module's pages (routes.py),
 which count its opening and clicks on its result; what comes back to its
-return address is mailing_reply.py's.  The results are on the recipients' cards (*Mailings
-Sent*), seen by whoever sees the counterparty.
+return address is mailing_reply.py's.  The results are on the recipients'
+cards (*Mailings Sent*), seen by whoever sees the counterparty.
 
 The channels are adapters of the ``channels`` package; the texts' rules
 are ``channels.placeholders`` and ``channels.sms``, the tracking's and the
@@ -334,18 +334,21 @@ class Mailing(Workflow, ModelSQL, ModelView):
                 check_access():
             for chosen in filter(None, [self.group, self.filter]):
                 check_chosen([chosen])
+            cursor = transaction.connection.cursor()
             last = 0
             while True:
                 # A page's query reads the whole group or filter (a hashed
-                # subquery): pages of PAGE keep the count of them small
-                page = Party.search(
-                    [('id', '>', last), domain], order=[('id', 'ASC')],
-                    limit=PAGE)
+                # subquery): pages of PAGE keep the count of them small;
+                # its ids only, as browsing many at once costs their square
+                cursor.execute(*Party.search(
+                        [('id', '>', last), domain], order=[('id', 'ASC')],
+                        limit=PAGE, query=True))
+                page = [i for i, in cursor]
                 if not page:
                     return
-                last = page[-1].id
+                last = page[-1]
                 for start in range(0, len(page), CHUNK):
-                    yield page[start:start + CHUNK]
+                    yield Party.browse(page[start:start + CHUNK])
 
     @classmethod
     @ModelView.button
