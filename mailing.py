@@ -771,13 +771,13 @@ class Result(ModelSQL, ModelView):
                 'crm_counterparty.msg_mailing_result_unique'),
             ]
         cls._sql_indexes.update({
+                # The claim's, its rows in order (a chunk costs the same at
+                # the end of a big mailing), and the totals': one index, as
+                # the planner, before the planned rows are analyzed, took
+                # (mailing, state) and sorted every queued row
                 Index(t, (t.mailing, Index.Range()),
-                    (t.state, Index.Equality())),
-                # The claim's: the queued rows only, in order, so that a
-                # chunk costs the same at the end of a big mailing
-                Index(t, (t.mailing, Index.Equality()),
-                    (t.channel, Index.Equality()), (t.id, Index.Range()),
-                    where=t.state == 'queued'),
+                    (t.state, Index.Equality()),
+                    (t.channel, Index.Equality()), (t.id, Index.Range())),
                 Index(t, (t.token_hash, Index.Equality())),
                 })
         cls._order = [('id', 'ASC')]
