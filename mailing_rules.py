@@ -10,7 +10,9 @@
 - ``bounces``: what a delivery status notification (RFC 3464) says
   failed, and the Message-ID of the message it returns;
 - ``delay``: how long to wait before the next message of a channel so that
-  it sends no more than its rate, and ``Pace``, which waits so."""
+  it sends no more than its rate, and ``Pace``, which waits so, holding a
+  lock the processes share while it does."""
+import contextlib
 import email
 import email.policy
 import html
@@ -93,13 +95,23 @@ def delay(rate, last, now):
 
 
 class Pace:
-    "Waits between the messages of a channel to keep to its rate a second"
+    """Keeps the messages of a channel to its rate a second: a message is a
+    turn, which lasts 1/rate at least and holds lock (shared by the
+    processes that send, which keep to the rate together)"""
 
-    def __init__(self, rate, clock=time.monotonic, sleep=time.sleep):
-        self.rate, self.clock, self.sleep = rate, clock, sleep
-        self.last = None
+    def __init__(self, rate, lock=contextlib.nullcontext,
+            clock=time.monotonic, sleep=time.sleep):
+        self.rate, self.lock, self.clock, self.sleep = (
+            rate, lock, clock, sleep)
 
-    def wait(self):
-        if seconds := delay(self.rate, self.last, self.clock()):
-            self.sleep(seconds)
-        self.last = self.clock()
+    @contextlib.contextmanager
+    def turn(self):
+        "The block sends one message"
+        if not self.rate or self.rate <= 0:
+            yield
+            return
+        with self.lock():
+            start = self.clock()
+            yield
+            if seconds := delay(self.rate, start, self.clock()):
+                self.sleep(seconds)

@@ -40,15 +40,7 @@ def hold(batch_id, model=IMPORT):
             yield held
         finally:
             if held:
-                connection = Transaction().connection
-                # A failed transaction runs nothing until rolled back, and
-                # the lock of the session would outlive the run
-                if connection.info.transaction_status == (
-                        pq.TransactionStatus.INERROR):
-                    connection.rollback()
-                connection.cursor().execute(
-                    'SELECT pg_advisory_unlock(%s, %s)',
-                    (_key(model), batch_id))
+                _unlock(_key(model), batch_id)
         return
     path = _path(batch_id, model)
     file = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -62,6 +54,38 @@ def hold(batch_id, model=IMPORT):
         yield True
     finally:
         os.unlink(path)
+        os.close(file)
+
+
+def _unlock(*key):
+    "Release the advisory lock key of the session of the transaction"
+    connection = Transaction().connection
+    # A failed transaction runs nothing until rolled back, and the lock of
+    # the session would outlive the run
+    if connection.info.transaction_status == pq.TransactionStatus.INERROR:
+        connection.rollback()
+    connection.cursor().execute('SELECT pg_advisory_unlock(%s, %s)', key)
+
+
+@contextmanager
+def exclusive(name, model):
+    """Wait until no other process holds the lock name of model, then hold
+    it while in the block"""
+    if backend.name == 'postgresql':
+        key = (_key(model), _key(name))
+        Transaction().connection.cursor().execute(
+            'SELECT pg_advisory_lock(%s, %s)', key)
+        try:
+            yield
+        finally:
+            _unlock(*key)
+        return
+    # Never removed: a process waiting on it would hold a file nobody sees
+    file = os.open(_path(name, model), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(file, fcntl.LOCK_EX)
+        yield
+    finally:
         os.close(file)
 
 

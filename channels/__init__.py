@@ -48,6 +48,13 @@ class Channel:
         reports by itself, Kannel, is not asked)"""
         return {}
 
+    def refused(self, wait=False):
+        """The {id: reason} of the messages sent before whose refusal came
+        after send returned (XMPP: a remote domain's server); wait: the
+        last call of a session, which gives them time to come; none by
+        default"""
+        return {}
+
     def close(self):
         pass
 

@@ -22,6 +22,10 @@ import trytond.config as config
 from . import Channel, ChannelError
 
 TIMEOUT = 30
+# Seconds a session stays open after it wrote to a remote domain: its
+# server's refusal comes once it failed to reach the other server (about 2
+# s when the domain does not resolve); a later one is not recorded
+LINGER = 10
 
 
 def valid_jid(value):
@@ -49,6 +53,8 @@ class XMPPChannel(Channel):
         self.errors = {}
         # The (sender's bare JID, text) of the messages the account got
         self.received = []
+        # Whether a message went to another domain than the account's
+        self.remote = False
 
     def _run(self, awaitable):
         try:
@@ -121,12 +127,21 @@ class XMPPChannel(Channel):
             mto=message.address, mbody=message.text, mtype='chat')
         stanza['id'] = self.client.new_id()
         stanza.send()
+        self.remote |= (
+            JID(message.address).domain != self.client.boundjid.domain)
         self._run(self.client.plugin['xep_0199'].send_ping(
                 self.client.boundjid.host, timeout=TIMEOUT))
         # A refusal the server decides at once came before the ping's answer
         if stanza['id'] in self.errors:
             raise ChannelError(self.errors.pop(stanza['id']))
         return stanza['id']
+
+    def refused(self, wait=False):
+        if self.client is not None and wait and self.remote:
+            # The stanzas that come meanwhile are handled as the loop runs
+            self._run(asyncio.sleep(LINGER))
+        refused, self.errors = self.errors, {}
+        return refused
 
     def close(self):
         if self.client is not None:

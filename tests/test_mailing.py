@@ -4,7 +4,9 @@
 SMTP server exactly once, unsubscribing, resends and the test to oneself."""
 import datetime as dt
 import re
+import threading
 import time
+from unittest.mock import patch
 from urllib.parse import urlsplit
 
 from werkzeug.test import Client
@@ -12,7 +14,8 @@ from werkzeug.test import Client
 import trytond.config as config
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import set_company
-from trytond.modules.crm_counterparty import running
+from trytond.modules.crm_counterparty import mailing as mailing_module
+from trytond.modules.crm_counterparty import mailing_rules, running
 from trytond.modules.crm_counterparty.tests import test_access
 from trytond.modules.crm_counterparty.tests.imap_server import imap_server
 from trytond.modules.crm_counterparty.tests.smtp_server import smtp_server
@@ -190,6 +193,31 @@ class MailingTestCase(_Mailings, _DBTestCase):
         with self.assertRaises(Exception):
             Result.create([{'mailing': mailing.id, 'channel': 'email',
                         'address': 'a@example.com', 'state': 'queued'}])
+
+    @with_transaction()
+    def test_plan_in_pages(self):
+        """Recipients found a page at a time and planned a chunk at a time
+        get one queued row each, with their counterparty; planned again,
+        none is added"""
+        pool = Pool()
+        Mailing = pool.get('crm.counterparty.mailing')
+        Result = pool.get('crm.counterparty.mailing.result')
+        mailing = self.setup_mailing(parties=['romashka', 'ivan'])
+        Mailing.start([mailing])
+        with patch.object(mailing_module, 'PAGE', 1), \
+                patch.object(mailing_module, 'CHUNK', 1):
+            for _ in range(2):
+                for _ in Mailing(mailing.id)._plan():
+                    pass
+        self.assertEqual(
+            sorted((r.party, r.channel, r.address, r.state, r.opens)
+                for r in Result.search([('mailing', '=', mailing.id)])),
+            sorted([
+                    (self.romashka, 'email', 'info@romashka.example',
+                        'queued', 0),
+                    (self.ivan, 'email', 'ivan@romashka.example',
+                        'queued', 0),
+                    ]))
 
     @with_transaction()
     def test_unsubscribed_skipped(self):
@@ -372,6 +400,32 @@ class MailingTestCase(_Mailings, _DBTestCase):
         received = [m.received for m in self.mailbox.messages]
         self.assertEqual(len(received), 2)
         self.assertGreaterEqual(max(received) - start, 0.1)
+
+
+class MailingRateTestCase(_DBTestCase):
+    "Test the rate of a channel kept by processes together"
+    module = 'crm_counterparty'
+
+    def test_rate_shared(self):
+        """Two runs sending the same channel at once, 3 messages each at
+        10 a second, take 0.6 s together: they take turns"""
+        turns = []
+
+        def run():
+            with Transaction().start(DB_NAME, 0):
+                pace = mailing_rules.Pace(10, lock=lambda: running.exclusive(
+                        'email', 'crm.counterparty.mailing.rate'))
+                for _ in range(3):
+                    with pace.turn():
+                        turns.append(time.monotonic())
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        turns.sort()
+        self.assertEqual(len(turns), 6)
+        self.assertGreaterEqual(turns[-1] - turns[0], 0.5)
 
 
 class MailingTrackingTestCase(_Mailings, _DBTestCase):

@@ -314,6 +314,22 @@ class MailingChannelsTestCase(_Mailings, _DBTestCase):
                 "\"Весенняя акция\"", "Спасибо, интересно"))
 
     @with_transaction()
+    def test_xmpp_refused_later(self):
+        """A remote domain's refusal, which comes after the ping (its
+        server failed to reach the other one) while the session waits for
+        it, fails the row"""
+        Mechanism = Pool().get('party.contact_mechanism')
+        mailing = self.setup_mailing(
+            email_html='', subject=None, xmpp_text="Привет!")
+        # A domain that does not resolve
+        Mechanism.create([{'party': self.romashka.id, 'type': 'jabber',
+                    'value': 'sales@romashka.invalid'}])
+        with xmpp_server():
+            result, = self.deliver(mailing).results
+        self.assertEqual(result.state, 'failed')
+        self.assertIn('Server-to-server', result.error)
+
+    @with_transaction()
     def test_xmpp_send_test(self):
         "Send Test writes to the Jabber address of one's employee"
         Mechanism = Pool().get('party.contact_mechanism')

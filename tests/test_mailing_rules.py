@@ -1,6 +1,7 @@
 # This file is part of crm_counterparty.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
 """The rules of a mailing: placeholders, SMS parts, tracking, pace."""
+import contextlib
 import email
 import email.policy
 import unittest
@@ -125,8 +126,8 @@ class PaceTestCase(unittest.TestCase):
         self.assertEqual(mailing_rules.delay(None, 10, 10), 0)
 
     def test_pace_no_burst(self):
-        """Ten messages at 5 a second take 1.8 seconds of a clock that
-        only the waits move; a slow moment is not made up by a burst"""
+        """Ten messages at 5 a second take 2 seconds of a clock that only
+        the waits move; a slow moment is not made up by a burst"""
         now = [0.0]
         sleeps = []
 
@@ -135,22 +136,43 @@ class PaceTestCase(unittest.TestCase):
             now[0] += seconds
         pace = mailing_rules.Pace(5, clock=lambda: now[0], sleep=sleep)
         for _ in range(10):
-            pace.wait()
-        self.assertEqual(sleeps, [0.2] * 9)
-        self.assertAlmostEqual(now[0], 1.8)
-        # The server took a second for the last: the next goes at once,
-        # the one after it 0.2 later, not at once too
-        now[0] += 1
-        pace.wait()
-        pace.wait()
-        self.assertEqual(sleeps[9:], [0.2])
+            with pace.turn():
+                pass
+        self.assertEqual(sleeps, [0.2] * 10)
+        self.assertAlmostEqual(now[0], 2.0)
+        # The server took a second: no wait after it, nor a burst
+        with pace.turn():
+            now[0] += 1
+        with pace.turn():
+            pass
+        self.assertEqual(sleeps[10:], [0.2])
+
+    def test_pace_holds_lock(self):
+        "A turn holds the lock from before the message until its wait ends"
+        held = []
+
+        @contextlib.contextmanager
+        def lock():
+            held.append('taken')
+            yield
+            held.append('released')
+        pace = mailing_rules.Pace(5, lock=lock, clock=lambda: 0,
+            sleep=lambda s: held.append(s))
+        with pace.turn():
+            held.append('sent')
+        self.assertEqual(held, ['taken', 'sent', 0.2, 'released'])
 
     def test_no_rate_no_wait(self):
-        "Without a rate nothing waits"
+        "Without a rate nothing waits, and no lock is taken"
         sleeps = []
-        pace = mailing_rules.Pace(0, clock=lambda: 0, sleep=sleeps.append)
+
+        def lock():
+            raise AssertionError("no lock without a rate")
+        pace = mailing_rules.Pace(
+            0, lock=lock, clock=lambda: 0, sleep=sleeps.append)
         for _ in range(3):
-            pace.wait()
+            with pace.turn():
+                pass
         self.assertEqual(sleeps, [])
 
 
