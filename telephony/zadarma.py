@@ -92,7 +92,8 @@ def authorization(api_key, secret, path, params):
 
 def callback_request(api_key, secret, extension, number, command_id):
     "Ring extension, then dial number (digits, country code first)"
-    params = {'from': extension, 'to': number}
+    # Sent in the order they are signed in
+    params = dict(sorted({'from': extension, 'to': number}.items()))
     return ApiRequest(_CALLBACK, params, {
             'Authorization': authorization(
                 api_key, secret, _CALLBACK, params)}, method='GET')
