@@ -19,12 +19,14 @@ from email.utils import formataddr
 from sql.functions import Lower
 
 from trytond.i18n import gettext
-from trytond.model import Index, ModelSQL, ModelView, fields
+from trytond.model import Index, ModelSQL, ModelView, Unique, fields
+from trytond.model.exceptions import SQLConstraintError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 
 from . import schedule
+from .importing.importer import savepoint
 from .mail_message import normalise, parse
 from .mail_signature import read_sender
 from .unmatched import UnmatchedMixin
@@ -81,6 +83,14 @@ class Communication(metaclass=PoolMeta):
         cls._sql_indexes.add(
             Index(t, (t.message_id, Index.Equality()),
                 where=t.message_id != None))  # noqa: E711
+        # A letter is one communication of its company, however many cards
+        # it is on: the same one landed by two transactions at once is
+        # refused to the second (letters without a Message-ID are NULL,
+        # never equal)
+        cls._sql_constraints += [
+            ('letter_unique', Unique(t, t.company, t.message_id),
+                'crm_counterparty.msg_letter_unique'),
+            ]
 
     @classmethod
     def view_attributes(cls):
@@ -91,15 +101,20 @@ class Communication(metaclass=PoolMeta):
             ]
 
     @classmethod
-    def known_letter(cls, message_id):
-        "Whether the letter message_id landed already, on a card or not"
+    def known_letter(cls, company, message_id):
+        """Whether the letter message_id landed already in company, on a
+        card or not"""
         Unmatched = Pool().get('crm.mail.unmatched')
         if not message_id:
             return False
         with without_check_access():
-            return bool(cls.search([('message_id', '=', message_id)],
-                    limit=1) or Unmatched.search(
-                    [('message_id', '=', message_id)], limit=1))
+            return bool(cls.search([
+                        ('company', '=', int(company)),
+                        ('message_id', '=', message_id),
+                        ], limit=1) or Unmatched.search([
+                        ('mailbox.company', '=', int(company)),
+                        ('message_id', '=', message_id),
+                        ], limit=1))
 
     @classmethod
     def land(cls, mailbox, raw, parties=None):
@@ -111,7 +126,25 @@ class Communication(metaclass=PoolMeta):
     @classmethod
     def land_all(cls, mailbox, raws, parties=None):
         """Land the letters raws as land does, their communications created
-        at once; the same letter twice lands once"""
+        at once; the same letter twice lands once, also when another
+        transaction lands it at the same time"""
+        try:
+            with savepoint():
+                return cls._land_all(mailbox, raws, parties)
+        except SQLConstraintError:
+            if len(raws) > 1:
+                return [c for raw in raws
+                    for c in cls.land_all(mailbox, [raw], parties)]
+            # Landed by a transaction that committed after this one began:
+            # only a new transaction sees it
+            with Transaction().new_transaction():
+                if cls.known_letter(
+                        mailbox.company, parse(raws[0]).message_id):
+                    return []
+            raise
+
+    @classmethod
+    def _land_all(cls, mailbox, raws, parties):
         to_log, seen = [], set()
         for raw in raws:
             sorted_ = cls._sort_letter(mailbox, raw, parties)
@@ -127,7 +160,8 @@ class Communication(metaclass=PoolMeta):
         None when it landed already or is kept as unmatched"""
         Unmatched = Pool().get('crm.mail.unmatched')
         letter = parse(raw)
-        if parties is None and cls.known_letter(letter.message_id):
+        if parties is None and cls.known_letter(
+                mailbox.company, letter.message_id):
             return None
         outgoing = letter.sender_address == normalise(mailbox.address)
         if parties is None:
@@ -257,6 +291,11 @@ class Unmatched(UnmatchedMixin, ModelSQL, ModelView):
         cls._sql_indexes.add(
             Index(t, (t.message_id, Index.Equality()),
                 where=t.message_id != None))  # noqa: E711
+        # Kept once for its mailbox's user, even pushed twice at once
+        cls._sql_constraints += [
+            ('letter_unique', Unique(t, t.mailbox, t.message_id),
+                'crm_counterparty.msg_unmatched_letter_unique'),
+            ]
         cls._order = [('date', 'DESC'), ('id', 'DESC')]
         cls._buttons.update({
                 'create_client': {},

@@ -7,11 +7,14 @@ letters do, once however often pushed, unknown senders kept unmatched,
 replies to a mailing on the card and with its sender."""
 import base64
 import json
+import threading
+import unittest
 import uuid
 
 from werkzeug.test import Client
 
 import trytond.config as config
+from trytond import backend
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, _DBTestCase
 from trytond.transaction import Transaction, TransactionError
@@ -190,6 +193,62 @@ class InboundMailTestCase(_Mailings, _DBTestCase):
         self.assertEqual(self.read(unmatched),
             [('petr@home.example', self.mailbox_id)])
         self.assertEqual(self.letters(message_id), [])
+
+    def test_landed_meanwhile(self):
+        """A letter landed by a transaction that committed after this one
+        began (unseen by its snapshot on PostgreSQL) is not landed again,
+        nor is an unknown sender's kept again: no error either"""
+        known, unknown = ['<%s@example>' % uuid.uuid4().hex
+            for _ in range(2)]
+        raws = [letter(CLIENT, REPLY_TO, "Встреча", message_id=known),
+            letter('petr@home.example', REPLY_TO, "Вопрос",
+                message_id=unknown)]
+
+        def land(raws):
+            pool = Pool()
+            mailbox = pool.get('crm.mailbox')(self.mailbox_id)
+            with Transaction().set_context(company=mailbox.company.id):
+                return pool.get('crm.communication').land_all(mailbox, raws)
+        with Transaction().start(DB_NAME, 0) as second:
+            # Its snapshot is taken by its first query
+            Pool().get('crm.communication').search([], limit=1)
+            with Transaction().new_transaction() as first:
+                self.assertEqual(len(land(raws)), 1)
+                first.commit()
+            self.assertEqual(land(raws), [])
+            second.commit()
+        self.assertEqual(len(self.letters(known)), 1)
+        self.assertEqual(self.unmatched(unknown), 1)
+
+    @unittest.skipIf(backend.name == 'sqlite',
+        "SQLite's test database is one connection: requests cannot overlap")
+    def test_pushed_twice_at_once(self):
+        """The same letter pushed by two requests at the same instant lands
+        once, both answered as landed; so does an unknown sender's"""
+        for sender in [CLIENT] * 3 + ['petr@home.example'] * 3:
+            message_id = '<%s@example>' % uuid.uuid4().hex
+            raw = letter(sender, REPLY_TO, "Счёт", message_id=message_id)
+            barrier = threading.Barrier(2)
+            statuses = []
+
+            def push():
+                barrier.wait()
+                statuses.append(self.http.post(self.url, data=raw,
+                        query_string={'type': 'raw'}).status_code)
+            threads = [threading.Thread(target=push) for _ in range(2)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            self.assertEqual(statuses, [204, 204])
+            self.assertEqual(
+                len(self.letters(message_id)) + self.unmatched(message_id),
+                1)
+
+    def unmatched(self, message_id):
+        "How many unmatched letters message_id is"
+        return self.read(lambda pool: pool.get('crm.mail.unmatched')
+            .search([('message_id', '=', message_id)], count=True))
 
     def test_mailing_reply(self):
         """A reply to the mailing lands on Ivan's card and tells Anna, who
