@@ -46,7 +46,7 @@ _ASTERISK = {
     'required': Eval('provider') == 'asterisk',
     }
 # The providers whose API click-to-call asks (telephony/api.py)
-_CALLBACK_PROVIDERS = ['mango', 'zadarma']
+_CALLBACK_PROVIDERS = ['mango', 'zadarma', 'sipuni']
 _CALLBACK = {
     'invisible': ~Eval('provider').in_(_CALLBACK_PROVIDERS),
     }
@@ -78,9 +78,17 @@ class Connector(DeactivableMixin, ModelSQL, ModelView):
     extensions = fields.One2Many(
         'crm.telephony.extension', 'connector', "Extensions")
     api_key = fields.Char("API Key", states=_CALLBACK,
-        help="Mango's vpbx_api_key, Zadarma's key: with the secret, "
-        "click-to-call asks the provider's API to ring the employee's "
-        "extension, then dial the number. Empty: no click-to-call.")
+        help="Mango's vpbx_api_key, Zadarma's key, Sipuni's account number: "
+        "with the secret, click-to-call asks the provider's API to ring the "
+        "employee's extension, then dial the number. Empty: no "
+        "click-to-call.")
+    api_secret = fields.Char("API Secret", strip=False,
+        states={
+            'invisible': Eval('provider') != 'sipuni',
+            'required': (Eval('provider') == 'sipuni') & Bool(Eval('api_key')),
+            },
+        help="Sipuni's integration key (Settings › API), which signs "
+        "click-to-call; its events are told by the token above.")
     api_url = fields.Char("API Address", states=_CALLBACK,
         help="Empty for the provider's own.")
     ami_host = fields.Char("AMI Host", states=_ASTERISK)
@@ -145,7 +153,9 @@ class Connector(DeactivableMixin, ModelSQL, ModelView):
                     self.ami_channel, self.ami_context, extension, number))
             return
         module = engine.providers()[self.provider]
-        request = module.callback_request(self.api_key, self.secret,
+        # Sipuni's API is signed with a key of its own, not its events' token
+        secret = self.api_secret if self.provider == 'sipuni' else self.secret
+        request = module.callback_request(self.api_key, secret,
             extension, number.lstrip('+'), uuid.uuid4().hex)
         module.callback_result(
             api.ask(self.api_url or module.API_URL, request))

@@ -6,10 +6,22 @@ legs, is left: 2 follows), with call_id, src_num/src_type and
 dst_num/dst_type (type 1 an outside number, 2 an extension), timestamp,
 status (ANSWER, BUSY, NOANSWER, CANCEL …) and call_record_link.  Sipuni
 signs nothing: its connector's secret is a token in the address it is
-given (…/crm/telephony/<connector>?token=<secret>)."""
+given (…/crm/telephony/<connector>?token=<secret>).  Click-to-call is its
+API's callback/call_number, a form of the account's number (user), the
+extension (sipnumber), the number (phone), reverse and antiaon, with hash,
+the hex MD5 of those values in the order of their names and the API's own
+key, joined by '+'."""
+import hashlib
+import json
+
 from . import (
     ANSWERED, ANSWERED_RESULT, ENDED, INCOMING, MISSED_RESULT, OUTGOING,
-    RINGING, CallEvent, Refused, same, seconds, utc)
+    RINGING, ApiRequest, CallEvent, Refused, same, seconds, utc)
+
+API_URL = 'https://sipuni.com/api/'
+_CALLBACK = 'callback/call_number'
+# The fields of a call-back in the order its hash takes them
+_CALLBACK_SIGNED = ('antiaon', 'phone', 'reverse', 'sipnumber', 'user')
 
 TOKEN = 'token'
 _KINDS = {'1': RINGING, '3': ANSWERED, '2': ENDED}
@@ -61,3 +73,31 @@ def _talk(form, kind, sent):
         return sent - utc(form['call_answer_timestamp'])
     if kind == ENDED:
         return seconds(0)
+
+
+def sign(key, data):
+    "The hash of a call-back's fields data, with the API's key"
+    return hashlib.md5('+'.join(
+            [data[n] for n in _CALLBACK_SIGNED] + [key]).encode('utf-8')
+        ).hexdigest()
+
+
+def callback_request(api_key, secret, extension, number, command_id):
+    """Ring extension, then dial number (digits, country code first);
+    api_key is the account's number, secret the API's key"""
+    data = {
+        # 0: the extension first, then the number; the caller's own id shown
+        'antiaon': '0', 'reverse': '0',
+        'phone': number, 'sipnumber': extension, 'user': api_key,
+        }
+    return ApiRequest(_CALLBACK, dict(data, hash=sign(secret, data)))
+
+
+def callback_result(body):
+    try:
+        answer = json.loads(body)
+        success = answer['success']
+    except (ValueError, KeyError, TypeError) as exception:
+        raise Refused('malformed') from exception
+    if success is not True:
+        raise Refused(answer.get('message') or 'refused')

@@ -421,7 +421,7 @@ class TelephonyTestCase(_DBTestCase):
             transaction.rollback()
         self.assertEqual(kept, {recent})
 
-    def use_api(self, provider, url):
+    def use_api(self, provider, url, api_secret=None):
         """Click-to-call through provider's API at url, the other connectors
         of Marina's extension out of the way for the test's time"""
         def configure(api, active):
@@ -431,8 +431,10 @@ class TelephonyTestCase(_DBTestCase):
                 Connector.write([Connector(self.connectors['asterisk'])],
                     {'active': active})
                 transaction.commit()
-        configure({'api_key': API_KEY, 'api_url': url}, False)
-        self.addCleanup(configure, {'api_key': None, 'api_url': None}, True)
+        configure({'api_key': API_KEY, 'api_url': url,
+                'api_secret': api_secret}, False)
+        self.addCleanup(configure, {
+                'api_key': None, 'api_url': None, 'api_secret': None}, True)
 
     def click(self):
         "Click Call on the client's phone as Marina"
@@ -490,6 +492,34 @@ class TelephonyTestCase(_DBTestCase):
         # The server is gone
         with self.assertRaises(CallError):
             self.click()
+
+    def test_click_to_call_sipuni(self):
+        """Call asks Sipuni's API, its hash made with the API's own key as
+        its documentation says (not with the events' token); a refusal is
+        told the user"""
+        api_secret = 'ключ-интеграции-1'
+
+        def answer(request):
+            form = request.form()
+            signed = hashlib.md5('+'.join([form['antiaon'], form['phone'],
+                        form['reverse'], form['sipnumber'], form['user'],
+                        api_secret]).encode()).hexdigest()
+            if (request.path != '/api/callback/call_number'
+                    or form['hash'] != signed):
+                return 200, {'success': False, 'message': 'Wrong hash'}
+            return 200, {'success': True}
+        with http_server(answer) as provider:
+            self.use_api('sipuni', provider.url + '/api/', api_secret)
+            self.click()
+            self.use_api('sipuni', provider.url + '/api/', SECRET)
+            with self.assertRaises(CallError):
+                self.click()
+        request = provider.requests[0]
+        self.assertEqual((request.method, {k: v
+                    for k, v in request.form().items() if k != 'hash'}),
+            ('POST', {'user': API_KEY, 'sipnumber': '101',
+                    'phone': '79161234567', 'reverse': '0', 'antiaon': '0'}))
+        self.assertEqual(len(provider.requests), 2)
 
     def unmatched_calls(self, user, number):
         """The subjects, numbers and states of the calls of number that
