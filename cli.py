@@ -84,11 +84,18 @@ def get_parser():
         '--dry-run', action='store_true',
         help="report what would be split without writing anything")
 
-    common(commands.add_parser(
-            'listen-mail', help="read the mailboxes as mail comes",
-            description="Read every active mailbox with an IMAP server as "
-            "soon as a letter comes to one of its folders (IMAP IDLE; every "
-            "25 minutes on a server without it)."), user=False)
+    listen_mail = commands.add_parser(
+        'listen-mail', help="read the mailboxes as mail comes",
+        description="Read every active mailbox with an IMAP server as "
+        "soon as a letter comes to one of its folders (IMAP IDLE; every "
+        "25 minutes on a server without it); the mailboxes added, changed "
+        "or removed are seen when they are read again.")
+    common(listen_mail, user=False)
+    # A mailbox added, changed or removed is listened to (or no more) this
+    # much later
+    listen_mail.add_argument(
+        '--reread', type=float, default=60, metavar='SECONDS',
+        help="how often the mailboxes are read again (default 60)")
     common(commands.add_parser(
             'listen-asterisk', help="act on the calls of Asterisk",
             description="Listen to the AMI of every active Asterisk "
@@ -263,26 +270,14 @@ def _split_names(args, pool, user_id, context):
 def _listen_mail(args, pool):
     import threading
 
-    from trytond.transaction import Transaction
+    from .mailbox import listen_all, listened
 
-    from .mailbox import listen
-
-    with Transaction().start(args.database, 0, readonly=True):
-        Mailbox = pool.get('crm.mailbox')
-        ids = [m.id for m in Mailbox.search(Mailbox.read_domain())]
     stop = threading.Event()
     for signum in [signal.SIGTERM, signal.SIGINT]:
         signal.signal(signum, lambda *_: stop.set())
-    # A thread a mailbox, waiting on its folders' IDLE
-    readers = [threading.Thread(target=listen, args=(args.database, i, stop))
-        for i in ids]
-    for reader in readers:
-        reader.start()
-    print("listening to %s mailboxes" % len(readers), file=sys.stderr)
-    while not stop.wait(1):
-        pass
-    for reader in readers:
-        reader.join()
+    print("listening to %s mailboxes, read again every %s s" % (
+            len(listened(args.database)), args.reread), file=sys.stderr)
+    listen_all(args.database, stop, reread=args.reread)
     return OK
 
 

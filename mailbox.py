@@ -18,6 +18,7 @@ letter becomes on the cards is letter.py's."""
 import logging
 import smtplib
 import ssl
+import threading
 from contextlib import ExitStack, contextmanager
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -50,6 +51,9 @@ IDLE_RENEW = 25 * 60
 IDLE_STEP = 1
 # After a failed read, a listener tries again this much later
 RETRY = 60
+# What a reader connects and waits with: a change of these starts it again
+_LISTENED = ['imap_host', 'imap_port', 'imap_security', 'login',
+    'password_encrypted', 'folders']
 
 
 def _fernet():
@@ -441,3 +445,39 @@ def listen(database_name, mailbox_id, stop, renew=IDLE_RENEW):
             except Exception as exception:
                 Mailbox.failed(mailbox_id, exception)
                 stop.wait(RETRY)
+
+
+def listened(database_name):
+    "What each mailbox read connects with, by its id"
+    with Transaction().start(database_name, 0, readonly=True):
+        Mailbox = Pool().get('crm.mailbox')
+        return {m.id: tuple(getattr(m, f) for f in _LISTENED)
+            for m in Mailbox.search(Mailbox.read_domain())}
+
+
+def listen_all(database_name, stop, reread, renew=IDLE_RENEW):
+    """Listen to every mailbox read, a thread each, until the threading
+    event stop is set; the mailboxes are read again every reread seconds:
+    a reader is started for one added, stopped for one removed or
+    deactivated, and started again for one whose server, login, password
+    or folders changed (or whose reader ended)"""
+    readers = {}
+    while not stop.is_set():
+        wanted = listened(database_name)
+        for id_, (settings, own, thread) in list(readers.items()):
+            if wanted.get(id_) != settings or not thread.is_alive():
+                own.set()
+                thread.join()
+                del readers[id_]
+        for id_ in wanted.keys() - readers.keys():
+            own = threading.Event()
+            thread = threading.Thread(target=listen,
+                args=(database_name, id_, own, renew))
+            thread.start()
+            readers[id_] = (wanted[id_], own, thread)
+            logger.info("listening to mailbox %s", id_)
+        stop.wait(reread)
+    for _, own, _ in readers.values():
+        own.set()
+    for _, _, thread in readers.values():
+        thread.join()

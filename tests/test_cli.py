@@ -291,6 +291,12 @@ class CommandLineTestCase(unittest.TestCase):
                 json.dumps([contact, model, values])],
             env=env or self.env, check=True, capture_output=True, timeout=300)
 
+    def edit(self, model, domain, values, env=None):
+        "Write values on the records of model in domain"
+        subprocess.run([sys.executable, '-c', EDIT,
+                json.dumps([model, domain, values])],
+            env=env or self.env, check=True, capture_output=True, timeout=300)
+
     def stopped(self, process):
         "The errors of the process, ended by SIGTERM with status 0"
         process.send_signal(signal.SIGTERM)
@@ -333,6 +339,51 @@ class CommandLineTestCase(unittest.TestCase):
         finally:
             errors = self.stopped(process)
         self.assertIn("listening to 1 mailboxes", errors)
+
+    def test_listen_mail_reread(self):
+        """A mailbox connected while the listener runs is listened to, one
+        whose folders change is listened to with them, one deactivated no
+        more"""
+        env = dict(self.env,
+            TRYTOND_CRM_COUNTERPARTY__MAILBOX_KEY=Fernet.generate_key(
+                ).decode())
+        server = self.enterContext(imap_server({'later': 'secret'}))
+        with server.client('later') as client:
+            client.create_folder('Orders')
+        address = 'boris@example.com'
+        process = subprocess.Popen(
+            [*CLI, 'listen-mail', '-d', 'cli', '--reread', '1'],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            text=True)
+        try:
+            self.setup(('email', 'later@example.com'), 'crm.mailbox', {
+                    'user': None, 'company': None, 'employee': None,
+                    'address': address, 'imap_host': '127.0.0.1',
+                    'imap_port': server.port, 'imap_security': 'none',
+                    'login': 'later', 'password': 'secret',
+                    'folders': 'INBOX'}, env=env)
+            for number, folder, folders in [
+                    (1, 'INBOX', None), (2, 'Orders', 'INBOX, Orders')]:
+                if folders:
+                    self.edit('crm.mailbox', [('address', '=', address)],
+                        {'folders': folders}, env=env)
+                    # Time for the listener to see the change
+                    time.sleep(3)
+                server.append('later', letter(
+                        'later@example.com', address, "Письмо %s" % number,
+                        message_id='<later-%s@example.com>' % number),
+                    folder=folder)
+                self.assertTrue(self.landed(
+                        "message_id = '<later-%s@example.com>'" % number))
+            self.edit('crm.mailbox', [('address', '=', address)],
+                {'active': False}, env=env)
+            time.sleep(3)
+            server.append('later', letter('later@example.com', address,
+                    "Письмо 3", message_id='<later-3@example.com>'))
+            self.assertFalse(self.landed(
+                    "message_id = '<later-3@example.com>'", seconds=5))
+        finally:
+            self.stopped(process)
 
     def test_listen_asterisk(self):
         """The listener logs a call Asterisk tells of on its card and ends
@@ -385,6 +436,24 @@ with Transaction().start('cli', 0) as transaction:
             {'type': kind, 'value': value}])]}])
     pool.get(model).create([{k: ours[k] if v is None else v
         for k, v in values.items()}])
+    transaction.commit()
+'''
+
+# Values written on the records of a model in a domain: sys.argv[1] is JSON
+# [model, domain, values]
+EDIT = '''
+import json
+import sys
+from trytond.pool import Pool
+from trytond.transaction import Transaction
+Pool.start()
+pool = Pool('cli')
+with Transaction().start('cli', 0, readonly=True):
+    pool.init()
+model, domain, values = json.loads(sys.argv[1])
+with Transaction().start('cli', 0, context={'active_test': False}) as transaction:
+    Model = pool.get(model)
+    Model.write(Model.search(domain), values)
     transaction.commit()
 '''
 
