@@ -93,6 +93,13 @@ class Communication(metaclass=PoolMeta):
             ]
 
     @classmethod
+    def copy(cls, communications, default=None):
+        default = default.copy() if default is not None else {}
+        # A copy (the next one planned on completing) is not the letter
+        default.setdefault('message_id', None)
+        return super().copy(communications, default=default)
+
+    @classmethod
     def view_attributes(cls):
         return super().view_attributes() + [
             ('//page[@id="letter"]', 'states', {

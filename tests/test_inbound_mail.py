@@ -220,6 +220,18 @@ class InboundMailTestCase(_Mailings, _DBTestCase):
         self.assertEqual(len(self.letters(known)), 1)
         self.assertEqual(self.unmatched(unknown), 1)
 
+    def test_copied(self):
+        "A landed letter copied (the next one planned) is not the letter"
+        message_id = '<%s@example>' % uuid.uuid4().hex
+        self.push(letter(CLIENT, REPLY_TO, "Договор", message_id=message_id))
+        with Transaction().start(DB_NAME, 0) as transaction:
+            Communication = Pool().get('crm.communication')
+            landed, = Communication.search([('message_id', '=', message_id)])
+            copy, = Communication.copy([landed])
+            self.assertEqual((copy.message_id, copy.state),
+                (None, 'planned'))
+            transaction.rollback()
+
     @unittest.skipIf(backend.name == 'sqlite',
         "SQLite's test database is one connection: requests cannot overlap")
     def test_pushed_twice_at_once(self):
