@@ -55,25 +55,26 @@ class Event(ModelSQL, ModelView):
     @classmethod
     def raise_event(cls, kind, party, record=None, **values):
         "Store the event kind of party and hand it to automation"
-        event, = cls.create([{
-                    'kind': kind,
-                    'party': int(party),
-                    'record': str(record) if record else None,
-                    'values': values,
-                    }])
-        cls.handle([event])
+        event, = cls.raise_each(kind, [(party, record, values)])
         return event
 
     @classmethod
     def raise_events(cls, kind, parties, **values):
         "Store the event kind of each of parties, handed over at once"
-        if not parties:
+        return cls.raise_each(kind, [(p, None, values) for p in parties])
+
+    @classmethod
+    def raise_each(cls, kind, raised):
+        """Store the events kind of raised, (party, record, values) each, in
+        one create and hand them over at once"""
+        if not raised:
             return []
         events = cls.create([{
                     'kind': kind,
-                    'party': int(p),
+                    'party': int(party),
+                    'record': str(record) if record else None,
                     'values': values,
-                    } for p in parties])
+                    } for party, record, values in raised])
         cls.handle(events)
         return events
 

@@ -38,25 +38,41 @@ def _now():
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
-def parties_of_addresses(addresses):
-    """The counterparties with an e-mail of addresses (in any case), with
-    the companies of the persons"""
+def parties_by_address(addresses):
+    """The counterparties with an e-mail of each of addresses (in any
+    case), by the address normalised: one query for many letters"""
     pool = Pool()
     Mechanism = pool.get('party.contact_mechanism')
     Party = pool.get('party.party')
     addresses = sorted({normalise(a) for a in addresses if a})
     if not addresses:
-        return []
+        return {}
     table = Mechanism.__table__()
     cursor = Transaction().connection.cursor()
+    value = Lower(table.value_compact)
     # Lower(value_compact) is indexed (contact_mechanism.py)
-    cursor.execute(*table.select(table.party,
-            where=Lower(table.value_compact).in_(addresses)
-            & (table.type == 'email') & (table.active == True),  # noqa: E712
-            order_by=[table.party.asc]))
-    ids = list(dict.fromkeys(r[0] for r in cursor))
+    cursor.execute(*table.select(value, table.party,
+            where=value.in_(addresses)
+            & (table.type == 'email') & (table.active == True)))  # noqa: E712
+    ids = {}
+    for address, party in cursor:
+        ids.setdefault(address, set()).add(party)
     with without_check_access():
-        parties = Party.search([('id', 'in', ids)], order=[('id', 'ASC')])
+        # Searched at once: their employers are read at once too
+        parties = {p.id: p for p in Party.search([
+                    ('id', 'in', list(set().union(*ids.values()))),
+                    ])}
+    return {a: [parties[i] for i in found if i in parties]
+        for a, found in ids.items()}
+
+
+def parties_of_addresses(addresses, by_address):
+    """The counterparties with an e-mail of addresses (in any case), with
+    the companies of the persons; by_address is parties_by_address of
+    them (or of more)"""
+    parties = sorted({p for a in addresses if a
+            for p in by_address.get(normalise(a), [])}, key=lambda p: p.id)
+    with without_check_access():
         return list(dict.fromkeys(q for p in parties
                 for q in [p, p.employer] if q))
 
@@ -108,20 +124,21 @@ class Communication(metaclass=PoolMeta):
             ]
 
     @classmethod
-    def known_letter(cls, company, message_id):
-        """Whether the letter message_id landed already in company, on a
-        card or not"""
+    def known_letters(cls, company, message_ids):
+        "Those of message_ids landed already in company, on a card or not"
         Unmatched = Pool().get('crm.mail.unmatched')
-        if not message_id:
-            return False
+        message_ids = sorted({i for i in message_ids if i})
+        if not message_ids:
+            return set()
         with without_check_access():
-            return bool(cls.search([
+            return {r['message_id'] for r in cls.search_read([
                         ('company', '=', int(company)),
-                        ('message_id', '=', message_id),
-                        ], limit=1) or Unmatched.search([
+                        ('message_id', 'in', message_ids),
+                        ], fields_names=['message_id'])} | {
+                r['message_id'] for r in Unmatched.search_read([
                         ('mailbox.company', '=', int(company)),
-                        ('message_id', '=', message_id),
-                        ], limit=1))
+                        ('message_id', 'in', message_ids),
+                        ], fields_names=['message_id'])}
 
     @classmethod
     def land(cls, mailbox, raw, parties=None):
@@ -144,36 +161,45 @@ class Communication(metaclass=PoolMeta):
                     for c in cls.land_all(mailbox, [raw], parties)]
             # Landed by a transaction that committed after this one began:
             # only a new transaction sees it
+            message_id = parse(raws[0]).message_id
             with Transaction().new_transaction():
-                if cls.known_letter(
-                        mailbox.company, parse(raws[0]).message_id):
+                if cls.known_letters(mailbox.company, [message_id]):
                     return []
             raise
 
     @classmethod
     def _land_all(cls, mailbox, raws, parties):
-        to_log, seen = [], set()
-        for raw in raws:
-            sorted_ = cls._sort_letter(mailbox, raw, parties)
-            if sorted_ and (not sorted_[0].message_id
-                    or sorted_[0].message_id not in seen):
-                seen.add(sorted_[0].message_id)
+        letters = [parse(raw) for raw in raws]
+        seen, by_address = set(), {}
+        # The Message-IDs and the addresses of the batch, each looked up once
+        if parties is None:
+            seen = cls.known_letters(
+                mailbox.company, [letter.message_id for letter in letters])
+            by_address = parties_by_address([a for letter in letters
+                    for a in [letter.sender_address] + letter.recipients])
+        to_log = []
+        for letter, raw in zip(letters, raws):
+            if letter.message_id in seen:
+                continue
+            if letter.message_id:
+                seen.add(letter.message_id)
+            sorted_ = cls._sort_letter(
+                mailbox, letter, raw, parties, by_address)
+            if sorted_:
                 to_log.append(sorted_)
         return cls.log_letters(mailbox, to_log) if to_log else []
 
     @classmethod
-    def _sort_letter(cls, mailbox, raw, parties=None):
-        """The (letter, parties, direction) of the letter raw to log, or
-        None when it landed already or is kept as unmatched"""
+    def _sort_letter(cls, mailbox, letter, raw, parties, by_address):
+        """The (letter, parties, direction) of the letter (parsed from raw)
+        to log, or None when it is kept as unmatched; by_address has the
+        counterparties of its addresses"""
         Unmatched = Pool().get('crm.mail.unmatched')
-        letter = parse(raw)
-        if parties is None and cls.known_letter(
-                mailbox.company, letter.message_id):
-            return None
         outgoing = letter.sender_address == normalise(mailbox.address)
         if parties is None:
             parties = parties_of_addresses(
-                letter.recipients if outgoing else [letter.sender_address])
+                letter.recipients if outgoing else [letter.sender_address],
+                by_address)
         if not parties:
             if not outgoing:
                 Unmatched.keep(mailbox, letter, raw)
@@ -207,12 +233,13 @@ class Communication(metaclass=PoolMeta):
             Attachment.create(attachments)
         # The events are the administrators' (event.py)
         with without_check_access():
-            for (letter, parties, direction), communication in zip(
-                    letters, communications):
-                if direction == INCOMING:
-                    Event.raise_event('email_received', parties[0],
-                        communication, address=letter.sender_address,
-                        employee=mailbox.employee.id)
+            Event.raise_each('email_received', [
+                    (parties[0], communication, {
+                            'address': letter.sender_address,
+                            'employee': mailbox.employee.id})
+                    for (letter, parties, direction), communication in zip(
+                        letters, communications)
+                    if direction == INCOMING])
         return communications
 
     @classmethod

@@ -26,14 +26,15 @@ class Communication(metaclass=PoolMeta):
     __name__ = 'crm.communication'
 
     @classmethod
-    def _sort_letter(cls, mailbox, raw, parties=None):
+    def _sort_letter(cls, mailbox, letter, raw, parties, by_address):
         Result = Pool().get('crm.counterparty.mailing.result')
         if parties is None:
             bounce = mailing_rules.bounces(email.message_from_bytes(
                     raw, policy=email.policy.default))
             if bounce and Result.bounced(*bounce):
                 return None
-        return super()._sort_letter(mailbox, raw, parties=parties)
+        return super()._sort_letter(
+            mailbox, letter, raw, parties, by_address)
 
     @classmethod
     def log_letters(cls, mailbox, letters):

@@ -297,10 +297,10 @@ class MailboxTestCase(_DBTestCase):
         Communication = Pool(DB_NAME).get('crm.communication')
         sort_letter = Communication._sort_letter.__func__
 
-        def broken(cls, mailbox, raw, parties=None):
+        def broken(cls, mailbox, letter, raw, *args):
             if ids[2].encode() in raw:
                 raise ConnectionResetError("the connection dropped")
-            return sort_letter(cls, mailbox, raw, parties=parties)
+            return sort_letter(cls, mailbox, letter, raw, *args)
         with patch.object(Communication, '_sort_letter', classmethod(broken)):
             with self.assertRaises(ConnectionResetError):
                 self.read_mail('resume')
