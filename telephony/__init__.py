@@ -15,6 +15,7 @@ is the connector's model, telephony.py, which only reads CallEvents.
 """
 import datetime as dt
 import hmac
+import json
 from dataclasses import dataclass, field
 
 # What happened to a call
@@ -67,6 +68,16 @@ class ApiRequest:
 
 class Refused(Exception):
     "The delivery is not signed, malformed or a replay"
+
+
+def answered(body, name):
+    """The JSON answer of a provider's API and its field name; a body that
+    is not such an answer is refused"""
+    try:
+        answer = json.loads(body)
+        return answer, answer[name]
+    except (ValueError, KeyError, TypeError) as exception:
+        raise Refused('malformed') from exception
 
 
 def utc(timestamp):

@@ -10,7 +10,7 @@ import json
 
 from . import (
     ANSWERED, ANSWERED_RESULT, ENDED, INCOMING, MISSED_RESULT, OUTGOING,
-    RINGING, ApiRequest, CallEvent, Refused, same, seconds, utc)
+    RINGING, ApiRequest, CallEvent, Refused, answered, same, seconds, utc)
 
 API_URL = 'https://app.mango-office.ru/vpbx/'
 # What Mango answers a command it accepted
@@ -99,9 +99,6 @@ def callback_request(api_key, secret, extension, number, command_id):
 
 
 def callback_result(body):
-    try:
-        result = json.loads(body)['result']
-    except (ValueError, KeyError, TypeError) as exception:
-        raise Refused('malformed') from exception
+    _, result = answered(body, 'result')
     if result != _ACCEPTED:
         raise Refused('result %s' % result)

@@ -12,11 +12,10 @@ extension (sipnumber), the number (phone), reverse and antiaon, with hash,
 the hex MD5 of those values in the order of their names and the API's own
 key, joined by '+'."""
 import hashlib
-import json
 
 from . import (
     ANSWERED, ANSWERED_RESULT, ENDED, INCOMING, MISSED_RESULT, OUTGOING,
-    RINGING, ApiRequest, CallEvent, Refused, same, seconds, utc)
+    RINGING, ApiRequest, CallEvent, Refused, answered, same, seconds, utc)
 
 API_URL = 'https://sipuni.com/api/'
 _CALLBACK = 'callback/call_number'
@@ -94,10 +93,6 @@ def callback_request(api_key, secret, extension, number, command_id):
 
 
 def callback_result(body):
-    try:
-        answer = json.loads(body)
-        success = answer['success']
-    except (ValueError, KeyError, TypeError) as exception:
-        raise Refused('malformed') from exception
+    answer, success = answered(body, 'success')
     if success is not True:
         raise Refused(answer.get('message') or 'refused')

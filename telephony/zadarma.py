@@ -12,12 +12,11 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
-import json
 from urllib.parse import urlencode
 
 from . import (
     ANSWERED, ANSWERED_RESULT, ENDED, INCOMING, MISSED_RESULT, OUTGOING,
-    RINGING, ApiRequest, CallEvent, Refused, same, seconds)
+    RINGING, ApiRequest, CallEvent, Refused, answered, same, seconds)
 
 API_URL = 'https://api.zadarma.com'
 _CALLBACK = '/v1/request/callback/'
@@ -100,10 +99,6 @@ def callback_request(api_key, secret, extension, number, command_id):
 
 
 def callback_result(body):
-    try:
-        answer = json.loads(body)
-        status = answer['status']
-    except (ValueError, KeyError, TypeError) as exception:
-        raise Refused('malformed') from exception
+    answer, status = answered(body, 'status')
     if status != 'success':
         raise Refused(answer.get('message') or status)

@@ -64,3 +64,20 @@ def http_server(answer):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def at_once(function, count=2):
+    """What function returns, called by count threads at the same instant
+    (requests in flight together)"""
+    barrier = threading.Barrier(count)
+    results = []
+
+    def call():
+        barrier.wait()
+        results.append(function())
+    threads = [threading.Thread(target=call) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

@@ -7,7 +7,6 @@ letters do, once however often pushed, unknown senders kept unmatched,
 replies to a mailing on the card and with its sender."""
 import base64
 import json
-import threading
 import unittest
 import uuid
 
@@ -22,6 +21,7 @@ from trytond.wsgi import app
 
 from trytond.modules.crm_counterparty.inbound_mail import ACTION
 from trytond.modules.crm_counterparty.mail_message import pushed
+from trytond.modules.crm_counterparty.tests.http_server import at_once
 from trytond.modules.crm_counterparty.tests.test_mailbox import letter
 from trytond.modules.crm_counterparty.tests.test_mailing import (
     DSN, REPLY_TO, _Mailings)
@@ -240,19 +240,9 @@ class InboundMailTestCase(_Mailings, _DBTestCase):
         for sender in [CLIENT] * 3 + ['petr@home.example'] * 3:
             message_id = '<%s@example>' % uuid.uuid4().hex
             raw = letter(sender, REPLY_TO, "Счёт", message_id=message_id)
-            barrier = threading.Barrier(2)
-            statuses = []
-
-            def push():
-                barrier.wait()
-                statuses.append(self.http.post(self.url, data=raw,
-                        query_string={'type': 'raw'}).status_code)
-            threads = [threading.Thread(target=push) for _ in range(2)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            self.assertEqual(statuses, [204, 204])
+            self.assertEqual(at_once(lambda: self.http.post(self.url,
+                        data=raw, query_string={'type': 'raw'}).status_code),
+                [204, 204])
             self.assertEqual(
                 len(self.letters(message_id)) + self.unmatched(message_id),
                 1)
