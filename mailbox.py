@@ -463,7 +463,13 @@ def listen_all(database_name, stop, reread, renew=IDLE_RENEW):
     or folders changed (or whose reader ended)"""
     readers = {}
     while not stop.is_set():
-        wanted = listened(database_name)
+        try:
+            wanted = listened(database_name)
+        # The base out of reach for a while: the readers go on as they are
+        except Exception:
+            logger.warning("mailboxes not read again", exc_info=True)
+            stop.wait(reread)
+            continue
         for id_, (settings, own, thread) in list(readers.items()):
             if wanted.get(id_) != settings or not thread.is_alive():
                 own.set()
