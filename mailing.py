@@ -37,7 +37,8 @@ import secrets
 import time
 from collections import defaultdict
 
-from sql import Column
+from sql import Column, Conflict, Literal, Null, NullsFirst
+from sql.aggregate import Max
 from sql.conditionals import Case, Coalesce
 from sql.functions import CurrentTimestamp
 
@@ -323,6 +324,26 @@ class Mailing(Workflow, ModelSQL, ModelView):
     def recipients(self):
         """The counterparties it goes to, as its author sees them, a chunk
         at a time: never all of them at once"""
+        Party = Pool().get('party.party')
+        cursor = Transaction().connection.cursor()
+        for query in self.recipient_pages():
+            cursor.execute(*query)
+            # Browsing many at once costs their square
+            page = sorted(i for i, in cursor)
+            for start in range(0, len(page), CHUNK):
+                yield Party.browse(page[start:start + CHUNK])
+
+    def recipient_pages(self):
+        """The queries of the ids of the counterparties it goes to, as its
+        author sees them, PAGE at a time in the order of their ids"""
+        last = 0
+        while page := self._recipient_page(last):
+            query, last = page
+            yield query
+
+    def _recipient_page(self, last):
+        """The query of the ids of the next PAGE recipients after id last,
+        with the last of them; None when there are no more"""
         pool = Pool()
         Party = pool.get('party.party')
         User = pool.get('res.user')
@@ -334,21 +355,18 @@ class Mailing(Workflow, ModelSQL, ModelView):
                 check_access():
             for chosen in filter(None, [self.group, self.filter]):
                 check_chosen([chosen])
+            # The whole group or filter is read by each page's query (a
+            # hashed subquery): pages of PAGE keep the count of them small
+            page = Party.search([('id', '>', last), domain],
+                order=[('id', 'ASC')], limit=PAGE, query=True)
             cursor = transaction.connection.cursor()
-            last = 0
-            while True:
-                # A page's query reads the whole group or filter (a hashed
-                # subquery): pages of PAGE keep the count of them small;
-                # its ids only, as browsing many at once costs their square
-                cursor.execute(*Party.search(
-                        [('id', '>', last), domain], order=[('id', 'ASC')],
-                        limit=PAGE, query=True))
-                page = [i for i, in cursor]
-                if not page:
-                    return
-                last = page[-1]
-                for start in range(0, len(page), CHUNK):
-                    yield Party.browse(page[start:start + CHUNK])
+            cursor.execute(*page.select(Max(page.id)))
+            bound, = cursor.fetchone()
+            if bound is None:
+                return None
+            return Party.search(
+                [('id', '>', last), ('id', '<=', bound), domain],
+                order=[], query=True), bound
 
     @classmethod
     @ModelView.button
@@ -477,12 +495,13 @@ class Mailing(Workflow, ModelSQL, ModelView):
         pass
 
     def _plan(self):
-        "Add a result row for each address of the recipients, once"
+        """Add a result row for each address of the recipients, once: a
+        query a page of them and channel"""
         pool = Pool()
         Result = pool.get('crm.counterparty.mailing.result')
-        for parties in self.recipients():
-            with without_check_access():
-                Result.add(self, parties)
+        for parties in self.recipient_pages():
+            for name in self.channels:
+                Result.add(self, name, parties)
             yield
 
     def _send(self, name, last=False):
@@ -807,34 +826,27 @@ class Result(ModelSQL, ModelView):
         return values
 
     @classmethod
-    def add(cls, mailing, parties):
-        "Add a queued row for each address of parties not yet in mailing"
-        rows = {}
-        for name in mailing.channels:
-            for party, address in addresses(parties, name).items():
-                rows.setdefault((name, address), party)
+    def add(cls, mailing, name, parties):
+        """Add a queued row for each address in channel name of parties (the
+        query of their ids) not yet in mailing, in one query: an address
+        several of them share goes to the first"""
         table = cls.__table__()
         transaction = Transaction()
-        cursor = transaction.connection.cursor()
-        existing = set()
-        for name in mailing.channels:
-            cursor.execute(*table.select(table.channel, table.address,
-                    where=(table.mailing == mailing.id)
-                    & (table.channel == name)
-                    & table.address.in_(
-                        [a for c, a in rows if c == name] or [None])))
-            existing.update(cursor)
-        # One insert: Tryton's create checks and reads back each row, a
-        # quarter of the time of a send
-        values = [[mailing.id, party.id, name, address, 'queued', 0, 0,
-                transaction.user, CurrentTimestamp()]
-            for (name, address), party in rows.items()
-            if (name, address) not in existing]
-        if values:
-            cursor.execute(*table.insert([table.mailing, table.party,
-                        table.channel, table.address, table.state,
-                        table.opens, table.clicks, table.create_uid,
-                        table.create_date], values))
+        found = first_addresses(parties, name)
+        # Not Tryton's create, which checks and reads back each row; the
+        # unique key skips an address already planned, the rows going in
+        # the order of their counterparties (SQLite parses the SELECT of an
+        # upsert only with a WHERE)
+        transaction.connection.cursor().execute(*table.insert(
+                [table.mailing, table.party, table.channel, table.address,
+                    table.state, table.opens, table.clicks, table.create_uid,
+                    table.create_date],
+                found.select(Literal(mailing.id), found.party, Literal(name),
+                    found.address, Literal('queued'), Literal(0), Literal(0),
+                    Literal(transaction.user), CurrentTimestamp(),
+                    where=Literal(True), order_by=[found.party]),
+                on_conflict=Conflict(table, indexed_columns=[
+                        table.mailing, table.channel, table.address])))
 
     @classmethod
     def claim(cls, mailing, name, limit, last=False):
@@ -1104,27 +1116,43 @@ def _by_id(table, name, values):
 def addresses(parties, name):
     """The address of each of parties in channel name: its first contact
     of the channel's kinds that has not unsubscribed"""
+    Party = Pool().get('party.party')
+    table = Party.__table__()
+    if not parties:
+        return {}
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*first_addresses(table.select(table.id,
+                where=table.id.in_([p.id for p in parties])), name))
+    return {Party(p): a for p, a in cursor}
+
+
+def first_addresses(parties, name):
+    """The query of the (party, address) of each of parties (the query of
+    their ids) in channel name: its first contact of the channel's kinds,
+    in their order then the contacts', that has not unsubscribed"""
     ContactMechanism = Pool().get('party.contact_mechanism')
+    mechanism = ContactMechanism.__table__()
     kinds = CHANNELS[name]
-    found = {}
-    with without_check_access():
-        mechanisms = ContactMechanism.search([
-                ('party', 'in', [p.id for p in parties]),
-                ('type', 'in', kinds),
-                ('unsubscribed', '=', False),
-                ],
-            order=[('party', 'ASC'), ('sequence', 'ASC'), ('id', 'ASC')])
-    for mechanism in sorted(mechanisms,
-            key=lambda m: kinds.index(m.type)):
-        # A phone in E.164, as gateways take it; the card shows it national
-        address = {
-            'telegram': mechanism.telegram_chat,
-            'sms': mechanism.value_compact,
-            'xmpp': mechanism.value_compact,
-            }.get(name, mechanism.value)
-        if address:
-            found.setdefault(mechanism.party, address)
-    return found
+    # A phone in E.164, as gateways take it; the card shows it national
+    address = Column(mechanism, {
+            'telegram': 'telegram_chat', 'sms': 'value_compact',
+            'xmpp': 'value_compact',
+            }.get(name, 'value'))
+    # A subquery a counterparty, which reads its contacts through their
+    # index whatever the planner's statistics say of their number
+    first = mechanism.select(address,
+        where=(mechanism.party == parties.id)
+        & mechanism.type.in_(kinds)
+        & (mechanism.active == Literal(True))
+        & (Coalesce(mechanism.unsubscribed, False) == Literal(False))
+        & (address != ''),
+        order_by=[
+            Case(*((mechanism.type == k, i) for i, k in enumerate(kinds))),
+            NullsFirst(mechanism.sequence), mechanism.id],
+        limit=1)
+    found = parties.select(parties.id.as_('party'), first.as_('address'))
+    return found.select(found.party, found.address,
+        where=found.address != Null)
 
 
 class Party(metaclass=PoolMeta):

@@ -22,12 +22,15 @@ connection when it commits, nothing kept of who got what.
 
     .venv/bin/python bench/mailing_bench.py --size 10000 --workers 1 2
     .venv/bin/python bench/mailing_bench.py --size 1000 --profile
+    .venv/bin/python bench/mailing_bench.py --size 10000 --profile-start
 
 ``--profile`` runs the task in this process under cProfile instead and
-counts the SQL queries a message costs.
+counts the SQL queries a message costs; ``--profile-start`` only its
+start (the recipients found and their rows planned).
 """
 import argparse
 import collections
+import contextlib
 import cProfile
 import os
 import pstats
@@ -383,12 +386,12 @@ def tryton_way(mailing_id, size):
         f"peak memory of the process {rss:.0f} MB", flush=True)
 
 
-def profile(mailing_id, size):
-    "The task run here under cProfile, its SQL queries counted"
+@contextlib.contextmanager
+def counted_sql():
+    """The SQL queries run in the block counted by their first word, and
+    their seconds by their shape (their first 100 characters)"""
     from trytond.backend.postgresql import database
-    queries = collections.Counter()
-    # The seconds of the queries of each shape (their first words)
-    shapes = collections.Counter()
+    queries, shapes = collections.Counter(), collections.Counter()
     execute = database.LoggingCursor.execute
 
     def counted(self, query, *args, **kwargs):
@@ -399,29 +402,64 @@ def profile(mailing_id, size):
         finally:
             shapes[' '.join(str(query).split())[:100]] += (
                 time.perf_counter() - start)
-    with tempfile.TemporaryDirectory() as directory:
-        sink = Sink(directory)
-        config.set('email', 'uri', f'smtp://127.0.0.1:{sink.port}')
-        push(mailing_id)
-        database.LoggingCursor.execute = counted
-        profiler = cProfile.Profile()
-        with Transaction().start(RUN_DB, 0) as transaction:
-            task, = Pool().get('ir.queue').search([])
-            profiler.runcall(task.run)
-            transaction.commit()
+    database.LoggingCursor.execute = counted
+    try:
+        yield queries, shapes
+    finally:
         database.LoggingCursor.execute = execute
-        received = sink.received()
-    check(received, size)
+
+
+def print_sql(queries, shapes, size):
     print(f"SQL queries a message: {sum(queries.values()) / size:.2f} "
         f"({', '.join(f'{k} {v / size:.2f}' for k, v in queries.items())})")
     print("SQL seconds by query:")
     for shape, seconds in shapes.most_common(12):
         print(f"{seconds:8.2f}  {shape}")
+
+
+def profile(mailing_id, size):
+    "The task run here under cProfile, its SQL queries counted"
+    with tempfile.TemporaryDirectory() as directory:
+        sink = Sink(directory)
+        config.set('email', 'uri', f'smtp://127.0.0.1:{sink.port}')
+        push(mailing_id)
+        profiler = cProfile.Profile()
+        with counted_sql() as (queries, shapes), \
+                Transaction().start(RUN_DB, 0) as transaction:
+            task, = Pool().get('ir.queue').search([])
+            profiler.runcall(task.run)
+            transaction.commit()
+        received = sink.received()
+    check(received, size)
+    print_sql(queries, shapes, size)
     stats = pstats.Stats(profiler).sort_stats('cumulative')
     # The phases of a run: recipients, plan, claim, render, SMTP, write
     stats.print_stats(r'mailing\.py.*\((recipients|_plan|add|claim|'
         r'values_of|message|send|keep|interrupt)\)')
     stats.print_stats(30)
+
+
+def profile_start(mailing_id, size):
+    """The start of a run alone, under cProfile: the recipients found and
+    their result rows planned, committed as the run does"""
+    profiler = cProfile.Profile()
+    with counted_sql() as (queries, shapes), \
+            Transaction().start(RUN_DB, 0) as transaction:
+        mailing = Pool().get('crm.counterparty.mailing')(mailing_id)
+
+        def plan():
+            for _ in mailing._plan():
+                transaction.commit()
+        start = time.perf_counter()
+        profiler.runcall(plan)
+        seconds = time.perf_counter() - start
+        Result = Pool().get('crm.counterparty.mailing.result')
+        rows = Result.search_count([('mailing', '=', mailing_id)])
+    assert rows == size, (rows, size)
+    print(f"Start of {size}: {rows} rows planned in {seconds:.1f} s "
+        "(under cProfile)", flush=True)
+    print_sql(queries, shapes, size)
+    pstats.Stats(profiler).sort_stats('cumulative').print_stats(25)
 
 
 def main():
@@ -431,6 +469,8 @@ def main():
         help="the processes of the worker of each run")
     parser.add_argument('--no-tryton-way', action='store_true')
     parser.add_argument('--profile', action='store_true')
+    parser.add_argument('--profile-start', action='store_true',
+        help="only the start (recipients and plan) under cProfile")
     parser.add_argument('--load', action='store_true',
         help="only make the database of SIZE counterparties")
     parser.add_argument('--base', type=int,
@@ -445,6 +485,8 @@ def main():
         return
     if args.profile:
         profile(copy(), args.size)
+    elif args.profile_start:
+        profile_start(copy(), args.size)
     else:
         for count in args.workers:
             ours(copy(), count, args.size)

@@ -220,6 +220,53 @@ class MailingTestCase(_Mailings, _DBTestCase):
                     ]))
 
     @with_transaction()
+    def test_plan_first_address(self):
+        """The plan takes a counterparty's first contact of a channel's
+        kinds (a mobile before a phone, then by their order), never one
+        unsubscribed or archived, and gives an address several share to
+        the first of them"""
+        pool = Pool()
+        Mailing = pool.get('crm.counterparty.mailing')
+        Mechanism = pool.get('party.contact_mechanism')
+        Result = pool.get('crm.counterparty.mailing.result')
+        mailing = self.setup_mailing(user='Maria',
+            parties=['romashka', 'ivan', 'vasilek'], sms_text="Скидки")
+        Mechanism.create([
+                {'party': self.romashka.id, 'type': 'phone',
+                    'value': '+7 495 111-22-33', 'sequence': 1},
+                {'party': self.romashka.id, 'type': 'mobile',
+                    'value': '+7 916 000-00-01', 'sequence': 2},
+                {'party': self.ivan.id, 'type': 'email', 'sequence': 1,
+                    'value': 'old@romashka.example', 'unsubscribed': True},
+                {'party': self.ivan.id, 'type': 'email', 'sequence': 1,
+                    'value': 'gone@romashka.example', 'active': False},
+                {'party': self.ivan.id, 'type': 'mobile', 'sequence': 2,
+                    'value': '+7 916 123-45-67'},
+                {'party': self.ivan.id, 'type': 'mobile', 'sequence': 1,
+                    'value': '+7 916 123-45-68'},
+                {'party': self.vasilek.id, 'type': 'phone',
+                    'value': '+7 916 000-00-01'},
+                ])
+        Mailing.start([mailing])
+        for _ in Mailing(mailing.id)._plan():
+            pass
+        self.assertEqual(
+            sorted((r.channel, r.address, r.party)
+                for r in Result.search([('mailing', '=', mailing.id)])),
+            sorted([
+                    ('email', 'info@romashka.example', self.romashka),
+                    ('email', 'ivan@romashka.example', self.ivan),
+                    ('email', 'info@vasilek.example', self.vasilek),
+                    ('sms', '+79160000001', min(
+                            self.romashka, self.vasilek, key=int)),
+                    ('sms', '+79161234568', self.ivan),
+                    ]))
+        # The same rule gives one counterparty's address
+        self.assertEqual(
+            mailing_module.addresses([self.ivan, self.vasilek], 'sms'),
+            {self.ivan: '+79161234568', self.vasilek: '+79160000001'})
+
+    @with_transaction()
     def test_unsubscribed_skipped(self):
         """The address of a message unsubscribed by its token gets no later
         mailing"""
@@ -377,11 +424,15 @@ class MailingTestCase(_Mailings, _DBTestCase):
             sent = {r['id']: (r['mailing'], r['address'], r['state'])
                 for r in Result.read(cards[self.romashka.id],
                     ['mailing', 'address', 'state'])}
-        self.assertEqual([sent[i] for i in cards[self.romashka.id]], [
+        self.assertEqual(
+            sorted(sent[i] for i in cards[self.romashka.id]), [
                 (mailing.id, 'info@romashka.example', 'sent'),
                 (mailing.id, 'ivan@romashka.example', 'sent'),
                 ])
-        self.assertEqual(cards[self.ivan.id], cards[self.romashka.id][1:])
+        self.assertEqual(list(cards[self.romashka.id]),
+            sorted(cards[self.romashka.id], reverse=True))
+        self.assertEqual(list(cards[self.ivan.id]), [i for i in cards[
+                    self.romashka.id] if sent[i][1].startswith('ivan@')])
 
     @with_transaction()
     def test_rate_limit(self):
