@@ -507,9 +507,9 @@ class ChatFollower(ChatAuthorEmail, metaclass=PoolMeta):
 
     def email_guest_message(self, message_id):
         "E-mail the following manager the guest's message message_id"
-        message = Pool().get('ir.chat.message')(message_id)
         if not self.user.email:
             return
+        message = Pool().get('ir.chat.message')(message_id)
         language = self.user.language.code if self.user.language else None
         with Transaction().set_context(language=language):
             subject = gettext('crm_counterparty.msg_portal_guest_wrote',
