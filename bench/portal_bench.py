@@ -50,6 +50,7 @@ import os
 import pstats
 import random
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -267,9 +268,12 @@ def main():
         else:
             measure(pool, args, parties, (args.think * 2)[:2])
     finally:
-        for process in filter(None, [worker, sink]):
-            process.terminate()
-            process.wait()
+        if worker:
+            # The worker's pool of processes with it
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait()
+        sink.terminate()
+        sink.wait()
     print(f"E-mails the SMTP server got: "
         f"{sum(1 for _ in open(received))}")
 
@@ -297,7 +301,7 @@ def start_worker(database):
     config.set('queue', 'worker', 'True')
     return subprocess.Popen([Path(sys.executable).with_name('trytond-worker'),
             '-d', database, '-n', '1'], stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, start_new_session=True,
         env={**os.environ, 'TRYTOND_DATABASE_NAMES': database})
 
 
