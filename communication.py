@@ -1179,7 +1179,14 @@ class ChatFollower(metaclass=PoolMeta):
         "The participants of a communication get its comments by e-mail"
         super().notify(message)
         resource = message.channel.resource
-        if (self.user and self.user.email
-                and getattr(resource, '__name__', None)
-                == 'crm.communication'):
-            resource.email_comment(self.user, message)
+        if (getattr(resource, '__name__', None) == 'crm.communication'
+                and self.user):
+            # By the queue: with a worker the request that wrote the
+            # comment does not wait for its e-mail to be written and sent
+            self.__class__.__queue__.email_comment(self, message.id)
+
+    def email_comment(self, message_id):
+        "E-mail the following user, if he has an address, the comment"
+        message = Pool().get('ir.chat.message')(message_id)
+        if self.user.email:
+            message.channel.resource.email_comment(self.user, message)

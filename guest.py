@@ -48,6 +48,9 @@ GUEST_CONTACT_TYPES = ('phone', 'email', *(t for t, _ in MESSENGERS))
 # How long a meeting or call a guest proposes lasts until the manager says
 PROPOSED_DURATION = dt.timedelta(minutes=30)
 
+# The comments a page of a chat shows, the latest; a link shows the earlier
+CHAT_PAGE = 20
+
 
 def _now():
     # Tryton stores UTC without a zone
@@ -254,13 +257,21 @@ class WebUser(metaclass=PoolMeta):
         return found[0] if found else None
 
     @staticmethod
-    def public_messages(record):
-        "The messages of record's chat meant for the guests, the oldest first"
+    def public_messages(record, before=None, count=CHAT_PAGE):
+        """The latest count messages of record's chat meant for the guests
+        (those before the message of id before, when given), the oldest
+        first, and whether there are earlier ones"""
         Message = Pool().get('ir.chat.message')
-        return Message.search([
-                ('channel.resource', '=', str(record)),
-                ('audience', '=', 'public'),
-                ], order=[('id', 'ASC')])
+        domain = [
+            ('channel.resource', '=', str(record)),
+            ('audience', '=', 'public'),
+            ]
+        if before is not None:
+            domain.append(('id', '<', before))
+        # One more than shown tells whether there are earlier ones
+        messages = Message.search(
+            domain, order=[('id', 'DESC')], limit=count + 1)
+        return list(reversed(messages[:count])), len(messages) > count
 
     def comment(self, record, content):
         """Post content in record's chat as the guest: its followers are
@@ -488,20 +499,29 @@ class ChatFollower(ChatAuthorEmail, metaclass=PoolMeta):
         "The managers following a guest's card get his messages by e-mail"
         super().notify(message)
         resource = message.channel.resource
-        if (self.user and self.user.email and message.email
-                and getattr(resource, '__name__', None) == 'party.party'):
-            language = self.user.language.code if self.user.language \
-                else None
-            with Transaction().set_context(language=language):
-                subject = gettext(
-                    'crm_counterparty.msg_portal_guest_wrote',
-                    guest=resource.rec_name)
-            send_text(self.user.rec_name, self.user.email, subject,
-                message.content)
+        if (getattr(resource, '__name__', None) == 'party.party'
+                and message.email and self.user):
+            # By the queue: with a worker the guest's page does not wait
+            # for the e-mail to be written and sent
+            self.__class__.__queue__.email_guest_message(self, message.id)
+
+    def email_guest_message(self, message_id):
+        "E-mail the following manager the guest's message message_id"
+        if not self.user.email:
+            return
+        message = Pool().get('ir.chat.message')(message_id)
+        language = self.user.language.code if self.user.language else None
+        with Transaction().set_context(language=language):
+            subject = gettext('crm_counterparty.msg_portal_guest_wrote',
+                guest=message.channel.resource.rec_name)
+        send_text(self.user.rec_name, self.user.email, subject,
+            message.content)
 
 
 class ChatMessage(ChatAuthorEmail, metaclass=PoolMeta):
     __name__ = 'ir.chat.message'
+
+    guest_name = fields.Function(fields.Char("Guest"), 'get_guest_name')
 
     def as_dict(self):
         """A message written by e-mail (a guest's, a letter's) is a person's:
@@ -509,20 +529,28 @@ class ChatMessage(ChatAuthorEmail, metaclass=PoolMeta):
         values = super().as_dict()
         if not self.user and self.email:
             values['by_email'] = True
-            guest = self._guest_of_email()
-            if guest and guest.party:
-                values['author'] = '%s <%s>' % (
-                    guest.party.rec_name, self.email)
+            if self.guest_name:
+                values['author'] = '%s <%s>' % (self.guest_name, self.email)
         return values
 
-    def _guest_of_email(self):
+    @classmethod
+    def get_guest_name(cls, messages, name):
+        """The name of the guest of each message's e-mail, searched once for
+        the messages read together (a channel's, as the chat reads them)"""
         WebUser = Pool().get('web.user')
+        emails = {m.email for m in messages if m.email}
+        guests = {}
         with without_check_access():
-            guests = WebUser.search([
-                    ('email', '=', self.email),
+            users = WebUser.search([
+                    ('email', 'in', list(emails)),
                     ('active', 'in', [True, False]),
-                    ], limit=1)
-        return guests[0] if guests else None
+                    ]) if emails else []
+            # The first of an address, as a search of it alone finds it
+            for user in users:
+                guests.setdefault(user.email, user)
+            names = {e: g.party.rec_name for e, g in guests.items()
+                if g.party}
+        return {m.id: names.get(m.email) for m in messages}
 
 
 class Party(metaclass=PoolMeta):

@@ -173,11 +173,18 @@ def _guest_record(page, kind, record_id):
     return found
 
 
+def _chat(page, record):
+    """The chat of record the page shows: its latest public messages, or
+    those before the message the request names (?before=<id>)"""
+    before = page.request.args.get('before', type=int)
+    messages, earlier = page.guest.public_messages(record, before)
+    return {'messages': messages, 'earlier': earlier, 'before': before}
+
+
 def _record_page(page, kind, record, status=HTTPStatus.OK, error=None):
-    guest = page.guest
     return page.render(kind + '.html', status=status, record=record,
-        messages=guest.public_messages(record),
-        files=guest.guest_files(record), error=error)
+        comments=_chat(page, record), files=page.guest.guest_files(record),
+        error=error)
 
 
 @app.route(ROOT + '<kind>/<int:record_id>', methods=['GET', 'POST'])
@@ -238,8 +245,7 @@ def messages(request, page):
         if content:
             guest.write_to_managers(content)
         return page.redirect('messages')
-    return page.render('messages.html',
-        messages=guest.public_messages(guest.party))
+    return page.render('messages.html', comments=_chat(page, guest.party))
 
 
 @app.route(ROOT + 'propose', methods=['GET', 'POST'])

@@ -17,6 +17,7 @@ from trytond.tests.test_tryton import (
 from trytond.transaction import Transaction
 
 from trytond.modules.crm_counterparty.tests.smtp_server import smtp_server
+from trytond.modules.crm_counterparty.tests.test_client_list import run_queue
 
 START = dt.datetime(2030, 3, 4, 9, 0)
 PAST = dt.datetime(2025, 3, 4, 9, 0)
@@ -728,6 +729,10 @@ class CommunicationMailTestCase(_Sales, _DBTestCase):
         self.mailbox.clear()
         with Transaction().set_user(self.marina_user.id):
             Channel.post(communication, "Возьми образцы продукции")
+        self.commit()
+        self.assertEqual(self.mailbox.to('oleg@example.com'), [])
+        # Written and sent by the queue, after the comment's transaction
+        run_queue()
         self.commit()
         message, = self.mailbox.to('oleg@example.com')
         self.assertEqual(

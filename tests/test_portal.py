@@ -9,6 +9,7 @@ import io
 import json
 import re
 from contextlib import ExitStack
+from html import unescape
 from unittest.mock import patch
 
 from werkzeug.test import Client
@@ -21,6 +22,7 @@ from trytond.tests.test_tryton import DB_NAME, _DBTestCase
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
+from trytond.modules.crm_counterparty.guest import CHAT_PAGE
 from trytond.modules.crm_counterparty.guest_file import UPLOAD_MAX
 from trytond.modules.crm_counterparty.tests.clamav_server import (
     EICAR, FOUND, clamd_server)
@@ -451,6 +453,82 @@ class PortalTestCase(_DBTestCase):
                 self.assertNotIn('<img src=x', html)
                 self.assertIn('&lt;script&gt;', html)
         self.assertIn('&lt;img src=x', html)
+
+    def test_long_chat(self):
+        """A page shows the latest comments of its own chat, a link the
+        earlier ones, never another record's, escaped"""
+        pool = Pool(DB_NAME)
+        with transaction() as t:
+            Channel = pool.get('ir.chat.channel')
+            Communication = pool.get('crm.communication')
+            Work = pool.get('project.work')
+            with t.set_context(_notify=False):
+                for record in [Communication(self.ours), Work(self.our_task)]:
+                    for i in range(CHAT_PAGE + 5):
+                        Channel.post(record, '[c%02d] %s' % (i, HOSTILE),
+                            audience='public')
+                for i in range(3):
+                    Channel.post(Communication(self.theirs),
+                        "Тайна юга %s" % i, audience='public')
+            t.commit()
+        client = self.log_in()
+        client.get(self.url('lang/en'))
+        earlier = re.compile(r'href="([^"]+)">Earlier comments</a>')
+        for path in [
+                'communication/%s' % self.ours, 'task/%s' % self.our_task]:
+            with self.subTest(path=path):
+                html = self.page(client, path)[1]
+                shown = re.findall(r'\[c(\d\d)\]', html)
+                self.assertEqual(shown, ['%02d' % i
+                        for i in range(5, CHAT_PAGE + 5)])
+                self.assertNotIn(HOSTILE, html)
+                self.assertNotIn('Latest comments', html)
+                link = unescape(earlier.search(html).group(1))
+                self.assertTrue(link.startswith(self.url(path + '?before=')))
+                html = client.get(link).get_data(as_text=True)
+                self.assertEqual(re.findall(r'\[c(\d\d)\]', html),
+                    ['%02d' % i for i in range(5)])
+                self.assertIn('href="%s#comments">Latest comments</a>'
+                    % self.url(path), html)
+                self.assertNotIn('юга', html)
+                # Another record's messages are not reached by their ids
+                for before in [10 ** 9, 'x']:
+                    self.assertNotIn('юга', self.page(
+                            client, '%s?before=%s' % (path, before))[1])
+        self.assertEqual(self.page(
+                client, 'communication/%s?before=%s' % (self.theirs, 10 ** 9)
+                )[0], 404)
+
+    def test_chat_authors_read_at_once(self):
+        """The back office's chat names each guest who wrote, the web users
+        searched once for the whole channel"""
+        pool = Pool(DB_NAME)
+        with transaction() as t:
+            Channel = pool.get('ir.chat.channel')
+            Communication = pool.get('crm.communication')
+            Message = pool.get('ir.chat.message')
+            WebUser = pool.get('web.user')
+            channel = Channel._get_channel(Communication(self.theirs))
+            Message.create([{'channel': channel.id, 'email': email,
+                        'content': email, 'audience': 'public'}
+                    for email in ['ivan@client.example',
+                        'anna@other.example', 'stranger@example.com',
+                        'anna@other.example']])
+            with t.set_context(_notify=False):
+                Channel.post(Communication(self.theirs), "От сотрудника")
+            with patch.object(
+                    WebUser, 'search', wraps=WebUser.search) as search:
+                messages = Channel.get(Communication(self.theirs))
+            self.assertEqual(search.call_count, 1)
+            authors = {m['content']: (m['author'], m.get('by_email'))
+                for m in messages}
+            self.assertEqual(authors['ivan@client.example'], (
+                    "Иванов Иван %s <ivan@client.example>" % HOSTILE, True))
+            self.assertEqual(authors['anna@other.example'],
+                ("Анна Южная <anna@other.example>", True))
+            self.assertEqual(authors['stranger@example.com'],
+                ('stranger@example.com', True))
+            self.assertIsNone(authors["От сотрудника"][1])
 
     def test_cookie_flags(self):
         "The session cookie is HttpOnly, SameSite=Lax, Secure behind HTTPS"
