@@ -68,6 +68,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / 'scripts'))
 import demo  # noqa: E402
 import search_bench  # noqa: E402
 import telephony_bench  # noqa: E402
+from trytond.modules.crm_counterparty.guest import CHAT_PAGE  # noqa: E402
 
 PASSWORD = 'Bench-Guest-2031'
 BENCH = Path(__file__).resolve().parent
@@ -330,8 +331,8 @@ def measure(pool, args, parties, think):
     posted = portal.times['A comment posted']
     print(f"\nComments answered: {len(posted)}, of them refused: "
         f"{portal.errors['A comment posted']}; stored: {stored}; the "
-        f"chats held {before} of the runs before (a page shows its chat "
-        f"whole)")
+        f"chats held {before} of the runs before (a page shows its latest "
+        f"{CHAT_PAGE})")
 
 
 class _Queries(logging.Handler):
