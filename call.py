@@ -8,6 +8,7 @@ ringing phone tells the employee of its extension whose card calls (or
 offers to create one), an ended call is logged on the card as a
 communication of category Call, a missed one plans a call back, and both
 raise the automation's events (event.py)."""
+import asyncio
 import datetime as dt
 import json
 import logging
@@ -54,6 +55,10 @@ _CALLBACK = {
 # time of sending (Zadarma's) has a replay refused by its id alone
 RECEIVED_KEPT = dt.timedelta(days=30)
 logger = logging.getLogger(__name__)
+# What an Asterisk listener connects with: a change of these starts it again
+_AMI_LISTENED = ['ami_host', 'ami_port', 'ami_username', 'secret']
+# How often, in seconds, an Asterisk listener looks whether to stop
+_AMI_STEP = 0.5
 # The communications named in the notification of a call
 LAST_COMMUNICATIONS = 3
 
@@ -575,3 +580,32 @@ async def listen_asterisk(database_name, connector_id, stop):
             else:
                 transaction.commit()
     await ami.listen(address, username, secret, on_message, stop)
+
+
+def asterisk_listened(database_name):
+    "What each active Asterisk connector is listened to with, by its id"
+    with Transaction().start(database_name, 0, readonly=True):
+        Connector = Pool().get('crm.telephony.connector')
+        return {c.id: tuple(getattr(c, f) for f in _AMI_LISTENED)
+            for c in Connector.search([
+                    ('provider', '=', 'asterisk'), ('active', '=', True)])}
+
+
+def listen_asterisk_thread(database_name, connector_id, own):
+    """Listen to the connector's Asterisk in an event loop of this thread
+    until the threading event own is set (listening.supervise starts it
+    again if it ends before)"""
+    async def run():
+        stop = asyncio.Event()
+        listening = asyncio.create_task(
+            listen_asterisk(database_name, connector_id, stop))
+        # A threading event cannot be awaited: it is looked at each step
+        while not own.is_set() and not listening.done():
+            await asyncio.sleep(_AMI_STEP)
+        stop.set()
+        await listening
+    try:
+        asyncio.run(run())
+    except Exception:
+        logger.warning("Asterisk of connector %s not listened to",
+            connector_id, exc_info=True)

@@ -91,15 +91,19 @@ def get_parser():
         "25 minutes on a server without it); the mailboxes added, changed "
         "or removed are seen when they are read again.")
     common(listen_mail, user=False)
-    # A mailbox added, changed or removed is listened to (or no more) this
-    # much later
-    listen_mail.add_argument(
-        '--reread', type=float, default=60, metavar='SECONDS',
-        help="how often the mailboxes are read again (default 60)")
-    common(commands.add_parser(
-            'listen-asterisk', help="act on the calls of Asterisk",
-            description="Listen to the AMI of every active Asterisk "
-            "connector and act on its call events."), user=False)
+    listen_asterisk = commands.add_parser(
+        'listen-asterisk', help="act on the calls of Asterisk",
+        description="Listen to the AMI of every active Asterisk connector "
+        "and act on its call events; the connectors added, changed or "
+        "removed are seen when they are read again.")
+    common(listen_asterisk, user=False)
+    for listener, what in [
+            (listen_mail, "mailboxes"), (listen_asterisk, "connectors")]:
+        # A record added, changed or removed is listened to (or no more)
+        # this much later
+        listener.add_argument(
+            '--reread', type=float, default=60, metavar='SECONDS',
+            help="how often the %s are read again (default 60)" % what)
     return parser
 
 
@@ -268,41 +272,31 @@ def _split_names(args, pool, user_id, context):
 
 
 def _listen_mail(args, pool):
+    from .mailbox import listen, listened
+    return _listen(args, "mailboxes", lambda: listened(args.database),
+        lambda id_, own: listen(args.database, id_, own))
+
+
+def _listen_asterisk(args, pool):
+    from .call import asterisk_listened, listen_asterisk_thread
+    return _listen(args, "Asterisk connectors",
+        lambda: asterisk_listened(args.database),
+        lambda id_, own: listen_asterisk_thread(args.database, id_, own))
+
+
+def _listen(args, what, wanted, listen):
+    """Run a listener for each record wanted() names until SIGTERM or
+    Ctrl-C (listening.supervise)"""
     import threading
 
-    from .mailbox import listen_all, listened
+    from .listening import supervise
 
     stop = threading.Event()
     for signum in [signal.SIGTERM, signal.SIGINT]:
         signal.signal(signum, lambda *_: stop.set())
-    print("listening to %s mailboxes, read again every %s s" % (
-            len(listened(args.database)), args.reread), file=sys.stderr)
-    listen_all(args.database, stop, reread=args.reread)
-    return OK
-
-
-def _listen_asterisk(args, pool):
-    import asyncio
-
-    from trytond.transaction import Transaction
-
-    from .call import listen_asterisk
-
-    with Transaction().start(args.database, 0, readonly=True):
-        Connector = pool.get('crm.telephony.connector')
-        ids = [c.id for c in Connector.search([
-                    ('provider', '=', 'asterisk'), ('active', '=', True)])]
-
-    async def listen_all():
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in [signal.SIGTERM, signal.SIGINT]:
-            loop.add_signal_handler(signum, stop.set)
-        print("listening to %s Asterisk connectors" % len(ids),
-            file=sys.stderr)
-        await asyncio.gather(
-            *(listen_asterisk(args.database, i, stop) for i in ids))
-    asyncio.run(listen_all())
+    print("listening to %s %s, read again every %s s" % (
+            len(wanted()), what, args.reread), file=sys.stderr)
+    supervise(wanted, listen, stop, args.reread)
     return OK
 
 

@@ -18,7 +18,6 @@ letter becomes on the cards is letter.py's."""
 import logging
 import smtplib
 import ssl
-import threading
 from contextlib import ExitStack, contextmanager
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -454,36 +453,3 @@ def listened(database_name):
         return {m.id: tuple(getattr(m, f) for f in _LISTENED)
             for m in Mailbox.search(Mailbox.read_domain())}
 
-
-def listen_all(database_name, stop, reread, renew=IDLE_RENEW):
-    """Listen to every mailbox read, a thread each, until the threading
-    event stop is set; the mailboxes are read again every reread seconds:
-    a reader is started for one added, stopped for one removed or
-    deactivated, and started again for one whose server, login, password
-    or folders changed (or whose reader ended)"""
-    readers = {}
-    while not stop.is_set():
-        try:
-            wanted = listened(database_name)
-        # The base out of reach for a while: the readers go on as they are
-        except Exception:
-            logger.warning("mailboxes not read again", exc_info=True)
-            stop.wait(reread)
-            continue
-        for id_, (settings, own, thread) in list(readers.items()):
-            if wanted.get(id_) != settings or not thread.is_alive():
-                own.set()
-                thread.join()
-                del readers[id_]
-        for id_ in wanted.keys() - readers.keys():
-            own = threading.Event()
-            thread = threading.Thread(target=listen,
-                args=(database_name, id_, own, renew))
-            thread.start()
-            readers[id_] = (wanted[id_], own, thread)
-            logger.info("listening to mailbox %s", id_)
-        stop.wait(reread)
-    for _, own, _ in readers.values():
-        own.set()
-    for _, _, thread in readers.values():
-        thread.join()

@@ -389,14 +389,8 @@ class CommandLineTestCase(unittest.TestCase):
         """The listener logs a call Asterisk tells of on its card and ends
         cleanly on SIGTERM"""
         linked = uuid.uuid4().hex
-        events = [{
-                'Event': 'Cdr', 'Source': '8 916 555 00 11',
-                'Destination': '101', 'Disposition': 'ANSWERED',
-                'BillableSeconds': '42', 'UniqueID': linked,
-                'LinkedID': linked, 'StartTime': time.strftime(
-                    '%Y-%m-%d %H:%M:%S', time.gmtime()),
-                }]
-        server = self.enterContext(ami_server('crm', 'ami-secret', events))
+        server = self.enterContext(
+            ami_server('crm', 'ami-secret', [cdr(linked)]))
         self.setup(('phone', '+7 916 555-00-11'), 'crm.telephony.connector',
             {'name': "Asterisk", 'provider': 'asterisk', 'company': None,
                 'secret': 'ami-secret', 'employee': None,
@@ -410,6 +404,41 @@ class CommandLineTestCase(unittest.TestCase):
         finally:
             errors = self.stopped(process)
         self.assertIn("listening to 1 Asterisk connectors", errors)
+
+    def test_listen_asterisk_reread(self):
+        """A connector made while the listener runs is listened to, and
+        listened to at its new address once it is changed"""
+        calls = [uuid.uuid4().hex for _ in range(2)]
+        first, second = (self.enterContext(
+                ami_server('crm', 'ami-secret', [cdr(c)])) for c in calls)
+        process = subprocess.Popen(
+            [*CLI, 'listen-asterisk', '-d', 'cli', '--reread', '1'],
+            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            text=True)
+        try:
+            self.setup(('phone', '+7 916 555-00-11'),
+                'crm.telephony.connector', {
+                    'name': "Asterisk, later", 'provider': 'asterisk',
+                    'company': None, 'secret': 'ami-secret',
+                    'employee': None, 'ami_host': '127.0.0.1',
+                    'ami_port': first.address[1], 'ami_username': 'crm'})
+            self.assertTrue(self.landed("call_id = '%s'" % calls[0]))
+            self.edit('crm.telephony.connector',
+                [('name', '=', "Asterisk, later")],
+                {'ami_port': second.address[1]})
+            self.assertTrue(self.landed("call_id = '%s'" % calls[1]))
+        finally:
+            self.stopped(process)
+
+
+def cdr(linked):
+    "Asterisk's record of an answered call from the client, its id linked"
+    return {
+        'Event': 'Cdr', 'Source': '8 916 555 00 11', 'Destination': '101',
+        'Disposition': 'ANSWERED', 'BillableSeconds': '42',
+        'UniqueID': linked, 'LinkedID': linked,
+        'StartTime': time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime()),
+        }
 
 
 # A company with an employee, a client reached at a contact and a record
