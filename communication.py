@@ -1180,13 +1180,13 @@ class ChatFollower(metaclass=PoolMeta):
         super().notify(message)
         resource = message.channel.resource
         if (getattr(resource, '__name__', None) == 'crm.communication'
-                and self.user):
+                and self.user and self.user.email):
             # By the queue: with a worker the request that wrote the
             # comment does not wait for its e-mail to be written and sent
             self.__class__.__queue__.email_comment(self, message.id)
 
     def email_comment(self, message_id):
-        "E-mail the following user, if he has an address, the comment"
+        "E-mail the following user, if he still has an address, the comment"
         message = Pool().get('ir.chat.message')(message_id)
         if self.user.email:
             message.channel.resource.email_comment(self.user, message)

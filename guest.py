@@ -500,13 +500,14 @@ class ChatFollower(ChatAuthorEmail, metaclass=PoolMeta):
         super().notify(message)
         resource = message.channel.resource
         if (getattr(resource, '__name__', None) == 'party.party'
-                and message.email and self.user):
+                and message.email and self.user and self.user.email):
             # By the queue: with a worker the guest's page does not wait
             # for the e-mail to be written and sent
             self.__class__.__queue__.email_guest_message(self, message.id)
 
     def email_guest_message(self, message_id):
         "E-mail the following manager the guest's message message_id"
+        # His address may be gone by the time the queue runs
         if not self.user.email:
             return
         message = Pool().get('ir.chat.message')(message_id)

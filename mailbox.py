@@ -452,4 +452,3 @@ def listened(database_name):
         Mailbox = Pool().get('crm.mailbox')
         return {m.id: tuple(getattr(m, f) for f in _LISTENED)
             for m in Mailbox.search(Mailbox.read_domain())}
-
