@@ -29,6 +29,9 @@ disable_plaintext_auth = no
 auth_mechanisms = plain login
 first_valid_uid = 0
 mail_location = maildir:{dir}/mail/%u
+# When the machine's inotify instances run out (the suites in parallel),
+# IDLE falls back to looking every 30 s, as long as the tests wait
+mailbox_idle_check_interval = 1 secs
 default_login_user = {login_user}
 default_internal_user = {internal_user}
 passdb {{
